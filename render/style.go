@@ -40,7 +40,7 @@ func NewStyles(color bool) *Styles {
 	fg := func(c string) lipgloss.Style { return r.NewStyle().Foreground(lipgloss.Color(c)) }
 	s := &Styles{
 		color:     color,
-		title:     r.NewStyle().Bold(true).Underline(true),
+		title:     fg("14").Bold(true),
 		err:       fg("9").Bold(true),
 		warn:      fg("11"),
 		info:      fg("12"),
@@ -71,7 +71,7 @@ func (s *Styles) render(st lipgloss.Style, text string) string {
 	return st.Render(text)
 }
 
-// Title styles a heading (bold, underlined).
+// Title styles a heading (bold cyan).
 func (s *Styles) Title(text string) string { return s.render(s.title, text) }
 
 // Error styles an error label or count (bold red).
