@@ -1,0 +1,197 @@
+package feed
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ErrUnsupportedFormat is wrapped by every error about a file dpa cannot
+// read as a feed at all (unknown --format, legacy .xls, a zip that is no
+// workbook, binary data).
+var ErrUnsupportedFormat = errors.New("unsupported feed format")
+
+// OpenFile opens path ("-" = stdin) and returns a Reader. The name used in
+// findings is path as given.
+func OpenFile(path string, opts ReadOptions) (Reader, error) {
+	if path == "-" {
+		return open(path, os.Stdin, nil, nil, opts)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open feed: %w", err)
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("open feed %s: is a directory", path)
+	}
+	r, err := open(path, f, f, f, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Open wraps an already-open stream. name is used in findings and
+// positions, and its extension is a hint for the format. Open does not
+// close r.
+func Open(name string, r io.Reader, opts ReadOptions) (Reader, error) {
+	return open(name, r, nil, nil, opts)
+}
+
+// open builds the layers: decompression → encoding → format reader.
+// file is the underlying regular file when there is one (XLSX can then be
+// opened in place instead of being spooled), closer is closed by Close.
+func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOptions) (Reader, error) {
+	format := ""
+	if opts.Format != "" {
+		f, ok := normalizeFormat(opts.Format)
+		if !ok {
+			return nil, fmt.Errorf("%s: format %q: %w (want csv, tsv, xml, xlsx, jsonl or json)", name, opts.Format, ErrUnsupportedFormat)
+		}
+		format = f
+	}
+	closers := []io.Closer{}
+	if closer != nil {
+		closers = append(closers, closer)
+	}
+	br := bufio.NewReaderSize(r, bufSize)
+	magic, err := br.Peek(4)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if bytes.HasPrefix(magic, magicGzip) {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: gzip: %w", name, err)
+		}
+		closers = append([]io.Closer{gz}, closers...)
+		br = bufio.NewReaderSize(gz, bufSize)
+		file = nil // the file holds compressed bytes
+		magic, err = br.Peek(4)
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("read %s: gzip: %w", name, err)
+		}
+	}
+	ext := feedExt(name)
+	switch {
+	case bytes.HasPrefix(magic, magicOLE):
+		return nil, fmt.Errorf("%s: legacy .xls is not supported; save as .xlsx or CSV: %w", name, ErrUnsupportedFormat)
+	case bytes.HasPrefix(magic, magicZip):
+		if format != "" && format != FormatXLSX {
+			return nil, fmt.Errorf("%s: is a zip archive, not %s: %w", name, format, ErrUnsupportedFormat)
+		}
+		return openXLSX(name, br, file, closers, opts)
+	case format == FormatXLSX:
+		return nil, fmt.Errorf("%s: not an XLSX workbook (no zip signature): %w", name, ErrUnsupportedFormat)
+	}
+
+	text, te, diags, err := decodeLayer(name, br, opts.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := text.Peek(sniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(bytes.TrimSpace(prefix)) == 0 && (err == io.EOF || len(prefix) == 0) {
+		if format == "" {
+			format = formatFromExt(ext)
+			if format == "" || format == FormatXLSX {
+				format = FormatCSV
+			}
+		}
+		diags = append(diags, fileFinding(name, RuleFeedEmpty, Error, "the feed file is empty", ""))
+		return &emptyReader{format: format, diags: diags, closers: closers}, nil
+	}
+	if format == "" {
+		if looksBinary(prefix) {
+			return nil, fmt.Errorf("%s: cannot detect the feed format (binary data); use --format: %w", name, ErrUnsupportedFormat)
+		}
+		format = sniffTextFormat(prefix, ext)
+	}
+	base := readerBase{file: name, diags: diags, closers: closers, enc: te}
+	switch format {
+	case FormatCSV, FormatTSV:
+		return newCSVReader(base, text, format, ext, opts)
+	case FormatXML:
+		return newXMLReader(base, text)
+	case FormatJSONL:
+		return newJSONLReader(base, text)
+	case FormatJSON:
+		return newJSONReader(base, text)
+	}
+	return nil, fmt.Errorf("%s: format %q: %w", name, format, ErrUnsupportedFormat)
+}
+
+// readerBase carries what every format reader shares.
+type readerBase struct {
+	file    string
+	diags   []Finding
+	closers []io.Closer
+	enc     textEncoding
+	columns []string
+	seen    map[string]struct{}
+	closed  bool
+}
+
+func (b *readerBase) Diagnostics() []Finding { return b.diags }
+func (b *readerBase) Columns() []string      { return b.columns }
+
+func (b *readerBase) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	var errs []error
+	for _, c := range b.closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// noteColumns extends the first-seen union of field names (XML, JSON).
+func (b *readerBase) noteColumns(it *Item) {
+	if b.seen == nil {
+		b.seen = make(map[string]struct{})
+	}
+	for i := range it.Fields {
+		n := it.Fields[i].Name
+		if _, ok := b.seen[n]; !ok {
+			b.seen[n] = struct{}{}
+			b.columns = append(b.columns, n)
+		}
+	}
+}
+
+func (b *readerBase) noItems(format string) {
+	b.diags = append(b.diags, fileFinding(b.file, RuleNoItems, Warning,
+		fmt.Sprintf("the %s feed has no items", format), ""))
+}
+
+// emptyReader is the Reader of a zero-length (or whitespace-only) file.
+type emptyReader struct {
+	format  string
+	diags   []Finding
+	closers []io.Closer
+}
+
+func (e *emptyReader) Next() (*Item, error)   { return nil, io.EOF }
+func (e *emptyReader) Format() string         { return e.format }
+func (e *emptyReader) Columns() []string      { return nil }
+func (e *emptyReader) Diagnostics() []Finding { return e.diags }
+func (e *emptyReader) Close() error {
+	var errs []error
+	for _, c := range e.closers {
+		errs = append(errs, c.Close())
+	}
+	e.closers = nil
+	return errors.Join(errs...)
+}

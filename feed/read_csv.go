@@ -1,0 +1,327 @@
+package feed
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// csvReader streams CSV/TSV records with encoding/csv.
+//
+// Syntax errors: records are parsed strictly (RFC 4180 quoting). When a
+// record fails (a bare `"` in an unquoted field, text after a closing
+// quote), its raw bytes, which rawTap kept, are parsed again with
+// LazyQuotes and the item carries a csv.syntax Problem naming the line and
+// column. Strict-first matters: LazyQuotes from the start would silently
+// merge following rows into one field after a stray opening quote, while
+// lenient re-reading of one already-delimited record cannot.
+type csvReader struct {
+	readerBase
+	format string
+	cr     *csv.Reader
+	tap    *rawTap
+	comma  rune
+	// lineBase is the number of physical lines (Meta `#` metadata
+	// comments) consumed before encoding/csv saw the stream.
+	lineBase int
+	names    []string
+	clone    []bool // columns whose values are copied out of the record string
+	index    int
+	checkU8  bool
+	done     bool
+
+	items  []Item
+	fields []Field
+}
+
+func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts ReadOptions) (*csvReader, error) {
+	prefix, _ := text.Peek(sniffSize)
+	def := ','
+	if format == FormatTSV || ext == ".tsv" || ext == ".txt" || ext == ".tab" {
+		def = '\t'
+	}
+	comma := opts.Delimiter
+	if comma == 0 {
+		if format == FormatTSV && opts.Format != "" {
+			comma = '\t'
+		} else {
+			comma = sniffDelimiter(firstLine(prefix), def)
+		}
+	}
+	if comma == '"' || comma == '\r' || comma == '\n' || !utf8.ValidRune(comma) || comma == utf8.RuneError {
+		return nil, fmt.Errorf("%s: invalid delimiter %q", base.file, comma)
+	}
+	if comma == '\t' {
+		format = FormatTSV
+	} else {
+		format = FormatCSV
+	}
+	c := &csvReader{readerBase: base, format: format, comma: comma, checkU8: base.enc.utf8 || base.enc.name == ""}
+
+	// Skip leading blank and `#` metadata lines. Only before the header:
+	// a data value may legitimately start with '#'.
+	for {
+		p, err := text.Peek(1)
+		if len(p) == 0 || err != nil {
+			break
+		}
+		line, err := peekLine(text)
+		if err != nil && len(line) == 0 {
+			break
+		}
+		t := bytes.TrimRight(line, "\r\n")
+		if len(bytes.TrimSpace(t)) != 0 && t[0] != '#' {
+			break
+		}
+		if _, err := text.Discard(len(line)); err != nil {
+			break
+		}
+		c.lineBase++
+	}
+
+	c.tap = &rawTap{src: text, buf: make([]byte, 0, 256<<10)}
+	c.cr = csv.NewReader(c.tap)
+	c.cr.Comma = comma
+	c.cr.FieldsPerRecord = -1
+	c.cr.ReuseRecord = true
+
+	hdr, _, err := c.read()
+	if err == io.EOF {
+		c.done = true
+		c.diags = append(c.diags, fileFinding(c.file, RuleFeedEmpty, Error, "the feed file has no header row", ""))
+		return c, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.names = make([]string, len(hdr))
+	c.clone = make([]bool, len(hdr))
+	for i, h := range hdr {
+		if c.checkU8 && !utf8.ValidString(h) {
+			h, _ = fixUTF8(h)
+		}
+		n := CanonicalName(h)
+		if n == "" {
+			n = "column_" + strconv.Itoa(i+1)
+		}
+		c.names[i] = n
+		// encoding/csv slices all fields of a record out of one string;
+		// ids are what callers keep (duplicate detection), so copy them to
+		// avoid pinning every record's whole text.
+		c.clone[i] = n == "id" || n == "item_group_id"
+	}
+	c.columns = append([]string(nil), c.names...)
+	return c, nil
+}
+
+// peekLine returns the next line including its '\n' without consuming it,
+// as far as the buffer allows.
+func peekLine(br *bufio.Reader) ([]byte, error) {
+	for n := 256; ; n *= 4 {
+		p, err := br.Peek(n)
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			return p[:i+1], nil
+		}
+		if err != nil {
+			return p, err
+		}
+	}
+}
+
+// csvProblem is a record-level syntax problem found by read.
+type csvProblem struct {
+	start, line, col int
+	err              error
+}
+
+// read returns the next record and the physical line it starts on. A
+// syntax error is not returned as an error: the record is re-read
+// leniently and the problem is reported through c.pending.
+func (c *csvReader) read() ([]string, *csvProblem, error) {
+	start := c.cr.InputOffset()
+	c.tap.keep = start
+	rec, err := c.cr.Read()
+	if err == nil || err == io.EOF {
+		return rec, nil, err
+	}
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrFieldCount) {
+		return nil, nil, &ParseError{File: c.file, Line: c.lineBase + c.lastLine(), Err: err}
+	}
+	prob := &csvProblem{start: c.lineBase + pe.StartLine, line: c.lineBase + pe.Line, col: pe.Column, err: pe.Err}
+	raw := c.tap.span(start, c.cr.InputOffset())
+	lr := csv.NewReader(bytes.NewReader(raw))
+	lr.Comma = c.comma
+	lr.LazyQuotes = true
+	lr.FieldsPerRecord = -1
+	if lrec, lerr := lr.Read(); lerr == nil {
+		return lrec, prob, nil
+	}
+	return append([]string(nil), rec...), prob, nil
+}
+
+func (c *csvReader) lastLine() int {
+	defer func() { _ = recover() }() // FieldPos panics when nothing was parsed
+	l, _ := c.cr.FieldPos(0)
+	return l
+}
+
+func (c *csvReader) Format() string { return c.format }
+
+func (c *csvReader) Next() (*Item, error) {
+	for !c.done {
+		rec, prob, err := c.read()
+		if err == io.EOF {
+			c.done = true
+			if c.index == 0 {
+				c.noItems(c.format)
+			}
+			return nil, io.EOF
+		}
+		if err != nil {
+			c.done = true
+			return nil, err
+		}
+		var line int
+		if prob != nil {
+			line = prob.start
+		} else {
+			line = c.lineBase + c.lastLine()
+		}
+		if prob == nil && allEmpty(rec) {
+			continue // a row of bare delimiters, as spreadsheets export
+		}
+		c.index++
+		it := c.newItem(len(rec))
+		it.File, it.Index, it.Line = c.file, c.index, line
+		for i, v := range rec {
+			name := ""
+			if i < len(c.names) {
+				name = c.names[i]
+				if c.clone[i] {
+					v = strings.Clone(v)
+				}
+			} else {
+				name = "column_" + strconv.Itoa(i+1)
+			}
+			if c.checkU8 && !utf8.ValidString(v) {
+				fixed, esc := fixUTF8(v)
+				v = fixed
+				it.Problems = append(it.Problems, invalidUTF8Problem(name, esc))
+			}
+			it.Fields[i] = Field{Name: name, Value: v}
+		}
+		if prob != nil {
+			it.Problems = append(it.Problems, Problem{
+				Rule:    RuleCSVSyntax,
+				Message: fmt.Sprintf("line %d, column %d: %v; the row was read with lenient quoting", prob.line, prob.col, prob.err),
+			})
+		}
+		if len(rec) != len(c.names) {
+			it.Problems = append(it.Problems, Problem{
+				Rule:    RuleCSVColumnCount,
+				Value:   strconv.Itoa(len(rec)),
+				Message: fmt.Sprintf("row has %d fields, header has %d", len(rec), len(c.names)),
+			})
+		}
+		return it, nil
+	}
+	return nil, io.EOF
+}
+
+func allEmpty(rec []string) bool {
+	for _, v := range rec {
+		if v != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// newItem hands out Items and Field slices from slabs: two allocations per
+// few hundred records instead of two per record. Each Fields slice has its
+// capacity capped, so a caller's append reallocates instead of
+// overwriting the next item.
+func (c *csvReader) newItem(n int) *Item {
+	if len(c.items) == 0 {
+		c.items = make([]Item, 256)
+	}
+	it := &c.items[0]
+	c.items = c.items[1:]
+	if cap(c.fields)-len(c.fields) < n {
+		c.fields = make([]Field, 0, max(8192, n))
+	}
+	l := len(c.fields)
+	c.fields = c.fields[:l+n]
+	it.Fields = c.fields[l : l+n : l+n]
+	return it
+}
+
+// rawTap feeds encoding/csv and keeps the bytes from the start of the
+// record being parsed, so a record that fails strict parsing can be
+// parsed again.
+type rawTap struct {
+	src  io.Reader
+	buf  []byte
+	base int64 // stream offset of buf[0]
+	pos  int   // index in buf of the next byte to hand out
+	keep int64 // stream offset from which bytes must be retained
+	err  error
+}
+
+func (t *rawTap) Read(p []byte) (int, error) {
+	if t.pos == len(t.buf) {
+		if t.err != nil {
+			return 0, t.err
+		}
+		t.fill()
+		if t.pos == len(t.buf) {
+			return 0, t.err
+		}
+	}
+	n := copy(p, t.buf[t.pos:])
+	t.pos += n
+	return n, nil
+}
+
+func (t *rawTap) fill() {
+	if drop := int(t.keep - t.base); drop > 0 {
+		if drop > t.pos {
+			drop = t.pos
+		}
+		n := copy(t.buf, t.buf[drop:])
+		t.buf = t.buf[:n]
+		t.base += int64(drop)
+		t.pos -= drop
+	}
+	const minRead = 64 << 10
+	if cap(t.buf)-len(t.buf) < minRead {
+		nb := make([]byte, len(t.buf), 2*cap(t.buf)+minRead)
+		copy(nb, t.buf)
+		t.buf = nb
+	}
+	n, err := t.src.Read(t.buf[len(t.buf):cap(t.buf)])
+	t.buf = t.buf[:len(t.buf)+n]
+	t.err = err
+}
+
+// span returns the retained bytes between two stream offsets.
+func (t *rawTap) span(from, to int64) []byte {
+	i, j := int(from-t.base), int(to-t.base)
+	if i < 0 {
+		i = 0
+	}
+	if j > len(t.buf) {
+		j = len(t.buf)
+	}
+	if i > j {
+		return nil
+	}
+	return t.buf[i:j]
+}

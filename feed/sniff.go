@@ -1,0 +1,165 @@
+package feed
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+)
+
+// Formats a Reader can report.
+const (
+	FormatCSV   = "csv"
+	FormatTSV   = "tsv"
+	FormatXML   = "xml"
+	FormatXLSX  = "xlsx"
+	FormatJSONL = "jsonl"
+	FormatJSON  = "json"
+)
+
+var (
+	magicGzip = []byte{0x1f, 0x8b}
+	magicZip  = []byte("PK\x03\x04")
+	magicOLE  = []byte{0xD0, 0xCF, 0x11, 0xE0}
+)
+
+// normalizeFormat maps user spellings of --format to a format name.
+func normalizeFormat(f string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(f)) {
+	case "csv":
+		return FormatCSV, true
+	case "tsv", "tab", "txt":
+		return FormatTSV, true
+	case "xml", "rss", "atom":
+		return FormatXML, true
+	case "xlsx", "excel":
+		return FormatXLSX, true
+	case "jsonl", "ndjson", "json-lines", "jsonlines":
+		return FormatJSONL, true
+	case "json":
+		return FormatJSON, true
+	}
+	return "", false
+}
+
+// feedExt returns the lower-case extension of name after removing a .gz
+// suffix ("feed.csv.gz" → ".csv").
+func feedExt(name string) string {
+	n := strings.ToLower(name)
+	n = strings.TrimSuffix(n, ".gz")
+	return filepath.Ext(n)
+}
+
+// formatFromExt maps an extension to a format, or "".
+func formatFromExt(ext string) string {
+	switch ext {
+	case ".csv":
+		return FormatCSV
+	case ".tsv", ".txt", ".tab":
+		return FormatTSV
+	case ".xml", ".rss", ".atom":
+		return FormatXML
+	case ".xlsx":
+		return FormatXLSX
+	case ".jsonl", ".ndjson":
+		return FormatJSONL
+	case ".json":
+		return FormatJSON
+	}
+	return ""
+}
+
+// sniffTextFormat looks at the first bytes of decoded text. Strong
+// content signals (markup, JSON brackets) beat the extension, because
+// feeds are often served under the wrong name; plain text falls back to
+// the extension and then to CSV with a sniffed delimiter.
+func sniffTextFormat(prefix []byte, ext string) string {
+	p := bytes.TrimLeft(prefix, " \t\r\n")
+	if len(p) > 0 {
+		switch p[0] {
+		case '<':
+			return FormatXML
+		case '[':
+			return FormatJSON
+		case '{':
+			return FormatJSONL
+		}
+	}
+	if f := formatFromExt(ext); f != "" && f != FormatXLSX && f != FormatXML && f != FormatJSON && f != FormatJSONL {
+		return f
+	}
+	if f := formatFromExt(ext); f == FormatXML || f == FormatJSON || f == FormatJSONL {
+		// The name promises markup or JSON but the content is not: let
+		// that reader report the syntax error with a line number.
+		return f
+	}
+	return FormatCSV
+}
+
+// looksBinary reports whether decoded text contains NUL or many control
+// bytes, i.e. it is no text feed at all.
+func looksBinary(p []byte) bool {
+	if len(p) > 4096 {
+		p = p[:4096]
+	}
+	ctl := 0
+	for _, c := range p {
+		if c == 0 {
+			return true
+		}
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			ctl++
+		}
+	}
+	return ctl*10 > len(p)
+}
+
+// sniffDelimiter counts candidate separators outside double quotes in the
+// header line and returns the most frequent one, or def when none occurs.
+// Ties go to the earlier candidate in `, \t ; |` order.
+func sniffDelimiter(line []byte, def rune) rune {
+	var counts [4]int
+	cands := [4]byte{',', '\t', ';', '|'}
+	inQuote := false
+	for _, c := range line {
+		if c == '"' {
+			inQuote = !inQuote
+			continue
+		}
+		if inQuote {
+			continue
+		}
+		for i, d := range cands {
+			if c == d {
+				counts[i]++
+			}
+		}
+	}
+	best, bestN := def, 0
+	for i, n := range counts {
+		if n > bestN {
+			best, bestN = rune(cands[i]), n
+		}
+	}
+	return best
+}
+
+// firstLine returns the first line of p that is neither blank nor a
+// leading `#` comment (Meta's `# ref_application_id …` metadata), without
+// its line ending.
+func firstLine(p []byte) []byte {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		var line []byte
+		if i < 0 {
+			line, p = p, nil
+		} else {
+			line, p = p[:i], p[i+1:]
+		}
+		line = bytes.TrimRight(line, "\r")
+		if len(bytes.TrimSpace(line)) == 0 || line[0] == '#' {
+			continue
+		}
+		return line
+	}
+	return nil
+}
