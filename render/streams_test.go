@@ -7,11 +7,11 @@ import (
 
 func TestColorPolicy(t *testing.T) {
 	tests := []struct {
-		name     string
-		tty      bool
-		mode     ColorMode
-		env      map[string]string
-		want     bool
+		name string
+		tty  bool
+		mode ColorMode
+		env  map[string]string
+		want bool
 	}{
 		{"tty default", true, ColorAuto, nil, true},
 		{"not a tty", false, ColorAuto, nil, false},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -119,6 +120,12 @@ func WriteXLSX(w io.Writer, wb Workbook) error {
 			return fmt.Errorf("xlsx: sheet %q: %w", sh.Name, err)
 		}
 	}
+	// Adding a drawing makes excelize register image content types from a
+	// map, in random order; sort them so the bytes are reproducible.
+	if ct := f.ContentTypes; ct != nil {
+		d := ct.Defaults
+		sort.SliceStable(d, func(i, j int) bool { return d[i].Extension < d[j].Extension })
+	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
@@ -196,7 +203,9 @@ func writeSheet(f *excelize.File, st *xlsxStyles, sh Sheet) error {
 	if err != nil {
 		return err
 	}
-	for col := 0; col < ncol; col++ {
+	// excelize prepends each <col> entry; going right to left leaves them
+	// in the ascending order the schema requires.
+	for col := ncol - 1; col >= 0; col-- {
 		width, ok := sh.Widths[col]
 		if !ok {
 			width = autoWidth(sh, col)
@@ -310,6 +319,8 @@ var chartTypes = map[string]excelize.ChartType{
 	"line": excelize.Line,
 }
 
+var noVary = false
+
 func excelChart(c Chart) (*excelize.Chart, error) {
 	typ, ok := chartTypes[c.Type]
 	if !ok {
@@ -326,6 +337,8 @@ func excelChart(c Chart) (*excelize.Chart, error) {
 	ch := &excelize.Chart{
 		Type:   typ,
 		Legend: excelize.ChartLegend{Position: "bottom"},
+		// One colour per series, not per bar.
+		VaryColors: &noVary,
 	}
 	if c.Title != "" {
 		ch.Title = excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: c.Title}}}
