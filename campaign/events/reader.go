@@ -1,0 +1,905 @@
+package events
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Formats accepted by Options.Format.
+const (
+	FormatCSV   = "csv"
+	FormatTSV   = "tsv"
+	FormatJSONL = "jsonl"
+)
+
+// Options configures a Reader. The zero value reads any supported layout
+// whose header names are recognisable.
+type Options struct {
+	// Format is "csv", "tsv", "jsonl" or "" to detect from the content.
+	Format string
+	// Comma overrides the detected delimiter of delimited files.
+	Comma rune
+	// Preset names a built-in layout (see PresetNames). Empty: recognised
+	// from the header when possible.
+	Preset string
+	// Map maps source column names to canonical columns (see
+	// CanonicalColumns); it wins over the preset and the built-in synonyms.
+	Map map[string]string
+	// Columns names the fields of a headerless delimited file, in order.
+	Columns []string
+	// DefaultEvent is the type of every row when the log has no event
+	// column (clicks-only or orders-only logs). Empty: the preset's, else
+	// ViewContent (with a note in Stats).
+	DefaultEvent Type
+	// Location applies to timestamps without a zone (UTC when nil).
+	Location *time.Location
+	// MaxExamples is the number of example rows kept per bad-row reason
+	// (default 5).
+	MaxExamples int
+}
+
+// Bad-row reasons (Stats.Bad) and skip reasons (Stats.Skipped).
+const (
+	ReasonUnknownEvent  = "unknown_event"
+	ReasonBadTime       = "bad_time"
+	ReasonEmptyUser     = "empty_user"
+	ReasonEmptyItem     = "empty_item"
+	ReasonColumnCount   = "column_count"
+	ReasonBadValue      = "bad_value"
+	ReasonBadQuantity   = "bad_quantity"
+	ReasonBadJSON       = "bad_json"
+	SkipIgnoredEvent    = "ignored_event"         // remove_from_cart and friends
+	SkipRepeatedHeader  = "repeated_header"       // concatenated files
+	SkipNegativeQty     = "non_positive_quantity" // returns and cancellations
+	InfoAnonymousUser   = "user_from_session"     // empty/NA user id: the session id stands in
+	InfoDefaultEventRow = "event_from_default"    // no event column
+)
+
+// Example is one offending row.
+type Example struct {
+	Line  int    `json:"line"`
+	Value string `json:"value,omitempty"`
+}
+
+// ReasonCount counts rows for one reason, with the first few examples.
+type ReasonCount struct {
+	Reason   string    `json:"reason"`
+	Count    int       `json:"count"`
+	Examples []Example `json:"examples,omitempty"`
+}
+
+// Stats describes what a Reader read.
+type Stats struct {
+	Format    string `json:"format"`
+	Delimiter string `json:"delimiter,omitempty"`
+	Preset    string `json:"preset,omitempty"`
+	// Columns maps each canonical column to the source column it came from.
+	Columns map[string]string `json:"columns"`
+	// Rows is the number of data records seen (events + bad + skipped).
+	Rows    int           `json:"rows"`
+	Events  int           `json:"events"`
+	Bad     []ReasonCount `json:"bad"`
+	Skipped []ReasonCount `json:"skipped"`
+	// Info counts rows that were read but adjusted (e.g. the session id
+	// standing in for an anonymous user).
+	Info    []ReasonCount `json:"info,omitempty"`
+	Notes   []string      `json:"notes,omitempty"`
+	MinTime time.Time     `json:"min_time"`
+	MaxTime time.Time     `json:"max_time"`
+}
+
+// BadRows is the total of Stats.Bad.
+func (s Stats) BadRows() int {
+	n := 0
+	for _, b := range s.Bad {
+		n += b.Count
+	}
+	return n
+}
+
+type counter struct {
+	max    int
+	counts map[string]*ReasonCount
+}
+
+func (c *counter) add(reason string, line int, value string) {
+	if c.counts == nil {
+		c.counts = map[string]*ReasonCount{}
+	}
+	rc := c.counts[reason]
+	if rc == nil {
+		rc = &ReasonCount{Reason: reason}
+		c.counts[reason] = rc
+	}
+	rc.Count++
+	if len(rc.Examples) < c.max {
+		if len(value) > 80 {
+			value = value[:80] + "…"
+		}
+		rc.Examples = append(rc.Examples, Example{Line: line, Value: strings.Clone(value)})
+	}
+}
+
+func (c *counter) list() []ReasonCount {
+	out := make([]ReasonCount, 0, len(c.counts))
+	for _, rc := range c.counts {
+		cp := *rc
+		cp.Examples = append([]Example(nil), rc.Examples...)
+		out = append(out, cp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Reason < out[j].Reason })
+	return out
+}
+
+// Reader streams canonical events from a log.
+type Reader struct {
+	opts   Options
+	br     *bufio.Reader
+	gz     *gzip.Reader
+	format string
+	comma  byte
+	preset string
+
+	idx     [nCols]int
+	need    int // fields a row must have
+	header  []string
+	mapping mapping
+	defType Type
+
+	line    int      // physical lines consumed
+	pending []string // first data record of a headerless file
+	pendLn  int
+	fields  []string
+	scratch []byte
+
+	jsonCols map[string]int
+
+	bad, skipped, info counter
+	rows, events       int
+	notes              []string
+	minT, maxT         time.Time
+	lineBuf            []byte
+}
+
+// NewReader detects compression, format, delimiter and layout, reads the
+// header, and returns a Reader positioned on the first record.
+func NewReader(r io.Reader, opts Options) (*Reader, error) {
+	if opts.MaxExamples <= 0 {
+		opts.MaxExamples = 5
+	}
+	rd := &Reader{opts: opts}
+	rd.bad.max, rd.skipped.max, rd.info.max = opts.MaxExamples, opts.MaxExamples, opts.MaxExamples
+	br := bufio.NewReaderSize(r, 1<<16)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("events: gzip: %w", err)
+		}
+		rd.gz = gz
+		br = bufio.NewReaderSize(gz, 1<<16)
+	}
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+	}
+	rd.br = br
+	for i := range rd.idx {
+		rd.idx[i] = -1
+	}
+
+	var preset Preset
+	havePreset := false
+	if opts.Preset != "" {
+		p, ok := LookupPreset(opts.Preset)
+		if !ok {
+			return nil, fmt.Errorf("events: unknown preset %q (known: %s)", opts.Preset, strings.Join(PresetNames(), ", "))
+		}
+		preset, havePreset = p, true
+	}
+
+	rd.format = strings.ToLower(opts.Format)
+	if rd.format == "" {
+		rd.format = rd.sniffFormat()
+	}
+	switch rd.format {
+	case FormatJSONL, "json", "ndjson":
+		rd.format = FormatJSONL
+		return rd, rd.initJSON(preset, havePreset)
+	case FormatCSV, FormatTSV:
+	default:
+		return nil, fmt.Errorf("events: unknown format %q (csv, tsv, jsonl)", opts.Format)
+	}
+	return rd, rd.initDelimited(preset, havePreset)
+}
+
+func (rd *Reader) sniffFormat() string {
+	peek, _ := rd.br.Peek(512)
+	t := bytes.TrimLeft(peek, " \t\r\n")
+	if len(t) > 0 && t[0] == '{' {
+		return FormatJSONL
+	}
+	return FormatCSV
+}
+
+func (rd *Reader) initDelimited(preset Preset, havePreset bool) error {
+	switch {
+	case rd.opts.Comma != 0:
+		rd.comma = byte(rd.opts.Comma)
+	case rd.format == FormatTSV:
+		rd.comma = '\t'
+	case havePreset && preset.Comma != 0:
+		rd.comma = preset.Comma
+	default:
+		peek, _ := rd.br.Peek(4096)
+		if i := bytes.IndexByte(peek, '\n'); i >= 0 {
+			peek = peek[:i]
+		}
+		rd.comma = sniffComma(peek)
+	}
+	if rd.comma == '\t' {
+		rd.format = FormatTSV
+	}
+
+	first, ln, err := rd.readRecord()
+	if err == io.EOF {
+		return fmt.Errorf("events: empty log")
+	}
+	if err != nil {
+		return err
+	}
+	first = cloneStrings(first)
+
+	headerless := len(rd.opts.Columns) > 0
+	var cols []string
+	switch {
+	case headerless:
+		cols = rd.opts.Columns
+	case (!havePreset || preset.Name == "yoochoose") && looksLikeYoochooseRaw(first):
+		headerless = true
+		preset, havePreset = Presets[2], true
+		cols = preset.Columns
+		if len(first) == 5 {
+			// yoochoose-buys.dat: a purchase log.
+			cols = []string{"session_id", "timestamp", "item_id", "value", "quantity"}
+			preset.DefaultEvent = Purchase
+		}
+	}
+	if !headerless {
+		if !havePreset {
+			if p, ok := detectPreset(first); ok {
+				preset, havePreset = p, true
+			}
+		}
+		cols = first
+		rd.header = first
+	} else {
+		rd.pending, rd.pendLn = first, ln
+	}
+	return rd.bindColumns(cols, preset, havePreset)
+}
+
+func (rd *Reader) bindColumns(cols []string, preset Preset, havePreset bool) error {
+	var pm map[string]string
+	if havePreset {
+		pm = preset.Map
+		rd.preset = preset.Name
+	}
+	m, err := newMapping(rd.opts.Map, pm)
+	if err != nil {
+		return err
+	}
+	rd.mapping = m
+	for i, c := range cols {
+		ci := m.lookup(c)
+		if ci >= 0 && rd.idx[ci] < 0 {
+			rd.idx[ci] = i
+			if i+1 > rd.need {
+				rd.need = i + 1
+			}
+		}
+	}
+	return rd.finishBind(cols, preset, havePreset)
+}
+
+func (rd *Reader) finishBind(cols []string, preset Preset, havePreset bool) error {
+	rd.defType = rd.opts.DefaultEvent
+	if rd.defType == "" && havePreset {
+		rd.defType = preset.DefaultEvent
+	}
+	if rd.defType != "" {
+		if t, ok, _ := ParseType(string(rd.defType)); ok {
+			rd.defType = t
+		} else {
+			return fmt.Errorf("events: unknown default event %q", rd.opts.DefaultEvent)
+		}
+	}
+	if rd.format == FormatJSONL {
+		return nil
+	}
+	var missing []string
+	if rd.idx[cTime] < 0 {
+		missing = append(missing, ColTimestamp)
+	}
+	if rd.idx[cItem] < 0 {
+		missing = append(missing, ColItemID)
+	}
+	if rd.idx[cUser] < 0 && rd.idx[cSession] < 0 {
+		missing = append(missing, ColUserID+" or "+ColSessionID)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("events: no %s column among %q; map columns with Map (--map SOURCE=CANONICAL) or choose a preset (%s)",
+			strings.Join(missing, ", "), cols, strings.Join(PresetNames(), ", "))
+	}
+	if rd.idx[cEvent] < 0 && rd.defType == "" {
+		rd.defType = ViewContent
+		rd.notes = append(rd.notes, "no event column: every row read as ViewContent")
+	}
+	return nil
+}
+
+func sniffComma(line []byte) byte {
+	best, bestN := byte(','), 0
+	for _, c := range []byte{',', '\t', ';', '|'} {
+		n := 0
+		inQ := false
+		for _, b := range line {
+			if b == '"' {
+				inQ = !inQ
+			} else if b == c && !inQ {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = c, n
+		}
+	}
+	return best
+}
+
+func cloneStrings(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = strings.Clone(s)
+	}
+	return out
+}
+
+// readLine returns the next physical line without its line ending. The
+// slice is valid until the next call.
+func (rd *Reader) readLine() ([]byte, error) {
+	line, err := rd.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		rd.lineBuf = append(rd.lineBuf[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = rd.br.ReadSlice('\n')
+			rd.lineBuf = append(rd.lineBuf, line...)
+		}
+		line = rd.lineBuf
+	}
+	if len(line) == 0 && err != nil {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, fmt.Errorf("events: line %d: %w", rd.line+1, err)
+	}
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("events: line %d: %w", rd.line+1, err)
+	}
+	rd.line++
+	n := len(line)
+	if n > 0 && line[n-1] == '\n' {
+		n--
+	}
+	if n > 0 && line[n-1] == '\r' {
+		n--
+	}
+	return line[:n], nil
+}
+
+// readRecord returns the next delimited record (fields valid until the next
+// call) and the line it starts on. Blank lines are skipped.
+func (rd *Reader) readRecord() ([]string, int, error) {
+	for {
+		line, err := rd.readLine()
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(line) == 0 {
+			continue
+		}
+		start := rd.line
+		if bytes.IndexByte(line, '"') < 0 {
+			s := string(line)
+			rd.fields = rd.fields[:0]
+			for {
+				i := strings.IndexByte(s, rd.comma)
+				if i < 0 {
+					rd.fields = append(rd.fields, s)
+					break
+				}
+				rd.fields = append(rd.fields, s[:i])
+				s = s[i+1:]
+			}
+			return rd.fields, start, nil
+		}
+		f, err := rd.parseQuoted(line)
+		return f, start, err
+	}
+}
+
+// parseQuoted parses an RFC 4180 record that may continue over several
+// physical lines. Bare quotes inside unquoted fields are kept literally.
+func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
+	buf := rd.scratch[:0]
+	var ends []int
+	inQ, fieldStart := false, true
+	for {
+		for i := 0; i < len(line); i++ {
+			c := line[i]
+			switch {
+			case inQ:
+				if c == '"' {
+					if i+1 < len(line) && line[i+1] == '"' {
+						buf = append(buf, '"')
+						i++
+					} else {
+						inQ = false
+					}
+				} else {
+					buf = append(buf, c)
+				}
+			case c == rd.comma:
+				ends = append(ends, len(buf))
+				fieldStart = true
+				continue
+			case c == '"' && fieldStart:
+				inQ = true
+			default:
+				buf = append(buf, c)
+			}
+			fieldStart = false
+		}
+		if !inQ {
+			break
+		}
+		next, err := rd.readLine()
+		if err != nil {
+			// Unterminated quote at EOF: keep what we have.
+			break
+		}
+		buf = append(buf, '\n')
+		line = next
+	}
+	ends = append(ends, len(buf))
+	rd.scratch = buf
+	s := string(buf)
+	rd.fields = rd.fields[:0]
+	prev := 0
+	for _, e := range ends {
+		rd.fields = append(rd.fields, s[prev:e])
+		prev = e
+	}
+	return rd.fields, nil
+}
+
+// Read returns the next usable event, or io.EOF. Unusable rows are counted
+// in Stats and skipped.
+func (rd *Reader) Read() (Event, error) {
+	if rd.format == FormatJSONL {
+		return rd.readJSON()
+	}
+	var vals [nCols]string
+	for {
+		var fields []string
+		var ln int
+		if rd.pending != nil {
+			fields, ln = rd.pending, rd.pendLn
+			rd.pending = nil
+		} else {
+			var err error
+			fields, ln, err = rd.readRecord()
+			if err != nil {
+				return Event{}, err
+			}
+		}
+		rd.rows++
+		if rd.header != nil && len(fields) == len(rd.header) && fields[0] == rd.header[0] && sameStrings(fields, rd.header) {
+			rd.skipped.add(SkipRepeatedHeader, ln, "")
+			continue
+		}
+		if len(fields) < rd.need {
+			rd.bad.add(ReasonColumnCount, ln, strconv.Itoa(len(fields))+" fields, want "+strconv.Itoa(rd.need))
+			continue
+		}
+		for c := 0; c < nCols; c++ {
+			if i := rd.idx[c]; i >= 0 {
+				vals[c] = fields[i]
+			}
+		}
+		if ev, ok := rd.build(&vals, nil, ln); ok {
+			return ev, nil
+		}
+	}
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if strings.TrimSpace(a[i]) != strings.TrimSpace(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isNA(s string) bool {
+	switch len(s) {
+	case 0:
+		return true
+	case 2, 3, 4, 9:
+		switch strings.ToLower(s) {
+		case "na", "n/a", "nan", "null", "none", "undefined", "nil":
+			return true
+		}
+	}
+	return false
+}
+
+func (rd *Reader) badRow(reason string, line int, value string) {
+	rd.bad.add(reason, line, value)
+}
+
+// build turns one row's canonical values into an event. items, when not
+// nil, are item ids already split (JSON arrays).
+func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool) {
+	ev := Event{Line: line}
+	if rd.idx[cEvent] >= 0 || rd.format == FormatJSONL && v[cEvent] != "" {
+		raw := strings.TrimSpace(v[cEvent])
+		t, ok, ignored := ParseType(raw)
+		switch {
+		case ignored:
+			rd.skipped.add(SkipIgnoredEvent, line, raw)
+			return ev, false
+		case !ok && raw == "" && rd.defType != "":
+			ev.Type = rd.defType
+		case !ok:
+			rd.badRow(ReasonUnknownEvent, line, raw)
+			return ev, false
+		default:
+			ev.Type = t
+		}
+	} else {
+		ev.Type = rd.defType
+		if ev.Type == "" {
+			ev.Type = ViewContent
+		}
+	}
+
+	t, err := ParseTime(v[cTime], rd.opts.Location)
+	if err != nil {
+		rd.badRow(ReasonBadTime, line, v[cTime])
+		return ev, false
+	}
+	if off := strings.TrimSpace(v[cOffset]); off != "" {
+		ms, err := strconv.ParseInt(off, 10, 64)
+		if err != nil {
+			rd.badRow(ReasonBadTime, line, off)
+			return ev, false
+		}
+		t = t.Add(time.Duration(ms) * time.Millisecond)
+	}
+	ev.Time = t
+
+	if items != nil {
+		ev.ItemIDs = items
+	} else {
+		ev.ItemIDs = splitIDs(v[cItem])
+	}
+	if len(ev.ItemIDs) == 0 && ev.Type != Search {
+		rd.badRow(ReasonEmptyItem, line, v[cItem])
+		return ev, false
+	}
+
+	sess := strings.TrimSpace(v[cSession])
+	if isNA(sess) {
+		sess = ""
+	}
+	user := strings.TrimSpace(v[cUser])
+	if isNA(user) {
+		if sess == "" {
+			rd.badRow(ReasonEmptyUser, line, v[cUser])
+			return ev, false
+		}
+		if rd.idx[cUser] >= 0 || rd.format == FormatJSONL {
+			rd.info.add(InfoAnonymousUser, line, sess)
+		}
+		user = sess
+	}
+	ev.UserID, ev.SessionID = user, sess
+
+	if q := strings.TrimSpace(v[cQuantity]); q != "" && !isNA(q) {
+		n, err := strconv.Atoi(q)
+		if err != nil {
+			f, ferr := strconv.ParseFloat(q, 64)
+			if ferr != nil {
+				rd.badRow(ReasonBadQuantity, line, q)
+				return ev, false
+			}
+			n = int(f)
+		}
+		if n <= 0 {
+			rd.skipped.add(SkipNegativeQty, line, q)
+			return ev, false
+		}
+		ev.Quantity = n
+	}
+	if s := strings.TrimSpace(v[cValue]); s != "" && !isNA(s) {
+		val, cur, ok := parseMoney(s)
+		if !ok {
+			rd.badRow(ReasonBadValue, line, s)
+			return ev, false
+		}
+		ev.Value, ev.Currency = val, cur
+	} else if s := strings.TrimSpace(v[cUnitPrice]); s != "" && !isNA(s) {
+		val, cur, ok := parseMoney(s)
+		if !ok {
+			rd.badRow(ReasonBadValue, line, s)
+			return ev, false
+		}
+		q := ev.Quantity
+		if q == 0 {
+			q = 1
+		}
+		ev.Value, ev.Currency = val*float64(q), cur
+	}
+	if c := strings.TrimSpace(v[cCurrency]); c != "" && !isNA(c) {
+		ev.Currency = strings.ToUpper(c)
+	}
+
+	rd.events++
+	if rd.minT.IsZero() || t.Before(rd.minT) {
+		rd.minT = t
+	}
+	if t.After(rd.maxT) {
+		rd.maxT = t
+	}
+	return ev, true
+}
+
+// parseMoney reads "19.99", "19.99 USD" or "USD 19.99".
+func parseMoney(s string) (float64, string, bool) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return f, "", true
+	}
+	parts := strings.Fields(s)
+	if len(parts) == 2 {
+		if f, err := strconv.ParseFloat(parts[0], 64); err == nil {
+			return f, strings.ToUpper(parts[1]), true
+		}
+		if f, err := strconv.ParseFloat(parts[1], 64); err == nil {
+			return f, strings.ToUpper(parts[0]), true
+		}
+	}
+	return 0, "", false
+}
+
+// splitIDs splits a content_ids value: a single id, a JSON array
+// (["a","b"]) or a list separated by commas, pipes or semicolons.
+func splitIDs(s string) []string {
+	s = strings.TrimSpace(s)
+	if s == "" || isNA(s) {
+		return nil
+	}
+	if strings.IndexAny(s, "[,|;\"'") < 0 {
+		return []string{s}
+	}
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' || r == ';' })
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		p = strings.Trim(strings.TrimSpace(p), `"'`)
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Stats returns the counts so far (complete after Read returned io.EOF).
+func (rd *Reader) Stats() Stats {
+	st := Stats{
+		Format:  rd.format,
+		Preset:  rd.preset,
+		Columns: map[string]string{},
+		Rows:    rd.rows,
+		Events:  rd.events,
+		Bad:     rd.bad.list(),
+		Skipped: rd.skipped.list(),
+		Info:    rd.info.list(),
+		Notes:   append([]string(nil), rd.notes...),
+		MinTime: rd.minT,
+		MaxTime: rd.maxT,
+	}
+	if rd.format != FormatJSONL {
+		st.Delimiter = string(rune(rd.comma))
+		for c := 0; c < nCols; c++ {
+			if i := rd.idx[c]; i >= 0 {
+				src := "$" + strconv.Itoa(i+1)
+				if rd.header != nil && i < len(rd.header) {
+					src = rd.header[i]
+				} else if i < len(rd.opts.Columns) {
+					src = rd.opts.Columns[i]
+				}
+				st.Columns[colNames[c]] = src
+			}
+		}
+	} else {
+		for k, c := range rd.jsonCols {
+			if c >= 0 {
+				if prev, ok := st.Columns[colNames[c]]; !ok || k < prev {
+					st.Columns[colNames[c]] = k
+				}
+			}
+		}
+	}
+	return st
+}
+
+// Preset returns the preset in use ("" when none).
+func (rd *Reader) Preset() string { return rd.preset }
+
+// Close releases the gzip decoder, if any. It does not close the source.
+func (rd *Reader) Close() error {
+	if rd.gz != nil {
+		return rd.gz.Close()
+	}
+	return nil
+}
+
+// Each reads every event from r and calls fn with it. The event is only
+// valid during the call. Cancellation is checked every 4096 records.
+func Each(ctx context.Context, r io.Reader, opts Options, fn func(*Event) error) (Stats, error) {
+	rd, err := NewReader(r, opts)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer rd.Close()
+	for n := 0; ; n++ {
+		if n&4095 == 0 && ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return rd.Stats(), err
+			}
+		}
+		ev, err := rd.Read()
+		if err == io.EOF {
+			return rd.Stats(), nil
+		}
+		if err != nil {
+			return rd.Stats(), err
+		}
+		if err := fn(&ev); err != nil {
+			return rd.Stats(), err
+		}
+	}
+}
+
+// ---- JSON Lines ----
+
+func (rd *Reader) initJSON(preset Preset, havePreset bool) error {
+	var pm map[string]string
+	if havePreset {
+		pm = preset.Map
+		rd.preset = preset.Name
+	}
+	m, err := newMapping(rd.opts.Map, pm)
+	if err != nil {
+		return err
+	}
+	rd.mapping = m
+	rd.jsonCols = map[string]int{}
+	return rd.finishBind(nil, preset, havePreset)
+}
+
+func (rd *Reader) readJSON() (Event, error) {
+	for {
+		line, err := rd.readLine()
+		if err != nil {
+			return Event{}, err
+		}
+		ln := rd.line
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		rd.rows++
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil {
+			rd.badRow(ReasonBadJSON, ln, string(line))
+			continue
+		}
+		var vals [nCols]string
+		var items []string
+		rd.flatten("", obj, &vals, &items)
+		if vals[cTime] == "" {
+			rd.badRow(ReasonBadTime, ln, "")
+			continue
+		}
+		var it []string
+		if items != nil {
+			it = items
+		}
+		ev, ok := rd.build(&vals, it, ln)
+		if !ok {
+			continue
+		}
+		return ev, nil
+	}
+}
+
+// flatten walks a JSON object, joining nested keys with ".", and assigns
+// recognised keys to canonical columns (first key wins, in sorted order).
+func (rd *Reader) flatten(prefix string, obj map[string]any, vals *[nCols]string, items *[]string) {
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := k
+		if prefix != "" {
+			name = prefix + "." + k
+		}
+		v := obj[k]
+		if sub, ok := v.(map[string]any); ok {
+			rd.flatten(name, sub, vals, items)
+			continue
+		}
+		c, seen := rd.jsonCols[name]
+		if !seen {
+			c = rd.mapping.lookup(name)
+			rd.jsonCols[name] = c
+		}
+		if c < 0 || vals[c] != "" || (c == cItem && *items != nil) {
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			vals[c] = x
+		case json.Number:
+			vals[c] = x.String()
+		case bool:
+			vals[c] = strconv.FormatBool(x)
+		case []any:
+			if c != cItem {
+				continue
+			}
+			ids := make([]string, 0, len(x))
+			for _, e := range x {
+				switch y := e.(type) {
+				case string:
+					if y = strings.TrimSpace(y); y != "" {
+						ids = append(ids, y)
+					}
+				case json.Number:
+					ids = append(ids, y.String())
+				case map[string]any: // Meta "contents": [{"id":..,"quantity":..}]
+					if id, ok := y["id"]; ok {
+						ids = append(ids, fmt.Sprint(id))
+					}
+				}
+			}
+			*items = ids
+		}
+	}
+}

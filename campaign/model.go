@@ -1,0 +1,125 @@
+package campaign
+
+import "time"
+
+// Campaign is a loaded, validated campaign.yaml.
+type Campaign struct {
+	File        string
+	Name        string
+	Objective   string // PRODUCT_CATALOG_SALES (legacy) or OUTCOME_SALES
+	CatalogID   string
+	PageID      string
+	PixelID     string // optional: event source of product audiences
+	Countries   []string
+	Start       time.Time // zero: start when published
+	End         time.Time // zero: run until stopped
+	Currency    string    // ISO 4217 of every budget and friendly price
+	Budget      *Budget   // campaign budget; nil when ad sets carry budgets
+	Status      string    // ACTIVE or PAUSED
+	BidStrategy string    // campaign-level, optional
+	GoogleLabel int       // custom_label_N used by the supplemental feed
+	AdSets      []*AdSet
+}
+
+// Budget is a daily or lifetime budget in minor units of Campaign.Currency.
+type Budget struct {
+	Type  string // "daily" or "lifetime"
+	Minor int64
+}
+
+// AdSet is one dynamic ad set with its product set and creative.
+type AdSet struct {
+	Name             string
+	Slug             string // safe, unique file name stem (SafeNames)
+	Type             string // retargeting, cross_sell, upsell, prospecting, custom
+	Status           string
+	Audience         *Audience // nil for prospecting (broad)
+	ProductSet       ProductSet
+	Budget           *Budget
+	BidStrategy      string
+	BidAmount        int64 // minor units; 0 = none
+	OptimizationGoal string
+	BillingEvent     string
+	Placements       *Placements // nil: Advantage+ placements
+	Countries        []string    // campaign countries unless overridden
+	Segment          string      // Google custom label value; default Slug
+	Creative         Creative
+}
+
+// Audience is the behavioural audience of a product-audience ad set.
+type Audience struct {
+	Events           []string // viewed, carted, purchased
+	LookbackDays     int
+	ExcludePurchased bool
+	Source           *ProductSet // cross_sell / upsell: what people engaged with
+}
+
+// ProductSet is a Meta product set: an existing one by ID, or one dpa
+// describes for creation.
+type ProductSet struct {
+	ID     string // existing product set id; "" = create from Filter
+	Name   string
+	Filter *Filter
+}
+
+// Placements restricts delivery; nil lists mean "let Meta choose".
+type Placements struct {
+	PublisherPlatforms       []string
+	FacebookPositions        []string
+	InstagramPositions       []string
+	AudienceNetworkPositions []string
+	MessengerPositions       []string
+}
+
+// Creative is the dynamic creative of an ad set (one ad per ad set).
+type Creative struct {
+	Name            string
+	Format          string // carousel, single_image, collection
+	Headline        *Template
+	PrimaryText     *Template
+	LinkDescription *Template
+	CallToAction    string
+	Link            string
+	URLTags         string
+	Cards           int // cards shown in the preview; fewer items → warning
+}
+
+// Enumerations accepted by the loader.
+var (
+	Objectives    = []string{"OUTCOME_SALES", "PRODUCT_CATALOG_SALES"}
+	Statuses      = []string{"ACTIVE", "PAUSED"}
+	BudgetTypes   = []string{"daily", "lifetime"}
+	AdSetTypes    = []string{"cross_sell", "custom", "prospecting", "retargeting", "upsell"}
+	BidStrategies = []string{"COST_CAP", "LOWEST_COST_WITHOUT_CAP", "LOWEST_COST_WITH_BID_CAP", "LOWEST_COST_WITH_MIN_ROAS"}
+	// OptimizationGoals are the AdSet.OptimizationGoal values the doc lists.
+	OptimizationGoals = []string{"IMPRESSIONS", "LANDING_PAGE_VIEWS", "LEAD_GENERATION", "LINK_CLICKS", "OFFSITE_CONVERSIONS", "REACH", "VALUE"}
+	BillingEvents     = []string{"APP_INSTALLS", "CLICKS", "IMPRESSIONS", "LINK_CLICKS", "LISTING_INTERACTION", "NONE", "OFFER_CLAIMS", "PAGE_LIKES", "POST_ENGAGEMENT", "PURCHASE", "THRUPLAY"}
+	// CallsToAction are the DPA-relevant values of Meta's 102-value enum.
+	CallsToAction   = []string{"ADD_TO_CART", "BOOK_NOW", "BUY_NOW", "CONTACT_US", "GET_OFFER", "INSTALL_MOBILE_APP", "LEARN_MORE", "NO_BUTTON", "ORDER_NOW", "SEE_MORE", "SHOP_NOW", "SIGN_UP", "USE_APP", "VIEW_PRODUCT"}
+	CreativeFormats = []string{"carousel", "collection", "single_image"}
+	AudienceEvents  = []string{"carted", "purchased", "viewed"}
+	// Placement values are Marketing API targeting enums [U]: not in
+	// export-formats.md; verify against a real account.
+	PublisherPlatforms       = []string{"audience_network", "facebook", "instagram", "messenger"}
+	FacebookPositions        = []string{"facebook_reels", "facebook_reels_overlay", "feed", "instream_video", "marketplace", "notification", "profile_feed", "right_hand_column", "search", "story", "video_feeds"}
+	InstagramPositions       = []string{"explore", "explore_home", "ig_search", "profile_feed", "profile_reels", "reels", "story", "stream"}
+	AudienceNetworkPositions = []string{"classic", "rewarded_video"}
+	MessengerPositions       = []string{"messenger_home", "sponsored_messages", "story"}
+)
+
+// eventNames maps audience events to the pixel events of product-audience
+// rules (export-formats.md §2.3).
+var eventNames = map[string]string{"viewed": "ViewContent", "carted": "AddToCart", "purchased": "Purchase"}
+
+// formatOption maps the creative format to template_data.format_option
+// (SDK AdCreativeLinkData.FormatOption). Collection has no format_option:
+// it is an Instant Experience, so the API payload omits it.
+var formatOption = map[string]string{
+	"carousel":     "carousel_images_multi_items",
+	"single_image": "single_image",
+	"collection":   "",
+}
+
+// MaxLookbackDays bounds audience retention; Meta's product audiences
+// accept up to 180 days [U].
+const MaxLookbackDays = 180
