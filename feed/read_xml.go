@@ -97,6 +97,9 @@ func (x *xmlReader) token() (xml.Token, int, error) {
 	tok, err := x.d.RawToken()
 	if err != nil {
 		if err == io.EOF {
+			if l, col := x.d.InputPos(); col == 1 && l > 1 {
+				line = l - 1 // the file ends with a newline: report the last line
+			}
 			if len(x.stack) > 0 {
 				top := x.stack[len(x.stack)-1]
 				return nil, line, x.fail(line, fmt.Errorf("unexpected end of document: <%s> is not closed", qname(top)))
