@@ -155,7 +155,7 @@ func newCatIndex(cat []CatalogEntry) *catIndex {
 		if allDigits(e.ID) {
 			keepMin(ci.zeros, trimZeros(e.ID), e.ID)
 		}
-		if e.GroupID != "" && e.GroupID != e.ID {
+		if e.GroupID != "" {
 			keepMin(ci.groups, e.GroupID, e.ID)
 		}
 		for _, st := range affixForms(e.ID) {
