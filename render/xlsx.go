@@ -1,6 +1,8 @@
 package render
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -83,8 +85,11 @@ const xlsxEpoch = "2006-09-16T00:00:00Z"
 const autoWidthSample = 1000
 
 // WriteXLSX writes wb as an .xlsx document to w. Sheets are written with
-// excelize's StreamWriter (go-conventions A.4) so memory stays bounded by
-// what the caller already holds. The output is byte-for-byte reproducible.
+// excelize's StreamWriter (go-conventions A.4), which spills large sheets to
+// temporary files; the finished archive is still assembled in memory by
+// excelize before it reaches w. The output is byte-for-byte reproducible:
+// fixed document properties and timestamps, sorted content types and zip
+// entries.
 func WriteXLSX(w io.Writer, wb Workbook) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -126,10 +131,45 @@ func WriteXLSX(w io.Writer, wb Workbook) error {
 		d := ct.Defaults
 		sort.SliceStable(d, func(i, j int) bool { return d[i].Extension < d[j].Extension })
 	}
-	if err := f.Write(w); err != nil {
+	// excelize builds the whole archive in memory anyway (File.Write goes
+	// through WriteToBuffer), so re-ordering it costs one more pass, no
+	// recompression.
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	if err := canonicalZip(w, buf.Bytes()); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
 	return nil
+}
+
+// canonicalZip copies a zip archive with its entries sorted by name,
+// without recompressing. excelize emits streamed worksheets in map order,
+// so a workbook with two or more streamed sheets would otherwise differ from
+// run to run. Sorted by name, "[Content_Types].xml" comes first.
+func canonicalZip(w io.Writer, data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	files := slices.Clone(zr.File)
+	slices.SortStableFunc(files, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
+	zw := zip.NewWriter(w)
+	for _, zf := range files {
+		dst, err := zw.CreateRaw(&zf.FileHeader)
+		if err != nil {
+			return err
+		}
+		src, err := zf.OpenRaw()
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(dst, src); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 type xlsxStyles struct {

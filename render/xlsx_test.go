@@ -195,6 +195,12 @@ func TestWriteXLSXDeterministic(t *testing.T) {
 	a := writeWorkbook(t, sampleWorkbook())
 	b := writeWorkbook(t, sampleWorkbook())
 	if !bytes.Equal(a, b) {
+		pa, pb := zipParts(t, a), zipParts(t, b)
+		for name, body := range pa {
+			if pb[name] != body {
+				t.Errorf("part %s differs:\n%s\n%s", name, body, pb[name])
+			}
+		}
 		t.Fatal("two writes of the same workbook differ")
 	}
 	core := zipParts(t, a)["docProps/core.xml"]
