@@ -68,13 +68,14 @@ type Finding struct {
 	Suggestion string   `json:"suggestion,omitempty"`
 }
 
-// CompareFindings orders findings by file, item, line, field, rule, value
-// so every report is deterministic.
+// CompareFindings orders findings by file, line, item, field, rule, value
+// so every report is deterministic and reads top to bottom like the file
+// (a parse error at line 40 comes after the items above it).
 func CompareFindings(a, b Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.File, b.File),
-		cmp.Compare(a.Item, b.Item),
 		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Item, b.Item),
 		cmp.Compare(a.Field, b.Field),
 		cmp.Compare(a.Rule, b.Rule),
 		cmp.Compare(a.Value, b.Value),

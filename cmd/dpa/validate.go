@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dpa-tools/dpa/feed"
+	"github.com/dpa-tools/dpa/render"
+)
+
+type validateOptions struct {
+	IO  *render.Streams
+	Now func() time.Time
+	app *app
+
+	Files       []string
+	Output      string
+	Out         string
+	Channel     string
+	FailOn      string
+	MaxFindings int
+	Read        readFlags
+	Disable     []string
+	Require     []string
+	Workers     int
+}
+
+// readFlags are the input options shared by every command that reads feeds.
+type readFlags struct {
+	Format    string
+	Delimiter string
+	Encoding  string
+	Sheet     string
+}
+
+func (r *readFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&r.Format, "format", "", "input format: csv|tsv|xml|xlsx|jsonl|json (default: detect)")
+	cmd.Flags().StringVar(&r.Delimiter, "delimiter", "", `CSV delimiter: "," "\t" ";" "|" (default: sniff)`)
+	cmd.Flags().StringVar(&r.Encoding, "encoding", "", "input encoding: utf-8|utf-16|windows-1252|latin-1 (default: detect)")
+	cmd.Flags().StringVar(&r.Sheet, "sheet", "", "XLSX sheet name (default: the first)")
+}
+
+func (r *readFlags) options() (feed.ReadOptions, error) {
+	o := feed.ReadOptions{Format: r.Format, Encoding: r.Encoding, Sheet: r.Sheet}
+	if r.Format != "" {
+		if err := oneOf("format", r.Format, "csv", "tsv", "xml", "xlsx", "jsonl", "json"); err != nil {
+			return o, err
+		}
+	}
+	switch r.Delimiter {
+	case "":
+	case ",", ";", "|":
+		o.Delimiter = rune(r.Delimiter[0])
+	case `\t`, "\t", "tab":
+		o.Delimiter = '\t'
+	default:
+		return o, usageErr(`invalid --delimiter %q: allowed values are "," "\t" ";" "|"`, r.Delimiter)
+	}
+	if r.Encoding != "" {
+		if err := oneOf("encoding", r.Encoding, "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "windows-1252", "cp1252", "latin-1", "latin1", "iso-8859-1"); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+var validateOutputs = []string{"table", "json", "csv", "junit", "sarif", "xlsx"}
+
+func newValidateCmd(a *app, runF func(context.Context, *validateOptions) error) *cobra.Command {
+	opts := &validateOptions{IO: a.IO, Now: a.Now, app: a}
+	cmd := &cobra.Command{
+		Use:   "validate [flags] FILE...",
+		Short: "Check feeds against a channel's rules",
+		Long: `Check product feeds (CSV, TSV, RSS/Atom XML, XLSX, JSON Lines; gzip; "-" for stdin)
+against a channel's specification and report every item the platform would
+reject (error) or demote (warning), with the file, line, item id, field and value.
+
+EXIT STATUS
+  0    no finding at or above --fail-on
+  1    findings at or above --fail-on
+  2    usage error or unreadable input
+  130  interrupted`,
+		Example: `  dpa validate examples/meta_feed.csv
+  dpa validate --channel google -o json examples/google_feed.xml > report.json
+  dpa validate -o sarif --out dpa.sarif feed.csv.gz`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			if err := opts.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runValidate(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Output, "output", "o", "table", "report format: table|json|csv|junit|sarif|xlsx")
+	f.StringVar(&opts.Out, "out", "", "write the report to this file (atomically) instead of stdout")
+	f.StringVar(&opts.Channel, "channel", "", "channel: meta|google|tiktok|pinterest|snapchat (default: meta; google for g: XML)")
+	f.StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when findings at this level exist: error|warning|never")
+	f.IntVar(&opts.MaxFindings, "max-findings", 10, "findings shown per rule in the table (0 = all)")
+	f.StringSliceVar(&opts.Disable, "disable", nil, "rule codes to turn off (repeatable; a prefix ending in '.' turns off a group)")
+	f.StringSliceVar(&opts.Require, "require", nil, "extra required fields (repeatable)")
+	f.IntVar(&opts.Workers, "workers", 0, "checking goroutines (default: number of CPUs)")
+	opts.Read.register(cmd)
+	return cmd
+}
+
+func (o *validateOptions) check() error {
+	if err := oneOf("output", o.Output, validateOutputs...); err != nil {
+		return err
+	}
+	if err := oneOf("fail-on", o.FailOn, "error", "warning", "info", "never"); err != nil {
+		return err
+	}
+	if o.Channel != "" {
+		if _, err := feed.LookupChannel(o.Channel); err != nil {
+			return &usageError{err: fmt.Errorf("invalid --channel: %w", err)}
+		}
+	}
+	if o.Output == "xlsx" && o.Out == "" && o.IO.OutTTY {
+		return usageErr("-o xlsx writes a binary workbook: give --out FILE or redirect stdout")
+	}
+	if o.MaxFindings < 0 {
+		return usageErr("invalid --max-findings %d: must be 0 or more", o.MaxFindings)
+	}
+	_, err := o.Read.options()
+	return err
+}
+
+// validateReport is the JSON contract (schema_version 1), documented in the README.
+type validateReport struct {
+	SchemaVersion int                `json:"schema_version"`
+	Channel       string             `json:"channel"`
+	Files         []fileReport       `json:"files"`
+	Summary       validateSummary    `json:"summary"`
+	Findings      []feed.Finding     `json:"findings"`
+	results       []*feed.FileResult `json:"-"`
+	channels      map[string]*feed.Channel
+}
+
+type fileReport struct {
+	File       string `json:"file"`
+	Format     string `json:"format"`
+	Channel    string `json:"channel"`
+	Items      int    `json:"items"`
+	ValidItems int    `json:"valid_items"`
+	Errors     int    `json:"errors"`
+	Warnings   int    `json:"warnings"`
+	Infos      int    `json:"infos"`
+	Complete   bool   `json:"complete"`
+}
+
+type validateSummary struct {
+	Items      int `json:"items"`
+	ValidItems int `json:"valid_items"`
+	Errors     int `json:"errors"`
+	Warnings   int `json:"warnings"`
+	Infos      int `json:"infos"`
+}
+
+func runValidate(ctx context.Context, o *validateOptions) error {
+	ro, _ := o.Read.options()
+	ov, err := o.app.ruleOverrides(o.Disable, o.Require)
+	if err != nil {
+		return err
+	}
+	for _, f := range o.Files {
+		if o.Out != "" {
+			if err := render.CheckNotInput(o.Out, []string{f}); err != nil {
+				return usageErr("--out %s: %v", o.Out, err)
+			}
+		}
+	}
+	rep := &validateReport{SchemaVersion: 1, Findings: []feed.Finding{}, Files: []fileReport{}, channels: map[string]*feed.Channel{}}
+	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
+	for i, path := range o.Files {
+		chName := o.Channel
+		if chName == "" {
+			chName = feed.SniffChannel(path)
+		}
+		ch, _ := feed.LookupChannel(chName)
+		if i == 0 {
+			rep.Channel = ch.Name
+		}
+		v, err := feed.NewValidator(ch, ov)
+		if err != nil {
+			return &usageError{err: err}
+		}
+		r, err := openFeed(path, ro, o.IO.In)
+		if err != nil {
+			return err
+		}
+		res, err := v.Validate(ctx, r, feed.ValidateOptions{Workers: o.Workers, Progress: func(n int64) {
+			prog.Update(path, n, 0)
+		}})
+		r.Close()
+		prog.Done()
+		if err != nil {
+			return err
+		}
+		if res.File == "" {
+			res.File = path
+		}
+		rep.results = append(rep.results, res)
+		rep.channels[res.File] = ch
+		rep.Files = append(rep.Files, fileReport{File: res.File, Format: res.Format, Channel: ch.Name, Items: res.Items,
+			ValidItems: res.ValidItems, Errors: res.Errors, Warnings: res.Warnings, Infos: res.Infos, Complete: res.Complete})
+		rep.Summary.Items += res.Items
+		rep.Summary.ValidItems += res.ValidItems
+		rep.Summary.Errors += res.Errors
+		rep.Summary.Warnings += res.Warnings
+		rep.Summary.Infos += res.Infos
+		rep.Findings = append(rep.Findings, res.Findings...)
+	}
+	if err := o.write(rep); err != nil {
+		return err
+	}
+	return o.gate(rep)
+}
+
+// openFeed opens a feed for reading; failures are input errors (exit 2).
+func openFeed(path string, ro feed.ReadOptions, stdin io.Reader) (feed.Reader, error) {
+	var r feed.Reader
+	var err error
+	if path == "-" {
+		r, err = feed.Open("-", stdin, ro)
+	} else {
+		r, err = feed.OpenFile(path, ro)
+	}
+	if err != nil {
+		return nil, &inputError{err: err}
+	}
+	return r, nil
+}
+
+func (o *validateOptions) gate(rep *validateReport) error {
+	var n int
+	var level string
+	switch o.FailOn {
+	case "never":
+		return nil
+	case "error":
+		n, level = rep.Summary.Errors, "error"
+	case "warning":
+		n, level = rep.Summary.Errors+rep.Summary.Warnings, "error or warning"
+	case "info":
+		n, level = rep.Summary.Errors+rep.Summary.Warnings+rep.Summary.Infos, "finding"
+	}
+	if n > 0 {
+		return &findingsError{msg: fmt.Sprintf("%s %s finding(s) in %s item(s) (--fail-on %s)", render.Int(n), level, render.Int(rep.Summary.Items-rep.Summary.ValidItems), o.FailOn)}
+	}
+	return nil
+}
+
+// write renders the report to --out (atomically) or stdout.
+func (o *validateOptions) write(rep *validateReport) error {
+	emit := func(w io.Writer) error {
+		switch o.Output {
+		case "json":
+			return render.WriteJSON(w, rep)
+		case "csv":
+			return render.WriteCSV(w, findingsTable(rep.Findings), render.CSVOptions{})
+		case "junit":
+			return render.WriteJUnit(w, "dpa validate", junitSuites(rep))
+		case "sarif":
+			return writeSARIF(w, rep)
+		case "xlsx":
+			return writeValidateXLSX(w, rep, o)
+		default:
+			tty := o.IO.OutTTY && o.Out == ""
+			styles := render.NewStyles(o.IO.ColorOut() && o.Out == "")
+			return writeValidateTable(w, rep, o.MaxFindings, tty, styles)
+		}
+	}
+	if o.Out == "" {
+		return emit(o.IO.Out)
+	}
+	if err := render.WriteFileAtomic(o.Out, o.Files, emit); err != nil {
+		if errors.Is(err, render.ErrWouldOverwriteInput) {
+			return usageErr("--out %s: %v", o.Out, err)
+		}
+		return fmt.Errorf("writing %s: %w", o.Out, err)
+	}
+	if !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", o.Out)
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dpa-tools/dpa/feed"
+	"github.com/dpa-tools/dpa/render"
+)
+
+var findingColumns = []string{"file", "item", "line", "id", "field", "rule", "severity", "message", "value", "suggestion"}
+
+func findingsTable(fs []feed.Finding) render.Table {
+	t := render.Table{Columns: findingColumns}
+	for _, f := range fs {
+		t.Rows = append(t.Rows, []string{f.File, strconv.Itoa(f.Item), strconv.Itoa(f.Line), f.ID, f.Field, f.Rule,
+			f.Severity.String(), f.Message, f.Value, f.Suggestion})
+	}
+	return t
+}
+
+type ruleCount struct {
+	rule    string
+	sev     feed.Severity
+	n       int
+	example feed.Finding
+}
+
+// topRules counts findings per rule, worst severity first, then most frequent.
+func topRules(fs []feed.Finding) []ruleCount {
+	idx := map[string]int{}
+	var out []ruleCount
+	for _, f := range fs {
+		i, ok := idx[f.Rule]
+		if !ok {
+			i = len(out)
+			idx[f.Rule] = i
+			out = append(out, ruleCount{rule: f.Rule, sev: f.Severity, example: f})
+		}
+		out[i].n++
+	}
+	slices.SortFunc(out, func(a, b ruleCount) int {
+		return cmp.Or(cmp.Compare(b.sev, a.sev), cmp.Compare(b.n, a.n), cmp.Compare(a.rule, b.rule))
+	})
+	return out
+}
+
+func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bool, st *render.Styles) error {
+	var b strings.Builder
+	for _, f := range rep.Files {
+		status := st.OK("valid")
+		switch {
+		case f.Errors > 0:
+			status = st.Error("errors")
+		case f.Warnings > 0:
+			status = st.Warning("warnings")
+		}
+		fmt.Fprintf(&b, "%s  %s, %s channel, %s\n", st.Title(f.File), f.Format, f.Channel, status)
+	}
+	s := rep.Summary
+	b.WriteString(st.KeyValues([][2]string{
+		{"Items", render.Int(s.Items)},
+		{"Valid items", fmt.Sprintf("%s (%s)", render.Int(s.ValidItems), render.Percent(ratio(s.ValidItems, s.Items)))},
+		{"Errors", st.Severity("error", render.Int(s.Errors))},
+		{"Warnings", st.Severity("warning", render.Int(s.Warnings))},
+		{"Infos", st.Severity("info", render.Int(s.Infos))},
+	}))
+	b.WriteString("\n")
+	top := topRules(rep.Findings)
+	if len(top) > 0 {
+		b.WriteString("\n" + st.Bold("Top rules") + "\n")
+		for i, r := range top {
+			if i == 10 {
+				fmt.Fprintf(&b, "  … and %d more rules\n", len(top)-10)
+				break
+			}
+			ex := r.example
+			where := fmt.Sprintf("%s:%d", ex.File, ex.Line)
+			if ex.ID != "" {
+				where += " (" + ex.ID + ")"
+			}
+			fmt.Fprintf(&b, "  %-8s %-36s %7s  e.g. %s\n", st.Severity(r.sev.String(), r.sev.String()), r.rule, render.Int(r.n), where)
+		}
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	if len(rep.Findings) == 0 {
+		_, err := fmt.Fprintln(w, "\n"+st.OK("No findings."))
+		return err
+	}
+	t := render.Table{Columns: []string{"LOCATION", "ID", "FIELD", "SEVERITY", "RULE", "MESSAGE"}}
+	shown := map[string]int{}
+	hidden := 0
+	for _, f := range rep.Findings {
+		if maxPerRule > 0 && shown[f.Rule] >= maxPerRule {
+			hidden++
+			continue
+		}
+		shown[f.Rule]++
+		msg := f.Message
+		if f.Suggestion != "" && !strings.Contains(msg, f.Suggestion) {
+			msg += " → " + f.Suggestion
+		}
+		t.Rows = append(t.Rows, []string{fmt.Sprintf("%s:%d", f.File, f.Line), f.ID, f.Field, f.Severity.String(), f.Rule, msg})
+	}
+	fmt.Fprintln(w)
+	err := render.WriteTable(w, t, render.TableOptions{TTY: tty, MaxColWidth: 80, Styles: st,
+		RowStyle: func(row, col int, cell string) string {
+			if col == 3 {
+				return st.Severity(cell, cell)
+			}
+			return cell
+		}})
+	if err != nil {
+		return err
+	}
+	if hidden > 0 {
+		_, err = fmt.Fprintf(w, "%s more findings not shown (--max-findings %d per rule); use -o json or -o csv for all\n", render.Int(hidden), maxPerRule)
+	}
+	return err
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// junitSuites: one suite per file, one failing test case per item with
+// findings (errors and warnings), and one passing case standing for the
+// items without any, so CI dashboards show the size of the feed.
+func junitSuites(rep *validateReport) []render.JUnitSuite {
+	var out []render.JUnitSuite
+	for _, fr := range rep.Files {
+		s := render.JUnitSuite{Name: fr.File}
+		byItem := map[int]int{}
+		for _, f := range rep.Findings {
+			if f.File != fr.File || f.Severity == feed.Info {
+				continue
+			}
+			name := "file"
+			if f.Item > 0 {
+				name = fmt.Sprintf("item %d (line %d)", f.Item, f.Line)
+				if f.ID != "" {
+					name = fmt.Sprintf("item %s (line %d)", f.ID, f.Line)
+				}
+			}
+			i, ok := byItem[f.Item]
+			if !ok {
+				i = len(s.Cases)
+				byItem[f.Item] = i
+				s.Cases = append(s.Cases, render.JUnitCase{Name: name, Classname: "dpa." + fr.Channel})
+			}
+			s.Cases[i].Failures = append(s.Cases[i].Failures, render.JUnitFailure{
+				Type: f.Rule, Message: fmt.Sprintf("%s: %s: %s", f.Severity, f.Field, f.Message),
+				Text: fmt.Sprintf("%s:%d field %s value %q\n%s", f.File, f.Line, f.Field, f.Value, f.Message)})
+		}
+		clean := fr.Items - len(byItem)
+		if _, ok := byItem[0]; ok {
+			clean++
+		}
+		if clean > 0 {
+			s.Cases = append(s.Cases, render.JUnitCase{Name: fmt.Sprintf("%d items without findings", clean), Classname: "dpa." + fr.Channel})
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func sarifLevel(s feed.Severity) string {
+	switch s {
+	case feed.Error:
+		return "error"
+	case feed.Warning:
+		return "warning"
+	}
+	return "info"
+}
+
+func writeSARIF(w io.Writer, rep *validateReport) error {
+	var rules []render.SARIFRule
+	used := map[string]bool{}
+	for _, f := range rep.Findings {
+		used[f.Rule] = true
+	}
+	for _, r := range feed.RulesFor("") {
+		if !used[r.Code] {
+			continue
+		}
+		rules = append(rules, render.SARIFRule{ID: r.Code, Name: r.Code, Short: r.Summary, Full: r.Summary,
+			Help: r.Summary + " Fix: " + r.Fix, Level: sarifLevel(r.Severity)})
+		delete(used, r.Code)
+	}
+	for code := range used { // reader rules without a table entry
+		rules = append(rules, render.SARIFRule{ID: code, Name: code, Short: code, Level: "error"})
+	}
+	var results []render.SARIFResult
+	for _, f := range rep.Findings {
+		msg := f.Message
+		if f.ID != "" {
+			msg = fmt.Sprintf("item %s, field %s: %s", f.ID, f.Field, msg)
+		} else if f.Field != "" {
+			msg = fmt.Sprintf("field %s: %s", f.Field, msg)
+		}
+		uri := f.File
+		if uri == "-" {
+			uri = ""
+		}
+		results = append(results, render.SARIFResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: msg, URI: uri, Line: f.Line,
+			Fingerprint: fmt.Sprintf("%s/%s/%s", f.ID, f.Field, f.Rule)})
+	}
+	return render.WriteSARIF(w, "dpa", version(), rules, results)
+}

@@ -1,0 +1,617 @@
+package feed
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Validator checks items against one channel's table plus project overrides.
+// CheckItem is safe for concurrent use; cross-item checks live in crossCheck.
+type Validator struct {
+	ch       *Channel
+	sev      map[string]Severity // effective severity per rule code; absent = disabled
+	specIdx  map[string]int      // field name → index in ch.Fields
+	aliasIdx map[string]int      // alias → index in ch.Fields
+	required []bool              // per spec, after overrides
+	extra    []string            // required fields not in the channel table
+}
+
+// NewValidator builds a validator; it fails on unknown rule codes.
+func NewValidator(ch *Channel, o Overrides) (*Validator, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	v := &Validator{ch: ch, sev: map[string]Severity{}, specIdx: map[string]int{}, aliasIdx: map[string]int{}}
+	for i := range RuleTable {
+		r := &RuleTable[i]
+		if !r.AppliesTo(ch.Name) {
+			continue
+		}
+		v.sev[r.Code] = r.SeverityFor(ch.Name)
+	}
+	for code, s := range o.Severity {
+		if _, ok := v.sev[code]; ok {
+			v.sev[code] = s
+		}
+	}
+	for _, d := range o.Disable {
+		for code := range v.sev {
+			if code == d || (strings.HasSuffix(d, ".") && strings.HasPrefix(code, d)) {
+				delete(v.sev, code)
+			}
+		}
+	}
+	v.required = make([]bool, len(ch.Fields))
+	for i, f := range ch.Fields {
+		v.specIdx[f.Name] = i
+		for _, a := range f.Aliases {
+			v.aliasIdx[a] = i
+		}
+		v.required[i] = f.Required
+	}
+	for _, name := range o.Require {
+		name = CanonicalName(name)
+		if i, ok := v.specIdx[name]; ok {
+			v.required[i] = true
+		} else if !slices.Contains(v.extra, name) {
+			v.extra = append(v.extra, name)
+		}
+	}
+	return v, nil
+}
+
+// Channel returns the channel being validated.
+func (v *Validator) Channel() *Channel { return v.ch }
+
+// Enabled reports whether a rule is active.
+func (v *Validator) Enabled(code string) bool { _, ok := v.sev[code]; return ok }
+
+// itemCtx gathers one item's values by spec index and the findings so far.
+type itemCtx struct {
+	v      *Validator
+	it     *Item
+	id     string
+	vals   []string   // first non-empty value per spec
+	multi  [][]string // all values of repeated fields (only filled when repeated)
+	names  []string   // the source name a value came from (alias detection)
+	out    []Finding
+	hasErr bool
+}
+
+func (c *itemCtx) add(code, field, value, msg, suggestion string) {
+	sev, ok := c.v.sev[code]
+	if !ok {
+		if _, known := ruleIndex[code]; known {
+			return // disabled, or not for this channel
+		}
+		sev = Error // a reader problem without a table entry is never dropped
+	}
+	if sev == Error {
+		c.hasErr = true
+	}
+	c.out = append(c.out, Finding{
+		File: c.it.File, Item: c.it.Index, Line: c.it.Line, ID: c.id,
+		Field: field, Rule: code, Severity: sev, Message: msg,
+		Value: clip(value, 200), Suggestion: suggestion,
+	})
+}
+
+// CheckItem runs every per-item rule and appends findings to out. It
+// reports whether any finding is an error.
+func (v *Validator) CheckItem(it *Item, missingCols map[string]bool, out []Finding) ([]Finding, bool) {
+	c := itemCtx{v: v, it: it, out: out}
+	n := len(v.ch.Fields)
+	c.vals = make([]string, n)
+	c.names = make([]string, n)
+	for _, f := range it.Fields {
+		i, ok := v.specIdx[f.Name]
+		if !ok {
+			if i, ok = v.aliasIdx[f.Name]; !ok {
+				continue
+			}
+			if c.names[i] == v.ch.Fields[i].Name {
+				continue // the proper column wins over an alias
+			}
+		}
+		if f.Value == "" {
+			continue
+		}
+		if c.vals[i] == "" || (c.names[i] != v.ch.Fields[i].Name && f.Name == v.ch.Fields[i].Name) {
+			c.vals[i] = f.Value
+			c.names[i] = f.Name
+		} else if f.Name == c.names[i] {
+			if c.multi == nil {
+				c.multi = make([][]string, n)
+			}
+			if c.multi[i] == nil {
+				c.multi[i] = []string{c.vals[i]}
+			}
+			c.multi[i] = append(c.multi[i], f.Value)
+		}
+	}
+	c.id = strings.TrimSpace(c.get(v.ch.IDField))
+	for _, p := range it.Problems {
+		c.add(p.Rule, p.Field, p.Value, p.Message, "")
+	}
+	c.checkPresence(missingCols)
+	for i := range v.ch.Fields {
+		if c.vals[i] != "" {
+			c.checkField(&v.ch.Fields[i], c.vals[i], i)
+		}
+	}
+	c.checkItemRules()
+	return c.out, c.hasErr
+}
+
+func (c *itemCtx) get(name string) string {
+	if i, ok := c.v.specIdx[name]; ok {
+		return c.vals[i]
+	}
+	return ""
+}
+
+func (c *itemCtx) checkPresence(missingCols map[string]bool) {
+	for i, f := range c.v.ch.Fields {
+		if c.vals[i] != "" && c.names[i] != f.Name {
+			c.add("header.wrong_name", f.Name, c.names[i], fmt.Sprintf("field %q is named %q; %s calls it %q", f.Name, c.names[i], c.v.ch.Title, f.Name), f.Name)
+		}
+		if !c.v.required[i] || c.vals[i] != "" {
+			continue
+		}
+		if missingCols[f.Name] {
+			// Reported once for the file; still an error for the item.
+			if _, ok := c.v.sev["header.column_missing"]; ok {
+				c.hasErr = true
+			}
+			continue
+		}
+		c.add("required.missing", f.Name, "", fmt.Sprintf("required field %s is missing or empty", f.Name), "")
+	}
+	for _, name := range c.v.extra {
+		if c.it.Get(name) == "" {
+			if missingCols[name] {
+				c.hasErr = true
+				continue
+			}
+			c.add("required.missing", name, "", fmt.Sprintf("field %s is required by the project config but missing or empty", name), "")
+		}
+	}
+	for _, group := range c.v.ch.OneOf {
+		any := false
+		for _, name := range group {
+			if c.get(name) != "" {
+				any = true
+				break
+			}
+		}
+		if !any {
+			c.add("identifier.missing", strings.Join(group, "|"), "", fmt.Sprintf("none of %s is set; at least one is required", strings.Join(group, ", ")), "")
+		}
+	}
+}
+
+func (c *itemCtx) checkField(f *FieldSpec, val string, idx int) {
+	values := []string{val}
+	if c.multi != nil && c.multi[idx] != nil {
+		values = c.multi[idx]
+	}
+	if f.Kind == KindURLList {
+		values = splitList(values)
+		if f.MaxValues > 0 && len(values) > f.MaxValues {
+			c.add("additional_image_link.too_many", f.Name, strconv.Itoa(len(values)), fmt.Sprintf("%d additional images; %s takes at most %d", len(values), c.v.ch.Title, f.MaxValues), "")
+		}
+	}
+	for _, v := range values {
+		c.checkValue(f, v)
+	}
+}
+
+func (c *itemCtx) checkValue(f *FieldSpec, val string) {
+	if f.MaxLen > 0 || f.SoftLen > 0 || f.MinLen > 0 {
+		n := len(val)
+		if n > f.MaxLen/4 || n < f.MinLen*4 { // byte length bounds rune length; count runes only when it matters
+			n = runeLen(val)
+		}
+		switch {
+		case f.MaxLen > 0 && n > f.MaxLen:
+			c.add("length.too_long", f.Name, val, fmt.Sprintf("%s is %d characters; the limit is %d", f.Name, n, f.MaxLen), "")
+		case f.SoftLen > 0 && n > f.SoftLen:
+			c.add("length.over_recommended", f.Name, val, fmt.Sprintf("%s is %d characters; %d or fewer are recommended", f.Name, n, f.SoftLen), "")
+		}
+		if f.MinLen > 0 && n < f.MinLen {
+			c.add("length.too_short", f.Name, val, fmt.Sprintf("%s is %d characters; at least %d are recommended", f.Name, n, f.MinLen), "")
+		}
+	}
+	switch f.Kind {
+	case KindEnum:
+		c.checkEnum(f, val)
+	case KindURL, KindImageURL, KindURLList:
+		c.checkURL(f, val)
+	case KindPrice:
+		c.checkPrice(f.Name, val)
+	case KindGTIN:
+		c.checkGTIN(val)
+	case KindDate:
+		if _, ok := ParseFeedDate(val); !ok {
+			c.add("date.invalid", f.Name, val, fmt.Sprintf("%s %q is not an ISO 8601 date", f.Name, val), "")
+		}
+	case KindDateRange:
+		if _, _, issue := ParseDateRange(val); issue == "format" {
+			c.add("sale_price_effective_date.invalid", f.Name, val, "not a start/end ISO 8601 range", "")
+		} else if issue == "order" {
+			c.add("sale_price_effective_date.order", f.Name, val, "the range ends before it starts", "")
+		}
+	case KindInt:
+		if _, err := strconv.Atoi(strings.TrimSpace(val)); err != nil {
+			c.add("number.invalid", f.Name, val, fmt.Sprintf("%s %q is not a whole number", f.Name, val), "")
+		}
+	case KindShipping:
+		c.checkShipping(f.Name, val)
+	case KindTax:
+		c.checkTax(f.Name, val)
+	case KindCategory:
+		c.checkCategory(f.Name, val)
+	case KindGroupID:
+		if c.v.ch.Name == "google" && strings.IndexFunc(val, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		}) >= 0 {
+			c.add("item_group_id.invalid_chars", f.Name, val, "item_group_id has characters other than letters, digits, _ and -", "")
+		}
+	}
+	if f.Name == "product_type" && c.v.ch.CategoryDelimiter != "" && !strings.Contains(val, c.v.ch.CategoryDelimiter) &&
+		strings.ContainsAny(val, ">,|/") {
+		c.add("product_type.delimiter", f.Name, val, "product_type levels must be separated by \" > \"", "")
+	}
+}
+
+func (c *itemCtx) checkEnum(f *FieldSpec, val string) {
+	if slices.Contains(f.Enum, val) {
+		return
+	}
+	for _, e := range f.Enum {
+		if strings.EqualFold(e, val) {
+			if !c.v.ch.EnumFold {
+				c.add("enum.case", f.Name, val, fmt.Sprintf("%s %q should be written %q", f.Name, val, e), e)
+			}
+			return
+		}
+	}
+	// "in stock" on Google or "in_stock" on Meta: the same words, the other
+	// platform's separator. Older specs and many live feeds use it, so it is
+	// a warning with the exact spelling, not a rejection.
+	alt := strings.ToLower(strings.ReplaceAll(val, "_", " "))
+	for _, e := range f.Enum {
+		if strings.ReplaceAll(e, "_", " ") == alt {
+			c.add("enum.alternate_spelling", f.Name, val, fmt.Sprintf("%s %q is spelled %q on %s", f.Name, val, e, c.v.ch.Name), e)
+			return
+		}
+	}
+	msg := fmt.Sprintf("%s %q is not allowed on %s (allowed: %s)", f.Name, val, c.v.ch.Name, strings.Join(f.Enum, ", "))
+	s := SuggestEnum(val, f.Enum, c.v.ch.Synonyms)
+	if s != "" {
+		msg = fmt.Sprintf("%s %q is not allowed on %s; did you mean %q?", f.Name, val, c.v.ch.Name, s)
+	}
+	c.add("enum.invalid", f.Name, val, msg, s)
+}
+
+func (c *itemCtx) checkURL(f *FieldSpec, val string) {
+	v := strings.TrimSpace(val)
+	lower := strings.ToLower(v)
+	if strings.ContainsAny(v, " \t\n") {
+		c.add("url.whitespace", f.Name, val, fmt.Sprintf("%s contains whitespace", f.Name), strings.ReplaceAll(v, " ", "%20"))
+		return
+	}
+	if i := strings.IndexByte(lower, ':'); i > 0 && !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		scheme := lower[:i]
+		if !strings.Contains(scheme, ".") && !strings.Contains(scheme, "/") {
+			c.add("url.unsafe_scheme", f.Name, val, fmt.Sprintf("%s uses the %q scheme; only http and https are allowed", f.Name, scheme), "")
+			return
+		}
+	}
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		sugg := ""
+		switch {
+		case strings.HasPrefix(lower, "//"):
+			sugg = "https:" + v
+		case strings.HasPrefix(lower, "www.") || (strings.Contains(strings.SplitN(v, "/", 2)[0], ".") && !strings.HasPrefix(v, "/")):
+			sugg = "https://" + v
+		}
+		c.add("url.invalid", f.Name, val, fmt.Sprintf("%s is not an absolute http(s) URL", f.Name), sugg)
+		return
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || !strings.Contains(u.Host, ".") && u.Hostname() != "localhost" {
+		c.add("url.invalid", f.Name, val, fmt.Sprintf("%s is not a valid URL", f.Name), "")
+		return
+	}
+	if strings.HasPrefix(lower, "http://") {
+		c.add("url.http", f.Name, val, fmt.Sprintf("%s uses http", f.Name), "https://"+v[len("http://"):])
+	}
+	if f.Kind == KindImageURL || f.Kind == KindURLList {
+		if !isASCII(v) {
+			c.add("image_link.non_ascii", f.Name, val, "the image URL has non-ASCII characters", (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawQuery: u.RawQuery}).String())
+		}
+		if len(c.v.ch.ImageFormats) > 0 {
+			p := strings.ToLower(u.Path)
+			if dot := strings.LastIndexByte(p, '.'); dot >= 0 && !slices.Contains(c.v.ch.ImageFormats, p[dot:]) && len(p)-dot <= 5 {
+				c.add("image_link.format", f.Name, val, fmt.Sprintf("%s images must be %s", c.v.ch.Title, strings.Join(c.v.ch.ImageFormats, ", ")), "")
+			}
+		}
+	}
+	if f.Name == "link" && (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" {
+		c.add("url.equals_domain", f.Name, val, "the product link points at the home page", "")
+	}
+}
+
+var priceRule = map[PriceIssue]string{
+	PriceFormat: "price.invalid", PriceCurrencyMissing: "price.currency_missing", PriceCurrencyInvalid: "price.currency_invalid",
+	PriceCurrencyFirst: "price.currency_position", PriceNoSpace: "price.currency_position", PriceDecimalComma: "price.decimal_comma",
+	PriceThousands: "price.thousands_separator", PriceLowercaseCode: "price.currency_case",
+}
+
+// checkPrice validates one price field; it returns the parsed price and
+// whether it is usable for comparisons.
+func (c *itemCtx) checkPrice(field, val string) (Price, bool) {
+	ch := c.v.ch
+	p, issue := ParsePrice(val, ch.DefaultCurrency)
+	switch {
+	case issue == PriceCurrencyMissing && ch.DefaultCurrency != "":
+		issue = PriceOK
+	case issue == PriceCurrencyFirst && ch.CurrencyFirst:
+		issue = PriceOK
+	case issue == PriceNoSpace && ch.NoSpaceCurrency:
+		issue = PriceOK
+	}
+	if issue != PriceOK {
+		sugg := ""
+		if issue != PriceFormat && p.Currency != "" && IsCurrency(p.Currency) {
+			sugg = p.String()
+		}
+		msg := fmt.Sprintf("%s %q: %s", field, val, priceMessage(issue))
+		c.add(priceRule[issue], field, val, msg, sugg)
+		if issue == PriceFormat {
+			return p, false
+		}
+	}
+	if p.Units < 0 || (p.Units == 0 && !ch.ZeroPrice) {
+		c.add("price.not_positive", field, val, fmt.Sprintf("%s must be greater than zero", field), "")
+	}
+	if ch.MaxDecimals > 0 && p.Scale > ch.MaxDecimals {
+		c.add("price.too_many_decimals", field, val, fmt.Sprintf("%s has %d decimals; at most %d are allowed", field, p.Scale, ch.MaxDecimals), "")
+	}
+	return p, p.Currency != ""
+}
+
+func priceMessage(i PriceIssue) string {
+	switch i {
+	case PriceFormat:
+		return "not a number with an ISO 4217 currency code, e.g. 19.99 USD"
+	case PriceCurrencyMissing:
+		return "no ISO 4217 currency code (write 10 USD, not $10)"
+	case PriceCurrencyInvalid:
+		return "the currency is not an ISO 4217 code"
+	case PriceCurrencyFirst, PriceNoSpace:
+		return "the currency code must follow the number after a space"
+	case PriceDecimalComma:
+		return "use . as the decimal separator"
+	case PriceThousands:
+		return "remove the thousands separator"
+	case PriceLowercaseCode:
+		return "write the currency code in upper case"
+	}
+	return string(i)
+}
+
+func (c *itemCtx) checkGTIN(val string) {
+	for _, g := range strings.Split(val, ",") {
+		g = strings.TrimSpace(g)
+		if g == "" {
+			continue
+		}
+		clean, issue := CheckGTIN(g, c.v.ch.GTINPrefixes)
+		switch issue {
+		case GTINNonNumeric:
+			sugg := ""
+			if isbn, ok := ISBN10ToGTIN(clean); ok {
+				sugg = isbn
+			}
+			c.add("gtin.non_numeric", "gtin", g, "the GTIN must be digits only", sugg)
+		case GTINLength:
+			sugg := ""
+			if a, ok := UPCEToUPCA(clean); ok && len(clean) == 8 {
+				sugg = a
+			} else if isbn, ok := ISBN10ToGTIN(clean); ok {
+				sugg = isbn
+			}
+			c.add("gtin.invalid_length", "gtin", g, fmt.Sprintf("the GTIN has %d digits; it must have 8, 12, 13 or 14", len(clean)), sugg)
+		case GTINCheckDigit:
+			c.add("gtin.check_digit", "gtin", g, fmt.Sprintf("the check digit should be %c", GS1CheckDigit(clean[:len(clean)-1])), "")
+		case GTINRestrictedPrefix:
+			c.add("gtin.restricted_prefix", "gtin", g, "the GTIN has a restricted prefix (2, 02 or 04)", "")
+		case GTINCouponPrefix:
+			c.add("gtin.coupon_prefix", "gtin", g, "the GTIN is in a coupon range (05, 981–984 or 99)", "")
+		}
+	}
+}
+
+// splitShipping splits shipping groups on "," or ";" but not inside a price
+// with a decimal comma such as "4,95 EUR" (a comma followed by digits).
+func splitGroups(val string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(val); i++ {
+		if val[i] == ';' || (val[i] == ',' && !(i+1 < len(val) && val[i+1] >= '0' && val[i+1] <= '9')) {
+			out = append(out, strings.TrimSpace(val[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, strings.TrimSpace(val[start:]))
+}
+
+func (c *itemCtx) checkShipping(field, val string) {
+	for _, g := range splitGroups(val) {
+		if g == "" {
+			continue
+		}
+		parts := strings.Split(g, ":")
+		if len(parts) < 4 || len(parts) > 8 {
+			c.add("shipping.invalid", field, g, fmt.Sprintf("shipping %q has %d parts; write COUNTRY:REGION:SERVICE:PRICE", g, len(parts)), "")
+			continue
+		}
+		country := strings.TrimSpace(parts[0])
+		if len(country) != 2 || !isASCIILetter(country[0]) || !isASCIILetter(country[1]) || strings.ToUpper(country) != country {
+			c.add("shipping.invalid", field, g, fmt.Sprintf("shipping country %q is not an ISO 3166 two-letter code", country), "")
+			continue
+		}
+		price := strings.TrimSpace(parts[3])
+		if _, issue := ParsePrice(price, ""); issue != PriceOK {
+			c.add("shipping.invalid", field, g, fmt.Sprintf("shipping price %q: %s", price, priceMessage(issue)), "")
+		}
+	}
+}
+
+func (c *itemCtx) checkTax(field, val string) {
+	for _, g := range splitGroups(val) {
+		if g == "" {
+			continue
+		}
+		parts := strings.Split(g, ":")
+		if len(parts) != 4 {
+			c.add("tax.invalid", field, g, "write COUNTRY:REGION:RATE:TAX_SHIP", "")
+			continue
+		}
+		rate, err := strconv.ParseFloat(strings.TrimSpace(parts[2]), 64)
+		if err != nil || rate < 0 || rate > 100 {
+			c.add("tax.invalid", field, g, fmt.Sprintf("tax rate %q is not a number from 0 to 100", parts[2]), "")
+			continue
+		}
+		if ts := strings.ToLower(strings.TrimSpace(parts[3])); ts != "" && !slices.Contains(yesNo, ts) {
+			c.add("tax.invalid", field, g, fmt.Sprintf("tax_ship %q must be yes or no", parts[3]), "")
+		}
+	}
+}
+
+func (c *itemCtx) checkCategory(field, val string) {
+	v := strings.TrimSpace(val)
+	if allDigits(v) {
+		return
+	}
+	if !strings.Contains(v, ">") {
+		c.add("category.shallow", field, val, "the category has one level; use at least two", "")
+	}
+}
+
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if !strings.ContainsAny(v, ",|") {
+			out = append(out, v)
+			continue
+		}
+		for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '|' }) {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// checkItemRules covers rules that look at several fields at once.
+func (c *itemCtx) checkItemRules() {
+	ch := c.v.ch
+	raw := c.get(ch.IDField)
+	if raw != "" && raw != strings.TrimSpace(raw) {
+		c.add("id.whitespace", ch.IDField, raw, "the id has leading or trailing whitespace", strings.TrimSpace(raw))
+	}
+	title, desc := c.get("title"), c.get("description")
+	if title != "" {
+		if isAllCaps(title) {
+			c.add("text.all_caps", "title", title, "the title is written in capitals", "")
+		}
+		if p := promotional(title); p != "" {
+			c.add("text.promotional", "title", title, fmt.Sprintf("the title contains promotional text %q", p), "")
+		}
+		if ch.NoEmoji && hasEmoji(title) {
+			c.add("text.emoji", "title", title, "the title contains emoji", "")
+		}
+		if r, ok := controlChar(title); ok {
+			c.add("text.control_chars", "title", title, fmt.Sprintf("the title contains control character U+%04X", r), "")
+		}
+	}
+	if desc != "" {
+		if isAllCaps(desc) {
+			c.add("text.all_caps", "description", desc, "the description is written in capitals", "")
+		}
+		if r, ok := controlChar(desc); ok {
+			c.add("text.control_chars", "description", desc, fmt.Sprintf("the description contains control character U+%04X", r), "")
+		}
+		if strings.ContainsAny(desc, "<&") {
+			tags, entities, attrs := htmlTags(desc)
+			if ch.HTMLAllowed == nil {
+				if len(tags) > 0 || entities {
+					c.add("description.html", "description", desc, "the description contains HTML markup; use plain text", "")
+				}
+			} else {
+				var bad []string
+				for _, t := range tags {
+					if !slices.Contains(ch.HTMLAllowed, t) && !slices.Contains(bad, t) {
+						bad = append(bad, t)
+					}
+				}
+				if len(bad) > 0 || attrs {
+					msg := "the description uses tag attributes"
+					if len(bad) > 0 {
+						msg = "the description uses disallowed HTML: <" + strings.Join(bad, ">, <") + ">"
+					}
+					c.add("description.html_disallowed", "description", desc, msg, "")
+				}
+			}
+		}
+		if title != "" && strings.EqualFold(strings.TrimSpace(title), strings.TrimSpace(desc)) {
+			c.add("title.equals_description", "description", desc, "the description is the same as the title", "")
+		}
+	}
+	// Prices: sale below price, same currency.
+	if pv, sv := c.get("price"), c.get("sale_price"); pv != "" && sv != "" {
+		p, pok := ParsePrice(pv, ch.DefaultCurrency)
+		s, sok := ParsePrice(sv, ch.DefaultCurrency)
+		if pok != PriceFormat && sok != PriceFormat && pok != PriceEmpty && sok != PriceEmpty {
+			if p.Currency != "" && s.Currency != "" && p.Currency != s.Currency {
+				c.add("sale_price.currency_mismatch", "sale_price", sv, fmt.Sprintf("sale_price is in %s but price is in %s", s.Currency, p.Currency), "")
+			} else if s.Cmp(p) >= 0 {
+				c.add("sale_price.not_lower", "sale_price", sv, fmt.Sprintf("sale_price %s is not lower than price %s", s.Amount(), p.Amount()), "")
+			}
+		}
+	}
+	av := c.get("availability")
+	if len(ch.DatedAvailability) > 0 && slices.Contains(ch.DatedAvailability, strings.ToLower(av)) && c.get("availability_date") == "" {
+		c.add("availability_date.missing", "availability_date", "", fmt.Sprintf("availability %q requires availability_date", av), "")
+	}
+	if q := c.get("quantity_to_sell_on_facebook"); q != "" && strings.EqualFold(av, "in stock") && strings.TrimSpace(q) == "0" {
+		c.add("availability.zero_quantity", "quantity_to_sell_on_facebook", q, "in stock with quantity 0", "")
+	}
+	if ch.IdentifierExists {
+		gtin, brand, mpn := c.get("gtin"), c.get("brand"), c.get("mpn")
+		ie := strings.ToLower(c.get("identifier_exists"))
+		if ie == "no" || ie == "false" {
+			if gtin != "" || (brand != "" && mpn != "") {
+				c.add("identifier.exists_false_misuse", "identifier_exists", ie, "identifier_exists is no, but the item has identifiers", "")
+			}
+		} else if gtin == "" && (brand == "" || mpn == "") {
+			missing := "brand and mpn"
+			if brand != "" {
+				missing = "mpn"
+			} else if mpn != "" {
+				missing = "brand"
+			}
+			c.add("identifier.incomplete", "gtin", "", fmt.Sprintf("no gtin and no %s", missing), "")
+		}
+	}
+	if _, ok := c.v.specIdx["google_product_category"]; ok && c.get("google_product_category") == "" {
+		c.add("category.missing", "google_product_category", "", "google_product_category is missing", "")
+	}
+}

@@ -1,0 +1,293 @@
+package feed
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Price is a parsed feed price: an exact decimal amount and an ISO 4217 code.
+// Units holds the amount scaled by 10^Scale, so 19.99 is {1999, 2}; keeping
+// it integral avoids float rounding in comparisons and output.
+type Price struct {
+	Units    int64
+	Scale    int
+	Currency string
+}
+
+// String renders the channel form "19.99 USD" (at least two decimals).
+func (p Price) String() string {
+	s := p.Amount()
+	if p.Currency != "" {
+		s += " " + p.Currency
+	}
+	return s
+}
+
+// Amount renders the number alone with at least two decimals.
+func (p Price) Amount() string {
+	scale := p.Scale
+	units := p.Units
+	for scale < 2 {
+		units *= 10
+		scale++
+	}
+	neg := units < 0
+	if neg {
+		units = -units
+	}
+	digits := strconv.FormatInt(units, 10)
+	for len(digits) <= scale {
+		digits = "0" + digits
+	}
+	out := digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// Float is the amount as a float64, for ranking and statistics only.
+func (p Price) Float() float64 {
+	f := float64(p.Units)
+	for i := 0; i < p.Scale; i++ {
+		f /= 10
+	}
+	return f
+}
+
+// Cmp compares amounts ignoring currency: -1, 0 or +1.
+func (p Price) Cmp(q Price) int {
+	a, b := p.Units, q.Units
+	for s := p.Scale; s < q.Scale; s++ {
+		a *= 10
+	}
+	for s := q.Scale; s < p.Scale; s++ {
+		b *= 10
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// PriceIssue names what is wrong with a price string. The zero value means
+// the string is in the strict channel form "<number> <ISO 4217>".
+type PriceIssue string
+
+const (
+	PriceOK              PriceIssue = ""
+	PriceEmpty           PriceIssue = "empty"
+	PriceFormat          PriceIssue = "format"           // not a number at all
+	PriceCurrencyMissing PriceIssue = "currency_missing" // a number without a code (maybe a symbol)
+	PriceCurrencyInvalid PriceIssue = "currency_invalid" // a three-letter code that is not ISO 4217
+	PriceCurrencyFirst   PriceIssue = "currency_first"   // "USD 19.99"
+	PriceNoSpace         PriceIssue = "no_space"         // "19.99USD"
+	PriceDecimalComma    PriceIssue = "decimal_comma"    // "19,99 EUR" or "1.299,00 EUR"
+	PriceThousands       PriceIssue = "thousands"        // "1,299.00 USD"
+	PriceLowercaseCode   PriceIssue = "currency_case"    // "19.99 usd"
+)
+
+// ParsePrice reads a price as feeds really write it. It returns the best
+// interpretation it can find and the first deviation from the strict form,
+// so a caller can both report the problem and suggest the fix. defaultCurrency
+// fills in a missing code in the suggestion (e.g. "$19.99" with USD).
+func ParsePrice(s, defaultCurrency string) (Price, PriceIssue) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Price{}, PriceEmpty
+	}
+	var issue PriceIssue
+	note := func(i PriceIssue) {
+		if issue == PriceOK {
+			issue = i
+		}
+	}
+	num, cur := s, ""
+	// Split a trailing or leading alphabetic code / symbol from the number.
+	if i := strings.LastIndexByte(s, ' '); i > 0 && isAlphaCode(s[i+1:]) {
+		num, cur = strings.TrimSpace(s[:i]), s[i+1:]
+	} else if i := strings.IndexByte(s, ' '); i > 0 && isAlphaCode(s[:i]) {
+		num, cur = strings.TrimSpace(s[i+1:]), s[:i]
+		note(PriceCurrencyFirst)
+	} else if trailingLetters(s) == 3 && len(s) > 3 {
+		num, cur = s[:len(s)-3], s[len(s)-3:]
+		note(PriceNoSpace)
+	} else if leadingLetters(s) == 3 && len(s) > 3 {
+		num, cur = strings.TrimSpace(s[3:]), s[:3]
+		note(PriceCurrencyFirst)
+	}
+	// Currency symbols before or after the number.
+	symCur := ""
+	for _, sym := range symbolOrder {
+		if strings.HasPrefix(num, sym.sym) {
+			num = strings.TrimSpace(num[len(sym.sym):])
+			symCur = sym.code
+			break
+		}
+		if strings.HasSuffix(num, sym.sym) {
+			num = strings.TrimSpace(num[:len(num)-len(sym.sym)])
+			symCur = sym.code
+			break
+		}
+	}
+	if cur == "" {
+		note(PriceCurrencyMissing)
+		cur = symCur
+		if cur == "" {
+			cur = strings.ToUpper(defaultCurrency)
+		}
+	} else {
+		up := strings.ToUpper(cur)
+		if up != cur {
+			note(PriceLowercaseCode)
+		}
+		cur = up
+		if !IsCurrency(cur) {
+			note(PriceCurrencyInvalid)
+		}
+	}
+	p, numIssue, ok := parseDecimal(num)
+	if !ok {
+		return Price{Currency: cur}, PriceFormat
+	}
+	if numIssue != PriceOK {
+		// A number problem is more fundamental than a currency problem for the
+		// fix, but report the currency one first when both exist since it is
+		// what platforms complain about; the suggestion fixes both.
+		note(numIssue)
+	}
+	p.Currency = cur
+	return p, issue
+}
+
+type symbolCode struct{ sym, code string }
+
+// symbolOrder lists longer symbols first so "US$" wins over "$".
+var symbolOrder = []symbolCode{
+	{"US$", "USD"}, {"A$", "AUD"}, {"C$", "CAD"}, {"R$", "BRL"}, {"zł", "PLN"},
+	{"$", "USD"}, {"€", "EUR"}, {"£", "GBP"}, {"¥", "JPY"}, {"₹", "INR"}, {"₩", "KRW"}, {"₺", "TRY"}, {"₽", "RUB"},
+}
+
+func isAlphaCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func trailingLetters(s string) int {
+	n := 0
+	for i := len(s) - 1; i >= 0 && isASCIILetter(s[i]); i-- {
+		n++
+	}
+	return n
+}
+
+func leadingLetters(s string) int {
+	n := 0
+	for i := 0; i < len(s) && isASCIILetter(s[i]); i++ {
+		n++
+	}
+	return n
+}
+
+func isASCIILetter(c byte) bool { c |= 0x20; return c >= 'a' && c <= 'z' }
+
+// parseDecimal reads "1299.00", "1,299.00", "1.299,00", "19,99", "-5".
+func parseDecimal(s string) (Price, PriceIssue, bool) {
+	if s == "" {
+		return Price{}, PriceFormat, false
+	}
+	neg := false
+	if s[0] == '-' || s[0] == '+' {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	lastDot := strings.LastIndexByte(s, '.')
+	lastComma := strings.LastIndexByte(s, ',')
+	issue := PriceOK
+	intPart, frac := s, ""
+	switch {
+	case lastDot >= 0 && lastComma >= 0:
+		if lastComma > lastDot { // 1.299,00
+			issue = PriceDecimalComma
+			intPart, frac = strings.ReplaceAll(s[:lastComma], ".", ""), s[lastComma+1:]
+		} else { // 1,299.00
+			issue = PriceThousands
+			intPart, frac = strings.ReplaceAll(s[:lastDot], ",", ""), s[lastDot+1:]
+		}
+	case lastComma >= 0:
+		// "19,99" is a decimal comma; "1,299" (exactly three digits after a
+		// single comma) is ambiguous and read as thousands, like most shops.
+		if strings.Count(s, ",") == 1 && len(s)-lastComma-1 != 3 {
+			issue = PriceDecimalComma
+			intPart, frac = s[:lastComma], s[lastComma+1:]
+		} else {
+			issue = PriceThousands
+			intPart = strings.ReplaceAll(s, ",", "")
+		}
+	case lastDot >= 0:
+		if strings.Count(s, ".") > 1 { // 1.299.000
+			issue = PriceDecimalComma
+			intPart = strings.ReplaceAll(s, ".", "")
+		} else {
+			intPart, frac = s[:lastDot], s[lastDot+1:]
+		}
+	}
+	if intPart == "" {
+		intPart = "0"
+	}
+	if !allDigits(intPart) || (frac != "" && !allDigits(frac)) || len(intPart)+len(frac) > 17 {
+		return Price{}, PriceFormat, false
+	}
+	u, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
+		return Price{}, PriceFormat, false
+	}
+	if neg {
+		u = -u
+	}
+	return Price{Units: u, Scale: len(frac)}, issue, true
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// iso4217 holds the active ISO 4217 alphabetic codes (list as of 2024, plus
+// the common funds codes platforms accept). Kept as one string so the table
+// is easy to update in one place.
+const iso4217 = `AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
+CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD
+HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
+MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD
+TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL`
+
+var currencies = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(iso4217) {
+		m[c] = true
+	}
+	return m
+}()
+
+// IsCurrency reports whether code is an active ISO 4217 code (upper case).
+func IsCurrency(code string) bool { return currencies[code] }

@@ -1,0 +1,220 @@
+package feed
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// levenshtein is the edit distance between two short strings (rune-wise).
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// squash lower-cases and drops spaces, underscores and dashes so
+// "In_Stock", "in-stock" and "instock" compare equal.
+func squash(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r != ' ' && r != '_' && r != '-' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// SuggestEnum finds the allowed value a near-miss was meant to be: a
+// cross-channel synonym, the same letters with other spacing or case, or the
+// closest value by edit distance. "" when nothing is close.
+func SuggestEnum(v string, enum []string, synonyms map[string]string) string {
+	lv := strings.ToLower(strings.TrimSpace(v))
+	if s, ok := synonyms[lv]; ok && containsFold(enum, s) {
+		return s
+	}
+	sq := squash(lv)
+	if s, ok := synonyms[sq]; ok && containsFold(enum, s) {
+		return s
+	}
+	for _, e := range enum {
+		if squash(e) == sq {
+			return e
+		}
+	}
+	best, bestD := "", 3
+	for _, e := range enum {
+		if d := levenshtein(lv, strings.ToLower(e)); d < bestD && d < len(e)/2+1 {
+			best, bestD = e, d
+		}
+	}
+	return best
+}
+
+func containsFold(list []string, s string) bool {
+	for _, e := range list {
+		if strings.EqualFold(e, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAllCaps is true for text with enough letters and no lower-case letter.
+func isAllCaps(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsUpper(r) {
+			letters++
+		}
+	}
+	return letters >= 8
+}
+
+// htmlTags returns the lower-cased tag names found in s and whether it has
+// character entities or tag attributes. A cheap scanner, not a parser: it
+// only has to tell markup from prose.
+func htmlTags(s string) (tags []string, entities, attrs bool) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<':
+			j := i + 1
+			if j < len(s) && s[j] == '/' {
+				j++
+			}
+			k := j
+			for k < len(s) && (isASCIILetter(s[k]) || (k > j && s[k] >= '0' && s[k] <= '9')) {
+				k++
+			}
+			if k == j || k >= len(s) {
+				continue
+			}
+			end := strings.IndexByte(s[k:], '>')
+			if end < 0 || (s[k] != '>' && s[k] != ' ' && s[k] != '/' && s[k] != '\t' && s[k] != '\n') {
+				continue
+			}
+			if strings.Contains(s[k:k+end], "=") {
+				attrs = true
+			}
+			tags = append(tags, strings.ToLower(s[j:k]))
+			i = k + end
+		case '&':
+			j := i + 1
+			if j < len(s) && s[j] == '#' {
+				j++
+			}
+			k := j
+			for k < len(s) && k-j < 10 && (isASCIILetter(s[k]) || (s[k] >= '0' && s[k] <= '9')) {
+				k++
+			}
+			if k > j && k < len(s) && s[k] == ';' {
+				entities = true
+			}
+		}
+	}
+	return tags, entities, attrs
+}
+
+// promoPhrases are phrases platforms treat as promotional in titles.
+var promoPhrases = []string{
+	"free shipping", "free delivery", "sale", "% off", "discount", "best price", "lowest price",
+	"cheapest", "buy now", "limited time", "clearance", "wholesale", "high quality", "best seller",
+	"bestseller", "deal", "promo", "coupon", "!!!",
+}
+
+// promotional returns the first promotional phrase found (whole words).
+func promotional(title string) string {
+	lt := strings.ToLower(title)
+	for _, p := range promoPhrases {
+		idx := strings.Index(lt, p)
+		for idx >= 0 {
+			before := idx == 0 || !isWordByte(lt[idx-1])
+			after := idx+len(p) >= len(lt) || !isWordByte(lt[idx+len(p)]) || !isWordByte(p[len(p)-1])
+			if (before || !isWordByte(p[0])) && after {
+				return p
+			}
+			next := strings.Index(lt[idx+1:], p)
+			if next < 0 {
+				break
+			}
+			idx += 1 + next
+		}
+	}
+	return ""
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+func hasEmoji(s string) bool {
+	for _, r := range s {
+		if r >= 0x1F300 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r >= 0x1F000 && r <= 0x1F2FF {
+			return true
+		}
+	}
+	return false
+}
+
+// controlChar returns the first control character other than tab/newline.
+func controlChar(s string) (rune, bool) {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens a value for display in a report.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// Closest returns the option nearest to s by edit distance, or "" when
+// none is within two edits. Used for "did you mean" hints.
+func Closest(s string, options []string) string {
+	best, bestD := "", 3
+	for _, o := range options {
+		if d := levenshtein(s, o); d < bestD {
+			best, bestD = o, d
+		}
+	}
+	return best
+}

@@ -1,0 +1,474 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/bits"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// FileResult is the outcome of validating one file.
+type FileResult struct {
+	File       string    `json:"file"`
+	Format     string    `json:"format"`
+	Items      int       `json:"items"`
+	ValidItems int       `json:"valid_items"`
+	Errors     int       `json:"errors"`
+	Warnings   int       `json:"warnings"`
+	Infos      int       `json:"infos"`
+	Findings   []Finding `json:"-"`
+	// Complete is false when reading stopped early (parse error, cancel).
+	Complete bool `json:"complete"`
+}
+
+// ValidateOptions tune a run.
+type ValidateOptions struct {
+	Workers  int               // per-item checkers; 0 = GOMAXPROCS
+	Progress func(items int64) // called from one goroutine every batch
+}
+
+const batchSize = 256
+
+type batch struct {
+	seq   int
+	items []*Item
+	found [][]Finding
+	bad   []bool
+	mc    map[string]bool
+}
+
+// Validate streams r through the validator. Reading, per-item checks and the
+// ordered cross-item pass run concurrently so a 2-core machine reads and
+// checks at the same time; memory is bounded by the batches in flight plus
+// the compact duplicate and variant indexes. Only cancellation returns an
+// error: broken input becomes findings, and everything before the break is
+// still checked.
+func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions) (*FileResult, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	raw := make(chan *batch, 4)
+	done := make(chan *batch, 4*workers)
+	var readErr error
+	// missingCols is decided by the reading goroutine once the header is
+	// known (after the first Next) and published with every batch.
+	var missingCols map[string]bool
+	go func() {
+		defer close(raw)
+		seq := 0
+		b := &batch{seq: seq}
+		first := true
+		for {
+			it, err := r.Next()
+			if first {
+				missingCols = v.missingColumns(r)
+				first = false
+			}
+			b.mc = missingCols
+			if it != nil {
+				b.items = append(b.items, it)
+				if len(b.items) == batchSize {
+					select {
+					case raw <- b:
+					case <-ctx.Done():
+						return
+					}
+					seq++
+					b = &batch{seq: seq, mc: missingCols}
+				}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = err
+				}
+				break
+			}
+			if it == nil {
+				break
+			}
+		}
+		if len(b.items) > 0 {
+			select {
+			case raw <- b:
+			case <-ctx.Done():
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range raw {
+				mc := b.mc
+				b.found = make([][]Finding, len(b.items))
+				b.bad = make([]bool, len(b.items))
+				for i, it := range b.items {
+					b.found[i], b.bad[i] = v.CheckItem(it, mc, nil)
+				}
+				select {
+				case done <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	res := &FileResult{File: "", Format: r.Format()}
+	x := newCross(v)
+	pending := map[int]*batch{}
+	next := 0
+	var findings []Finding
+	var n int64
+	for b := range done {
+		pending[b.seq] = b
+		for {
+			nb, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			for i, it := range nb.items {
+				if res.File == "" {
+					res.File = it.File
+				}
+				res.Items++
+				fs, bad := x.check(it, nb.found[i], nb.bad[i])
+				if bad {
+					x.markBad(it.Index)
+				}
+				findings = append(findings, fs...)
+			}
+			n += int64(len(nb.items))
+			if opts.Progress != nil {
+				opts.Progress(n)
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	findings = append(findings, x.finish()...)
+	pre := r.Diagnostics()
+	for i := range pre {
+		if _, known := ruleIndex[pre[i].Rule]; !known {
+			findings = append(findings, pre[i]) // a reader rule dpa has no table entry for: keep it as is
+		} else if s, ok := v.sev[pre[i].Rule]; ok {
+			pre[i].Severity = s
+			findings = append(findings, pre[i])
+		}
+	}
+	if mc := missingCols; len(mc) > 0 {
+		findings = append(findings, v.missingColumnFindings(r, mc)...)
+	}
+	res.Complete = true
+	if readErr != nil {
+		res.Complete = false
+		findings = append(findings, v.readErrorFinding(r, readErr, res.Items))
+	}
+	if res.File == "" && len(findings) > 0 {
+		res.File = findings[0].File
+	}
+	if res.Items == 0 && readErr == nil && !hasRule(findings, "feed.empty") && !hasRule(findings, "feed.no_items") {
+		if s, ok := v.sev["feed.no_items"]; ok {
+			findings = append(findings, Finding{File: res.File, Line: 1, Rule: "feed.no_items", Severity: s, Message: "the feed has no items"})
+		}
+	}
+	for i := range findings {
+		if findings[i].File == "" {
+			findings[i].File = res.File
+		}
+	}
+	SortFindings(findings)
+	res.Findings = findings
+	for _, f := range findings {
+		switch f.Severity {
+		case Error:
+			res.Errors++
+		case Warning:
+			res.Warnings++
+		case Info:
+			res.Infos++
+		}
+	}
+	res.ValidItems = res.Items - x.badCount()
+	return res, nil
+}
+
+func hasRule(fs []Finding, code string) bool {
+	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Rule == code })
+}
+
+// missingColumns returns required fields absent from a tabular header
+// (neither the name nor an alias). XML and JSON have no header, so nothing
+// is reported at file level for them.
+func (v *Validator) missingColumns(r Reader) map[string]bool {
+	switch r.Format() {
+	case "csv", "tsv", "xlsx":
+	default:
+		return nil
+	}
+	cols := r.Columns()
+	if len(cols) == 0 {
+		return nil
+	}
+	has := map[string]bool{}
+	for _, c := range cols {
+		has[c] = true
+	}
+	out := map[string]bool{}
+	for i, f := range v.ch.Fields {
+		if !v.required[i] || has[f.Name] || slices.ContainsFunc(f.Aliases, func(a string) bool { return has[a] }) {
+			continue
+		}
+		out[f.Name] = true
+	}
+	for _, name := range v.extra {
+		if !has[name] {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+func (v *Validator) missingColumnFindings(r Reader, mc map[string]bool) []Finding {
+	s, ok := v.sev["header.column_missing"]
+	if !ok {
+		return nil
+	}
+	names := make([]string, 0, len(mc))
+	for n := range mc {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var out []Finding
+	for _, n := range names {
+		f := Finding{Line: 1, Field: n, Rule: "header.column_missing", Severity: s,
+			Message: fmt.Sprintf("required column %q is missing from the header; every item lacks it", n)}
+		best := 3
+		for _, c := range r.Columns() {
+			if d := levenshtein(c, n); d < best {
+				best, f.Value = d, c
+			}
+		}
+		if f.Value != "" {
+			f.Message = fmt.Sprintf("required column %q is missing from the header (is column %q meant to be %q?)", n, f.Value, n)
+			f.Suggestion = n
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (v *Validator) readErrorFinding(r Reader, err error, items int) Finding {
+	f := Finding{Rule: "feed.read_error", Severity: Error}
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		f.File, f.Line = pe.File, pe.Line
+		f.Rule = "feed.parse_error"
+		f.Message = fmt.Sprintf("%v; %d items before this point were checked, the rest of the file was not read", pe.Err, items)
+	} else {
+		f.Message = fmt.Sprintf("%v; %d items before this point were checked", err, items)
+	}
+	if s, ok := v.sev[f.Rule]; ok {
+		f.Severity = s
+	}
+	return f
+}
+
+// cross holds the compact indexes for checks across items. Keys are 64-bit
+// FNV hashes rather than strings so a million ids cost tens of megabytes;
+// a false duplicate needs a 64-bit collision (about 1 in 10^7 for 10^6 ids).
+type cross struct {
+	v       *Validator
+	ids     map[uint64]uint32 // id hash → line of first occurrence
+	gtins   map[uint64]uint32
+	titles  map[uint64]uint32 // ungrouped items with variant attributes
+	groups  map[string]*group
+	bad     []uint64 // bitset of item indexes with errors
+	badN    int
+	dupSev  bool
+	varSeen bool
+}
+
+type member struct {
+	index, line uint32
+	mask        uint8
+	sig         uint64
+	id          string
+}
+
+type group struct {
+	union   uint8
+	members []member
+}
+
+var variantAttrs = []string{"size", "color", "gender", "age_group", "material", "pattern"}
+
+func newCross(v *Validator) *cross {
+	return &cross{v: v, ids: map[uint64]uint32{}, gtins: map[uint64]uint32{}, titles: map[uint64]uint32{}, groups: map[string]*group{}}
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+func (x *cross) markBad(index int) {
+	w := index >> 6
+	for len(x.bad) <= w {
+		x.bad = append(x.bad, 0)
+	}
+	if x.bad[w]&(1<<(index&63)) == 0 {
+		x.bad[w] |= 1 << (index & 63)
+		x.badN++
+	}
+}
+
+func (x *cross) badCount() int {
+	n := 0
+	for _, w := range x.bad {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+func (x *cross) add(it *Item, fs []Finding, id, code, field, value, msg string) ([]Finding, bool) {
+	s, ok := x.v.sev[code]
+	if !ok {
+		return fs, false
+	}
+	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, ID: id, Field: field, Rule: code, Severity: s, Message: msg, Value: clip(value, 200)}), s == Error
+}
+
+// check runs the ordered cross-item checks for one item.
+func (x *cross) check(it *Item, fs []Finding, bad bool) ([]Finding, bool) {
+	ch := x.v.ch
+	idField := ch.IDField
+	id := strings.TrimSpace(itemValue(x.v, it, idField))
+	var e bool
+	if id != "" {
+		h := hash64(id)
+		if first, ok := x.ids[h]; ok {
+			fs, e = x.add(it, fs, id, "id.duplicate", idField, id, fmt.Sprintf("id %q is also used by the item on line %d", id, first))
+			bad = bad || e
+		} else {
+			x.ids[h] = uint32(it.Line)
+		}
+	}
+	if g := itemValue(x.v, it, "gtin"); g != "" {
+		clean := CleanGTIN(g)
+		if allDigits(clean) {
+			clean = strings.TrimLeft(clean, "0")
+			h := hash64(clean)
+			if first, ok := x.gtins[h]; ok {
+				fs, e = x.add(it, fs, id, "gtin.duplicate", "gtin", g, fmt.Sprintf("GTIN %s is also used by the item on line %d", g, first))
+				bad = bad || e
+			} else {
+				x.gtins[h] = uint32(it.Line)
+			}
+		}
+	}
+	var mask uint8
+	sig := fnv.New64a()
+	for i, a := range variantAttrs {
+		if val := it.Get(a); val != "" {
+			mask |= 1 << i
+			sig.Write([]byte(strings.ToLower(val)))
+		}
+		sig.Write([]byte{0})
+	}
+	grp := it.Get("item_group_id")
+	if grp != "" {
+		gr := x.groups[grp]
+		if gr == nil {
+			gr = &group{}
+			x.groups[strings.Clone(grp)] = gr
+		}
+		gr.union |= mask
+		gr.members = append(gr.members, member{index: uint32(it.Index), line: uint32(it.Line), mask: mask, sig: sig.Sum64(), id: strings.Clone(id)})
+	} else if mask&3 != 0 {
+		if t := strings.ToLower(strings.TrimSpace(it.Get("title"))); t != "" {
+			h := hash64(t)
+			if first, ok := x.titles[h]; ok {
+				fs, e = x.add(it, fs, id, "variant.group_missing", "item_group_id", "", fmt.Sprintf("same title as the item on line %d with its own size/color, but no item_group_id", first))
+				bad = bad || e
+			} else {
+				x.titles[h] = uint32(it.Line)
+			}
+		}
+	}
+	return fs, bad
+}
+
+// finish reports group-level findings once every member has been seen.
+func (x *cross) finish() []Finding {
+	keys := make([]string, 0, len(x.groups))
+	for k, g := range x.groups {
+		if len(g.members) > 1 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []Finding
+	for _, k := range keys {
+		g := x.groups[k]
+		seen := map[uint64]uint32{}
+		for _, m := range g.members {
+			it := &Item{Index: int(m.index), Line: int(m.line)}
+			for i, a := range variantAttrs {
+				bit := uint8(1) << i
+				if g.union&bit != 0 && m.mask&bit == 0 {
+					var bad bool
+					out, bad = x.add(it, out, m.id, "variant.attribute_missing", a, "", fmt.Sprintf("other variants of group %q have %s; this one does not", k, a))
+					if bad {
+						x.markBad(int(m.index))
+					}
+				}
+			}
+			if m.mask != 0 {
+				if first, ok := seen[m.sig]; ok {
+					var bad bool
+					out, bad = x.add(it, out, m.id, "variant.duplicate", "item_group_id", k, fmt.Sprintf("same variant attributes as the item on line %d in group %q", first, k))
+					if bad {
+						x.markBad(int(m.index))
+					}
+				} else {
+					seen[m.sig] = m.line
+				}
+			}
+		}
+	}
+	return out
+}
+
+// itemValue reads a field by channel name, falling back to its aliases.
+func itemValue(v *Validator, it *Item, name string) string {
+	if s := it.Get(name); s != "" {
+		return s
+	}
+	if i, ok := v.specIdx[name]; ok {
+		for _, a := range v.ch.Fields[i].Aliases {
+			if s := it.Get(a); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
