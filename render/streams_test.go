@@ -1,6 +1,7 @@
 package render
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -132,5 +133,15 @@ func TestTestStreamsIgnoreEnvironment(t *testing.T) {
 	s.Env = nil
 	if !s.ColorOut() {
 		t.Error("nil Env did not fall back to os.Getenv")
+	}
+}
+
+func TestSystem(t *testing.T) {
+	s := System()
+	if s.In != os.Stdin || s.Out != os.Stdout || s.ErrOut != os.Stderr || s.Env == nil {
+		t.Errorf("System() = %+v", s)
+	}
+	if s.Color != ColorAuto {
+		t.Errorf("System() colour mode = %v, want auto", s.Color)
 	}
 }
