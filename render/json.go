@@ -19,3 +19,26 @@ func WriteJSON(w io.Writer, v any) error {
 	}
 	return nil
 }
+
+// JSONLines writes one compact JSON value per line (JSON Lines / NDJSON),
+// for per-event streams such as `simulate -o jsonl`. HTML escaping is off,
+// as in WriteJSON. It does not buffer: wrap w in a bufio.Writer for
+// throughput and flush it at the end.
+type JSONLines struct {
+	enc *json.Encoder
+}
+
+// NewJSONLines returns a JSON Lines writer on w.
+func NewJSONLines(w io.Writer) *JSONLines {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &JSONLines{enc: enc}
+}
+
+// Write encodes v on its own line.
+func (j *JSONLines) Write(v any) error {
+	if err := j.enc.Encode(v); err != nil {
+		return fmt.Errorf("jsonl: %w", err)
+	}
+	return nil
+}

@@ -34,3 +34,24 @@ func TestWriteJSON(t *testing.T) {
 		t.Error("unencodable value gave no error")
 	}
 }
+
+func TestJSONLines(t *testing.T) {
+	var buf bytes.Buffer
+	j := NewJSONLines(&buf)
+	type ev struct {
+		Seq   int    `json:"seq"`
+		Title string `json:"title"`
+	}
+	for i, title := range []string{"a & b", "c\nd"} {
+		if err := j.Write(ev{i, title}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "{\"seq\":0,\"title\":\"a & b\"}\n{\"seq\":1,\"title\":\"c\\nd\"}\n"
+	if buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+	if err := j.Write(make(chan int)); err == nil {
+		t.Error("unencodable value gave no error")
+	}
+}
