@@ -1,0 +1,555 @@
+// Package rank is dpa's product ranking engine: the strategies dynamic ads
+// use to pick products for a shopper (retargeting, cross-sell, similar,
+// upsell, popular, bestsellers, trending, random and the auto router), an
+// item-to-item co-occurrence model, and the eligibility filters every
+// strategy shares.
+//
+// It is pure: no I/O, no clock, no global randomness. The same events,
+// history, time and options always give the same recommendations; ties are
+// broken by item id.
+package rank
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Kind is the interaction type, ordered by purchase intent.
+type Kind uint8
+
+// Interaction kinds.
+const (
+	KindView Kind = iota + 1
+	KindSearch
+	KindCart
+	KindCheckout
+	KindPurchase
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindView:
+		return "ViewContent"
+	case KindSearch:
+		return "Search"
+	case KindCart:
+		return "AddToCart"
+	case KindCheckout:
+		return "InitiateCheckout"
+	case KindPurchase:
+		return "Purchase"
+	}
+	return "unknown"
+}
+
+// KindOf maps a canonical event type name (events.Type) to a Kind; 0 when
+// unknown.
+func KindOf(eventType string) Kind {
+	switch eventType {
+	case "ViewContent":
+		return KindView
+	case "Search":
+		return KindSearch
+	case "AddToCart":
+		return KindCart
+	case "InitiateCheckout":
+		return KindCheckout
+	case "Purchase":
+		return KindPurchase
+	}
+	return 0
+}
+
+// Similarity measures for the item-to-item model.
+const (
+	SimCosine      = "cosine"      // c_ij / sqrt(c_i c_j)
+	SimLift        = "lift"        // c_ij N / (c_i c_j)
+	SimConditional = "conditional" // c_ij / c_i  = P(j | i)
+)
+
+// ModelConfig tunes the item-to-item model.
+type ModelConfig struct {
+	// Similarity is SimCosine (default), SimLift or SimConditional.
+	Similarity string
+	// Neighbours kept per item (default 50).
+	Neighbours int
+	// MaxBasket caps the distinct items of one basket (the most recent are
+	// kept), bounding the pair count by MaxBasket² per basket (default 50).
+	MaxBasket int
+	// MinCount is the minimum co-occurrence count of a kept pair (default 1).
+	MinCount int
+	// SessionGap splits a user's events into sessions when they carry no
+	// session id (default 30 minutes).
+	SessionGap time.Duration
+}
+
+func (c *ModelConfig) defaults() {
+	if c.Similarity == "" {
+		c.Similarity = SimCosine
+	}
+	if c.Neighbours <= 0 {
+		c.Neighbours = 50
+	}
+	if c.MaxBasket <= 0 {
+		c.MaxBasket = 50
+	}
+	if c.MinCount <= 0 {
+		c.MinCount = 1
+	}
+	if c.SessionGap <= 0 {
+		c.SessionGap = 30 * time.Minute
+	}
+}
+
+// Interaction is one training event.
+type Interaction struct {
+	User    string
+	Session string // optional; sessions are split by SessionGap when empty
+	Item    string
+	Kind    Kind
+	Time    time.Time
+}
+
+type ix struct {
+	t    int64 // unix nanoseconds
+	user int32
+	item int32
+	sess int32 // session id index + 1, 0 when none
+	kind Kind
+}
+
+// Builder accumulates interactions for a Model. It interns ids, so memory
+// is about 24 bytes per interaction plus the distinct ids.
+type Builder struct {
+	cfg      ModelConfig
+	items    map[string]int32
+	itemIDs  []string
+	users    map[string]int32
+	userIDs  []string
+	sessions map[string]int32
+	ixs      []ix
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder(cfg ModelConfig) *Builder {
+	cfg.defaults()
+	return &Builder{cfg: cfg, items: map[string]int32{}, users: map[string]int32{}, sessions: map[string]int32{}}
+}
+
+// Len is the number of interactions added.
+func (b *Builder) Len() int { return len(b.ixs) }
+
+// Add records one interaction. Interactions may come in any order.
+func (b *Builder) Add(in Interaction) {
+	b.AddRaw(in.User, in.Session, in.Item, in.Kind, in.Time.UnixNano())
+}
+
+// AddRaw is Add without the struct, for tight loops (t in Unix ns).
+func (b *Builder) AddRaw(user, session, item string, kind Kind, t int64) {
+	if kind == 0 || user == "" || item == "" {
+		return
+	}
+	u, ok := b.users[user]
+	if !ok {
+		user = strings.Clone(user)
+		u = int32(len(b.userIDs))
+		b.users[user] = u
+		b.userIDs = append(b.userIDs, user)
+	}
+	it, ok := b.items[item]
+	if !ok {
+		item = strings.Clone(item)
+		it = int32(len(b.itemIDs))
+		b.items[item] = it
+		b.itemIDs = append(b.itemIDs, item)
+	}
+	var s int32
+	if session != "" {
+		sv, ok := b.sessions[session]
+		if !ok {
+			sv = int32(len(b.sessions) + 1)
+			b.sessions[strings.Clone(session)] = sv
+		}
+		s = sv
+	}
+	b.ixs = append(b.ixs, ix{t: t, user: u, item: it, sess: s, kind: kind})
+}
+
+// neighbour is one item-to-item edge.
+type neighbour struct {
+	item  int32
+	co    uint32
+	score float32
+}
+
+// graph is a CSR neighbour list per item.
+type graph struct {
+	start []int32 // len items+1
+	nb    []neighbour
+	count []uint32 // baskets containing the item
+	n     int      // baskets
+}
+
+func (g *graph) of(i int32) []neighbour {
+	if g == nil || len(g.start) == 0 || i < 0 || int(i)+1 >= len(g.start) {
+		return nil
+	}
+	return g.nb[g.start[i]:g.start[i+1]]
+}
+
+// Model is a trained, read-only ranking model; safe for concurrent use.
+type Model struct {
+	cfg      ModelConfig
+	itemIDs  []string // sorted: index order is id order, so ties break by id
+	items    map[string]int32
+	userIDs  []string
+	users    map[string]int32
+	ixs      []ix    // sorted by user, time, item
+	ustart   []int32 // per user offsets into ixs
+	coView   *graph
+	coBuy    *graph
+	anyBuy   bool
+	mu       sync.Mutex
+	glob     map[globKey]*globals
+	globKeys []globKey
+}
+
+// Build sorts the interactions, builds the co-view graph (baskets are
+// sessions) and the co-purchase graph (baskets are a user's carted and
+// purchased items), and returns the Model. The Builder must not be used
+// afterwards.
+func (b *Builder) Build(ctx context.Context) (*Model, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	m := &Model{cfg: b.cfg, glob: map[globKey]*globals{}}
+	// Renumber items in id order.
+	order := make([]int32, len(b.itemIDs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(i, j int) bool { return b.itemIDs[order[i]] < b.itemIDs[order[j]] })
+	remap := make([]int32, len(order))
+	m.itemIDs = make([]string, len(order))
+	m.items = make(map[string]int32, len(order))
+	for newI, old := range order {
+		remap[old] = int32(newI)
+		m.itemIDs[newI] = b.itemIDs[old]
+		m.items[b.itemIDs[old]] = int32(newI)
+	}
+	for i := range b.ixs {
+		b.ixs[i].item = remap[b.ixs[i].item]
+	}
+	m.userIDs, m.users = b.userIDs, b.users
+	b.items, b.itemIDs, b.sessions = nil, nil, nil
+	ixs := b.ixs
+	b.ixs = nil
+	sort.Slice(ixs, func(i, j int) bool {
+		a, c := &ixs[i], &ixs[j]
+		if a.user != c.user {
+			return a.user < c.user
+		}
+		if a.t != c.t {
+			return a.t < c.t
+		}
+		if a.kind != c.kind {
+			return a.kind < c.kind
+		}
+		return a.item < c.item
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.ixs = ixs
+	m.ustart = make([]int32, len(m.userIDs)+1)
+	for i := range ixs {
+		m.ustart[ixs[i].user+1]++
+		if ixs[i].kind == KindPurchase {
+			m.anyBuy = true
+		}
+	}
+	for u := 1; u < len(m.ustart); u++ {
+		m.ustart[u] += m.ustart[u-1]
+	}
+
+	gap := int64(b.cfg.SessionGap)
+	nItems := len(m.itemIDs)
+	// Co-view baskets: the distinct items of each session (any kind).
+	var err error
+	m.coView, err = m.buildGraph(ctx, nItems, func(emit func([]int32)) {
+		var basket []int32
+		seen := make([]int32, nItems)
+		stamp := int32(0)
+		flush := func() {
+			if len(basket) > 1 {
+				emit(basket)
+			}
+			basket = basket[:0]
+			stamp++
+		}
+		for u := 0; u < len(m.userIDs); u++ {
+			evs := ixs[m.ustart[u]:m.ustart[u+1]]
+			flush()
+			for i := range evs {
+				if i > 0 && (evs[i].sess != evs[i-1].sess || (evs[i].sess == 0 && evs[i].t-evs[i-1].t > gap)) {
+					flush()
+				}
+				if seen[evs[i].item] != stamp+1 {
+					seen[evs[i].item] = stamp + 1
+					basket = append(basket, evs[i].item)
+				}
+			}
+		}
+		flush()
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Co-purchase baskets: each user's carted or purchased items.
+	m.coBuy, err = m.buildGraph(ctx, nItems, func(emit func([]int32)) {
+		var basket []int32
+		seen := make([]int32, nItems)
+		for u := 0; u < len(m.userIDs); u++ {
+			basket = basket[:0]
+			stamp := int32(u + 1)
+			for _, e := range ixs[m.ustart[u]:m.ustart[u+1]] {
+				if e.kind >= KindCart && seen[e.item] != stamp {
+					seen[e.item] = stamp
+					basket = append(basket, e.item)
+				}
+			}
+			if len(basket) > 1 {
+				emit(basket)
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// buildGraph counts co-occurrences over the baskets produced by gen and
+// keeps the top neighbours of each item.
+func (m *Model) buildGraph(ctx context.Context, nItems int, gen func(emit func([]int32))) (*graph, error) {
+	cfg := m.cfg
+	g := &graph{count: make([]uint32, nItems)}
+	var bItems []int32
+	bStart := []int32{0}
+	gen(func(basket []int32) {
+		if len(basket) > cfg.MaxBasket {
+			basket = basket[len(basket)-cfg.MaxBasket:] // keep the most recent
+		}
+		for _, it := range basket {
+			g.count[it]++
+		}
+		bItems = append(bItems, basket...)
+		bStart = append(bStart, int32(len(bItems)))
+	})
+	g.n = len(bStart) - 1
+	// Inverted index item -> baskets.
+	istart := make([]int32, nItems+1)
+	for _, it := range bItems {
+		istart[it+1]++
+	}
+	for i := 1; i <= nItems; i++ {
+		istart[i] += istart[i-1]
+	}
+	inv := make([]int32, len(bItems))
+	fill := append([]int32(nil), istart[:nItems]...)
+	for b := 0; b < g.n; b++ {
+		for _, it := range bItems[bStart[b]:bStart[b+1]] {
+			inv[fill[it]] = int32(b)
+			fill[it]++
+		}
+	}
+	per := make([][]neighbour, nItems)
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	var wg sync.WaitGroup
+	var cancelled bool
+	var cmu sync.Mutex
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			acc := make([]uint32, nItems)
+			var touched []int32
+			h := &nbHeap{}
+			for i := w; i < nItems; i += workers {
+				if i%4096 == w && ctx.Err() != nil {
+					cmu.Lock()
+					cancelled = true
+					cmu.Unlock()
+					return
+				}
+				touched = touched[:0]
+				for _, b := range inv[istart[i]:istart[i+1]] {
+					for _, j := range bItems[bStart[b]:bStart[b+1]] {
+						if int(j) == i {
+							continue
+						}
+						if acc[j] == 0 {
+							touched = append(touched, j)
+						}
+						acc[j]++
+					}
+				}
+				h.reset(cfg.Neighbours)
+				ci := float64(g.count[i])
+				for _, j := range touched {
+					c := acc[j]
+					acc[j] = 0
+					if int(c) < cfg.MinCount {
+						continue
+					}
+					cj := float64(g.count[j])
+					var s float64
+					switch cfg.Similarity {
+					case SimLift:
+						s = float64(c) * float64(g.n) / (ci * cj)
+					case SimConditional:
+						s = float64(c) / ci
+					default:
+						s = float64(c) / math.Sqrt(ci*cj)
+					}
+					h.push(neighbour{item: j, co: c, score: float32(s)})
+				}
+				per[i] = h.sorted()
+			}
+		}(w)
+	}
+	wg.Wait()
+	if cancelled {
+		return nil, ctx.Err()
+	}
+	g.start = make([]int32, nItems+1)
+	total := 0
+	for i := range per {
+		total += len(per[i])
+	}
+	g.nb = make([]neighbour, 0, total)
+	for i := range per {
+		g.start[i] = int32(len(g.nb))
+		g.nb = append(g.nb, per[i]...)
+	}
+	g.start[nItems] = int32(len(g.nb))
+	return g, nil
+}
+
+// nbHeap is a bounded min-heap keeping the best k neighbours: higher score
+// first, then lower item index (= lower id).
+type nbHeap struct {
+	k int
+	a []neighbour
+}
+
+func nbLess(x, y neighbour) bool { // x worse than y
+	if x.score != y.score {
+		return x.score < y.score
+	}
+	return x.item > y.item
+}
+
+func (h *nbHeap) reset(k int) { h.k, h.a = k, h.a[:0] }
+
+func (h *nbHeap) push(n neighbour) {
+	if len(h.a) < h.k {
+		h.a = append(h.a, n)
+		for i := len(h.a) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !nbLess(h.a[i], h.a[p]) {
+				break
+			}
+			h.a[i], h.a[p] = h.a[p], h.a[i]
+			i = p
+		}
+		return
+	}
+	if !nbLess(h.a[0], n) {
+		return
+	}
+	h.a[0] = n
+	for i := 0; ; {
+		l, r, s := 2*i+1, 2*i+2, i
+		if l < len(h.a) && nbLess(h.a[l], h.a[s]) {
+			s = l
+		}
+		if r < len(h.a) && nbLess(h.a[r], h.a[s]) {
+			s = r
+		}
+		if s == i {
+			break
+		}
+		h.a[i], h.a[s] = h.a[s], h.a[i]
+		i = s
+	}
+}
+
+func (h *nbHeap) sorted() []neighbour {
+	out := append([]neighbour(nil), h.a...)
+	sort.Slice(out, func(i, j int) bool { return nbLess(out[j], out[i]) })
+	return out
+}
+
+// Items is the number of distinct items in the model.
+func (m *Model) Items() int { return len(m.itemIDs) }
+
+// ItemIDs returns the model's item ids in sorted order (do not modify).
+func (m *Model) ItemIDs() []string { return m.itemIDs }
+
+// Users is the number of distinct users.
+func (m *Model) Users() int { return len(m.userIDs) }
+
+// UserIDs returns user ids in first-seen order (do not modify).
+func (m *Model) UserIDs() []string { return m.userIDs }
+
+// Interactions is the number of training interactions.
+func (m *Model) Interactions() int { return len(m.ixs) }
+
+// HasUser reports whether the user has training interactions.
+func (m *Model) HasUser(id string) bool { _, ok := m.users[id]; return ok }
+
+// History returns a user's training interactions in time order.
+func (m *Model) History(userID string) History {
+	h := History{UserID: userID}
+	u, ok := m.users[userID]
+	if !ok {
+		return h
+	}
+	evs := m.ixs[m.ustart[u]:m.ustart[u+1]]
+	h.Events = make([]Event, len(evs))
+	for i, e := range evs {
+		h.Events[i] = Event{ItemID: m.itemIDs[e.item], Kind: e.kind, Time: time.Unix(0, e.t).UTC()}
+	}
+	return h
+}
+
+// Neighbour is one similar item with its score, for reports.
+type Neighbour struct {
+	ItemID string  `json:"item_id"`
+	Score  float64 `json:"score"`
+	Count  int     `json:"count"`
+}
+
+// Similar returns the stored neighbours of an item in the co-view graph
+// (buy=false) or the co-purchase graph (buy=true).
+func (m *Model) Similar(itemID string, buy bool) []Neighbour {
+	i, ok := m.items[itemID]
+	if !ok {
+		return nil
+	}
+	g := m.coView
+	if buy {
+		g = m.coBuy
+	}
+	var out []Neighbour
+	for _, n := range g.of(i) {
+		out = append(out, Neighbour{ItemID: m.itemIDs[n.item], Score: float64(n.score), Count: int(n.co)})
+	}
+	return out
+}

@@ -1,0 +1,777 @@
+package rank
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Strategy names.
+const (
+	Retarget    = "retarget"
+	CrossSell   = "crosssell"
+	Similar     = "similar"
+	Upsell      = "upsell"
+	Popular     = "popular"
+	Bestsellers = "bestsellers"
+	Trending    = "trending"
+	Random      = "random"
+	Auto        = "auto"
+)
+
+// Strategies lists every strategy in report order.
+var Strategies = []string{Retarget, CrossSell, Similar, Upsell, Popular, Bestsellers, Trending, Random, Auto}
+
+// Prospecting strategies need no history of the user; they are the only
+// ones a replay scores for cold users.
+var Prospecting = []string{Popular, Bestsellers, Trending, Random, Auto}
+
+// ParseStrategy normalises a strategy name ("cross-sell" -> "crosssell").
+func ParseStrategy(s string) (string, error) {
+	n := strings.ToLower(strings.NewReplacer("-", "", "_", "", " ", "").Replace(s))
+	switch n {
+	case "bestseller", "best":
+		n = Bestsellers
+	case "pop", "popularity":
+		n = Popular
+	case "cross":
+		n = CrossSell
+	}
+	for _, st := range Strategies {
+		if st == n {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("rank: unknown strategy %q (one of %s)", s, strings.Join(Strategies, ", "))
+}
+
+// Event is one interaction of the user being ranked for.
+type Event struct {
+	ItemID string
+	Kind   Kind
+	Time   time.Time
+}
+
+// History is what is known about one user (or session). Events may be in
+// any order; events after the ranking time are ignored.
+type History struct {
+	UserID string
+	Events []Event
+}
+
+// Rec is one recommended item.
+type Rec struct {
+	ItemID   string  `json:"item_id"`
+	Score    float64 `json:"score"`
+	Reason   string  `json:"reason,omitempty"`
+	Strategy string  `json:"strategy"`
+}
+
+// Options are the eligibility filters and strategy parameters. The zero
+// value applies the defaults: 14-day lookback, 30-day popularity window,
+// 7-day trending half-life, in-stock only, purchased products excluded,
+// one item per item group.
+type Options struct {
+	// Lookback bounds the history retarget, crosssell, similar and upsell
+	// use (default 14 days).
+	Lookback time.Duration
+	// Window is the popular/bestsellers counting window (default 30 days).
+	Window time.Duration
+	// HalfLife is the trending decay half-life (default 7 days).
+	HalfLife time.Duration
+	// Catalog, when set, restricts recommendations to its products and
+	// supplies stock, groups, categories and prices.
+	Catalog *Catalog
+	// AllowOutOfStock disables the in-stock filter.
+	AllowOutOfStock bool
+	// ProductSet keeps only products it accepts (the export's product-set
+	// rule). Without a catalog it sees Product{ID: id} only.
+	ProductSet func(Product) bool
+	// KeepPurchased disables the per-product purchase exclusion (a product
+	// the user bought is otherwise never shown to them again).
+	KeepPurchased bool
+	// AllowSameGroup disables the one-item-per-item-group rule.
+	AllowSameGroup bool
+	// Cap, when set, is asked before an item is added; returning true
+	// skips it (the simulator's frequency cap).
+	Cap func(itemID string) bool
+	// Seed drives the random strategy.
+	Seed uint64
+	// UpsellBand is the highest upsell price as a multiple of the seed
+	// product's price (default 1.5, i.e. up to 50% dearer).
+	UpsellBand float64
+	// NoReasons skips building reason strings (faster replays).
+	NoReasons bool
+}
+
+func (o *Options) defaults() {
+	if o.Lookback <= 0 {
+		o.Lookback = 14 * 24 * time.Hour
+	}
+	if o.Window <= 0 {
+		o.Window = 30 * 24 * time.Hour
+	}
+	if o.HalfLife <= 0 {
+		o.HalfLife = 7 * 24 * time.Hour
+	}
+	if o.UpsellBand <= 1 {
+		o.UpsellBand = 1.5
+	}
+}
+
+type hev struct {
+	id   string
+	idx  int32 // model index or -1
+	kind Kind
+	t    int64
+}
+
+type run struct {
+	m         *Model
+	o         *Options
+	k         int
+	now       int64
+	user      string
+	hist      []hev // time order, t <= now
+	purchased map[string]bool
+	taken     map[string]bool
+	groups    map[string]bool
+	exclude   map[string]bool
+	exGroups  map[string]bool
+	out       []Rec
+}
+
+// Recommend returns up to k items for the user as of now, best first.
+// strategy is one of Strategies.
+func (m *Model) Recommend(h History, strategy string, k int, now time.Time, opts Options) ([]Rec, error) {
+	st, err := ParseStrategy(strategy)
+	if err != nil {
+		return nil, err
+	}
+	if k <= 0 {
+		return nil, nil
+	}
+	opts.defaults()
+	r := m.newRun(h, k, now, &opts)
+	switch st {
+	case Retarget:
+		r.retarget()
+	case CrossSell:
+		r.crosssell()
+	case Similar:
+		r.similar()
+	case Upsell:
+		r.upsell()
+	case Popular:
+		r.global(Popular)
+	case Bestsellers:
+		r.global(Bestsellers)
+	case Trending:
+		r.global(Trending)
+	case Random:
+		r.random()
+	case Auto:
+		r.auto()
+	}
+	return r.out, nil
+}
+
+// Segment names the auto router's audience for a history:
+// "cart_abandoner", "viewer", "buyer" or "new".
+func (m *Model) Segment(h History, now time.Time, opts Options) string {
+	opts.defaults()
+	return m.newRun(h, 1, now, &opts).segment()
+}
+
+func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
+	r := &run{m: m, o: o, k: k, now: now.UnixNano(), user: h.UserID,
+		purchased: map[string]bool{}, taken: map[string]bool{}, groups: map[string]bool{}}
+	sorted := true
+	for i, e := range h.Events {
+		t := e.Time.UnixNano()
+		if t > r.now || e.ItemID == "" {
+			continue
+		}
+		idx, ok := m.items[e.ItemID]
+		if !ok {
+			idx = -1
+		}
+		if e.Kind == KindPurchase {
+			r.purchased[e.ItemID] = true
+		}
+		if i > 0 && len(r.hist) > 0 && t < r.hist[len(r.hist)-1].t {
+			sorted = false
+		}
+		r.hist = append(r.hist, hev{id: e.ItemID, idx: idx, kind: e.Kind, t: t})
+	}
+	if !sorted {
+		sort.SliceStable(r.hist, func(i, j int) bool { return r.hist[i].t < r.hist[j].t })
+	}
+	return r
+}
+
+func (r *run) full() bool { return len(r.out) >= r.k }
+
+// offer adds id when it passes every eligibility filter.
+func (r *run) offer(id string, score float64, strategy string, reason func() string) bool {
+	if r.full() || r.taken[id] || r.exclude[id] {
+		return false
+	}
+	group := id
+	o := r.o
+	if o.Catalog != nil {
+		p, ok := o.Catalog.Get(id)
+		if !ok || (!p.InStock && !o.AllowOutOfStock) || (o.ProductSet != nil && !o.ProductSet(*p)) {
+			return false
+		}
+		group = p.Group()
+	} else if o.ProductSet != nil && !o.ProductSet(Product{ID: id, InStock: true}) {
+		return false
+	}
+	if !o.KeepPurchased && r.purchased[id] {
+		return false
+	}
+	if r.exGroups[group] || (!o.AllowSameGroup && r.groups[group]) {
+		return false
+	}
+	if o.Cap != nil && o.Cap(id) {
+		return false
+	}
+	r.taken[id] = true
+	r.groups[group] = true
+	rec := Rec{ItemID: id, Score: score, Strategy: strategy}
+	if !o.NoReasons && reason != nil {
+		rec.Reason = reason()
+	}
+	r.out = append(r.out, rec)
+	return true
+}
+
+func (r *run) groupOf(id string) string {
+	if p, ok := r.o.Catalog.Get(id); ok {
+		return p.Group()
+	}
+	return id
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour") + " ago"
+	default:
+		return plural(int(d/(24*time.Hour)), "day") + " ago"
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+func intent(k Kind) int {
+	switch k {
+	case KindView:
+		return 1
+	case KindCart:
+		return 2
+	case KindCheckout:
+		return 3
+	}
+	return 0
+}
+
+// retarget: items viewed, carted or in checkout within the lookback and not
+// purchased. score = intent + recency, intent view 1 < cart 2 < checkout 3,
+// recency = 1 - age/lookback of the latest interaction, so any cart ranks
+// above any view and newer above older within a level.
+func (r *run) retarget() {
+	type cand struct {
+		id        string
+		intent    int
+		last      int64 // latest interaction
+		intentAt  int64 // latest interaction at the top intent level
+		n         int   // interactions
+		score     float64
+		firstSeen int
+	}
+	from := r.now - int64(r.o.Lookback)
+	byID := map[string]*cand{}
+	var cands []*cand
+	for _, e := range r.hist {
+		in := intent(e.kind)
+		if in == 0 || e.t < from {
+			continue
+		}
+		c := byID[e.id]
+		if c == nil {
+			c = &cand{id: e.id, firstSeen: len(cands)}
+			byID[e.id] = c
+			cands = append(cands, c)
+		}
+		c.n++
+		c.last = max(c.last, e.t)
+		if in > c.intent {
+			c.intent, c.intentAt = in, e.t
+		} else if in == c.intent {
+			c.intentAt = max(c.intentAt, e.t)
+		}
+	}
+	lb := float64(r.o.Lookback)
+	for _, c := range cands {
+		c.score = float64(c.intent) + 1 - float64(r.now-c.last)/lb
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].id < cands[j].id
+	})
+	for _, c := range cands {
+		if r.full() {
+			return
+		}
+		c := c
+		r.offer(c.id, c.score, Retarget, func() string {
+			a := ago(time.Duration(r.now - c.intentAt))
+			switch c.intent {
+			case 3:
+				return "started checkout " + a
+			case 2:
+				return "added to cart " + a
+			}
+			if c.n > 1 {
+				return "viewed " + strconv.Itoa(c.n) + " times, last " + ago(time.Duration(r.now-c.last))
+			}
+			return "viewed " + a
+		})
+	}
+}
+
+// seeds returns the distinct history items in the lookback, most recent
+// first; with buyFirst, carted/purchased items come before viewed ones.
+func (r *run) seeds(buyFirst bool, maxN int) []hev {
+	from := r.now - int64(r.o.Lookback)
+	seen := map[string]bool{}
+	var buys, views []hev
+	for i := len(r.hist) - 1; i >= 0; i-- {
+		e := r.hist[i]
+		if e.t < from {
+			break
+		}
+		if e.kind == KindSearch || seen[e.id] {
+			continue
+		}
+		seen[e.id] = true
+		if buyFirst && e.kind >= KindCart {
+			buys = append(buys, e)
+		} else {
+			views = append(views, e)
+		}
+	}
+	// An item carted then viewed again counts as a buy seed.
+	if buyFirst {
+		from := r.now - int64(r.o.Lookback)
+		isBuy := map[string]bool{}
+		for _, e := range r.hist {
+			if e.t >= from && e.kind >= KindCart {
+				isBuy[e.id] = true
+			}
+		}
+		var v2 []hev
+		for _, e := range views {
+			if isBuy[e.id] {
+				buys = append(buys, e)
+			} else {
+				v2 = append(v2, e)
+			}
+		}
+		views = v2
+	}
+	out := append(buys, views...)
+	if len(out) > maxN {
+		out = out[:maxN]
+	}
+	return out
+}
+
+type scoredItem struct {
+	idx   int32
+	score float64
+	by    int32   // seed contributing most
+	byV   float64 // its weighted contribution
+	byS   float64 // its similarity
+	co    uint32
+}
+
+// spread accumulates Σ_s w_s · sim(s, j) over the seeds' neighbours in g,
+// with w_s = 1/(1+rank of s), and returns candidates best first.
+func (r *run) spread(g *graph, seeds []hev) []scoredItem {
+	acc := map[int32]*scoredItem{}
+	for rank, s := range seeds {
+		if s.idx < 0 {
+			continue
+		}
+		w := 1 / float64(1+rank)
+		for _, nb := range g.of(s.idx) {
+			c := acc[nb.item]
+			if c == nil {
+				c = &scoredItem{idx: nb.item, by: -1}
+				acc[nb.item] = c
+			}
+			v := w * float64(nb.score)
+			c.score += v
+			if v > c.byV || (v == c.byV && s.idx < c.by) {
+				c.by, c.byV, c.byS, c.co = s.idx, v, float64(nb.score), nb.co
+			}
+		}
+	}
+	out := make([]scoredItem, 0, len(acc))
+	for _, c := range acc {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].score != out[j].score {
+			return out[i].score > out[j].score
+		}
+		return out[i].idx < out[j].idx
+	})
+	return out
+}
+
+func (r *run) simName() string { return r.m.cfg.Similarity }
+
+// crosssell: complements of the user's carted/purchased items from the
+// co-purchase graph, then from the co-view graph. Seed items and their
+// item groups are excluded.
+func (r *run) crosssell() {
+	seeds := r.seeds(true, 20)
+	if len(seeds) == 0 {
+		return
+	}
+	r.exclude, r.exGroups = map[string]bool{}, map[string]bool{}
+	for _, s := range seeds {
+		r.exclude[s.id] = true
+		r.exGroups[r.groupOf(s.id)] = true
+	}
+	defer func() { r.exclude, r.exGroups = nil, nil }()
+	for pass, g := range []*graph{r.m.coBuy, r.m.coView} {
+		verb := "bought together with "
+		if pass == 1 {
+			verb = "viewed together with "
+		}
+		for _, c := range r.spread(g, seeds) {
+			if r.full() {
+				return
+			}
+			c := c
+			r.offer(r.m.itemIDs[c.idx], c.score, CrossSell, func() string {
+				return verb + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(c.byS)
+			})
+		}
+	}
+}
+
+// similar: co-view neighbours of the recently viewed or carted items, the
+// most recent item weighing most. The seed items themselves are excluded.
+func (r *run) similar() {
+	seeds := r.seeds(false, 20)
+	if len(seeds) == 0 {
+		return
+	}
+	r.exclude = map[string]bool{}
+	for _, s := range seeds {
+		r.exclude[s.id] = true
+	}
+	defer func() { r.exclude = nil }()
+	for _, c := range r.spread(r.m.coView, seeds) {
+		if r.full() {
+			return
+		}
+		c := c
+		r.offer(r.m.itemIDs[c.idx], c.score, Similar, func() string {
+			return "viewed together with " + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(c.byS)
+		})
+	}
+}
+
+func fmtScore(f float64) string {
+	switch {
+	case f >= 10:
+		return strconv.FormatFloat(f, 'f', 1, 64)
+	case f >= 1:
+		return strconv.FormatFloat(f, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+// upsell: for the most recent viewed/carted products (up to 5), products of
+// the same product type (else category) priced above the seed and at most
+// UpsellBand times its price, most popular first (interactions in Window),
+// then cheaper first. Needs a catalog.
+func (r *run) upsell() {
+	cat := r.o.Catalog
+	if cat == nil {
+		return
+	}
+	g := r.m.globals(r.now, r.o)
+	for _, s := range r.seeds(true, 5) {
+		p, ok := cat.Get(s.id)
+		if !ok || p.Price <= 0 {
+			continue
+		}
+		key := p.categoryKey()
+		if key == "" {
+			continue
+		}
+		var cands []int
+		hi := p.Price * r.o.UpsellBand
+		for _, ci := range cat.byCat[key] {
+			q := &cat.products[ci]
+			if q.Price > p.Price && q.Price <= hi && q.Group() != p.Group() {
+				cands = append(cands, ci)
+			}
+		}
+		pop := func(ci int) float64 {
+			if mi, ok := r.m.items[cat.products[ci].ID]; ok {
+				return float64(g.count[mi])
+			}
+			return 0
+		}
+		sort.SliceStable(cands, func(a, b int) bool {
+			pa, pb := pop(cands[a]), pop(cands[b])
+			if pa != pb {
+				return pa > pb
+			}
+			return false // byCat is already price, id ordered
+		})
+		seed := p
+		for _, ci := range cands {
+			if r.full() {
+				return
+			}
+			q := &cat.products[ci]
+			r.offer(q.ID, pop(ci), Upsell, func() string {
+				return fmt.Sprintf("upsell for %s: same category, %.2f vs %.2f", seed.ID, q.Price, seed.Price)
+			})
+		}
+	}
+}
+
+// global walks a non-personalised list.
+func (r *run) global(name string) {
+	g := r.m.globals(r.now, r.o)
+	list, scores := g.popular, g.countF
+	label := func(s float64) string {
+		return "popular: " + strconv.Itoa(int(s)) + " interactions in " + days(r.o.Window)
+	}
+	switch name {
+	case Bestsellers:
+		if len(g.bestsellers) > 0 {
+			list, scores = g.bestsellers, g.buysF
+			label = func(s float64) string {
+				return "bestseller: " + plural(int(s), "purchase") + " in " + days(r.o.Window)
+			}
+		} else {
+			label = func(s float64) string {
+				return "popular (no purchases in " + days(r.o.Window) + "): " + strconv.Itoa(int(s)) + " interactions"
+			}
+		}
+	case Trending:
+		list, scores = g.trending, g.trend
+		label = func(s float64) string {
+			return "trending: decayed score " + fmtScore(s) + " (half-life " + days(r.o.HalfLife) + ")"
+		}
+	}
+	for _, i := range list {
+		if r.full() {
+			return
+		}
+		s := scores[i]
+		r.offer(r.m.itemIDs[i], s, name, func() string { return label(s) })
+	}
+}
+
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return plural(int(d/(24*time.Hour)), "day")
+	}
+	return d.String()
+}
+
+// random draws items uniformly from the universe (the catalog, else the
+// model's items) with a PCG seeded by (Seed, hash(user)): deterministic for
+// a seed, user and universe, and O(k) per user instead of hashing every
+// item.
+func (r *run) random() {
+	var n int
+	var at func(i int) string
+	if c := r.o.Catalog; c != nil {
+		n, at = c.Len(), func(i int) string { return c.products[i].ID }
+	} else {
+		n, at = len(r.m.itemIDs), func(i int) string { return r.m.itemIDs[i] }
+	}
+	if n == 0 {
+		return
+	}
+	h := fnv.New64a()
+	h.Write([]byte(r.user))
+	rng := rand.New(rand.NewPCG(r.o.Seed, h.Sum64()))
+	reason := func() string { return "random baseline (seed " + strconv.FormatUint(r.o.Seed, 10) + ")" }
+	if n <= 4*r.k+64 {
+		for rank, i := range rng.Perm(n) {
+			if r.full() {
+				return
+			}
+			r.offer(at(i), 1/float64(rank+1), Random, reason)
+		}
+		return
+	}
+	for tries := 0; tries < 50*r.k+1000 && !r.full(); tries++ {
+		r.offer(at(rng.IntN(n)), 1/float64(len(r.out)+1), Random, reason)
+	}
+}
+
+// segment classifies the user as the platforms' dynamic remarketing lists
+// do (Google: cart abandoners, product viewers, past buyers, general
+// visitors), over the lookback window.
+func (r *run) segment() string {
+	from := r.now - int64(r.o.Lookback)
+	var cart, view, buy bool
+	for _, e := range r.hist {
+		if e.t < from {
+			continue
+		}
+		switch {
+		case e.kind == KindPurchase:
+			buy = true
+		case e.kind >= KindCart && !r.purchased[e.id]:
+			cart = true
+		case e.kind == KindView && !r.purchased[e.id]:
+			view = true
+		}
+	}
+	switch {
+	case cart:
+		return "cart_abandoner"
+	case view:
+		return "viewer"
+	case buy:
+		return "buyer"
+	}
+	return "new"
+}
+
+// auto routes by segment: cart abandoners get their cart (and viewed)
+// items, then complements; viewers their viewed items, then similar items;
+// recent buyers cross-sell; everyone else trending, then bestsellers. Every
+// carousel is filled up to k with trending and bestsellers.
+func (r *run) auto() {
+	switch r.segment() {
+	case "cart_abandoner":
+		r.retarget()
+		r.crosssell()
+		r.similar()
+	case "viewer":
+		r.retarget()
+		r.similar()
+	case "buyer":
+		r.crosssell()
+		r.global(Bestsellers)
+	}
+	r.global(Trending)
+	r.global(Bestsellers)
+}
+
+// ---- non-personalised lists ----
+
+type globKey struct {
+	now            int64
+	window, halfLf time.Duration
+}
+
+type globals struct {
+	count, buys                    []uint32
+	countF, buysF, trend           []float64
+	popular, bestsellers, trending []int32
+}
+
+var kindWeight = [...]float64{KindView: 1, KindSearch: 0, KindCart: 3, KindCheckout: 4, KindPurchase: 5}
+
+// globals computes (and caches for a few recent times) the popularity
+// lists as of now: interactions and purchases in [now-Window, now], and
+// trending = Σ w_kind · 0.5^(age/HalfLife) over all past interactions with
+// weights view 1, cart 3, checkout 4, purchase 5.
+func (m *Model) globals(now int64, o *Options) *globals {
+	key := globKey{now, o.Window, o.HalfLife}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if g, ok := m.glob[key]; ok {
+		return g
+	}
+	n := len(m.itemIDs)
+	g := &globals{count: make([]uint32, n), buys: make([]uint32, n), trend: make([]float64, n)}
+	from := now - int64(o.Window)
+	hl := float64(o.HalfLife)
+	for i := range m.ixs {
+		e := &m.ixs[i]
+		if e.t > now {
+			continue
+		}
+		if e.t >= from {
+			g.count[e.item]++
+			if e.kind == KindPurchase {
+				g.buys[e.item]++
+			}
+		}
+		if w := kindWeight[e.kind]; w > 0 {
+			g.trend[e.item] += w * math.Exp2(-float64(now-e.t)/hl)
+		}
+	}
+	g.countF, g.buysF = make([]float64, n), make([]float64, n)
+	for i := 0; i < n; i++ {
+		g.countF[i], g.buysF[i] = float64(g.count[i]), float64(g.buys[i])
+	}
+	g.popular = rankBy(g.countF)
+	g.bestsellers = rankBy(g.buysF)
+	g.trending = rankBy(g.trend)
+	if len(m.globKeys) >= 4 {
+		delete(m.glob, m.globKeys[0])
+		m.globKeys = m.globKeys[1:]
+	}
+	m.glob[key] = g
+	m.globKeys = append(m.globKeys, key)
+	return g
+}
+
+// rankBy returns the indexes with a positive score, best first, ties by
+// index (= item id).
+func rankBy(s []float64) []int32 {
+	var out []int32
+	for i, v := range s {
+		if v > 0 {
+			out = append(out, int32(i))
+		}
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if s[out[a]] != s[out[b]] {
+			return s[out[a]] > s[out[b]]
+		}
+		return out[a] < out[b]
+	})
+	return out
+}
+
+func sortInts(a []int, less func(x, y int) bool) {
+	sort.Slice(a, func(i, j int) bool { return less(a[i], a[j]) })
+}
