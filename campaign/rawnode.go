@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -143,7 +144,7 @@ func (p *jsonParser) pos(off int) (int, int) {
 			hi = mid - 1
 		}
 	}
-	return lo + 1, len([]rune(string(p.data[p.lines[lo]:min(off, len(p.data))]))) + 1
+	return lo + 1, utf8.RuneCount(p.data[p.lines[lo]:min(off, len(p.data))]) + 1
 }
 
 // nextStart skips the separators the decoder has not consumed yet.
@@ -167,7 +168,8 @@ func (p *jsonParser) wrap(err error) error {
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		l, c := p.pos(int(se.Offset))
+		// Offset counts the bytes read, the offending one included.
+		l, c := p.pos(max(int(se.Offset)-1, 0))
 		return &PosError{Line: l, Column: c, Msg: "invalid JSON: " + se.Error()}
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

@@ -107,6 +107,10 @@ type Options struct {
 	UpsellBand float64
 	// NoReasons skips building reason strings (faster replays).
 	NoReasons bool
+	// GlobalAt, when set, is the time the popular, bestsellers and
+	// trending lists are computed at (default: the ranking time). A replay
+	// fixes it at the split so every test case shares one list.
+	GlobalAt time.Time
 }
 
 func (o *Options) defaults() {
@@ -524,7 +528,7 @@ func (r *run) upsell() {
 	if cat == nil {
 		return
 	}
-	g := r.m.globals(r.now, r.o)
+	g := r.m.globals(r.globalAt(), r.o)
 	for _, s := range r.seeds(true, 5) {
 		p, ok := cat.Get(s.id)
 		if !ok || p.Price <= 0 {
@@ -569,8 +573,15 @@ func (r *run) upsell() {
 }
 
 // global walks a non-personalised list.
+func (r *run) globalAt() int64 {
+	if !r.o.GlobalAt.IsZero() {
+		return r.o.GlobalAt.UnixNano()
+	}
+	return r.now
+}
+
 func (r *run) global(name string) {
-	g := r.m.globals(r.now, r.o)
+	g := r.m.globals(r.globalAt(), r.o)
 	list, scores := g.popular, g.countF
 	label := func(s float64) string {
 		return "popular: " + strconv.Itoa(int(s)) + " interactions in " + days(r.o.Window)
@@ -708,7 +719,7 @@ type globals struct {
 
 var kindWeight = [...]float64{KindView: 1, KindSearch: 0, KindCart: 3, KindCheckout: 4, KindPurchase: 5}
 
-// globals computes (and caches for a few recent times) the popularity
+// globals computes (and caches for the 32 most recent times) the popularity
 // lists as of now: interactions and purchases in [now-Window, now], and
 // trending = Σ w_kind · 0.5^(age/HalfLife) over all past interactions with
 // weights view 1, cart 3, checkout 4, purchase 5.
@@ -745,7 +756,7 @@ func (m *Model) globals(now int64, o *Options) *globals {
 	g.popular = rankBy(g.countF)
 	g.bestsellers = rankBy(g.buysF)
 	g.trending = rankBy(g.trend)
-	if len(m.globKeys) >= 4 {
+	if len(m.globKeys) >= 32 {
 		delete(m.glob, m.globKeys[0])
 		m.globKeys = m.globKeys[1:]
 	}

@@ -1,0 +1,464 @@
+package campaign
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dpa-tools/dpa/feed"
+)
+
+// Marketing API payload shapes (export-formats.md §2). Struct field order
+// fixes the JSON key order, so payloads are byte-for-byte reproducible.
+// Ids of objects created by the same run are placeholders such as
+// "<PRODUCT_SET_ID:cart-abandoners>" for the sending script to replace.
+
+// CampaignPayload is POST /act_<ID>/campaigns.
+type CampaignPayload struct {
+	Name                string            `json:"name"`
+	Objective           string            `json:"objective"`
+	Status              string            `json:"status"`
+	SpecialAdCategories []string          `json:"special_ad_categories"`
+	BuyingType          string            `json:"buying_type"`
+	PromotedObject      map[string]string `json:"promoted_object"`
+	DailyBudget         int64             `json:"daily_budget,omitempty"`
+	LifetimeBudget      int64             `json:"lifetime_budget,omitempty"`
+	BidStrategy         string            `json:"bid_strategy,omitempty"`
+	StartTime           string            `json:"start_time,omitempty"`
+	StopTime            string            `json:"stop_time,omitempty"`
+}
+
+// ProductSetPayload is POST /<catalog_id>/product_sets.
+type ProductSetPayload struct {
+	Name   string          `json:"name"`
+	Filter json.RawMessage `json:"filter"`
+}
+
+// AudienceRule is one inclusion or exclusion of a product audience.
+type AudienceRule struct {
+	RetentionSeconds int             `json:"retention_seconds"`
+	Rule             json.RawMessage `json:"rule"`
+}
+
+// EventSource is the pixel a product audience listens to.
+type EventSource struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// ProductAudiencePayload is POST /act_<ID>/product_audiences.
+type ProductAudiencePayload struct {
+	Name         string         `json:"name"`
+	ProductSetID string         `json:"product_set_id"`
+	EventSources []EventSource  `json:"event_sources,omitempty"`
+	Inclusions   []AudienceRule `json:"inclusions"`
+	Exclusions   []AudienceRule `json:"exclusions,omitempty"`
+}
+
+// ProductAudienceSpec is the inline targeting form of the same audience
+// (SDK TargetingProductAudienceSpec).
+type ProductAudienceSpec struct {
+	ProductSetID string         `json:"product_set_id"`
+	Inclusions   []AudienceRule `json:"inclusions"`
+	Exclusions   []AudienceRule `json:"exclusions,omitempty"`
+}
+
+// Targeting is the ad set targeting spec.
+type Targeting struct {
+	GeoLocations             GeoLocations `json:"geo_locations"`
+	DynamicAudienceIDs       []string     `json:"dynamic_audience_ids,omitempty"`
+	PublisherPlatforms       []string     `json:"publisher_platforms,omitempty"`
+	FacebookPositions        []string     `json:"facebook_positions,omitempty"`
+	InstagramPositions       []string     `json:"instagram_positions,omitempty"`
+	AudienceNetworkPositions []string     `json:"audience_network_positions,omitempty"`
+	MessengerPositions       []string     `json:"messenger_positions,omitempty"`
+}
+
+// GeoLocations holds the targeted countries.
+type GeoLocations struct {
+	Countries []string `json:"countries"`
+}
+
+// PromotedObject of a catalog ad set.
+type PromotedObject struct {
+	ProductSetID string `json:"product_set_id"`
+}
+
+// AdSetPayload is POST /act_<ID>/adsets.
+type AdSetPayload struct {
+	Name             string         `json:"name"`
+	CampaignID       string         `json:"campaign_id"`
+	Status           string         `json:"status"`
+	DailyBudget      int64          `json:"daily_budget,omitempty"`
+	LifetimeBudget   int64          `json:"lifetime_budget,omitempty"`
+	BidStrategy      string         `json:"bid_strategy,omitempty"`
+	BidAmount        int64          `json:"bid_amount,omitempty"`
+	BillingEvent     string         `json:"billing_event"`
+	OptimizationGoal string         `json:"optimization_goal"`
+	PromotedObject   PromotedObject `json:"promoted_object"`
+	Targeting        Targeting      `json:"targeting"`
+	StartTime        string         `json:"start_time,omitempty"`
+	EndTime          string         `json:"end_time,omitempty"`
+}
+
+// CallToAction of template_data.
+type CallToAction struct {
+	Type string `json:"type"`
+}
+
+// TemplateData is the dynamic link data of a catalog creative; template
+// tags stay unrendered for Meta to fill per product.
+type TemplateData struct {
+	CallToAction      CallToAction `json:"call_to_action"`
+	Description       string       `json:"description,omitempty"`
+	Link              string       `json:"link"`
+	Message           string       `json:"message"`
+	Name              string       `json:"name"`
+	FormatOption      string       `json:"format_option,omitempty"`
+	MultiShareEndCard bool         `json:"multi_share_end_card"`
+}
+
+// ObjectStorySpec wraps template_data with the page.
+type ObjectStorySpec struct {
+	PageID       string       `json:"page_id"`
+	TemplateData TemplateData `json:"template_data"`
+}
+
+// AdCreativePayload is POST /act_<ID>/adcreatives.
+type AdCreativePayload struct {
+	Name            string          `json:"name"`
+	ProductSetID    string          `json:"product_set_id"`
+	ObjectStorySpec ObjectStorySpec `json:"object_story_spec"`
+	URLTags         string          `json:"url_tags,omitempty"`
+}
+
+// APIPayloads are every Marketing API object of the campaign.
+type APIPayloads struct {
+	Campaign         CampaignPayload
+	ProductSets      []NamedPayload[ProductSetPayload]
+	ProductAudiences []NamedPayload[ProductAudiencePayload]
+	AdSets           []NamedPayload[AdSetPayload]
+	AdCreatives      []NamedPayload[AdCreativePayload]
+}
+
+// NamedPayload pairs a payload with the slug its file is named after.
+type NamedPayload[T any] struct {
+	Slug    string
+	Payload T
+}
+
+const day = 24 * 60 * 60
+
+func ruleJSON(event string) json.RawMessage {
+	return json.RawMessage(`{"event":{"eq":"` + eventNames[event] + `"}}`)
+}
+
+// audienceRules turns an Audience into inclusions and exclusions
+// (export-formats.md §2.3): one inclusion per event over the lookback, and
+// purchasers excluded over the same window.
+func audienceRules(a *Audience) (inc, exc []AudienceRule) {
+	for _, e := range a.Events {
+		inc = append(inc, AudienceRule{RetentionSeconds: a.LookbackDays * day, Rule: ruleJSON(e)})
+	}
+	if a.ExcludePurchased {
+		exc = append(exc, AudienceRule{RetentionSeconds: a.LookbackDays * day, Rule: ruleJSON("purchased")})
+	}
+	return inc, exc
+}
+
+// audienceSetRef is the product set whose events define the audience:
+// the ad set's own set for retargeting, the source set for cross-sell and
+// upsell.
+func audienceSetRef(as *AdSet) string {
+	if as.Audience.Source != nil {
+		return sourceSetRef(as)
+	}
+	return ProductSetRef(as)
+}
+
+func productAudienceSpecs(as *AdSet) []ProductAudienceSpec {
+	inc, exc := audienceRules(as.Audience)
+	return []ProductAudienceSpec{{ProductSetID: audienceSetRef(as), Inclusions: inc, Exclusions: exc}}
+}
+
+func apiTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}
+
+func budgets(b *Budget) (daily, lifetime int64) {
+	if b == nil {
+		return 0, 0
+	}
+	if b.Type == "lifetime" {
+		return 0, b.Minor
+	}
+	return b.Minor, 0
+}
+
+// BuildAPIPayloads builds every Marketing API payload of c.
+func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
+	p := &APIPayloads{}
+	d, l := budgets(c.Budget)
+	p.Campaign = CampaignPayload{
+		Name: c.Name, Objective: c.Objective, Status: c.Status, SpecialAdCategories: []string{},
+		BuyingType: "AUCTION", PromotedObject: map[string]string{"product_catalog_id": c.CatalogID},
+		DailyBudget: d, LifetimeBudget: l, StartTime: apiTime(c.Start), StopTime: apiTime(c.End),
+	}
+	if c.Budget != nil {
+		p.Campaign.BidStrategy = cmpOr(c.BidStrategy, "LOWEST_COST_WITHOUT_CAP")
+	}
+	for _, as := range c.AdSets {
+		if as.ProductSet.ID == "" {
+			if as.ProductSet.Filter == nil {
+				return nil, fmt.Errorf("ad set %q: no product set filter", as.Name)
+			}
+			fj, err := as.ProductSet.Filter.JSON()
+			if err != nil {
+				return nil, fmt.Errorf("ad set %q: %w", as.Name, err)
+			}
+			p.ProductSets = append(p.ProductSets, NamedPayload[ProductSetPayload]{as.Slug, ProductSetPayload{Name: as.ProductSet.Name, Filter: fj}})
+		}
+		if as.Audience != nil && as.Audience.Source != nil && as.Audience.Source.ID == "" && as.Audience.Source.Filter != nil {
+			fj, err := as.Audience.Source.Filter.JSON()
+			if err != nil {
+				return nil, fmt.Errorf("ad set %q source: %w", as.Name, err)
+			}
+			name := cmpOr(as.Audience.Source.Name, as.Name+" (audience source)")
+			p.ProductSets = append(p.ProductSets, NamedPayload[ProductSetPayload]{as.Slug + "-source", ProductSetPayload{Name: name, Filter: fj}})
+		}
+		tg := Targeting{GeoLocations: GeoLocations{Countries: slices.Clone(as.Countries)}}
+		if as.Audience != nil {
+			inc, exc := audienceRules(as.Audience)
+			pa := ProductAudiencePayload{Name: as.Name + " audience", ProductSetID: audienceSetRef(as), Inclusions: inc, Exclusions: exc}
+			if c.PixelID != "" {
+				pa.EventSources = []EventSource{{ID: c.PixelID, Type: "PIXEL"}}
+			}
+			p.ProductAudiences = append(p.ProductAudiences, NamedPayload[ProductAudiencePayload]{as.Slug, pa})
+			tg.DynamicAudienceIDs = []string{"<PRODUCT_AUDIENCE_ID:" + as.Slug + ">"}
+		}
+		if pl := as.Placements; pl != nil {
+			tg.PublisherPlatforms = pl.PublisherPlatforms
+			tg.FacebookPositions = pl.FacebookPositions
+			tg.InstagramPositions = pl.InstagramPositions
+			tg.AudienceNetworkPositions = pl.AudienceNetworkPositions
+			tg.MessengerPositions = pl.MessengerPositions
+		}
+		ad := AdSetPayload{
+			Name: as.Name, CampaignID: "<CAMPAIGN_ID>", Status: as.Status,
+			BillingEvent: as.BillingEvent, OptimizationGoal: as.OptimizationGoal,
+			PromotedObject: PromotedObject{ProductSetID: ProductSetRef(as)}, Targeting: tg,
+			StartTime: apiTime(c.Start), EndTime: apiTime(c.End), BidAmount: as.BidAmount,
+		}
+		if c.Budget == nil {
+			ad.DailyBudget, ad.LifetimeBudget = budgets(as.Budget)
+			ad.BidStrategy = as.BidStrategy
+		}
+		p.AdSets = append(p.AdSets, NamedPayload[AdSetPayload]{as.Slug, ad})
+		cr := as.Creative
+		p.AdCreatives = append(p.AdCreatives, NamedPayload[AdCreativePayload]{as.Slug, AdCreativePayload{
+			Name: AdName(as), ProductSetID: ProductSetRef(as), URLTags: cr.URLTags,
+			ObjectStorySpec: ObjectStorySpec{PageID: c.PageID, TemplateData: TemplateData{
+				CallToAction: CallToAction{Type: cr.CallToAction},
+				Description:  tplSource(cr.LinkDescription), Link: cr.Link,
+				Message: tplSource(cr.PrimaryText), Name: tplSource(cr.Headline),
+				FormatOption: formatOption[cr.Format],
+			}},
+		}})
+	}
+	return p, nil
+}
+
+// File is one output file: a path relative to the output directory (always
+// built from slugs, never from raw names) and its bytes.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// EncodeJSON is the JSON encoding every API file uses: two-space indent,
+// no HTML escaping, trailing newline.
+func EncodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Files lays the payloads out under meta/api/, in creation order by
+// directory: campaign.json, product_sets/, product_audiences/, ad_sets/,
+// ad_creatives/. The list is sorted by path.
+func (p *APIPayloads) Files() ([]File, error) {
+	var out []File
+	add := func(path string, v any) error {
+		b, err := EncodeJSON(v)
+		if err != nil {
+			return err
+		}
+		out = append(out, File{Path: path, Data: b})
+		return nil
+	}
+	if err := add("meta/api/campaign.json", p.Campaign); err != nil {
+		return nil, err
+	}
+	for _, x := range p.ProductSets {
+		if err := add("meta/api/product_sets/"+x.Slug+".json", x.Payload); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range p.ProductAudiences {
+		if err := add("meta/api/product_audiences/"+x.Slug+".json", x.Payload); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range p.AdSets {
+		if err := add("meta/api/ad_sets/"+x.Slug+".json", x.Payload); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range p.AdCreatives {
+		if err := add("meta/api/ad_creatives/"+x.Slug+".json", x.Payload); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// BatchOp is one catalog change for items_batch, as the diff engine will
+// produce it: UPDATE for new and changed items (allow_upsert creates
+// unknown ids), DELETE for removed ones.
+type BatchOp struct {
+	Method     string // "UPDATE" or "DELETE" (CREATE is accepted too)
+	RetailerID string
+	Data       map[string]string // UPDATE fields; ignored for DELETE
+}
+
+// BatchRequest is one element of items_batch "requests"; the retailer id
+// goes inside data.id (export-formats.md §2.5).
+type BatchRequest struct {
+	Method string            `json:"method"`
+	Data   map[string]string `json:"data"`
+}
+
+// ItemsBatch is one POST /{catalog_id}/items_batch body.
+type ItemsBatch struct {
+	ItemType    string         `json:"item_type"`
+	AllowUpsert bool           `json:"allow_upsert"`
+	Requests    []BatchRequest `json:"requests"`
+}
+
+// Batch limits (export-formats.md §2.5): at most 5,000 requests and 28 MB
+// per call.
+const (
+	MaxBatchRequests = 5000
+	MaxBatchBytes    = 28 << 20
+)
+
+// ItemsBatcher groups BatchOps into items_batch bodies as they stream in,
+// holding at most one chunk in memory. Ops keep their input order.
+type ItemsBatcher struct {
+	max   int
+	emit  func(n int, body []byte) error
+	cur   []BatchRequest
+	size  int
+	count int
+}
+
+// NewItemsBatcher calls emit with each finished body, numbered from 1.
+// maxRequests <= 0 or above MaxBatchRequests means MaxBatchRequests.
+func NewItemsBatcher(maxRequests int, emit func(n int, body []byte) error) *ItemsBatcher {
+	if maxRequests <= 0 || maxRequests > MaxBatchRequests {
+		maxRequests = MaxBatchRequests
+	}
+	return &ItemsBatcher{max: maxRequests, emit: emit}
+}
+
+// batchOverhead bounds the bytes of the envelope around requests.
+const batchOverhead = 256
+
+// Add queues one op, flushing a chunk when it is full by count or size.
+func (b *ItemsBatcher) Add(op BatchOp) error {
+	method := strings.ToUpper(op.Method)
+	switch method {
+	case "UPDATE", "CREATE", "DELETE":
+	default:
+		return fmt.Errorf("items_batch: unknown method %q for %q", op.Method, op.RetailerID)
+	}
+	if op.RetailerID == "" {
+		return fmt.Errorf("items_batch: %s without retailer id", method)
+	}
+	data := map[string]string{"id": op.RetailerID}
+	if method != "DELETE" {
+		for k, v := range op.Data {
+			if k != "id" {
+				data[k] = v
+			}
+		}
+	}
+	req := BatchRequest{Method: method, Data: data}
+	enc, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	if len(enc)+batchOverhead > MaxBatchBytes {
+		return fmt.Errorf("items_batch: item %q alone is larger than %d bytes", op.RetailerID, MaxBatchBytes)
+	}
+	if len(b.cur) > 0 && (len(b.cur) >= b.max || b.size+len(enc)+1+batchOverhead > MaxBatchBytes) {
+		if err := b.Flush(); err != nil {
+			return err
+		}
+	}
+	b.cur = append(b.cur, req)
+	b.size += len(enc) + 1
+	return nil
+}
+
+// Flush emits the pending chunk, if any.
+func (b *ItemsBatcher) Flush() error {
+	if len(b.cur) == 0 {
+		return nil
+	}
+	b.count++
+	body, err := EncodeJSON(ItemsBatch{ItemType: "PRODUCT_ITEM", AllowUpsert: true, Requests: b.cur})
+	if err != nil {
+		return err
+	}
+	b.cur, b.size = b.cur[:0], 0
+	return b.emit(b.count, body)
+}
+
+// Batches reports how many bodies were emitted.
+func (b *ItemsBatcher) Batches() int { return b.count }
+
+// BatchPath is the file of the n-th items_batch body.
+func BatchPath(n int) string { return fmt.Sprintf("meta/api/items_batch/batch-%04d.json", n) }
+
+// ItemData turns a feed item into items_batch data: every non-empty field
+// by its canonical name; additional_image_link repeats joined with commas,
+// the separator Meta's CSV feeds use.
+func ItemData(it *feed.Item) map[string]string {
+	out := map[string]string{}
+	for _, f := range it.Fields {
+		if f.Value == "" {
+			continue
+		}
+		if prev, ok := out[f.Name]; ok {
+			if f.Name == "additional_image_link" && prev != f.Value {
+				out[f.Name] = prev + "," + f.Value
+			}
+			continue // other repeats: the first value wins, as Item.Get
+		}
+		out[f.Name] = f.Value
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+// Package sim evaluates dpa's ranking strategies two ways: an offline
+// replay of a real event log (temporal split, full-catalog ranking) and a
+// seeded simulation of shoppers seeing dynamic ads over a catalog. Both
+// compare strategies side by side on identical inputs and return plain
+// result structs whose JSON is the `dpa simulate` contract.
+package sim
+
+import "math"
+
+// CaseMetrics are the top-k metrics of one test case (a user, or a session
+// prefix), with the formulas of the background doc §7.1:
+//
+//	hit       = 1[R ∩ T ≠ ∅]
+//	precision = |R ∩ T| / k
+//	recall    = |R ∩ T| / |T|
+//	rr        = 1/rank of the first relevant item (0 when none in the top k)
+//	ndcg      = DCG/IDCG, DCG = Σ_{i≤k} 1[R_i ∈ T]/log2(i+1),
+//	            IDCG = Σ_{i≤min(k,|T|)} 1/log2(i+1)
+//
+// FirstHit is the 1-based rank of the first relevant item, 0 when none.
+type CaseMetrics struct {
+	Hit, Precision, Recall, RR, NDCG float64
+	FirstHit                         int
+}
+
+// Score computes CaseMetrics for a ranked list against the relevant items.
+// Only the first k entries of recs count; an empty truth scores zero.
+func Score(recs []string, truth []string, k int) CaseMetrics {
+	var m CaseMetrics
+	if len(truth) == 0 || k <= 0 {
+		return m
+	}
+	if len(recs) > k {
+		recs = recs[:k]
+	}
+	var set map[string]bool
+	if len(truth) > 8 {
+		set = make(map[string]bool, len(truth))
+		for _, t := range truth {
+			set[t] = true
+		}
+	}
+	in := func(id string) bool {
+		if set != nil {
+			return set[id]
+		}
+		for _, t := range truth {
+			if t == id {
+				return true
+			}
+		}
+		return false
+	}
+	hits := 0
+	dcg := 0.0
+	for i, id := range recs {
+		if in(id) {
+			hits++
+			dcg += 1 / math.Log2(float64(i+2))
+			if m.FirstHit == 0 {
+				m.FirstHit = i + 1
+			}
+		}
+	}
+	if hits == 0 {
+		return m
+	}
+	idcg := 0.0
+	for i := 0; i < min(k, len(truth)); i++ {
+		idcg += 1 / math.Log2(float64(i+2))
+	}
+	m.Hit = 1
+	m.Precision = float64(hits) / float64(k)
+	m.Recall = float64(hits) / float64(len(truth))
+	m.RR = 1 / float64(m.FirstHit)
+	m.NDCG = dcg / idcg
+	return m
+}
+
+// Wilson returns the Wilson score interval for a binomial proportion of
+// successes out of n at ~95% (z = 1.96). It is [0, 0] for n = 0.
+func Wilson(successes, n int64) [2]float64 {
+	if n <= 0 {
+		return [2]float64{0, 0}
+	}
+	const z = 1.959963984540054
+	p := float64(successes) / float64(n)
+	nf := float64(n)
+	den := 1 + z*z/nf
+	centre := (p + z*z/(2*nf)) / den
+	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
+	return [2]float64{math.Max(0, centre-half), math.Min(1, centre+half)}
+}
+
+// round6 keeps JSON short and stable across platforms.
+func round6(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return math.Round(x*1e6) / 1e6
+}
