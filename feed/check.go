@@ -116,7 +116,7 @@ func (v *Validator) CheckItem(it *Item, missingCols map[string]bool, out []Findi
 				continue // the proper column wins over an alias
 			}
 		}
-		if f.Value == "" {
+		if blank(f.Value) {
 			continue
 		}
 		if c.vals[i] == "" || (c.names[i] != v.ch.Fields[i].Name && f.Name == v.ch.Fields[i].Name) {
@@ -346,8 +346,14 @@ func (c *itemCtx) checkURL(f *FieldSpec, val string) {
 	}
 }
 
+// blank is true for "" and whitespace-only values, which platforms treat
+// as missing.
+func blank(s string) bool {
+	return s == "" || (s[0] <= ' ' || s[len(s)-1] <= ' ') && strings.TrimSpace(s) == ""
+}
+
 var priceRule = map[PriceIssue]string{
-	PriceFormat: "price.invalid", PriceCurrencyMissing: "price.currency_missing", PriceCurrencyInvalid: "price.currency_invalid",
+	PriceEmpty: "price.invalid", PriceFormat: "price.invalid", PriceCurrencyMissing: "price.currency_missing", PriceCurrencyInvalid: "price.currency_invalid",
 	PriceCurrencyFirst: "price.currency_position", PriceNoSpace: "price.currency_position", PriceDecimalComma: "price.decimal_comma",
 	PriceThousands: "price.thousands_separator", PriceLowercaseCode: "price.currency_case",
 }

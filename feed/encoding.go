@@ -80,7 +80,7 @@ func lookupEncoding(label string) (textEncoding, error) {
 // Detection order: forced label, BOM, NUL-byte pattern (UTF-16 without
 // BOM), the XML declaration, UTF-8 validity of the first sniffSize bytes,
 // and finally Windows-1252 with an info finding.
-func decodeLayer(name string, br *bufio.Reader, forced string) (*bufio.Reader, textEncoding, []Finding, error) {
+func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio.Reader, textEncoding, []Finding, error) {
 	prefix, err := br.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, textEncoding{}, nil, fmt.Errorf("read %s: %w", name, err)
@@ -149,7 +149,8 @@ func decodeLayer(name string, br *bufio.Reader, forced string) (*bufio.Reader, t
 	if te.dec == nil {
 		return br, te, diags, nil
 	}
-	return bufio.NewReaderSize(transform.NewReader(br, te.dec), bufSize), te, diags, nil
+	// Transcoding can grow the text (cp1252 → UTF-8 up to 3x).
+	return bufio.NewReaderSize(transform.NewReader(br, te.dec), min(bufSize, 3*bufN)), te, diags, nil
 }
 
 func fileFinding(file, rule string, sev Severity, msg, value string) Finding {
@@ -298,8 +299,8 @@ type badByte struct {
 	b   byte
 }
 
-func newSanitizer(r io.Reader) *sanitizer {
-	return &sanitizer{src: r, buf: make([]byte, 256<<10)}
+func newSanitizer(r io.Reader, bufN int) *sanitizer {
+	return &sanitizer{src: r, buf: make([]byte, min(256<<10, bufN))}
 }
 
 func (s *sanitizer) Read(p []byte) (int, error) {

@@ -60,7 +60,8 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 	if closer != nil {
 		closers = append(closers, closer)
 	}
-	br := bufio.NewReaderSize(r, bufSize)
+	bufN := bufSizeFor(r)
+	br := bufio.NewReaderSize(r, bufN)
 	magic, err := br.Peek(4)
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -71,7 +72,8 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 			return nil, fmt.Errorf("read %s: gzip: %w", name, err)
 		}
 		closers = append([]io.Closer{gz}, closers...)
-		br = bufio.NewReaderSize(gz, bufSize)
+		bufN = bufSize
+		br = bufio.NewReaderSize(gz, bufN)
 		file = nil // the file holds compressed bytes
 		magic, err = br.Peek(4)
 		if err != nil && err != io.EOF {
@@ -91,7 +93,7 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 		return nil, fmt.Errorf("%s: not an XLSX workbook (no zip signature): %w", name, ErrUnsupportedFormat)
 	}
 
-	text, te, diags, err := decodeLayer(name, br, opts.Encoding)
+	text, te, diags, err := decodeLayer(name, br, opts.Encoding, bufN)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +117,7 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 		}
 		format = sniffTextFormat(prefix, ext)
 	}
-	base := readerBase{file: name, diags: diags, closers: closers, enc: te}
+	base := readerBase{file: name, diags: diags, closers: closers, enc: te, bufN: bufN}
 	switch format {
 	case FormatCSV, FormatTSV:
 		return newCSVReader(base, text, format, ext, opts)
@@ -129,12 +131,32 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 	return nil, fmt.Errorf("%s: format %q: %w", name, format, ErrUnsupportedFormat)
 }
 
+// bufSizeFor picks the buffer size for r: bufSize, or just enough for a
+// small input whose size is known, so that reading many small feeds (tests,
+// fuzzing, batch runs) does not zero megabytes per file.
+func bufSizeFor(r io.Reader) int {
+	n := int64(-1)
+	switch v := r.(type) {
+	case *os.File:
+		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
+			n = st.Size()
+		}
+	case interface{ Len() int }:
+		n = int64(v.Len())
+	}
+	if n < 0 || n >= bufSize {
+		return bufSize
+	}
+	return max(int(n)+16, 4096)
+}
+
 // readerBase carries what every format reader shares.
 type readerBase struct {
 	file    string
 	diags   []Finding
 	closers []io.Closer
 	enc     textEncoding
+	bufN    int // buffer size: bufSize, or less for small inputs
 	columns []string
 	seen    map[string]struct{}
 	closed  bool

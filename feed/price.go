@@ -243,10 +243,13 @@ func parseDecimal(s string) (Price, PriceIssue, bool) {
 			intPart, frac = s[:lastDot], s[lastDot+1:]
 		}
 	}
+	if intPart == "" && frac == "" {
+		return Price{}, PriceFormat, false
+	}
 	if intPart == "" {
 		intPart = "0"
 	}
-	if !allDigits(intPart) || (frac != "" && !allDigits(frac)) || len(intPart)+len(frac) > 17 {
+	if !allDigits(intPart) || (frac != "" && !allDigits(frac)) || len(intPart)+max(len(frac), 2) > 17 {
 		return Price{}, PriceFormat, false
 	}
 	u, err := strconv.ParseInt(intPart+frac, 10, 64)

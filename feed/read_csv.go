@@ -8,11 +8,16 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
 // csvReader streams CSV/TSV records with encoding/csv.
+//
+// Values are not copied: encoding/csv already builds one fresh string per
+// record and slices the fields out of it, so they stay valid after Next
+// returns. The flip side is that keeping any one value (an id for
+// duplicate detection) keeps that record's whole text alive; callers that
+// retain values across many items should strings.Clone them.
 //
 // Syntax errors: records are parsed strictly (RFC 4180 quoting). When a
 // record fails (a bare `"` in an unquoted field, text after a closing
@@ -31,7 +36,6 @@ type csvReader struct {
 	// comments) consumed before encoding/csv saw the stream.
 	lineBase int
 	names    []string
-	clone    []bool // columns whose values are copied out of the record string
 	index    int
 	checkU8  bool
 	done     bool
@@ -85,8 +89,12 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 		c.lineBase++
 	}
 
-	c.tap = &rawTap{src: text, buf: make([]byte, 0, 256<<10)}
-	c.cr = csv.NewReader(c.tap)
+	// The tap reads in chunks of at least bufN, so text (a bufio.Reader
+	// of that size) hands them over without an extra copy, and csv gets a
+	// bufio.Reader it uses as is: the data is copied no more often than in
+	// the bare encoding/csv baseline.
+	c.tap = &rawTap{src: text, minRead: base.bufN}
+	c.cr = csv.NewReader(bufio.NewReaderSize(c.tap, base.bufN))
 	c.cr.Comma = comma
 	c.cr.FieldsPerRecord = -1
 	c.cr.ReuseRecord = true
@@ -101,7 +109,6 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 		return nil, err
 	}
 	c.names = make([]string, len(hdr))
-	c.clone = make([]bool, len(hdr))
 	for i, h := range hdr {
 		if c.checkU8 && !utf8.ValidString(h) {
 			h, _ = fixUTF8(h)
@@ -111,10 +118,6 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 			n = "column_" + strconv.Itoa(i+1)
 		}
 		c.names[i] = n
-		// encoding/csv slices all fields of a record out of one string;
-		// ids are what callers keep (duplicate detection), so copy them to
-		// avoid pinning every record's whole text.
-		c.clone[i] = n == "id" || n == "item_group_id"
 	}
 	c.columns = append([]string(nil), c.names...)
 	return c, nil
@@ -140,9 +143,8 @@ type csvProblem struct {
 	err              error
 }
 
-// read returns the next record and the physical line it starts on. A
-// syntax error is not returned as an error: the record is re-read
-// leniently and the problem is reported through c.pending.
+// read returns the next record. A syntax error is not returned as an
+// error: the record is re-read leniently and described by the csvProblem.
 func (c *csvReader) read() ([]string, *csvProblem, error) {
 	start := c.cr.InputOffset()
 	c.tap.keep = start
@@ -204,9 +206,6 @@ func (c *csvReader) Next() (*Item, error) {
 			name := ""
 			if i < len(c.names) {
 				name = c.names[i]
-				if c.clone[i] {
-					v = strings.Clone(v)
-				}
 			} else {
 				name = "column_" + strconv.Itoa(i+1)
 			}
@@ -272,6 +271,9 @@ type rawTap struct {
 	base int64 // stream offset of buf[0]
 	pos  int   // index in buf of the next byte to hand out
 	keep int64 // stream offset from which bytes must be retained
+	// minRead is the smallest read: the size of the bufio.Reader in
+	// front, so that it passes reads straight through.
+	minRead int
 	err  error
 }
 
@@ -300,9 +302,8 @@ func (t *rawTap) fill() {
 		t.base += int64(drop)
 		t.pos -= drop
 	}
-	const minRead = 64 << 10
-	if cap(t.buf)-len(t.buf) < minRead {
-		nb := make([]byte, len(t.buf), 2*cap(t.buf)+minRead)
+	if cap(t.buf)-len(t.buf) < t.minRead {
+		nb := make([]byte, len(t.buf), 2*cap(t.buf)+t.minRead)
 		copy(nb, t.buf)
 		t.buf = nb
 	}

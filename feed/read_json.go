@@ -184,7 +184,7 @@ func newJSONReader(base readerBase, text *bufio.Reader) (*jsonReader, error) {
 	j := &jsonReader{readerBase: base}
 	var src io.Reader = text
 	if base.enc.utf8 {
-		j.san = newSanitizer(text)
+		j.san = newSanitizer(text, base.bufN)
 		src = j.san
 	}
 	j.lines = &lineCounter{r: src}

@@ -67,7 +67,7 @@ func newXMLReader(base readerBase, text *bufio.Reader) (*xmlReader, error) {
 	x := &xmlReader{readerBase: base, names: make(map[string]string)}
 	var src io.Reader = text
 	if base.enc.utf8 {
-		x.san = newSanitizer(text)
+		x.san = newSanitizer(text, base.bufN)
 		src = x.san
 	}
 	x.d = xml.NewDecoder(src)
