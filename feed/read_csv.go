@@ -274,7 +274,7 @@ type rawTap struct {
 	// minRead is the smallest read: the size of the bufio.Reader in
 	// front, so that it passes reads straight through.
 	minRead int
-	err  error
+	err     error
 }
 
 func (t *rawTap) Read(p []byte) (int, error) {
