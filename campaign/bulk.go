@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/csv"
 	"encoding/json"
@@ -213,8 +214,15 @@ func bulkValue(c *Campaign, as *AdSet, key string) (string, error) {
 		if key == "ad_set.excluded_product_audience_specs" {
 			return "", nil // exclusions travel inside each spec
 		}
-		b, err := json.Marshal(productAudienceSpecs(as))
-		return string(b), err
+		b, err := EncodeJSON(productAudienceSpecs(as))
+		if err != nil {
+			return "", err
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			return "", err
+		}
+		return compact.String(), nil
 	case "ad_set.publisher_platforms":
 		return placementCell(as, func(p *Placements) []string { return p.PublisherPlatforms }), nil
 	case "ad_set.facebook_positions":

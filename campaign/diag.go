@@ -93,7 +93,19 @@ func suggest(got string, candidates []string) string {
 	}
 	limit := max(2, len([]rune(got))/3)
 	if bestD > limit {
-		return ""
+		// A truncated value ("retarget", "LOWEST_COST") is a typo too:
+		// offer the closest candidate it is a prefix of.
+		best, bestD = "", -1
+		for _, c := range candidates {
+			if len(g) >= 3 && strings.HasPrefix(strings.ToLower(c), g) {
+				if d := len(c) - len(g); bestD < 0 || d < bestD || (d == bestD && c < best) {
+					best, bestD = c, d
+				}
+			}
+		}
+		if bestD < 0 {
+			return ""
+		}
 	}
 	return fmt.Sprintf("did you mean %q?", best)
 }

@@ -253,6 +253,8 @@ func yamlConv(y *yaml.Node, depth int) (*rnode, error) {
 		return nil, &PosError{Line: y.Line, Column: y.Column, Msg: "document nested too deeply"}
 	}
 	switch y.Kind {
+	case 0: // empty input
+		return &rnode{kind: rNull, line: 1, col: 1}, nil
 	case yaml.DocumentNode:
 		if len(y.Content) == 0 {
 			return &rnode{kind: rNull, line: 1, col: 1}, nil

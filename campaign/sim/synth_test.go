@@ -1,0 +1,87 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/dpa-tools/dpa/campaign/events"
+)
+
+func synthByName(res *SynthResult) map[string]SynthStrategy {
+	m := map[string]SynthStrategy{}
+	for _, s := range res.Strategies {
+		m[s.Name] = s
+	}
+	return m
+}
+
+func TestSyntheticProperties(t *testing.T) {
+	res, err := Synthetic(context.Background(), SyntheticOptions{Users: 3000, Days: 30, Items: 400, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Strategies {
+		t.Logf("%-12s imp=%6d clicks=%5d ctr=%.4f [%.4f,%.4f] buys=%4d cvr=%.3f rev=%9.2f rpm=%7.2f cov=%.3f oos=%.3f reach=%d",
+			s.Name, s.Impressions, s.Clicks, s.CTR, s.CTRCI[0], s.CTRCI[1], s.Purchases, s.CVR, s.Revenue, s.RPM, s.Coverage, s.OOSShare, s.Reach)
+		if s.OOSShare != 0 {
+			t.Errorf("%s showed out-of-stock products (share %v)", s.Name, s.OOSShare)
+		}
+	}
+	t.Logf("organic: %+v", res.Organic)
+	m := synthByName(res)
+	if m["retarget"].CTRCI[0] <= m["random"].CTRCI[1] {
+		t.Errorf("retarget CTR %v %v should beat random %v %v", m["retarget"].CTR, m["retarget"].CTRCI, m["random"].CTR, m["random"].CTRCI)
+	}
+	if m["random"].Coverage < 0.9 {
+		t.Errorf("random coverage %v, want near 1", m["random"].Coverage)
+	}
+}
+
+func TestSyntheticDeterministic(t *testing.T) {
+	run := func(workers int) []byte {
+		var log bytes.Buffer
+		res, err := Synthetic(context.Background(), SyntheticOptions{Users: 300, Days: 10, Items: 100, Seed: 7, Workers: workers, EmitEvents: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(res)
+		return append(b, log.Bytes()...)
+	}
+	a, b, c := run(1), run(2), run(3)
+	if !bytes.Equal(a, b) || !bytes.Equal(a, c) {
+		t.Error("synthetic output differs between runs / worker counts")
+	}
+	res2, _ := Synthetic(context.Background(), SyntheticOptions{Users: 300, Days: 10, Items: 100, Seed: 8})
+	b2, _ := json.Marshal(res2)
+	if bytes.Equal(a[:len(b2)], b2) {
+		t.Error("seed has no effect")
+	}
+}
+
+func TestEmittedLogReplays(t *testing.T) {
+	var log bytes.Buffer
+	res, err := Synthetic(context.Background(), SyntheticOptions{Users: 500, Days: 20, Items: 200, Seed: 3, EmitEvents: &log, OrganicOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := LoadLog(context.Background(), bytes.NewReader(log.Bytes()), events.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lg.Stats.BadRows() != 0 || lg.Stats.Events != res.Organic.Events {
+		t.Fatalf("emitted log: %d events read, %d generated, bad %+v", lg.Stats.Events, res.Organic.Events, lg.Stats.Bad)
+	}
+	rr, err := ReplayLog(context.Background(), lg, ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]ReplayStrategy{}
+	for _, s := range rr.Strategies {
+		m[s.Name] = s
+	}
+	if m["retarget"].HitRate <= m["random"].HitRate {
+		t.Errorf("replay on synthetic log: retarget %v <= random %v", m["retarget"].HitRate, m["random"].HitRate)
+	}
+}
