@@ -28,6 +28,7 @@ type Filter struct {
 	Line, Column int // where the node started in its source (0 if built)
 
 	// prepared for evaluation
+	fd    *filterField
 	fold  []string   // lower-cased values (i_* operators)
 	words [][]string // contains / not_contains value words
 	nums  []float64  // numeric values (numeric fields)
@@ -277,6 +278,9 @@ func jsonQuote(s string) string {
 
 func (f *Filter) prepare() {
 	f.fold, f.words, f.nums = nil, nil, nil
+	if fd, ok := lookupField(f.Field); ok {
+		f.fd = &fd
+	}
 	for _, v := range f.Values {
 		f.fold = append(f.fold, strings.ToLower(v.Text))
 		f.words = append(f.words, splitWords(v.Text))
@@ -397,10 +401,13 @@ func (f *Filter) Match(it *feed.Item) bool {
 			return true
 		}
 	}
-	if f.fold == nil && len(f.Values) > 0 {
+	if f.fd == nil {
 		f.prepare()
+		if f.fd == nil {
+			return false // a hand-built condition on an unknown field
+		}
 	}
-	fd, _ := lookupField(f.Field)
+	fd := f.fd
 	raw := it.Get(fd.feed)
 	if fd.kind == fPrice || fd.kind == fNumber {
 		var x float64
@@ -461,15 +468,60 @@ func (f *Filter) matchText(s string) bool {
 	case "not_contains":
 		return !containsWords(s, f.words[0])
 	case "i_contains":
-		return strings.Contains(strings.ToLower(s), f.fold[0])
+		return containsFold(s, f.fold[0])
 	case "i_not_contains":
-		return !strings.Contains(strings.ToLower(s), f.fold[0])
+		return !containsFold(s, f.fold[0])
 	case "starts_with":
 		return strings.HasPrefix(s, v)
 	case "i_starts_with":
-		return strings.HasPrefix(strings.ToLower(s), f.fold[0])
+		return hasPrefixFold(s, f.fold[0])
 	}
 	return false
+}
+
+// containsFold is strings.Contains(strings.ToLower(s), lowerSub) without
+// allocating for ASCII text, the common case in catalogs.
+func containsFold(s, lowerSub string) bool {
+	if !isASCII(s) || !isASCII(lowerSub) {
+		return strings.Contains(strings.ToLower(s), lowerSub)
+	}
+	n := len(lowerSub)
+	for i := 0; i+n <= len(s); i++ {
+		if asciiEqualFold(s[i:i+n], lowerSub) {
+			return true
+		}
+	}
+	return n == 0
+}
+
+func hasPrefixFold(s, lowerPrefix string) bool {
+	if !isASCII(s) || !isASCII(lowerPrefix) {
+		return strings.HasPrefix(strings.ToLower(s), lowerPrefix)
+	}
+	return len(s) >= len(lowerPrefix) && asciiEqualFold(s[:len(lowerPrefix)], lowerPrefix)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold compares s with an already lower-cased ASCII string.
+func asciiEqualFold(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func containsWords(s string, want []string) bool {

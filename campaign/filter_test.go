@@ -9,8 +9,8 @@ import (
 
 func TestParseFilterErrors(t *testing.T) {
 	tests := []struct {
-		name, in   string
-		line, col  int
+		name, in  string
+		line, col int
 		msg, sugg string
 	}{
 		{"unknown field", `{"prodcut_type":{"eq":"x"}}`, 1, 2, `unknown filter field "prodcut_type"`, `"product_type"`},
@@ -280,4 +280,19 @@ func FuzzParseFilter(f *testing.F) {
 			t.Fatalf("round trip changed the meaning of %s", j)
 		}
 	})
+}
+
+func TestFoldHelpers(t *testing.T) {
+	for _, tc := range [][2]string{
+		{"Apparel > SHOES", "shoes"}, {"abc", ""}, {"", "a"}, {"ÉTÉ Sale", "été"}, {"Straße", "strasse"},
+		{"xxSHOex", "shoe"}, {"sho", "shoe"}, {"İstanbul", "i̇stanbul"},
+	} {
+		s, sub := tc[0], strings.ToLower(tc[1])
+		if got, want := containsFold(s, sub), strings.Contains(strings.ToLower(s), sub); got != want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", s, sub, got, want)
+		}
+		if got, want := hasPrefixFold(s, sub), strings.HasPrefix(strings.ToLower(s), sub); got != want {
+			t.Errorf("hasPrefixFold(%q, %q) = %v, want %v", s, sub, got, want)
+		}
+	}
 }

@@ -77,6 +77,9 @@ func (s *Supplemental) Row(id string, sets []int, extra ...string) []string {
 // tsvClean keeps a TSV cell on one line in one column: Merchant Center has
 // no quoting rule for tabs or newlines in values.
 func tsvClean(s string) string {
+	if !strings.ContainsAny(s, "\t\n\r") {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' {
 			return ' '

@@ -92,24 +92,29 @@ func allDigits(s string) bool {
 // not accepted: the platforms reject them, so guessing would hide a
 // problem the validator reports.
 func ParsePrice(s string) (Money, bool) {
-	f := strings.Fields(s)
+	s = strings.TrimSpace(s)
 	var num, cur string
-	switch len(f) {
-	case 1:
-		num = f[0]
+	if a, b, two := strings.Cut(s, " "); two {
+		b = strings.TrimSpace(b)
+		if strings.ContainsAny(b, " \t") {
+			return Money{}, false
+		}
+		switch {
+		case isCurrencyCode(b):
+			num, cur = a, b
+		case isCurrencyCode(a):
+			num, cur = b, a
+		default:
+			return Money{}, false
+		}
+	} else {
+		num = s
 		// "9.99USD" (Pinterest accepts it)
 		if i := strings.IndexFunc(num, func(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }); i > 0 {
 			num, cur = num[:i], num[i:]
 		}
-	case 2:
-		if isCurrencyCode(f[1]) {
-			num, cur = f[0], f[1]
-		} else if isCurrencyCode(f[0]) {
-			num, cur = f[1], f[0]
-		} else {
-			return Money{}, false
-		}
-	default:
+	}
+	if num == "" || strings.ContainsAny(num, " \t") {
 		return Money{}, false
 	}
 	if cur != "" && !isCurrencyCode(cur) {

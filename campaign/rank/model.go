@@ -214,7 +214,8 @@ type Model struct {
 	coView   *graph
 	coBuy    *graph
 	anyBuy   bool
-	mu       sync.Mutex
+	mu       sync.RWMutex
+	scratch  sync.Pool
 	glob     map[globKey]*globals
 	globKeys []globKey
 }
@@ -228,6 +229,7 @@ func (b *Builder) Build(ctx context.Context) (*Model, error) {
 		ctx = context.Background()
 	}
 	m := &Model{cfg: b.cfg, glob: map[globKey]*globals{}}
+	m.scratch.New = func() any { return &scratch{} }
 	// Renumber items in id order.
 	order := make([]int32, len(b.itemIDs))
 	for i := range order {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -414,5 +415,42 @@ func TestBuildCancelled(t *testing.T) {
 	cancel()
 	if _, err := b.Build(ctx); err == nil {
 		t.Error("want cancellation error")
+	}
+}
+
+func TestRankedPartialSelection(t *testing.T) {
+	// A long candidate list (beyond the heap head) must come out exactly as
+	// a full sort would, including when filters reject part of the head.
+	var cands []scoredItem
+	for i := 0; i < 500; i++ {
+		cands = append(cands, scoredItem{idx: int32(i), score: float64((i * 7919) % 97)})
+	}
+	full := append([]scoredItem(nil), cands...)
+	sort.Slice(full, func(i, j int) bool { return cmpScored(full[i], full[j]) < 0 })
+	for _, reject := range []int{0, 3, 1000} {
+		r := &run{k: 5}
+		var got []int32
+		seen := 0
+		r.ranked(append([]scoredItem(nil), cands...), func(c scoredItem) {
+			seen++
+			if seen > reject || reject == 1000 && seen <= 400 {
+				if reject != 1000 || seen > 400 {
+					r.out = append(r.out, Rec{})
+					got = append(got, c.idx)
+				}
+			}
+		})
+		skip := reject
+		if reject == 1000 {
+			skip = 400
+		}
+		for i, idx := range got {
+			if full[skip+i].idx != idx {
+				t.Fatalf("reject %d: position %d got %d want %d", reject, i, idx, full[skip+i].idx)
+			}
+		}
+		if len(got) != 5 {
+			t.Errorf("reject %d: got %d items", reject, len(got))
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,7 +34,12 @@ var Prospecting = []string{Popular, Bestsellers, Trending, Random, Auto}
 
 // ParseStrategy normalises a strategy name ("cross-sell" -> "crosssell").
 func ParseStrategy(s string) (string, error) {
-	n := strings.ToLower(strings.NewReplacer("-", "", "_", "", " ", "").Replace(s))
+	for _, st := range Strategies {
+		if st == s {
+			return st, nil
+		}
+	}
+	n := strings.ToLower(nameCleaner.Replace(s))
 	switch n {
 	case "bestseller", "best":
 		n = Bestsellers
@@ -49,6 +55,46 @@ func ParseStrategy(s string) (string, error) {
 	}
 	return "", fmt.Errorf("rank: unknown strategy %q (one of %s)", s, strings.Join(Strategies, ", "))
 }
+
+var nameCleaner = strings.NewReplacer("-", "", "_", "", " ", "")
+
+// strset is a small string set: a slice while small (the usual case: a
+// carousel of k items, a few purchases), a map beyond 32 entries.
+type strset struct {
+	s []string
+	m map[string]bool
+}
+
+func (x *strset) has(v string) bool {
+	if x.m != nil {
+		return x.m[v]
+	}
+	for _, e := range x.s {
+		if e == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *strset) add(v string) {
+	if x.has(v) {
+		return
+	}
+	if x.m != nil {
+		x.m[v] = true
+		return
+	}
+	x.s = append(x.s, v)
+	if len(x.s) > 32 {
+		x.m = make(map[string]bool, 64)
+		for _, e := range x.s {
+			x.m[e] = true
+		}
+	}
+}
+
+func (x *strset) reset() { x.s, x.m = x.s[:0], nil }
 
 // Event is one interaction of the user being ranked for.
 type Event struct {
@@ -142,11 +188,11 @@ type run struct {
 	now       int64
 	user      string
 	hist      []hev // time order, t <= now
-	purchased map[string]bool
-	taken     map[string]bool
-	groups    map[string]bool
-	exclude   map[string]bool
-	exGroups  map[string]bool
+	purchased strset
+	taken     strset
+	groups    strset
+	exclude   strset
+	exGroups  strset
 	out       []Rec
 }
 
@@ -193,8 +239,7 @@ func (m *Model) Segment(h History, now time.Time, opts Options) string {
 }
 
 func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
-	r := &run{m: m, o: o, k: k, now: now.UnixNano(), user: h.UserID,
-		purchased: map[string]bool{}, taken: map[string]bool{}, groups: map[string]bool{}}
+	r := &run{m: m, o: o, k: k, now: now.UnixNano(), user: h.UserID}
 	sorted := true
 	for i, e := range h.Events {
 		t := e.Time.UnixNano()
@@ -206,7 +251,7 @@ func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
 			idx = -1
 		}
 		if e.Kind == KindPurchase {
-			r.purchased[e.ItemID] = true
+			r.purchased.add(e.ItemID)
 		}
 		if i > 0 && len(r.hist) > 0 && t < r.hist[len(r.hist)-1].t {
 			sorted = false
@@ -223,7 +268,7 @@ func (r *run) full() bool { return len(r.out) >= r.k }
 
 // offer adds id when it passes every eligibility filter.
 func (r *run) offer(id string, score float64, strategy string, reason func() string) bool {
-	if r.full() || r.taken[id] || r.exclude[id] {
+	if r.full() || r.taken.has(id) || r.exclude.has(id) {
 		return false
 	}
 	group := id
@@ -237,17 +282,17 @@ func (r *run) offer(id string, score float64, strategy string, reason func() str
 	} else if o.ProductSet != nil && !o.ProductSet(Product{ID: id, InStock: true}) {
 		return false
 	}
-	if !o.KeepPurchased && r.purchased[id] {
+	if !o.KeepPurchased && r.purchased.has(id) {
 		return false
 	}
-	if r.exGroups[group] || (!o.AllowSameGroup && r.groups[group]) {
+	if r.exGroups.has(group) || (!o.AllowSameGroup && r.groups.has(group)) {
 		return false
 	}
 	if o.Cap != nil && o.Cap(id) {
 		return false
 	}
-	r.taken[id] = true
-	r.groups[group] = true
+	r.taken.add(id)
+	r.groups.add(group)
 	rec := Rec{ItemID: id, Score: score, Strategy: strategy}
 	if !o.NoReasons && reason != nil {
 		rec.Reason = reason()
@@ -419,20 +464,27 @@ type scoredItem struct {
 }
 
 // spread accumulates Σ_s w_s · sim(s, j) over the seeds' neighbours in g,
-// with w_s = 1/(1+rank of s), and returns candidates best first.
+// with w_s = 1/(1+rank of s), and returns the candidates unsorted.
 func (r *run) spread(g *graph, seeds []hev) []scoredItem {
-	acc := map[int32]*scoredItem{}
+	sc := r.m.scratch.Get().(*scratch)
+	defer r.m.scratch.Put(sc)
+	if len(sc.pos) < len(r.m.itemIDs) {
+		sc.pos = make([]int32, len(r.m.itemIDs))
+	}
+	out := make([]scoredItem, 0, 64)
 	for rank, s := range seeds {
 		if s.idx < 0 {
 			continue
 		}
 		w := 1 / float64(1+rank)
 		for _, nb := range g.of(s.idx) {
-			c := acc[nb.item]
-			if c == nil {
-				c = &scoredItem{idx: nb.item, by: -1}
-				acc[nb.item] = c
+			p := sc.pos[nb.item]
+			if p == 0 {
+				out = append(out, scoredItem{idx: nb.item, by: -1})
+				p = int32(len(out))
+				sc.pos[nb.item] = p
 			}
+			c := &out[p-1]
 			v := w * float64(nb.score)
 			c.score += v
 			if v > c.byV || (v == c.byV && s.idx < c.by) {
@@ -440,17 +492,96 @@ func (r *run) spread(g *graph, seeds []hev) []scoredItem {
 			}
 		}
 	}
-	out := make([]scoredItem, 0, len(acc))
-	for _, c := range acc {
-		out = append(out, *c)
+	for _, c := range out {
+		sc.pos[c.idx] = 0
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
-		}
-		return out[i].idx < out[j].idx
-	})
 	return out
+}
+
+type scratch struct{ pos []int32 }
+
+func cmpScored(a, b scoredItem) int {
+	switch {
+	case a.score > b.score:
+		return -1
+	case a.score < b.score:
+		return 1
+	case a.idx < b.idx:
+		return -1
+	case a.idx > b.idx:
+		return 1
+	}
+	return 0
+}
+
+// ranked calls fn on the candidates best first until the run is full.
+// Long lists are not fully sorted: a bounded heap selects the head (enough
+// for k items after typical filter rejections); the tail is sorted only if
+// the head runs out.
+func (r *run) ranked(cands []scoredItem, fn func(c scoredItem)) {
+	each := func(list []scoredItem) {
+		for _, c := range list {
+			if r.full() {
+				return
+			}
+			fn(c)
+		}
+	}
+	head := 4*r.k + 32
+	if len(cands) <= head {
+		slices.SortFunc(cands, cmpScored)
+		each(cands)
+		return
+	}
+	// Min-heap (worst on top) of the best `head` candidates.
+	h := make([]scoredItem, 0, head)
+	worse := func(a, b scoredItem) bool { return cmpScored(a, b) > 0 }
+	down := func(i int) {
+		for {
+			l, rr, m := 2*i+1, 2*i+2, i
+			if l < len(h) && worse(h[l], h[m]) {
+				m = l
+			}
+			if rr < len(h) && worse(h[rr], h[m]) {
+				m = rr
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for _, c := range cands {
+		if len(h) < head {
+			h = append(h, c)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !worse(h[i], h[p]) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+		} else if worse(h[0], c) {
+			h[0] = c
+			down(0)
+		}
+	}
+	cut := h[0]
+	slices.SortFunc(h, cmpScored)
+	each(h)
+	if r.full() {
+		return
+	}
+	var rest []scoredItem
+	for _, c := range cands {
+		if cmpScored(c, cut) > 0 {
+			rest = append(rest, c)
+		}
+	}
+	slices.SortFunc(rest, cmpScored)
+	each(rest)
 }
 
 func (r *run) simName() string { return r.m.cfg.Similarity }
@@ -463,25 +594,23 @@ func (r *run) crosssell() {
 	if len(seeds) == 0 {
 		return
 	}
-	r.exclude, r.exGroups = map[string]bool{}, map[string]bool{}
 	for _, s := range seeds {
-		r.exclude[s.id] = true
-		r.exGroups[r.groupOf(s.id)] = true
+		r.exclude.add(s.id)
+		r.exGroups.add(r.groupOf(s.id))
 	}
-	defer func() { r.exclude, r.exGroups = nil, nil }()
+	defer func() { r.exclude.reset(); r.exGroups.reset() }()
 	for pass, g := range []*graph{r.m.coBuy, r.m.coView} {
 		verb := "bought together with "
 		if pass == 1 {
 			verb = "viewed together with "
 		}
-		for _, c := range r.spread(g, seeds) {
-			if r.full() {
-				return
-			}
-			c := c
+		r.ranked(r.spread(g, seeds), func(c scoredItem) {
 			r.offer(r.m.itemIDs[c.idx], c.score, CrossSell, func() string {
 				return verb + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(c.byS)
 			})
+		})
+		if r.full() {
+			return
 		}
 	}
 }
@@ -493,20 +622,15 @@ func (r *run) similar() {
 	if len(seeds) == 0 {
 		return
 	}
-	r.exclude = map[string]bool{}
 	for _, s := range seeds {
-		r.exclude[s.id] = true
+		r.exclude.add(s.id)
 	}
-	defer func() { r.exclude = nil }()
-	for _, c := range r.spread(r.m.coView, seeds) {
-		if r.full() {
-			return
-		}
-		c := c
+	defer func() { r.exclude.reset() }()
+	r.ranked(r.spread(r.m.coView, seeds), func(c scoredItem) {
 		r.offer(r.m.itemIDs[c.idx], c.score, Similar, func() string {
 			return "viewed together with " + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(c.byS)
 		})
-	}
+	})
 }
 
 func fmtScore(f float64) string {
@@ -666,9 +790,9 @@ func (r *run) segment() string {
 		switch {
 		case e.kind == KindPurchase:
 			buy = true
-		case e.kind >= KindCart && !r.purchased[e.id]:
+		case e.kind >= KindCart && !r.purchased.has(e.id):
 			cart = true
-		case e.kind == KindView && !r.purchased[e.id]:
+		case e.kind == KindView && !r.purchased.has(e.id):
 			view = true
 		}
 	}
@@ -725,13 +849,19 @@ var kindWeight = [...]float64{KindView: 1, KindSearch: 0, KindCart: 3, KindCheck
 // weights view 1, cart 3, checkout 4, purchase 5.
 func (m *Model) globals(now int64, o *Options) *globals {
 	key := globKey{now, o.Window, o.HalfLife}
+	m.mu.RLock()
+	g, ok := m.glob[key]
+	m.mu.RUnlock()
+	if ok {
+		return g
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if g, ok := m.glob[key]; ok {
 		return g
 	}
 	n := len(m.itemIDs)
-	g := &globals{count: make([]uint32, n), buys: make([]uint32, n), trend: make([]float64, n)}
+	g = &globals{count: make([]uint32, n), buys: make([]uint32, n), trend: make([]float64, n)}
 	from := now - int64(o.Window)
 	hl := float64(o.HalfLife)
 	for i := range m.ixs {
