@@ -218,3 +218,7 @@ func Closest(s string, options []string) string {
 	}
 	return best
 }
+
+// keep clips a value for a report and copies it, so a finding never pins
+// the reader's record buffer.
+func keep(s string) string { return strings.Clone(clip(s, 200)) }

@@ -108,12 +108,13 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			var s scratch
 			for b := range raw {
 				mc := b.mc
 				b.found = make([][]Finding, len(b.items))
 				b.bad = make([]bool, len(b.items))
 				for i, it := range b.items {
-					b.found[i], b.bad[i] = v.CheckItem(it, mc, nil)
+					b.found[i], b.bad[i] = v.checkItem(&s, it, mc, nil)
 				}
 				select {
 				case done <- b:
@@ -313,8 +314,12 @@ type member struct {
 	id          string
 }
 
+// group tracks, per variant attribute, the first value's hash and whether
+// members disagree on it: only attributes that actually vary within the
+// group distinguish its variants, so only those must be on every member.
 type group struct {
-	union   uint8
+	first   [8]uint64
+	varies  uint8
 	members []member
 }
 
@@ -354,7 +359,7 @@ func (x *cross) add(it *Item, fs []Finding, id, code, field, value, msg string) 
 	if !ok {
 		return fs, false
 	}
-	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, ID: id, Field: field, Rule: code, Severity: s, Message: msg, Value: clip(value, 200)}), s == Error
+	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, ID: strings.Clone(id), Field: field, Rule: code, Severity: s, Message: msg, Value: keep(value)}), s == Error
 }
 
 // check runs the ordered cross-item checks for one item.
@@ -386,10 +391,12 @@ func (x *cross) check(it *Item, fs []Finding, bad bool) ([]Finding, bool) {
 		}
 	}
 	var mask uint8
+	var hs [8]uint64
 	sig := fnv.New64a()
 	for i, a := range variantAttrs {
 		if val := it.Get(a); val != "" {
 			mask |= 1 << i
+			hs[i] = hash64(strings.ToLower(strings.TrimSpace(val)))
 			sig.Write([]byte(strings.ToLower(val)))
 		}
 		sig.Write([]byte{0})
@@ -401,7 +408,16 @@ func (x *cross) check(it *Item, fs []Finding, bad bool) ([]Finding, bool) {
 			gr = &group{}
 			x.groups[strings.Clone(grp)] = gr
 		}
-		gr.union |= mask
+		for i := range variantAttrs {
+			if hs[i] == 0 {
+				continue
+			}
+			if gr.first[i] == 0 {
+				gr.first[i] = hs[i]
+			} else if gr.first[i] != hs[i] {
+				gr.varies |= 1 << i
+			}
+		}
 		gr.members = append(gr.members, member{index: uint32(it.Index), line: uint32(it.Line), mask: mask, sig: sig.Sum64(), id: strings.Clone(id)})
 	} else if mask&3 != 0 {
 		if t := strings.ToLower(strings.TrimSpace(it.Get("title"))); t != "" {
@@ -434,9 +450,9 @@ func (x *cross) finish() []Finding {
 			it := &Item{Index: int(m.index), Line: int(m.line)}
 			for i, a := range variantAttrs {
 				bit := uint8(1) << i
-				if g.union&bit != 0 && m.mask&bit == 0 {
+				if g.varies&bit != 0 && m.mask&bit == 0 {
 					var bad bool
-					out, bad = x.add(it, out, m.id, "variant.attribute_missing", a, "", fmt.Sprintf("other variants of group %q have %s; this one does not", k, a))
+					out, bad = x.add(it, out, m.id, "variant.attribute_missing", a, "", fmt.Sprintf("the variants of group %q differ by %s, but this one has none", k, a))
 					if bad {
 						x.markBad(int(m.index))
 					}

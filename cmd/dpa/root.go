@@ -100,6 +100,8 @@ ENVIRONMENT
 	root.AddCommand(
 		newValidateCmd(a, nil),
 		newRulesCmd(a, nil),
+		newGenerateCmd(a),
+		newNormalizeCmd(a, nil),
 	)
 	return root
 }
