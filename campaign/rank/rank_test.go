@@ -431,7 +431,7 @@ func TestRankedPartialSelection(t *testing.T) {
 		r := &run{k: 5}
 		var got []int32
 		seen := 0
-		r.ranked(append([]scoredItem(nil), cands...), func(c scoredItem) {
+		r.ranked(&scratch{}, append([]scoredItem(nil), cands...), func(c scoredItem) {
 			seen++
 			if seen > skip {
 				r.out = append(r.out, Rec{})

@@ -174,9 +174,11 @@ func (o *Options) defaults() {
 	}
 }
 
+const idxUnknown = -2 // model index not looked up yet (only seeds need it)
+
 type hev struct {
 	id   string
-	idx  int32 // model index or -1
+	idx  int32 // model index, -1 when not in the model
 	kind Kind
 	t    int64
 }
@@ -239,16 +241,15 @@ func (m *Model) Segment(h History, now time.Time, opts Options) string {
 }
 
 func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
-	r := &run{m: m, o: o, k: k, now: now.UnixNano(), user: h.UserID}
+	r := &run{m: m, o: o, k: k, now: now.UnixNano(), user: h.UserID,
+		hist: make([]hev, 0, len(h.Events)), out: make([]Rec, 0, min(k, 64))}
+	r.taken.s = make([]string, 0, min(k, 32))
+	r.groups.s = make([]string, 0, min(k, 32))
 	sorted := true
 	for i, e := range h.Events {
 		t := e.Time.UnixNano()
 		if t > r.now || e.ItemID == "" {
 			continue
-		}
-		idx, ok := m.items[e.ItemID]
-		if !ok {
-			idx = -1
 		}
 		if e.Kind == KindPurchase {
 			r.purchased.add(e.ItemID)
@@ -256,7 +257,7 @@ func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
 		if i > 0 && len(r.hist) > 0 && t < r.hist[len(r.hist)-1].t {
 			sorted = false
 		}
-		r.hist = append(r.hist, hev{id: e.ItemID, idx: idx, kind: e.Kind, t: t})
+		r.hist = append(r.hist, hev{id: e.ItemID, idx: idxUnknown, kind: e.Kind, t: t})
 	}
 	if !sorted {
 		sort.SliceStable(r.hist, func(i, j int) bool { return r.hist[i].t < r.hist[j].t })
@@ -411,17 +412,24 @@ func (r *run) retarget() {
 // first; with buyFirst, carted/purchased items come before viewed ones.
 func (r *run) seeds(buyFirst bool, maxN int) []hev {
 	from := r.now - int64(r.o.Lookback)
-	seen := map[string]bool{}
+	var seen strset
 	var buys, views []hev
 	for i := len(r.hist) - 1; i >= 0; i-- {
 		e := r.hist[i]
 		if e.t < from {
 			break
 		}
-		if e.kind == KindSearch || seen[e.id] {
+		if e.kind == KindSearch || seen.has(e.id) {
 			continue
 		}
-		seen[e.id] = true
+		seen.add(e.id)
+		if e.idx == idxUnknown {
+			if v, ok := r.m.items[e.id]; ok {
+				e.idx = v
+			} else {
+				e.idx = -1
+			}
+		}
 		if buyFirst && e.kind >= KindCart {
 			buys = append(buys, e)
 		} else {
@@ -455,29 +463,34 @@ func (r *run) seeds(buyFirst bool, maxN int) []hev {
 }
 
 type scoredItem struct {
-	idx   int32
 	score float64
-	by    int32   // seed contributing most
-	byV   float64 // its weighted contribution
-	byS   float64 // its similarity
-	co    uint32
+	byV   float32 // weighted contribution of the seed contributing most
+	byS   float32 // its similarity
+	idx   int32
+	by    int32 // that seed
 }
 
 // spread accumulates Σ_s w_s · sim(s, j) over the seeds' neighbours in g,
 // with w_s = 1/(1+rank of s), and returns the candidates unsorted.
-func (r *run) spread(g *graph, seeds []hev) []scoredItem {
-	sc := r.m.scratch.Get().(*scratch)
-	defer r.m.scratch.Put(sc)
+func (r *run) spread(sc *scratch, g *graph, seeds []hev) []scoredItem {
 	if len(sc.pos) < len(r.m.itemIDs) {
 		sc.pos = make([]int32, len(r.m.itemIDs))
 	}
-	out := make([]scoredItem, 0, 64)
+	// Each seed contributes its best neighbours only: a neighbour outside
+	// a seed's top 2k+20 rarely reaches the carousel, and the bound keeps a
+	// call at O(seeds · k).
+	perSeed := 2*r.k + 20
+	out := sc.buf[:0]
 	for rank, s := range seeds {
 		if s.idx < 0 {
 			continue
 		}
 		w := 1 / float64(1+rank)
-		for _, nb := range g.of(s.idx) {
+		nbs := g.of(s.idx)
+		if len(nbs) > perSeed {
+			nbs = nbs[:perSeed]
+		}
+		for _, nb := range nbs {
 			p := sc.pos[nb.item]
 			if p == 0 {
 				out = append(out, scoredItem{idx: nb.item, by: -1})
@@ -487,18 +500,24 @@ func (r *run) spread(g *graph, seeds []hev) []scoredItem {
 			c := &out[p-1]
 			v := w * float64(nb.score)
 			c.score += v
-			if v > c.byV || (v == c.byV && s.idx < c.by) {
-				c.by, c.byV, c.byS, c.co = s.idx, v, float64(nb.score), nb.co
+			if float32(v) > c.byV || (float32(v) == c.byV && s.idx < c.by) {
+				c.by, c.byV, c.byS = s.idx, float32(v), nb.score
 			}
 		}
 	}
 	for _, c := range out {
 		sc.pos[c.idx] = 0
 	}
+	sc.buf = out
 	return out
 }
 
-type scratch struct{ pos []int32 }
+// scratch is per-call working memory, pooled on the Model.
+type scratch struct {
+	pos []int32 // item -> 1 + position in buf, 0 when absent
+	buf []scoredItem
+	h   []scoredItem
+}
 
 func cmpScored(a, b scoredItem) int {
 	switch {
@@ -518,7 +537,7 @@ func cmpScored(a, b scoredItem) int {
 // Long lists are not fully sorted: a bounded heap selects the head (enough
 // for k items after typical filter rejections); the tail is sorted only if
 // the head runs out.
-func (r *run) ranked(cands []scoredItem, fn func(c scoredItem)) {
+func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 	each := func(list []scoredItem) {
 		for _, c := range list {
 			if r.full() {
@@ -527,14 +546,15 @@ func (r *run) ranked(cands []scoredItem, fn func(c scoredItem)) {
 			fn(c)
 		}
 	}
-	head := 4*r.k + 32
+	head := 2*r.k + 16
 	if len(cands) <= head {
 		slices.SortFunc(cands, cmpScored)
 		each(cands)
 		return
 	}
 	// Min-heap (worst on top) of the best `head` candidates.
-	h := make([]scoredItem, 0, head)
+	h := sc.h[:0]
+	defer func() { sc.h = h }()
 	worse := func(a, b scoredItem) bool { return cmpScored(a, b) > 0 }
 	down := func(i int) {
 		for {
@@ -584,16 +604,22 @@ func (r *run) ranked(cands []scoredItem, fn func(c scoredItem)) {
 	each(rest)
 }
 
+// maxSeeds bounds the history items similar and crosssell expand; with
+// weights 1/(1+rank) the 11th item would weigh under 0.09.
+const maxSeeds = 10
+
 func (r *run) simName() string { return r.m.cfg.Similarity }
 
 // crosssell: complements of the user's carted/purchased items from the
 // co-purchase graph, then from the co-view graph. Seed items and their
 // item groups are excluded.
 func (r *run) crosssell() {
-	seeds := r.seeds(true, 20)
+	seeds := r.seeds(true, maxSeeds)
 	if len(seeds) == 0 {
 		return
 	}
+	sc := r.m.scratch.Get().(*scratch)
+	defer r.m.scratch.Put(sc)
 	for _, s := range seeds {
 		r.exclude.add(s.id)
 		r.exGroups.add(r.groupOf(s.id))
@@ -604,9 +630,9 @@ func (r *run) crosssell() {
 		if pass == 1 {
 			verb = "viewed together with "
 		}
-		r.ranked(r.spread(g, seeds), func(c scoredItem) {
+		r.ranked(sc, r.spread(sc, g, seeds), func(c scoredItem) {
 			r.offer(r.m.itemIDs[c.idx], c.score, CrossSell, func() string {
-				return verb + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(c.byS)
+				return verb + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(float64(c.byS))
 			})
 		})
 		if r.full() {
@@ -618,17 +644,19 @@ func (r *run) crosssell() {
 // similar: co-view neighbours of the recently viewed or carted items, the
 // most recent item weighing most. The seed items themselves are excluded.
 func (r *run) similar() {
-	seeds := r.seeds(false, 20)
+	seeds := r.seeds(false, maxSeeds)
 	if len(seeds) == 0 {
 		return
 	}
+	sc := r.m.scratch.Get().(*scratch)
+	defer r.m.scratch.Put(sc)
 	for _, s := range seeds {
 		r.exclude.add(s.id)
 	}
 	defer func() { r.exclude.reset() }()
-	r.ranked(r.spread(r.m.coView, seeds), func(c scoredItem) {
+	r.ranked(sc, r.spread(sc, r.m.coView, seeds), func(c scoredItem) {
 		r.offer(r.m.itemIDs[c.idx], c.score, Similar, func() string {
-			return "viewed together with " + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(c.byS)
+			return "viewed together with " + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(float64(c.byS))
 		})
 	})
 }

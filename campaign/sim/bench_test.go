@@ -1,0 +1,75 @@
+package sim
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// BenchmarkSynthetic runs the full comparison (all strategies).
+// Scale with DPA_BENCH_USERS (default 2000) and DPA_BENCH_ITEMS (1000);
+// the target is DPA_BENCH_USERS=100000 over 30 days in < 30 s.
+func BenchmarkSynthetic(b *testing.B) {
+	users, items := envInt("DPA_BENCH_USERS", 2000), envInt("DPA_BENCH_ITEMS", 1000)
+	for i := 0; i < b.N; i++ {
+		res, err := Synthetic(context.Background(), SyntheticOptions{Users: users, Items: items, Days: 30, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Organic.Events), "organic-events")
+	}
+	b.ReportMetric(float64(users)*float64(b.N)/b.Elapsed().Seconds(), "shoppers/s")
+}
+
+// BenchmarkReplayScale generates an organic log with the simulator (not
+// timed), writes it to a temp file and times the replay (read + split +
+// model + every strategy for every test user). Scale with
+// DPA_BENCH_REPLAY_USERS (default 20000) and DPA_BENCH_REPLAY_ITEMS
+// (default 5000); about 10 events per shopper. The target:
+// 1,000,000 users and 100,000 items (≈10M events) in < 60 s and < 4 GB.
+func BenchmarkReplayScale(b *testing.B) {
+	users, items := envInt("DPA_BENCH_REPLAY_USERS", 20000), envInt("DPA_BENCH_REPLAY_ITEMS", 5000)
+	path := filepath.Join(b.TempDir(), "events.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	t0 := time.Now()
+	gen, err := Synthetic(context.Background(), SyntheticOptions{Users: users, Items: items, Days: 30, Seed: 1,
+		Funnel: Funnel{VisitRate: 0.08}, OrganicOnly: true, EmitEvents: bw})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw.Flush()
+	f.Close()
+	b.Logf("generated %d events for %d shoppers, %d items in %v", gen.Organic.Events, users, items, time.Since(t0))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f, _ := os.Open(path)
+		res, err := Replay(context.Background(), f, ReplayOptions{})
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.Logf("replay: %d train / %d test events, %d test users, %d items; heap sys %d MB",
+				res.Split.TrainEvents, res.Split.TestEvents, res.Split.TestUsers, res.Split.Items, ms.HeapSys>>20)
+		}
+	}
+	b.ReportMetric(float64(gen.Organic.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
