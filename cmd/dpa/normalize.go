@@ -1,0 +1,521 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dpa-tools/dpa/feed"
+	"github.com/dpa-tools/dpa/render"
+)
+
+type normalizeOptions struct {
+	IO  *render.Streams
+	app *app
+
+	File     string
+	Channel  string
+	Out      string
+	Format   string
+	Rejects  string
+	Report   string
+	Output   string
+	Source   string
+	Map      []string
+	Currency string
+	HTTPS    bool
+	BaseURL  string
+	FixCase  bool
+	ForExcel bool
+	Read     readFlags
+}
+
+// channelFormats are the output formats each platform ingests (xlsx is for
+// people reviewing a feed before upload).
+var channelFormats = map[string][]string{
+	"meta":      {"csv", "tsv", "xml", "xlsx"},
+	"google":    {"tsv", "xml", "xlsx"},
+	"tiktok":    {"csv", "xlsx"},
+	"pinterest": {"csv", "xlsx"},
+	"snapchat":  {"csv", "xlsx"},
+}
+
+func newNormalizeCmd(a *app, runF func(context.Context, *normalizeOptions) error) *cobra.Command {
+	o := &normalizeOptions{IO: a.IO, app: a}
+	cmd := &cobra.Command{
+		Use:   "normalize [flags] FILE --out OUT",
+		Short: "Turn a messy catalog or shop export into a clean channel feed",
+		Long: `Map a product export (Shopify, WooCommerce, Magento, or any channel's feed
+in any spelling) to a channel's fields, apply safe, named fixes, and write
+the items that now pass the channel's rules to OUT. Items that still have an
+error go to the rejects file (same format as the input, plus a dpa_reason
+column with the rule codes): items_in = items_out + items_rejected.
+
+Fixes: field.renamed, whitespace, html.stripped, html.reduced, enum.spelling,
+price.format, sale_price.dropped, url.https (--https), url.absolute
+(--base-url), url.scheme, url.space, gtin.cleaned, gtin.upce, gtin.isbn10,
+title.case (--fix-case), length.truncated. Invalid GTIN check digits are
+never "fixed".
+
+Output formats: meta csv|tsv|xml, google tsv|xml, tiktok|pinterest|snapchat
+csv; xlsx for review. The format comes from the OUT extension or --format.
+
+EXIT STATUS
+  0    the output was written (rejected items do not fail the run)
+  2    usage error or unreadable input`,
+		Example: `  dpa normalize examples/meta_feed.csv --channel meta --out clean.csv --currency USD
+  dpa normalize products_export.csv --channel meta --currency EUR --base-url https://shop.example.com --out meta.csv --report changes.json
+  dpa normalize meta.csv --channel google --out google.xml --rejects rejects.csv -o json`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runNormalize(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Channel, "channel", "meta", "target channel: meta|google|tiktok|pinterest|snapchat")
+	f.StringVar(&o.Out, "out", "", "output feed file (required; written atomically)")
+	f.StringVar(&o.Format, "format", "", "output format: csv|tsv|xml|xlsx (default: from the --out extension)")
+	f.StringVar(&o.Rejects, "rejects", "", "rejected items file (default: OUT's name + .rejects + the input's extension)")
+	f.StringVar(&o.Report, "report", "", "change report file: .json or .csv")
+	f.StringVarP(&o.Output, "output", "o", "table", "summary on stdout: table|json")
+	f.StringVar(&o.Source, "source", "auto", "input layout: auto|feed|shopify|woocommerce|magento")
+	f.StringSliceVar(&o.Map, "map", nil, "field mapping source=target,... (added to the mapping: section of dpa.yaml)")
+	f.StringVar(&o.Currency, "currency", "", "ISO 4217 code for prices without one ($19.99, Shopify's 19.99)")
+	f.BoolVar(&o.HTTPS, "https", false, "rewrite http:// links and images to https://")
+	f.StringVar(&o.BaseURL, "base-url", "", "shop URL: resolves relative links and builds product links for shop exports")
+	f.BoolVar(&o.FixCase, "fix-case", false, "title case for ALL-CAPS titles")
+	f.BoolVar(&o.ForExcel, "for-excel", false, "neutralise formula-like cells in CSV output (for files people open)")
+	f.StringVar(&o.Read.Delimiter, "delimiter", "", `input CSV delimiter: "," "\t" ";" "|" (default: sniff)`)
+	f.StringVar(&o.Read.Encoding, "encoding", "", "input encoding (default: detect)")
+	f.StringVar(&o.Read.Sheet, "sheet", "", "input XLSX sheet (default: the first)")
+	f.StringVar(&o.Read.Format, "input-format", "", "input format: csv|tsv|xml|xlsx|jsonl|json (default: detect)")
+	return cmd
+}
+
+func (o *normalizeOptions) check() error {
+	if err := oneOf("output", o.Output, "table", "json"); err != nil {
+		return err
+	}
+	ch, err := feed.LookupChannel(o.Channel)
+	if err != nil {
+		return &usageError{err: fmt.Errorf("invalid --channel: %w", err)}
+	}
+	o.Channel = ch.Name
+	if o.Out == "" {
+		return usageErr("--out is required: the file to write the normalized feed to")
+	}
+	if err := oneOf("source", o.Source, feed.SourceNames()...); err != nil {
+		return err
+	}
+	format := o.outFormat()
+	if format == "" {
+		return usageErr("cannot tell the output format from %q: use --format csv|tsv|xml|xlsx", o.Out)
+	}
+	if !slices.Contains(channelFormats[ch.Name], format) {
+		return usageErr("%s does not take %s feeds: use one of %s", ch.Title, format, strings.Join(channelFormats[ch.Name], ", "))
+	}
+	if o.Report != "" {
+		if ext := strings.ToLower(filepath.Ext(o.Report)); ext != ".json" && ext != ".csv" {
+			return usageErr("--report %s: the extension must be .json or .csv", o.Report)
+		}
+	}
+	if o.Currency != "" && !feed.IsCurrency(strings.ToUpper(o.Currency)) {
+		return usageErr("invalid --currency %q: not an ISO 4217 code", o.Currency)
+	}
+	o.Currency = strings.ToUpper(o.Currency)
+	if _, err := o.mapping(); err != nil {
+		return err
+	}
+	_, err = o.Read.options()
+	return err
+}
+
+func (o *normalizeOptions) outFormat() string {
+	if o.Format != "" {
+		return strings.ToLower(o.Format)
+	}
+	switch strings.ToLower(filepath.Ext(strings.TrimSuffix(o.Out, ".gz"))) {
+	case ".csv":
+		return "csv"
+	case ".tsv", ".txt":
+		return "tsv"
+	case ".xml", ".rss":
+		return "xml"
+	case ".xlsx":
+		return "xlsx"
+	}
+	return ""
+}
+
+// mapping merges dpa.yaml's mapping: section with --map (the flag wins).
+func (o *normalizeOptions) mapping() (map[string]string, error) {
+	m := map[string]string{}
+	if o.app != nil && o.app.cfg != nil {
+		for k, v := range o.app.cfg.GetStringMapString("mapping") {
+			m[feed.CanonicalName(k)] = feed.CanonicalName(v)
+		}
+	}
+	for _, kv := range o.Map {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usageErr("invalid --map %q: write source=target", kv)
+		}
+		m[feed.CanonicalName(k)] = feed.CanonicalName(v)
+	}
+	return m, nil
+}
+
+// rejectsFormat is the input's format where a writer exists for it.
+func rejectsFormat(path, inputFormat string) string {
+	if path != "" {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".tsv", ".txt":
+			return "tsv"
+		case ".xml":
+			return "xml"
+		case ".jsonl", ".json":
+			return "jsonl"
+		case ".csv":
+			return "csv"
+		}
+	}
+	switch inputFormat {
+	case "tsv", "xml", "jsonl":
+		return inputFormat
+	case "json":
+		return "jsonl"
+	}
+	return "csv"
+}
+
+func defaultRejectsPath(out, format string) string {
+	ext := filepath.Ext(out)
+	return strings.TrimSuffix(out, ext) + ".rejects." + format
+}
+
+type normalizeSummary struct {
+	SchemaVersion int    `json:"schema_version"`
+	Input         string `json:"input"`
+	Out           string `json:"out"`
+	Rejects       string `json:"rejects,omitempty"`
+	Report        string `json:"report,omitempty"`
+	*feed.NormalizeResult
+}
+
+func runNormalize(ctx context.Context, o *normalizeOptions) error {
+	ro, _ := o.Read.options()
+	ch, _ := feed.LookupChannel(o.Channel)
+	ov, err := o.app.ruleOverrides(nil, nil)
+	if err != nil {
+		return err
+	}
+	m, _ := o.mapping()
+	format := o.outFormat()
+	inputs := []string{o.File}
+	for _, p := range []string{o.Out, o.Rejects, o.Report} {
+		if p == "" {
+			continue
+		}
+		if err := render.CheckNotInput(p, inputs); err != nil {
+			return usageErr("%s: %v", p, err)
+		}
+	}
+	if o.Rejects != "" && (o.Rejects == o.Out || o.Rejects == o.Report) || o.Report != "" && o.Report == o.Out {
+		return usageErr("--out, --rejects and --report must be different files")
+	}
+	nopts := feed.NormalizeOptions{Channel: ch, Source: o.Source, Map: m, Currency: o.Currency, HTTPS: o.HTTPS,
+		BaseURL: o.BaseURL, FixCase: o.FixCase, Overrides: ov}
+	if o.BaseURL != "" && !strings.HasPrefix(o.BaseURL, "http://") && !strings.HasPrefix(o.BaseURL, "https://") {
+		return usageErr("invalid --base-url %q: write an absolute http(s) URL", o.BaseURL)
+	}
+
+	r, err := openFeed(o.File, ro, o.IO.In)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	inFormat := r.Format()
+	if (inFormat == "xml" || inFormat == "json" || inFormat == "jsonl") && o.File != "-" {
+		// XML and JSON items need not share fields: a first pass finds them
+		// all so a tabular output has a column for each.
+		pr, err := openFeed(o.File, ro, nil)
+		if err != nil {
+			return err
+		}
+		cols, err := feed.ScanColumns(pr)
+		pr.Close()
+		if err == nil {
+			nopts.SourceColumns = cols
+		}
+	}
+	if format == "xml" {
+		for _, f := range ch.Fields {
+			nopts.Columns = append(nopts.Columns, f.Name)
+		}
+	}
+
+	rejFormat := rejectsFormat(o.Rejects, inFormat)
+	rejPath := o.Rejects
+	if rejPath == "" {
+		rejPath = defaultRejectsPath(o.Out, rejFormat)
+		if err := render.CheckNotInput(rejPath, inputs); err != nil {
+			return usageErr("%s: %v", rejPath, err)
+		}
+	}
+	var files atomicSet
+	defer files.abort()
+	outF, err := files.create(o.Out)
+	if err != nil {
+		return err
+	}
+	var xlsx *xlsxItems
+	sinks := feed.NormalizeSinks{
+		Out: func(cols []string) (feed.ItemWriter, error) {
+			if format == "xlsx" {
+				xlsx = &xlsxItems{w: outF, cols: cols}
+				return xlsx, nil
+			}
+			return feed.NewWriter(outF, format, feed.WriteOptions{Columns: cols, ForExcel: o.ForExcel && format == "csv", Title: ch.Title})
+		},
+		Rejects: func(cols []string) (feed.ItemWriter, error) {
+			w, err := files.create(rejPath)
+			if err != nil {
+				return nil, err
+			}
+			return feed.NewWriter(w, rejFormat, feed.WriteOptions{Columns: cols})
+		},
+	}
+	var rep *changeReport
+	if o.Report != "" {
+		w, err := files.create(o.Report)
+		if err != nil {
+			return err
+		}
+		rep = newChangeReport(w, strings.EqualFold(filepath.Ext(o.Report), ".json"))
+		sinks.Change = rep.add
+	}
+	res, err := feed.Normalize(ctx, r, nopts, sinks)
+	if err != nil {
+		var pe *feed.ParseError
+		if errors.As(err, &pe) {
+			return &inputError{err: fmt.Errorf("%w (nothing written)", err)}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	sum := &normalizeSummary{SchemaVersion: 1, Input: o.File, Out: o.Out, Report: o.Report, NormalizeResult: res}
+	if res.ItemsRejected > 0 {
+		sum.Rejects = rejPath
+	}
+	if rep != nil {
+		if err := rep.close(sum); err != nil {
+			return fmt.Errorf("write %s: %w", o.Report, err)
+		}
+	}
+	if err := files.commit(); err != nil {
+		return err
+	}
+	return o.writeSummary(sum)
+}
+
+func (o *normalizeOptions) writeSummary(s *normalizeSummary) error {
+	if o.Output == "json" {
+		return render.WriteJSON(o.IO.Out, s)
+	}
+	t := render.Table{Columns: []string{"", "count"}, Align: []string{"left", "right"}}
+	add := func(k string, n int) { t.Rows = append(t.Rows, []string{k, render.Int(n)}) }
+	add("items in", s.ItemsIn)
+	add("items out", s.ItemsOut)
+	add("items rejected", s.ItemsRejected)
+	add("items changed", s.ItemsChanged)
+	if s.MergedRows > 0 {
+		add("source rows merged", s.MergedRows)
+	}
+	for _, f := range s.Fixes {
+		add("fix "+f.Code, f.Count)
+	}
+	for _, r := range s.Rejections {
+		add("rejected for "+r.Code, r.Count)
+	}
+	w := o.IO.Out
+	fmt.Fprintf(w, "%s → %s (%s, source: %s)\n", s.Input, s.Out, s.Channel, s.Source)
+	if err := render.WriteTable(w, t, render.TableOptions{TTY: o.IO.OutTTY, Styles: render.NewStyles(o.IO.ColorOut())}); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "items_in %d = items_out %d + items_rejected %d\n", s.ItemsIn, s.ItemsOut, s.ItemsRejected)
+	if s.Rejects != "" {
+		fmt.Fprintf(w, "rejected items: %s\n", s.Rejects)
+	}
+	if len(s.Dropped) > 0 {
+		fmt.Fprintf(w, "columns not carried over: %s\n", strings.Join(s.Dropped, ", "))
+	}
+	return nil
+}
+
+// changeReport streams the change records: CSV rows, or a JSON document
+// whose changes array is written as it goes and whose summary comes last.
+type changeReport struct {
+	w     *bufio.Writer
+	json  bool
+	first bool
+}
+
+func newChangeReport(w io.Writer, asJSON bool) *changeReport {
+	r := &changeReport{w: bufio.NewWriter(w), json: asJSON, first: true}
+	if asJSON {
+		r.w.WriteString("{\n  \"schema_version\": 1,\n  \"changes\": [")
+	} else {
+		r.w.WriteString("item,line,id,field,old,new,rule\n")
+	}
+	return r
+}
+
+func (r *changeReport) add(c feed.Change) error {
+	if r.json {
+		b, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		if !r.first {
+			r.w.WriteByte(',')
+		}
+		r.first = false
+		r.w.WriteString("\n    ")
+		_, err = r.w.Write(b)
+		return err
+	}
+	return writeCSVRow(r.w, []string{fmt.Sprint(c.Item), fmt.Sprint(c.Line), c.ID, c.Field, c.Old, c.New, c.Rule})
+}
+
+func (r *changeReport) close(s *normalizeSummary) error {
+	if r.json {
+		b, err := json.MarshalIndent(s, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		if !r.first {
+			r.w.WriteString("\n  ")
+		}
+		r.w.WriteString("],\n  \"summary\": ")
+		r.w.Write(b)
+		r.w.WriteString("\n}\n")
+	}
+	return r.w.Flush()
+}
+
+func writeCSVRow(w *bufio.Writer, cells []string) error {
+	for i, c := range cells {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		if strings.ContainsAny(c, ",\"\r\n") || strings.HasPrefix(c, " ") {
+			w.WriteByte('"')
+			w.WriteString(strings.ReplaceAll(c, `"`, `""`))
+			w.WriteByte('"')
+		} else {
+			w.WriteString(c)
+		}
+	}
+	return w.WriteByte('\n')
+}
+
+// xlsxItems collects the output for a workbook: excelize assembles the
+// archive in memory anyway, so XLSX output is for review-sized feeds.
+type xlsxItems struct {
+	w    io.Writer
+	cols []string
+	rows [][]any
+}
+
+func (x *xlsxItems) Write(it *feed.Item) error {
+	row := make([]any, len(x.cols))
+	for i, c := range x.cols {
+		if c == "additional_image_link" {
+			row[i] = strings.Join(it.All(c), ",")
+		} else {
+			row[i] = it.Get(c)
+		}
+	}
+	x.rows = append(x.rows, row)
+	return nil
+}
+
+func (x *xlsxItems) Close() error {
+	return render.WriteXLSX(x.w, render.Workbook{Sheets: []render.Sheet{{Name: "Feed", Columns: x.cols, Rows: x.rows, Freeze: true, ForExcel: true}}})
+}
+
+// atomicSet writes several files that appear together or not at all:
+// each goes to a temp file beside its target and all are renamed at commit.
+type atomicSet struct {
+	files []*atomicFile
+}
+
+type atomicFile struct {
+	target string
+	tmp    *os.File
+	bw     *bufio.Writer
+}
+
+func (a *atomicSet) create(path string) (io.Writer, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	f := &atomicFile{target: path, tmp: tmp, bw: bufio.NewWriterSize(tmp, 64<<10)}
+	a.files = append(a.files, f)
+	return f.bw, nil
+}
+
+func (a *atomicSet) commit() error {
+	for _, f := range a.files {
+		if err := f.bw.Flush(); err != nil {
+			return fmt.Errorf("write %s: %w", f.target, err)
+		}
+		if err := f.tmp.Chmod(0o644); err != nil {
+			return fmt.Errorf("write %s: %w", f.target, err)
+		}
+		if err := f.tmp.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", f.target, err)
+		}
+	}
+	for _, f := range a.files {
+		if err := os.Rename(f.tmp.Name(), f.target); err != nil {
+			return fmt.Errorf("write %s: %w", f.target, err)
+		}
+		f.tmp = nil
+	}
+	a.files = nil
+	return nil
+}
+
+func (a *atomicSet) abort() {
+	for _, f := range a.files {
+		if f.tmp != nil {
+			f.tmp.Close()
+			os.Remove(f.tmp.Name())
+		}
+	}
+	a.files = nil
+}

@@ -1,0 +1,285 @@
+package feed
+
+import (
+	"html"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Fix codes name each transformation normalize applies. They appear in the
+// change report and its per-fix summary. Every fix is exact: when a value
+// cannot be repaired without guessing, it is left for the validator.
+const (
+	FixRenamed        = "field.renamed"      // a column under another platform's (or the --map) name
+	FixWhitespace     = "whitespace"         // trimmed, inner runs of whitespace collapsed
+	FixHTMLStripped   = "html.stripped"      // tags removed, entities decoded (channels without HTML)
+	FixHTMLReduced    = "html.reduced"       // tags outside the channel's allowed subset and attributes removed
+	FixEnum           = "enum.spelling"      // a known spelling of an allowed value ("In Stock", "instock")
+	FixPrice          = "price.format"       // "$19.99" → "19.99 USD", "1.299,00 EUR" → "1299.00 EUR"
+	FixSaleDropped    = "sale_price.dropped" // sale_price not below price
+	FixHTTPS          = "url.https"          // http → https (--https)
+	FixAbsoluteURL    = "url.absolute"       // relative URL resolved against --base-url
+	FixSchemeRelative = "url.scheme"         // "//cdn…" → "https://cdn…"
+	FixURLSpace       = "url.space"          // spaces in a URL percent-encoded
+	FixGTINCleaned    = "gtin.cleaned"       // spaces and dashes removed
+	FixGTINUPCE       = "gtin.upce"          // UPC-E expanded to UPC-A
+	FixGTINISBN       = "gtin.isbn10"        // ISBN-10 converted to ISBN-13
+	FixTitleCase      = "title.case"         // ALL-CAPS title in title case (--fix-case)
+	FixTruncated      = "length.truncated"   // cut at the channel's limit on a word boundary
+)
+
+// FixCodes lists every fix in documentation order.
+func FixCodes() []string {
+	return []string{FixRenamed, FixWhitespace, FixHTMLStripped, FixHTMLReduced, FixEnum, FixPrice, FixSaleDropped,
+		FixHTTPS, FixAbsoluteURL, FixSchemeRelative, FixURLSpace, FixGTINCleaned, FixGTINUPCE, FixGTINISBN, FixTitleCase, FixTruncated}
+}
+
+// collapseSpace trims and turns every run of whitespace into one space.
+func collapseSpace(s string) string {
+	clean := true
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			clean = false
+			break
+		}
+		sp := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+		if sp && (prevSpace || c != ' ') {
+			clean = false
+			break
+		}
+		prevSpace = sp
+	}
+	if clean && !prevSpace {
+		return s
+	}
+	if clean && s == "" {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+var blockTags = map[string]bool{"p": true, "br": true, "li": true, "div": true, "ul": true, "ol": true, "tr": true, "td": true,
+	"th": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "dt": true, "dd": true, "hr": true, "table": true}
+
+// reduceHTML removes tags not in allowed (nil = all tags) and strips
+// attributes from the kept ones. Removed block tags leave a space so words
+// do not run together.
+func reduceHTML(s string, allowed []string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i + 1
+		closing := j < len(s) && s[j] == '/'
+		if closing {
+			j++
+		}
+		if j < len(s) && s[j] == '!' { // comment or doctype
+			end := strings.Index(s[j:], ">")
+			if strings.HasPrefix(s[j:], "!--") {
+				if e := strings.Index(s[j:], "-->"); e >= 0 {
+					end = e + 2
+				}
+			}
+			if end < 0 {
+				b.WriteByte(s[i])
+				continue
+			}
+			i = j + end
+			continue
+		}
+		k := j
+		for k < len(s) && (isASCIILetter(s[k]) || k > j && s[k] >= '0' && s[k] <= '9') {
+			k++
+		}
+		end := strings.IndexByte(s[k:], '>')
+		if k == j || end < 0 || !(s[k] == '>' || s[k] == ' ' || s[k] == '/' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r') {
+			b.WriteByte(s[i])
+			continue
+		}
+		name := strings.ToLower(s[j:k])
+		if allowed != nil && slices.Contains(allowed, name) {
+			b.WriteByte('<')
+			if closing {
+				b.WriteByte('/')
+			}
+			b.WriteString(name)
+			if strings.HasSuffix(strings.TrimSpace(s[k:k+end]), "/") {
+				b.WriteString("/")
+			}
+			b.WriteByte('>')
+		} else if blockTags[name] {
+			b.WriteByte(' ')
+		}
+		i = k + end
+	}
+	return b.String()
+}
+
+// stripHTML turns markup into plain text: tags removed, entities decoded,
+// whitespace collapsed.
+func stripHTML(s string) string {
+	return collapseSpace(html.UnescapeString(reduceHTML(s, nil)))
+}
+
+func hasMarkup(s string) bool {
+	if !strings.ContainsAny(s, "<&") {
+		return false
+	}
+	tags, entities, _ := htmlTags(s)
+	return len(tags) > 0 || entities
+}
+
+// enumSynonyms covers common non-enum spellings for fields other than
+// availability (which the channel tables' Synonyms already cover).
+var enumSynonyms = map[string]string{
+	"women": "female", "woman": "female", "womens": "female", "ladies": "female",
+	"men": "male", "man": "male", "mens": "male",
+	"adults": "adult", "brand new": "new", "second hand": "used", "secondhand": "used", "pre-owned": "used",
+	"refurb": "refurbished", "y": "yes", "n": "no",
+}
+
+// fixEnum returns the channel's spelling of v when it is an unambiguous
+// variant of an allowed value, or "" when it is not known (edit-distance
+// guesses are suggestions in validate, never silent fixes).
+func fixEnum(ch *Channel, f *FieldSpec, v string) string {
+	if slices.Contains(f.Enum, v) {
+		return ""
+	}
+	lv := strings.ToLower(strings.TrimSpace(v))
+	pick := func(s string) string {
+		for _, e := range f.Enum {
+			if strings.EqualFold(e, s) {
+				return e
+			}
+		}
+		return ""
+	}
+	if e := pick(lv); e != "" {
+		return e
+	}
+	sq := squash(lv)
+	if f.Name == "availability" {
+		for _, k := range []string{lv, sq, strings.ReplaceAll(lv, "_", " ")} {
+			if s, ok := ch.Synonyms[k]; ok {
+				if e := pick(s); e != "" {
+					return e
+				}
+			}
+		}
+	}
+	for _, e := range f.Enum {
+		if squash(e) == sq {
+			return e
+		}
+	}
+	if s, ok := enumSynonyms[lv]; ok {
+		return pick(s)
+	}
+	return ""
+}
+
+// fixPrice rewrites a price into the strict "19.99 USD" form when
+// ParsePrice found a complete, unambiguous reading.
+func fixPrice(v, currency string) string {
+	p, issue := ParsePrice(v, currency)
+	if issue == PriceOK || issue == PriceFormat || issue == PriceEmpty || !IsCurrency(p.Currency) {
+		return ""
+	}
+	return p.String()
+}
+
+// fixURL applies the URL fixes in order and reports each step.
+func fixURL(v string, https bool, base *url.URL, note func(rule, old, new string)) string {
+	if strings.HasPrefix(v, "//") {
+		n := "https:" + v
+		note(FixSchemeRelative, v, n)
+		v = n
+	}
+	if base != nil && !strings.Contains(v, "://") && !strings.Contains(strings.SplitN(v, "/", 2)[0], ":") {
+		if ref, err := url.Parse(v); err == nil {
+			n := base.ResolveReference(ref).String()
+			note(FixAbsoluteURL, v, n)
+			v = n
+		}
+	}
+	if strings.Contains(v, " ") && strings.Contains(v, "://") {
+		n := strings.ReplaceAll(v, " ", "%20")
+		note(FixURLSpace, v, n)
+		v = n
+	}
+	if https && len(v) > 7 && strings.EqualFold(v[:7], "http://") {
+		n := "https://" + v[7:]
+		note(FixHTTPS, v, n)
+		v = n
+	}
+	return v
+}
+
+// fixGTIN cleans one GTIN value; check-digit errors are never repaired.
+func fixGTIN(v string, note func(rule, old, new string)) string {
+	clean := CleanGTIN(v)
+	if clean != v {
+		note(FixGTINCleaned, v, clean)
+	}
+	if _, issue := CheckGTIN(clean, false); issue == GTINOK {
+		return clean
+	}
+	if a, ok := UPCEToUPCA(clean); ok {
+		note(FixGTINUPCE, clean, a)
+		return a
+	}
+	if g, ok := ISBN10ToGTIN(clean); ok {
+		note(FixGTINISBN, clean, g)
+		return g
+	}
+	return clean
+}
+
+// titleCase capitalises each word of an ALL-CAPS title; short words and
+// tokens with digits (model numbers, sizes) keep a form people expect.
+func titleCase(s string) string {
+	words := strings.Split(s, " ")
+	small := map[string]bool{"a": true, "an": true, "and": true, "or": true, "of": true, "the": true, "for": true, "with": true, "in": true, "on": true, "to": true}
+	for i, w := range words {
+		if w == "" || strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+			continue
+		}
+		lw := strings.ToLower(w)
+		if i > 0 && small[lw] {
+			words[i] = lw
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(lw)
+		words[i] = string(unicode.ToUpper(r)) + lw[n:]
+	}
+	return strings.Join(words, " ")
+}
+
+// truncateWords cuts s to at most n runes, on the last space when one is in
+// the final fifth, so words are not broken.
+func truncateWords(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if n == 0 {
+			cut = i
+			break
+		}
+		n--
+	}
+	out := s[:cut]
+	if sp := strings.LastIndexByte(out, ' '); sp > len(out)*4/5 {
+		out = out[:sp]
+	}
+	return strings.TrimRightFunc(out, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' || r == '-' })
+}
