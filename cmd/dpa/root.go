@@ -102,6 +102,8 @@ ENVIRONMENT
 		newRulesCmd(a, nil),
 		newGenerateCmd(a),
 		newNormalizeCmd(a, nil),
+		newDiffCmd(a, nil),
+		newStatsCmd(a, nil),
 	)
 	return root
 }
