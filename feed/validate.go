@@ -320,8 +320,13 @@ type member struct {
 type group struct {
 	first   [8]uint64
 	varies  uint8
+	union   uint8
 	members []member
 }
+
+// coreVariantAttrs (size, color) distinguish variants even when only some
+// members carry them: Meta wants them on every variant.
+const coreVariantAttrs = 0b11
 
 var variantAttrs = []string{"size", "color", "gender", "age_group", "material", "pattern"}
 
@@ -408,6 +413,7 @@ func (x *cross) check(it *Item, fs []Finding, bad bool) ([]Finding, bool) {
 			gr = &group{}
 			x.groups[strings.Clone(grp)] = gr
 		}
+		gr.union |= mask
 		for i := range variantAttrs {
 			if hs[i] == 0 {
 				continue
@@ -450,7 +456,7 @@ func (x *cross) finish() []Finding {
 			it := &Item{Index: int(m.index), Line: int(m.line)}
 			for i, a := range variantAttrs {
 				bit := uint8(1) << i
-				if g.varies&bit != 0 && m.mask&bit == 0 {
+				if (g.varies|g.union&coreVariantAttrs)&bit != 0 && m.mask&bit == 0 {
 					var bad bool
 					out, bad = x.add(it, out, m.id, "variant.attribute_missing", a, "", fmt.Sprintf("the variants of group %q differ by %s, but this one has none", k, a))
 					if bad {
