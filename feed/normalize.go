@@ -147,7 +147,15 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 	n.targets = n.buildTargets(kind, srcCols)
 	cols := o.Columns
 	if len(cols) == 0 {
-		cols = n.outputColumns()
+		if f := r.Format(); len(o.SourceColumns) == 0 && (f == FormatXML || f == FormatJSON || f == FormatJSONL) {
+			// Later items may carry fields the first lacks: keep a column
+			// for every channel field rather than drop data.
+			for _, f := range n.ch.Fields {
+				cols = append(cols, f.Name)
+			}
+		} else {
+			cols = n.outputColumns()
+		}
 	}
 	n.res.Columns = cols
 	out, err := sinks.Out(cols)
@@ -379,7 +387,7 @@ func (n *normalizer) fix(src *Item) *Item {
 	for i := range it.Fields {
 		f := &it.Fields[i]
 		spec := n.ch.Spec(f.Name)
-		if spec == nil {
+		if spec == nil || f.Value == "" {
 			continue
 		}
 		set := func(v, rule string) {
