@@ -104,6 +104,8 @@ ENVIRONMENT
 		newNormalizeCmd(a, nil),
 		newDiffCmd(a, nil),
 		newStatsCmd(a, nil),
+		newExportCmd(a, nil),
+		newInitCmd(a, nil),
 	)
 	return root
 }

@@ -1,0 +1,839 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/maphash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dpa-tools/dpa/campaign"
+	"github.com/dpa-tools/dpa/feed"
+	"github.com/dpa-tools/dpa/render"
+)
+
+type exportOptions struct {
+	IO  *render.Streams
+	Now func() time.Time
+	app *app
+
+	Campaign  string
+	Catalog   string
+	Out       string
+	Since     string
+	Force     bool
+	Output    string
+	BatchSize int
+	Read      readFlags
+}
+
+func newExportCmd(a *app, runF func(context.Context, *exportOptions) error) *cobra.Command {
+	opts := &exportOptions{IO: a.IO, Now: a.Now, app: a}
+	cmd := &cobra.Command{
+		Use:   "export --campaign FILE --catalog FEED --out DIR",
+		Short: "Turn a campaign file and the catalog into ready-to-upload dynamic ad sets",
+		Long: `Read a campaign file (see 'dpa init') and the product catalog, check that every
+product set selects in-stock items and that every template renders, then write
+into DIR:
+
+  meta/bulk_import.xlsx, meta/bulk_import.csv   Ads Manager bulk import, one row per ad
+  meta/api/...                                   Marketing API payloads; items_batch bodies
+  feeds/meta.csv, feeds/google.xml               the catalog as channel feeds
+  feeds/adsets/<ad-set>.csv                      the in-stock items each ad set shows today
+  feeds/google_supplemental.tsv                  id + custom_label_N with each item's ad sets
+  preview.html                                   the ad sets as a viewer would see them
+  manifest.json                                  files with sha256, counts per set, warnings
+
+Nothing is written unless every check passes: the catalog is read once into a
+staging directory inside DIR and the files are renamed into place at the end.
+With --since OLD_FEED the items_batch bodies carry only the difference: UPDATE
+for new and changed items, DELETE for items that are gone.
+
+EXIT STATUS
+  0    exported (warnings, if any, are in manifest.json and on stderr)
+  1    a check failed (empty product set, text over a hard limit): nothing written
+  2    usage error, campaign file error, unreadable input, or DIR not empty
+  130  interrupted`,
+		Example: `  dpa init && dpa export --campaign campaign.yaml --catalog catalog.csv --out out/
+  dpa export --campaign spring.yaml --catalog feed.csv.gz --out export/ --since yesterday.csv --force`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runExport(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Campaign, "campaign", "", "campaign file (YAML; see 'dpa init')")
+	f.StringVar(&opts.Catalog, "catalog", "", "product catalog feed (CSV, TSV, XML, XLSX, JSON Lines; gzip)")
+	f.StringVar(&opts.Out, "out", "", "output directory (created if missing; must be empty unless --force)")
+	f.StringVar(&opts.Since, "since", "", "previous catalog feed: items_batch carries only the changes since it")
+	f.BoolVar(&opts.Force, "force", false, "write into a non-empty output directory, replacing dpa's files")
+	f.StringVarP(&opts.Output, "output", "o", "table", "summary format on stdout: table|json")
+	f.IntVar(&opts.BatchSize, "batch-size", campaign.MaxBatchRequests, "requests per items_batch body (at most 5000)")
+	opts.Read.register(cmd)
+	return cmd
+}
+
+func (o *exportOptions) check() error {
+	for _, f := range []struct{ name, val string }{{"campaign", o.Campaign}, {"catalog", o.Catalog}, {"out", o.Out}} {
+		if f.val == "" {
+			return usageErr("--%s is required", f.name)
+		}
+	}
+	if err := oneOf("output", o.Output, "table", "json"); err != nil {
+		return err
+	}
+	if o.BatchSize < 1 || o.BatchSize > campaign.MaxBatchRequests {
+		return usageErr("invalid --batch-size %d: must be between 1 and %d", o.BatchSize, campaign.MaxBatchRequests)
+	}
+	if o.Catalog == "-" && o.Since == "-" {
+		return usageErr("--catalog and --since cannot both read stdin")
+	}
+	_, err := o.Read.options()
+	return err
+}
+
+// exportSummary is the -o json contract (schema_version 1).
+type exportSummary struct {
+	SchemaVersion int                     `json:"schema_version"`
+	Out           string                  `json:"out"`
+	Campaign      string                  `json:"campaign"`
+	CatalogItems  int                     `json:"catalog_items"`
+	Batches       int                     `json:"items_batch_bodies"`
+	Updates       int                     `json:"items_batch_updates"`
+	Deletes       int                     `json:"items_batch_deletes"`
+	Unchanged     int                     `json:"unchanged_since,omitempty"`
+	Since         string                  `json:"since,omitempty"`
+	Files         []campaign.ManifestFile `json:"files"`
+	Sets          []campaign.ManifestSet  `json:"sets"`
+	Issues        []campaign.Issue        `json:"issues"`
+}
+
+func runExport(ctx context.Context, o *exportOptions) error {
+	ro, _ := o.Read.options()
+	c, err := loadCampaign(o.Campaign, o.IO.ErrOut)
+	if err != nil {
+		return err
+	}
+	// Everything that does not need the catalog is built first, so a
+	// problem there costs no catalog read.
+	sheet, err := campaign.BuildBulkSheet(c)
+	if err != nil {
+		return &inputError{err: fmt.Errorf("%s: %w", o.Campaign, err)}
+	}
+	payloads, err := campaign.BuildAPIPayloads(c)
+	if err != nil {
+		return &inputError{err: fmt.Errorf("%s: %w", o.Campaign, err)}
+	}
+	apiFiles, err := payloads.Files()
+	if err != nil {
+		return &inputError{err: fmt.Errorf("%s: %w", o.Campaign, err)}
+	}
+	inputs := []string{o.Campaign, o.Catalog, o.Since}
+	if err := checkOutDir(o.Out, o.Force, inputs); err != nil {
+		return err
+	}
+
+	r, err := openFeed(o.Catalog, ro, o.IO.In)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cols, err := catalogColumns(r, o.Catalog, ro)
+	if err != nil {
+		return err
+	}
+	var old *sinceIndex
+	if o.Since != "" {
+		if old, err = indexOldFeed(ctx, o.Since, ro, o.IO.In); err != nil {
+			return err
+		}
+	}
+
+	st, err := newStage(o.Out, inputs)
+	if err != nil {
+		return err
+	}
+	defer st.abort()
+
+	res, err := streamCatalog(ctx, o, c, r, cols, old, st)
+	if err != nil {
+		return err
+	}
+	sel := res.sel
+	issues := sel.Issues()
+	printIssues(o.IO.ErrOut, issues, o.app.Quiet)
+	var failed []string
+	for _, is := range issues {
+		if is.Severity == feed.Error {
+			failed = append(failed, fmt.Sprintf("ad set %q: %s", is.AdSet, is.Message))
+		}
+	}
+	if len(failed) > 0 {
+		msg := fmt.Sprintf("nothing written to %s: %s", o.Out, failed[0])
+		if len(failed) > 1 {
+			msg += fmt.Sprintf(" (and %d more error(s))", len(failed)-1)
+		}
+		return &findingsError{msg: msg}
+	}
+
+	if err := writeBulk(st, sheet); err != nil {
+		return err
+	}
+	for _, f := range apiFiles {
+		if err := st.writeFile(f.Path, f.Data); err != nil {
+			return err
+		}
+	}
+	if err := st.writeWith("preview.html", func(w io.Writer) error {
+		return campaign.RenderPreview(w, campaign.BuildPreview(c, sel, campaign.CurrencyFormat{}))
+	}); err != nil {
+		return err
+	}
+
+	m := campaign.NewManifest(c, sel)
+	m.Catalog = o.Catalog
+	m.CatalogItems = res.items
+	for i := range m.Sets {
+		m.Sets[i].Feed = setFeedPath(c.AdSets[i])
+	}
+	m.Files = st.manifestFiles()
+	mj, err := m.JSON()
+	if err != nil {
+		return err
+	}
+	if err := st.writeFile("manifest.json", mj); err != nil {
+		return err
+	}
+	written := st.manifestFiles()
+	if err := st.commit(); err != nil {
+		return err
+	}
+
+	sum := exportSummary{SchemaVersion: 1, Out: o.Out, Campaign: c.Name, CatalogItems: res.items, Batches: res.batches,
+		Updates: res.updates, Deletes: res.deletes, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues}
+	if o.Since != "" {
+		sum.Unchanged = res.unchanged
+	}
+	return writeExportSummary(o, &sum)
+}
+
+// loadCampaign reads and checks the campaign file, printing every
+// diagnostic as file:line:col so editors can jump to it.
+func loadCampaign(path string, errOut io.Writer) (*campaign.Campaign, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &inputError{err: fmt.Errorf("campaign file: %w", err)}
+	}
+	defer f.Close()
+	c, diags, err := campaign.Load(path, f)
+	if err != nil {
+		return nil, &inputError{err: fmt.Errorf("campaign file %s: %w", path, err)}
+	}
+	campaign.SortDiagnostics(diags)
+	nerr := 0
+	for _, d := range diags {
+		fmt.Fprintln(errOut, d.String())
+		if d.Severity == feed.Error {
+			nerr++
+		}
+	}
+	if campaign.HasErrors(diags) || c == nil {
+		return nil, &inputError{err: fmt.Errorf("%s: %d error(s) in the campaign file; nothing written", path, max(nerr, 1))}
+	}
+	return c, nil
+}
+
+// checkOutDir refuses a DIR that is a file, or that holds anything when
+// --force is not given, before any catalog is read.
+func checkOutDir(dir string, force bool, inputs []string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return &inputError{err: fmt.Errorf("--out %s: %w", dir, err)}
+	case !fi.IsDir():
+		return usageErr("--out %s: not a directory", dir)
+	}
+	if force {
+		return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return &inputError{err: fmt.Errorf("--out %s: %w", dir, err)}
+	}
+	if len(ents) > 0 {
+		return &usageError{err: fmt.Errorf("--out %s is not empty (%d entries)", dir, len(ents)),
+			hint: "choose an empty or new directory, or pass --force to replace dpa's files in it"}
+	}
+	return nil
+}
+
+// catalogColumns is the column layout of the tabular outputs. CSV, TSV and
+// XLSX give it in the header; XML and JSON items need not share fields, so
+// a first pass collects them, which is the only case where the catalog is
+// read twice.
+func catalogColumns(r feed.Reader, path string, ro feed.ReadOptions) ([]string, error) {
+	switch r.Format() {
+	case "xml", "json", "jsonl":
+		if path == "-" {
+			return nil, usageErr("--catalog -: XML and JSON catalogs must be files (their columns need a first pass)")
+		}
+		pr, err := openFeed(path, ro, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer pr.Close()
+		cols, err := feed.ScanColumns(pr)
+		if err != nil {
+			return nil, &inputError{err: fmt.Errorf("%s: %w", path, err)}
+		}
+		return cols, nil
+	}
+	return slices.Clone(r.Columns()), nil
+}
+
+func setFeedPath(as *campaign.AdSet) string { return "feeds/adsets/" + as.Slug + ".csv" }
+
+type streamResult struct {
+	sel                              *campaign.Selection
+	items, batches, updates, deletes int
+	unchanged                        int
+	missingID                        int
+}
+
+// streamCatalog reads the catalog once, feeding the selection and every
+// per-item output as it goes, so memory holds one items_batch chunk and
+// the selection's samples whatever the catalog size.
+func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, r feed.Reader, cols []string,
+	old *sinceIndex, st *stage) (*streamResult, error) {
+	res := &streamResult{sel: campaign.NewSelection(c, campaign.SelectOptions{})}
+	var open []*stagedFile
+	var writers []feed.ItemWriter
+	newW := func(rel, format string, wo feed.WriteOptions) (feed.ItemWriter, error) {
+		sf, err := st.create(rel)
+		if err != nil {
+			return nil, err
+		}
+		open = append(open, sf)
+		w, err := feed.NewWriter(sf, format, wo)
+		if err != nil {
+			return nil, err
+		}
+		writers = append(writers, w)
+		return w, nil
+	}
+	metaW, err := newW("feeds/meta.csv", feed.FormatCSV, feed.WriteOptions{Columns: cols})
+	if err != nil {
+		return nil, err
+	}
+	gch, _ := feed.LookupChannel("google")
+	var gcols []string
+	for _, col := range cols {
+		if gch.Spec(col) != nil {
+			gcols = append(gcols, col)
+		}
+	}
+	googleW, err := newW("feeds/google.xml", feed.FormatXML, feed.WriteOptions{Columns: gcols, Title: c.Name})
+	if err != nil {
+		return nil, err
+	}
+	setW := make([]feed.ItemWriter, len(c.AdSets))
+	for i, as := range c.AdSets {
+		if setW[i], err = newW(setFeedPath(as), feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
+			return nil, err
+		}
+	}
+	supF, err := st.create("feeds/google_supplemental.tsv")
+	if err != nil {
+		return nil, err
+	}
+	open = append(open, supF)
+	sup := campaign.NewSupplemental(c)
+	writeTSVRow(supF, sup.Header())
+
+	batcher := campaign.NewItemsBatcher(o.BatchSize, func(n int, body []byte) error {
+		return st.writeFile(campaign.BatchPath(n), body)
+	})
+
+	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
+	defer prog.Done()
+	for {
+		if res.items&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			prog.Update(o.Catalog, int64(res.items), 0)
+		}
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &inputError{err: fmt.Errorf("%s: %w", o.Catalog, err)}
+		}
+		res.items++
+		idx := res.sel.Add(it)
+		if err := metaW.Write(it); err != nil {
+			return nil, err
+		}
+		if err := googleW.Write(it); err != nil {
+			return nil, err
+		}
+		for _, i := range idx {
+			if err := setW[i].Write(it); err != nil {
+				return nil, err
+			}
+		}
+		id := it.Get("id")
+		if row := sup.Row(id, idx); row != nil {
+			writeTSVRow(supF, row)
+		}
+		if id == "" {
+			res.missingID++
+			continue
+		}
+		if old != nil && !old.changed(id, it) {
+			res.unchanged++
+			continue
+		}
+		res.updates++
+		if err := batcher.Add(campaign.BatchOp{Method: "UPDATE", RetailerID: id, Data: campaign.ItemData(it)}); err != nil {
+			return nil, err
+		}
+	}
+	if old != nil && old.remaining() > 0 {
+		n, err := old.deletes(ctx, batcher)
+		if err != nil {
+			return nil, err
+		}
+		res.deletes = n
+	}
+	if err := batcher.Flush(); err != nil {
+		return nil, err
+	}
+	res.batches = batcher.Batches()
+	for _, w := range writers {
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+	}
+	for _, sf := range open {
+		if err := sf.Close(); err != nil {
+			return nil, err
+		}
+	}
+	if res.missingID > 0 && !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.missingID))
+	}
+	return res, nil
+}
+
+// writeTSVRow writes cells already cleaned of tabs and line breaks
+// (Supplemental.Row does that); errors surface at Close.
+func writeTSVRow(w io.Writer, cells []string) {
+	io.WriteString(w, strings.Join(cells, "\t")+"\n")
+}
+
+func writeBulk(st *stage, sheet *campaign.BulkSheet) error {
+	// Number cells stay numbers in the workbook so Excel can sum budgets;
+	// text cells are typed strings with the formula guard applied.
+	rows := make([][]any, len(sheet.Rows))
+	for i, row := range sheet.Rows {
+		rows[i] = make([]any, len(row))
+		for j, cell := range row {
+			rows[i][j] = cell.Value
+			if cell.Number && cell.Value != "" {
+				if f, err := strconv.ParseFloat(cell.Value, 64); err == nil {
+					rows[i][j] = f
+				}
+			}
+		}
+	}
+	wb := render.Workbook{Sheets: []render.Sheet{{Name: "Ads", Columns: sheet.Header, Rows: rows, Freeze: true, ForExcel: true}}}
+	if err := st.writeWith("meta/bulk_import.xlsx", func(w io.Writer) error { return render.WriteXLSX(w, wb) }); err != nil {
+		return err
+	}
+	// Records(true) escapes text cells only: a negative number stays a
+	// number, where CSVOptions.ForExcel would quote it.
+	recs := sheet.Records(true)
+	t := render.Table{Columns: recs[0], Rows: recs[1:]}
+	return st.writeWith("meta/bulk_import.csv", func(w io.Writer) error { return render.WriteCSV(w, t, render.CSVOptions{}) })
+}
+
+func printIssues(w io.Writer, issues []campaign.Issue, quiet bool) {
+	for _, is := range issues {
+		if quiet && is.Severity != feed.Error {
+			continue
+		}
+		line := fmt.Sprintf("%s: ad set %q: %s", is.Severity, is.AdSet, is.Message)
+		if is.Count > 0 && len(is.ItemIDs) > 0 {
+			ids := strings.Join(is.ItemIDs, ", ")
+			if is.Count > len(is.ItemIDs) {
+				ids += ", …"
+			}
+			line += fmt.Sprintf(" [%s item(s): %s]", render.Int(is.Count), ids)
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func writeExportSummary(o *exportOptions, s *exportSummary) error {
+	if o.Output == "json" {
+		return render.WriteJSON(o.IO.Out, s)
+	}
+	styles := render.NewStyles(o.IO.ColorOut())
+	fmt.Fprintf(o.IO.Out, "%s: %s catalog items → %s\n", s.Campaign, render.Int(s.CatalogItems), s.Out)
+	sets := render.Table{Columns: []string{"ad set", "type", "items", "out of stock", "feed"}, Align: []string{"left", "left", "right", "right", "left"}}
+	for _, ms := range s.Sets {
+		sets.Rows = append(sets.Rows, []string{ms.Name, ms.Type, render.Int(ms.Items), render.Int(ms.OutOfStock), ms.Feed})
+	}
+	if err := render.WriteTable(o.IO.Out, sets, render.TableOptions{TTY: o.IO.OutTTY, Styles: styles}); err != nil {
+		return err
+	}
+	files := render.Table{Columns: []string{"file", "bytes"}, Align: []string{"left", "right"}}
+	var batchFiles int
+	var batchBytes int64
+	for _, f := range s.Files {
+		if strings.HasPrefix(f.Path, "meta/api/items_batch/") {
+			batchFiles++
+			batchBytes += f.Bytes
+			continue
+		}
+		files.Rows = append(files.Rows, []string{f.Path, render.Int64(f.Bytes)})
+	}
+	if batchFiles > 0 {
+		files.Rows = append(files.Rows, []string{fmt.Sprintf("meta/api/items_batch/ (%d bodies)", batchFiles), render.Int64(batchBytes)})
+	}
+	if err := render.WriteTable(o.IO.Out, files, render.TableOptions{TTY: o.IO.OutTTY, Styles: styles}); err != nil {
+		return err
+	}
+	batch := fmt.Sprintf("items_batch: %s UPDATE, %s DELETE", render.Int(s.Updates), render.Int(s.Deletes))
+	if s.Since != "" {
+		batch += fmt.Sprintf(" since %s (%s unchanged)", s.Since, render.Int(s.Unchanged))
+	}
+	var warns int
+	for _, is := range s.Issues {
+		if is.Severity == feed.Warning {
+			warns++
+		}
+	}
+	fmt.Fprintf(o.IO.Out, "%s; %d warning(s), see manifest.json\n", batch, warns)
+	return nil
+}
+
+// sinceIndex remembers the previous feed as 16 bytes per item (hashes of
+// the id and of the fields), so --since stays bounded on large catalogs;
+// the ids of removed items are recovered by a second pass over the old feed.
+type sinceIndex struct {
+	path  string
+	ro    feed.ReadOptions
+	seed  maphash.Seed
+	items map[uint64]uint64
+	h     maphash.Hash
+	keys  []string
+}
+
+func indexOldFeed(ctx context.Context, path string, ro feed.ReadOptions, stdin io.Reader) (*sinceIndex, error) {
+	if path == "-" {
+		return nil, usageErr("--since -: the previous feed must be a file (it is read twice)")
+	}
+	r, err := openFeed(path, ro, stdin)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	x := &sinceIndex{path: path, ro: ro, seed: maphash.MakeSeed(), items: map[uint64]uint64{}}
+	x.h.SetSeed(x.seed)
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &inputError{err: fmt.Errorf("--since %s: %w", path, err)}
+		}
+		if id := it.Get("id"); id != "" {
+			x.items[maphash.String(x.seed, id)] = x.fieldsHash(it)
+		}
+	}
+	return x, nil
+}
+
+// fieldsHash covers every non-empty field by name, so a reordered or
+// widened column layout with the same values is not a change.
+func (x *sinceIndex) fieldsHash(it *feed.Item) uint64 {
+	data := campaign.ItemData(it)
+	x.keys = x.keys[:0]
+	for k := range data {
+		x.keys = append(x.keys, k)
+	}
+	slices.Sort(x.keys)
+	x.h.Reset()
+	for _, k := range x.keys {
+		x.h.WriteString(k)
+		x.h.WriteByte(0)
+		x.h.WriteString(data[k])
+		x.h.WriteByte(0)
+	}
+	return x.h.Sum64()
+}
+
+// changed reports whether the item is new or differs from the old feed,
+// and marks its id as still present.
+func (x *sinceIndex) changed(id string, it *feed.Item) bool {
+	k := maphash.String(x.seed, id)
+	old, ok := x.items[k]
+	if !ok {
+		return true
+	}
+	delete(x.items, k)
+	return old != x.fieldsHash(it)
+}
+
+func (x *sinceIndex) remaining() int { return len(x.items) }
+
+// deletes re-reads the old feed and queues a DELETE for every id the
+// catalog no longer has, in the old feed's order.
+func (x *sinceIndex) deletes(ctx context.Context, b *campaign.ItemsBatcher) (int, error) {
+	r, err := openFeed(x.path, x.ro, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for i := 0; len(x.items) > 0; i++ {
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, &inputError{err: fmt.Errorf("--since %s: %w", x.path, err)}
+		}
+		id := it.Get("id")
+		k := maphash.String(x.seed, id)
+		if _, ok := x.items[k]; !ok || id == "" {
+			continue
+		}
+		delete(x.items, k)
+		if err := b.Add(campaign.BatchOp{Method: "DELETE", RetailerID: id}); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// stage collects the export in a hidden directory inside DIR and renames
+// each file into place only when every check has passed: a failed export
+// leaves DIR as it was, and every file appears atomically.
+type stage struct {
+	root        string
+	tmp         string
+	createdRoot bool
+	inputs      []string
+	files       []*stagedFile
+}
+
+type stagedFile struct {
+	rel   string
+	f     *os.File
+	bw    *bufio.Writer
+	h     hash.Hash
+	n     int64
+	sum   string
+	close bool
+}
+
+func newStage(root string, inputs []string) (*stage, error) {
+	st := &stage{root: root, inputs: inputs}
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", root, err)
+		}
+		st.createdRoot = true
+	}
+	tmp, err := os.MkdirTemp(root, ".dpa-export-*")
+	if err != nil {
+		st.abort()
+		return nil, fmt.Errorf("--out %s: %w", root, err)
+	}
+	st.tmp = tmp
+	return st, nil
+}
+
+// create opens rel for writing inside the staging directory. rel is
+// always built from slugs; IsLocal is the last line of defence.
+func (st *stage) create(rel string) (*stagedFile, error) {
+	if !filepath.IsLocal(rel) {
+		return nil, fmt.Errorf("refusing to write %q outside %s", rel, st.root)
+	}
+	p := filepath.Join(st.tmp, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, fmt.Errorf("write %s: %w", rel, err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", rel, err)
+	}
+	sf := &stagedFile{rel: rel, f: f, h: sha256.New()}
+	sf.bw = bufio.NewWriterSize(f, 256<<10)
+	st.files = append(st.files, sf)
+	return sf, nil
+}
+
+func (sf *stagedFile) Write(p []byte) (int, error) {
+	sf.h.Write(p)
+	sf.n += int64(len(p))
+	return sf.bw.Write(p)
+}
+
+func (sf *stagedFile) Close() error {
+	if sf.close {
+		return nil
+	}
+	sf.close = true
+	if err := sf.bw.Flush(); err != nil {
+		sf.f.Close()
+		return fmt.Errorf("write %s: %w", sf.rel, err)
+	}
+	if err := sf.f.Sync(); err != nil {
+		sf.f.Close()
+		return fmt.Errorf("write %s: %w", sf.rel, err)
+	}
+	sf.sum = hex.EncodeToString(sf.h.Sum(nil))
+	if err := sf.f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", sf.rel, err)
+	}
+	return nil
+}
+
+func (st *stage) writeWith(rel string, fn func(w io.Writer) error) error {
+	sf, err := st.create(rel)
+	if err != nil {
+		return err
+	}
+	if err := fn(sf); err != nil {
+		sf.Close()
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	return sf.Close()
+}
+
+func (st *stage) writeFile(rel string, data []byte) error {
+	return st.writeWith(rel, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+func (st *stage) manifestFiles() []campaign.ManifestFile {
+	out := make([]campaign.ManifestFile, 0, len(st.files))
+	for _, sf := range st.files {
+		out = append(out, campaign.ManifestFile{Path: sf.rel, Bytes: sf.n, SHA256: sf.sum})
+	}
+	slices.SortFunc(out, func(a, b campaign.ManifestFile) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// commit renames every staged file into DIR. Targets are checked first,
+// all of them, so a refusal leaves DIR untouched: no target may be an
+// input, and no path component inside DIR may be a symlink (which could
+// carry the write outside DIR).
+func (st *stage) commit() error {
+	for _, sf := range st.files {
+		if !sf.close {
+			return fmt.Errorf("internal error: %s not closed", sf.rel)
+		}
+		target := filepath.Join(st.root, filepath.FromSlash(sf.rel))
+		if err := render.CheckNotInput(target, st.inputs); err != nil {
+			return usageErr("%s: %v", target, err)
+		}
+		if err := noSymlinkBelow(st.root, sf.rel); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	for _, sf := range st.files {
+		target := filepath.Join(st.root, filepath.FromSlash(sf.rel))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", target, err)
+		}
+		if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+			return usageErr("%s: is a directory", target)
+		}
+		if err := os.Rename(filepath.Join(st.tmp, filepath.FromSlash(sf.rel)), target); err != nil {
+			return fmt.Errorf("write %s: %w", target, err)
+		}
+	}
+	st.files = nil
+	os.RemoveAll(st.tmp)
+	st.tmp = ""
+	st.createdRoot = false
+	return nil
+}
+
+func noSymlinkBelow(root, rel string) error {
+	p := root
+	for _, part := range strings.Split(rel, "/") {
+		p = filepath.Join(p, part)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symlink: refusing to write through it", p)
+		}
+	}
+	return nil
+}
+
+// abort removes the staging directory and a DIR this run created; after
+// commit it does nothing.
+func (st *stage) abort() {
+	for _, sf := range st.files {
+		if !sf.close {
+			sf.close = true
+			sf.f.Close()
+		}
+	}
+	if st.tmp != "" {
+		os.RemoveAll(st.tmp)
+		st.tmp = ""
+	}
+	if st.createdRoot {
+		os.Remove(st.root) // only if still empty
+		st.createdRoot = false
+	}
+}
