@@ -374,7 +374,14 @@ func (n *normalizer) fix(src *Item) *Item {
 		from[t] = f.Name
 		it.Fields = append(it.Fields, Field{Name: t, Value: f.Value})
 	}
-	if n.res.Source == SourceFeed {
+	renamed := false
+	for t, s := range from {
+		if t != s {
+			renamed = true
+			break
+		}
+	}
+	if n.res.Source == SourceFeed && renamed {
 		for _, t := range sortedKeys(from) {
 			if from[t] != t && it.Get(t) != "" {
 				n.note(it, t, from[t], t, FixRenamed)
