@@ -21,9 +21,11 @@ func runNormalize(t testing.TB, name string, src []byte, o NormalizeOptions, for
 	var out, rej bytes.Buffer
 	var changes []Change
 	res, err := Normalize(context.Background(), r, o, NormalizeSinks{
-		Out:     func(cols []string) (ItemWriter, error) { return NewWriter(&out, format, WriteOptions{Columns: cols}) },
-		Rejects: func(cols []string) (ItemWriter, error) { return NewWriter(&rej, FormatCSV, WriteOptions{Columns: cols}) },
-		Change:  func(c Change) error { changes = append(changes, c); return nil },
+		Out: func(cols []string) (ItemWriter, error) { return NewWriter(&out, format, WriteOptions{Columns: cols}) },
+		Rejects: func(cols []string) (ItemWriter, error) {
+			return NewWriter(&rej, FormatCSV, WriteOptions{Columns: cols})
+		},
+		Change: func(c Change) error { changes = append(changes, c); return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
