@@ -17,6 +17,7 @@ type Validator struct {
 	aliasIdx map[string]int      // alias → index in ch.Fields
 	required []bool              // per spec, after overrides
 	extra    []string            // required fields not in the channel table
+	known    [kCount]int         // spec index of well-known fields; -1 absent
 }
 
 // NewValidator builds a validator; it fails on unknown rule codes.
@@ -41,6 +42,17 @@ func NewValidator(ch *Channel, o Overrides) (*Validator, error) {
 		for code := range v.sev {
 			if code == d || (strings.HasSuffix(d, ".") && strings.HasPrefix(code, d)) {
 				delete(v.sev, code)
+			}
+		}
+	}
+	for i, name := range knownNames {
+		if i == kID {
+			name = ch.IDField
+		}
+		v.known[i] = -1
+		for j := range ch.Fields {
+			if ch.Fields[j].Name == name {
+				v.known[i] = j
 			}
 		}
 	}
@@ -79,6 +91,9 @@ type itemCtx struct {
 	names  []string   // the source name a value came from (alias detection)
 	out    []Finding
 	hasErr bool
+	// parsed price and sale_price, for the rules comparing them
+	price, sale     Price
+	priceOK, saleOK bool
 }
 
 func (c *itemCtx) add(code, field, value, msg, suggestion string) {
@@ -103,16 +118,50 @@ func (c *itemCtx) add(code, field, value, msg, suggestion string) {
 // reports whether any finding is an error.
 func (v *Validator) CheckItem(it *Item, missingCols map[string]bool, out []Finding) ([]Finding, bool) {
 	var s scratch
-	return v.checkItem(&s, it, missingCols, out)
+	fs, bad, _ := v.checkItem(&s, it, missingCols, out)
+	return fs, bad
 }
 
 // scratch holds per-worker buffers so checking an item allocates nothing
-// on the clean path.
+// on the clean path, and caches the mapping from the last field layout to
+// spec indexes: rows of a CSV share one header, so the map lookups are
+// done once per file instead of once per field.
 type scratch struct {
 	vals, names []string
+	layout      []string
+	idx         []int32 // spec index per field position; -1 unknown
+	alias       []bool
 }
 
-func (v *Validator) checkItem(s *scratch, it *Item, missingCols map[string]bool, out []Finding) ([]Finding, bool) {
+func (s *scratch) mapping(v *Validator, fields []Field) ([]int32, []bool) {
+	same := len(fields) == len(s.layout)
+	for i := 0; same && i < len(fields); i++ {
+		same = fields[i].Name == s.layout[i]
+	}
+	if same {
+		return s.idx, s.alias
+	}
+	s.layout = s.layout[:0]
+	s.idx = s.idx[:0]
+	s.alias = s.alias[:0]
+	for _, f := range fields {
+		s.layout = append(s.layout, f.Name)
+		i, ok := v.specIdx[f.Name]
+		isAlias := false
+		if !ok {
+			i, ok = v.aliasIdx[f.Name]
+			isAlias = ok
+		}
+		if !ok {
+			i = -1
+		}
+		s.idx = append(s.idx, int32(i))
+		s.alias = append(s.alias, isAlias)
+	}
+	return s.idx, s.alias
+}
+
+func (v *Validator) checkItem(s *scratch, it *Item, missingCols map[string]bool, out []Finding) ([]Finding, bool, crossKeys) {
 	n := len(v.ch.Fields)
 	if len(s.vals) != n {
 		s.vals, s.names = make([]string, n), make([]string, n)
@@ -121,15 +170,14 @@ func (v *Validator) checkItem(s *scratch, it *Item, missingCols map[string]bool,
 		clear(s.names)
 	}
 	c := itemCtx{v: v, it: it, out: out, vals: s.vals, names: s.names}
-	for _, f := range it.Fields {
-		i, ok := v.specIdx[f.Name]
-		if !ok {
-			if i, ok = v.aliasIdx[f.Name]; !ok {
-				continue
-			}
-			if c.names[i] == v.ch.Fields[i].Name {
-				continue // the proper column wins over an alias
-			}
+	idx, alias := s.mapping(v, it.Fields)
+	for k, f := range it.Fields {
+		i := int(idx[k])
+		if i < 0 {
+			continue
+		}
+		if alias[k] && c.names[i] == v.ch.Fields[i].Name {
+			continue // the proper column wins over an alias
 		}
 		if blank(f.Value) {
 			continue
@@ -149,7 +197,7 @@ func (v *Validator) checkItem(s *scratch, it *Item, missingCols map[string]bool,
 	}
 	// Cloned: findings outlive the record, and a substring would pin the
 	// whole source line in memory.
-	c.id = strings.Clone(strings.TrimSpace(c.get(v.ch.IDField)))
+	c.id = strings.Clone(strings.TrimSpace(c.k(kID)))
 	for _, p := range it.Problems {
 		c.add(p.Rule, p.Field, p.Value, p.Message, "")
 	}
@@ -160,7 +208,45 @@ func (v *Validator) checkItem(s *scratch, it *Item, missingCols map[string]bool,
 		}
 	}
 	c.checkItemRules()
-	return c.out, c.hasErr
+	return c.out, c.hasErr, c.keys()
+}
+
+// Well-known fields, resolved to spec indexes once per validator so the
+// per-item rules do not hash field names.
+const (
+	kID = iota
+	kTitle
+	kDesc
+	kPrice
+	kSale
+	kAvail
+	kAvailDate
+	kQty
+	kGTIN
+	kBrand
+	kMPN
+	kIdentExists
+	kCategory
+	kGroup
+	kSize // kSize..kPattern follow variantAttrs' order
+	kColor
+	kGender
+	kAgeGroup
+	kMaterial
+	kPattern
+	kCount
+)
+
+var knownNames = [kCount]string{"", "title", "description", "price", "sale_price", "availability", "availability_date",
+	"quantity_to_sell_on_facebook", "gtin", "brand", "mpn", "identifier_exists", "google_product_category", "item_group_id",
+	"size", "color", "gender", "age_group", "material", "pattern"}
+
+// k returns a well-known field's value ("" when the channel lacks it).
+func (c *itemCtx) k(i int) string {
+	if j := c.v.known[i]; j >= 0 {
+		return c.vals[j]
+	}
+	return ""
 }
 
 func (c *itemCtx) get(name string) string {
@@ -211,18 +297,44 @@ func (c *itemCtx) checkPresence(missingCols map[string]bool) {
 }
 
 func (c *itemCtx) checkField(f *FieldSpec, val string, idx int) {
-	values := []string{val}
+	var values []string
 	if c.multi != nil && c.multi[idx] != nil {
 		values = c.multi[idx]
 	}
-	if f.Kind == KindURLList {
-		values = splitList(values)
-		if f.MaxValues > 0 && len(values) > f.MaxValues {
-			c.add("additional_image_link.too_many", f.Name, strconv.Itoa(len(values)), fmt.Sprintf("%d additional images; %s takes at most %d", len(values), c.v.ch.Title, f.MaxValues), "")
+	if f.Kind != KindURLList {
+		if values == nil {
+			c.checkValue(f, val)
+		}
+		for _, v := range values {
+			c.checkValue(f, v)
+		}
+		return
+	}
+	// Text feeds put several URLs in one cell separated by , or |; XML
+	// repeats the element. Walk the parts without building a slice.
+	n := 0
+	each := func(v string) {
+		for v != "" {
+			part := v
+			if k := strings.IndexAny(v, ",|"); k >= 0 {
+				part, v = v[:k], v[k+1:]
+			} else {
+				v = ""
+			}
+			if part = strings.TrimSpace(part); part != "" {
+				n++
+				c.checkValue(f, part)
+			}
 		}
 	}
+	if values == nil {
+		each(val)
+	}
 	for _, v := range values {
-		c.checkValue(f, v)
+		each(v)
+	}
+	if f.MaxValues > 0 && n > f.MaxValues {
+		c.add("additional_image_link.too_many", f.Name, strconv.Itoa(n), fmt.Sprintf("%d additional images; %s takes at most %d", n, c.v.ch.Title, f.MaxValues), "")
 	}
 }
 
@@ -406,9 +518,18 @@ var priceRule = map[PriceIssue]string{
 
 // checkPrice validates one price field; it returns the parsed price and
 // whether it is usable for comparisons.
-func (c *itemCtx) checkPrice(field, val string) (Price, bool) {
+func (c *itemCtx) checkPrice(field, val string) (p Price, ok bool) {
+	defer func() {
+		switch field {
+		case "price":
+			c.price, c.priceOK = p, ok
+		case "sale_price":
+			c.sale, c.saleOK = p, ok
+		}
+	}()
 	ch := c.v.ch
 	p, issue := ParsePrice(val, ch.DefaultCurrency)
+	p.Currency = strings.Clone(p.Currency)
 	switch {
 	case issue == PriceCurrencyMissing && ch.DefaultCurrency != "":
 		issue = PriceOK
@@ -489,61 +610,60 @@ func (c *itemCtx) checkGTIN(val string) {
 	}
 }
 
-// splitShipping splits shipping groups on "," or ";" but not inside a price
-// with a decimal comma such as "4,95 EUR" (a comma followed by digits).
-func splitGroups(val string) []string {
-	var out []string
+// eachGroup calls fn for every shipping/tax group: split on ";" or ","
+// but not inside a price with a decimal comma such as "4,95 EUR" (a comma
+// followed by a digit). It allocates nothing.
+func eachGroup(val string, fn func(g string)) {
 	start := 0
-	for i := 0; i < len(val); i++ {
-		if val[i] == ';' || (val[i] == ',' && !(i+1 < len(val) && val[i+1] >= '0' && val[i+1] <= '9')) {
-			out = append(out, strings.TrimSpace(val[start:i]))
+	for i := 0; i <= len(val); i++ {
+		if i == len(val) || val[i] == ';' || (val[i] == ',' && !(i+1 < len(val) && val[i+1] >= '0' && val[i+1] <= '9')) {
+			if g := strings.TrimSpace(val[start:i]); g != "" {
+				fn(g)
+			}
 			start = i + 1
 		}
 	}
-	return append(out, strings.TrimSpace(val[start:]))
 }
 
 func (c *itemCtx) checkShipping(field, val string) {
-	for _, g := range splitGroups(val) {
-		if g == "" {
-			continue
+	eachGroup(val, func(g string) {
+		n := strings.Count(g, ":") + 1
+		if n < 4 || n > 8 {
+			c.add("shipping.invalid", field, g, fmt.Sprintf("shipping %q has %d parts; write COUNTRY:REGION:SERVICE:PRICE", g, n), "")
+			return
 		}
-		parts := strings.Split(g, ":")
-		if len(parts) < 4 || len(parts) > 8 {
-			c.add("shipping.invalid", field, g, fmt.Sprintf("shipping %q has %d parts; write COUNTRY:REGION:SERVICE:PRICE", g, len(parts)), "")
-			continue
-		}
-		country := strings.TrimSpace(parts[0])
-		if len(country) != 2 || !isASCIILetter(country[0]) || !isASCIILetter(country[1]) || strings.ToUpper(country) != country {
+		country, rest, _ := strings.Cut(g, ":")
+		country = strings.TrimSpace(country)
+		if len(country) != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' || country[1] > 'Z' {
 			c.add("shipping.invalid", field, g, fmt.Sprintf("shipping country %q is not an ISO 3166 two-letter code", country), "")
-			continue
+			return
 		}
-		price := strings.TrimSpace(parts[3])
+		_, rest, _ = strings.Cut(rest, ":") // region
+		_, rest, _ = strings.Cut(rest, ":") // service
+		price, _, _ := strings.Cut(rest, ":")
+		price = strings.TrimSpace(price)
 		if _, issue := ParsePrice(price, ""); issue != PriceOK {
 			c.add("shipping.invalid", field, g, fmt.Sprintf("shipping price %q: %s", price, priceMessage(issue)), "")
 		}
-	}
+	})
 }
 
 func (c *itemCtx) checkTax(field, val string) {
-	for _, g := range splitGroups(val) {
-		if g == "" {
-			continue
-		}
+	eachGroup(val, func(g string) {
 		parts := strings.Split(g, ":")
 		if len(parts) != 4 {
 			c.add("tax.invalid", field, g, "write COUNTRY:REGION:RATE:TAX_SHIP", "")
-			continue
+			return
 		}
 		rate, err := strconv.ParseFloat(strings.TrimSpace(parts[2]), 64)
 		if err != nil || rate < 0 || rate > 100 {
 			c.add("tax.invalid", field, g, fmt.Sprintf("tax rate %q is not a number from 0 to 100", parts[2]), "")
-			continue
+			return
 		}
 		if ts := strings.ToLower(strings.TrimSpace(parts[3])); ts != "" && !slices.Contains(yesNo, ts) {
 			c.add("tax.invalid", field, g, fmt.Sprintf("tax_ship %q must be yes or no", parts[3]), "")
 		}
-	}
+	})
 }
 
 func (c *itemCtx) checkCategory(field, val string) {
@@ -556,22 +676,6 @@ func (c *itemCtx) checkCategory(field, val string) {
 	}
 }
 
-func splitList(values []string) []string {
-	var out []string
-	for _, v := range values {
-		if !strings.ContainsAny(v, ",|") {
-			out = append(out, v)
-			continue
-		}
-		for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '|' }) {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
 // checkItemRules covers rules that look at several fields at once.
 func (c *itemCtx) checkItemRules() {
 	ch := c.v.ch
@@ -579,7 +683,7 @@ func (c *itemCtx) checkItemRules() {
 	if raw != "" && raw != strings.TrimSpace(raw) {
 		c.add("id.whitespace", ch.IDField, raw, "the id has leading or trailing whitespace", strings.TrimSpace(raw))
 	}
-	title, desc := c.get("title"), c.get("description")
+	title, desc := c.k(kTitle), c.k(kDesc)
 	if title != "" {
 		if isAllCaps(title) {
 			c.add("text.all_caps", "title", title, "the title is written in capitals", "")
@@ -601,7 +705,7 @@ func (c *itemCtx) checkItemRules() {
 		if r, ok := controlChar(desc); ok {
 			c.add("text.control_chars", "description", desc, fmt.Sprintf("the description contains control character U+%04X", r), "")
 		}
-		if strings.ContainsAny(desc, "<&") {
+		if strings.IndexByte(desc, '<') >= 0 || strings.IndexByte(desc, '&') >= 0 {
 			tags, entities, attrs := htmlTags(desc)
 			if ch.HTMLAllowed == nil {
 				if len(tags) > 0 || entities {
@@ -628,10 +732,9 @@ func (c *itemCtx) checkItemRules() {
 		}
 	}
 	// Prices: sale below price, same currency.
-	if pv, sv := c.get("price"), c.get("sale_price"); pv != "" && sv != "" {
-		p, pok := ParsePrice(pv, ch.DefaultCurrency)
-		s, sok := ParsePrice(sv, ch.DefaultCurrency)
-		if pok != PriceFormat && sok != PriceFormat && pok != PriceEmpty && sok != PriceEmpty {
+	if c.priceOK && c.saleOK {
+		p, s, sv := c.price, c.sale, c.k(kSale)
+		{
 			if p.Currency != "" && s.Currency != "" && p.Currency != s.Currency {
 				c.add("sale_price.currency_mismatch", "sale_price", sv, fmt.Sprintf("sale_price is in %s but price is in %s", s.Currency, p.Currency), "")
 			} else if s.Cmp(p) >= 0 {
@@ -639,16 +742,16 @@ func (c *itemCtx) checkItemRules() {
 			}
 		}
 	}
-	av := c.get("availability")
-	if len(ch.DatedAvailability) > 0 && slices.Contains(ch.DatedAvailability, strings.ToLower(av)) && c.get("availability_date") == "" {
+	av := c.k(kAvail)
+	if len(ch.DatedAvailability) > 0 && slices.Contains(ch.DatedAvailability, strings.ToLower(av)) && c.k(kAvailDate) == "" {
 		c.add("availability_date.missing", "availability_date", "", fmt.Sprintf("availability %q requires availability_date", av), "")
 	}
-	if q := c.get("quantity_to_sell_on_facebook"); q != "" && strings.EqualFold(av, "in stock") && strings.TrimSpace(q) == "0" {
+	if q := c.k(kQty); q != "" && strings.EqualFold(av, "in stock") && strings.TrimSpace(q) == "0" {
 		c.add("availability.zero_quantity", "quantity_to_sell_on_facebook", q, "in stock with quantity 0", "")
 	}
 	if ch.IdentifierExists {
-		gtin, brand, mpn := c.get("gtin"), c.get("brand"), c.get("mpn")
-		ie := strings.ToLower(c.get("identifier_exists"))
+		gtin, brand, mpn := c.k(kGTIN), c.k(kBrand), c.k(kMPN)
+		ie := strings.ToLower(c.k(kIdentExists))
 		if ie == "no" || ie == "false" {
 			if gtin != "" || (brand != "" && mpn != "") {
 				c.add("identifier.exists_false_misuse", "identifier_exists", ie, "identifier_exists is no, but the item has identifiers", "")
@@ -663,7 +766,24 @@ func (c *itemCtx) checkItemRules() {
 			c.add("identifier.incomplete", "gtin", "", fmt.Sprintf("no gtin and no %s", missing), "")
 		}
 	}
-	if _, ok := c.v.specIdx["google_product_category"]; ok && c.get("google_product_category") == "" {
+	if c.v.known[kCategory] >= 0 && c.k(kCategory) == "" {
 		c.add("category.missing", "google_product_category", "", "google_product_category is missing", "")
 	}
+}
+
+// splitList splits list cells ("a.jpg,b.jpg" or "a|b") into trimmed parts.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if !strings.ContainsAny(v, ",|") {
+			out = append(out, v)
+			continue
+		}
+		for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '|' }) {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

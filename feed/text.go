@@ -133,30 +133,65 @@ func htmlTags(s string) (tags []string, entities, attrs bool) {
 	return tags, entities, attrs
 }
 
-// promoPhrases are phrases platforms treat as promotional in titles.
+// promoPhrases are phrases platforms treat as promotional in titles,
+// indexed by their first word so a title is scanned once, word by word.
 var promoPhrases = []string{
-	"free shipping", "free delivery", "sale", "% off", "discount", "best price", "lowest price",
+	"free shipping", "free delivery", "sale", "discount", "best price", "lowest price",
 	"cheapest", "buy now", "limited time", "clearance", "wholesale", "high quality", "best seller",
-	"bestseller", "deal", "promo", "coupon", "!!!",
+	"bestseller", "deal", "deals", "promo", "coupon",
 }
 
-// promotional returns the first promotional phrase found (whole words).
-func promotional(title string) string {
-	lt := strings.ToLower(title)
+var promoByWord = func() map[string][]string {
+	m := map[string][]string{}
 	for _, p := range promoPhrases {
-		idx := strings.Index(lt, p)
-		for idx >= 0 {
-			before := idx == 0 || !isWordByte(lt[idx-1])
-			after := idx+len(p) >= len(lt) || !isWordByte(lt[idx+len(p)]) || !isWordByte(p[len(p)-1])
-			if (before || !isWordByte(p[0])) && after {
-				return p
-			}
-			next := strings.Index(lt[idx+1:], p)
-			if next < 0 {
-				break
-			}
-			idx += 1 + next
+		first, _, _ := strings.Cut(p, " ")
+		m[first] = append(m[first], p)
+	}
+	return m
+}()
+
+// promotional returns the first promotional phrase found (whole words),
+// "% off" or "!!!".
+func promotional(title string) string {
+	var buf [256]byte
+	lt := buf[:0]
+	for i := 0; i < len(title) && len(lt) < len(buf); i++ {
+		b := title[i]
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
 		}
+		lt = append(lt, b)
+	}
+	if strings.Contains(string(lt), "!!!") {
+		return "!!!"
+	}
+	for i := 0; i < len(lt); {
+		for i < len(lt) && !isWordByte(lt[i]) {
+			i++
+		}
+		j := i
+		for j < len(lt) && isWordByte(lt[j]) {
+			j++
+		}
+		if j == i {
+			break
+		}
+		word := lt[i:j]
+		if cands, ok := promoByWord[string(word)]; ok {
+			for _, p := range cands {
+				end := i + len(p)
+				if end <= len(lt) && string(lt[i:end]) == p && (end == len(lt) || !isWordByte(lt[end])) {
+					return p
+				}
+			}
+		}
+		if j < len(lt) && lt[j] == '%' {
+			rest := strings.TrimLeft(string(lt[j+1:]), " ")
+			if strings.HasPrefix(rest, "off") && (len(rest) == 3 || !isWordByte(rest[3])) {
+				return "% off"
+			}
+		}
+		i = j
 	}
 	return ""
 }
@@ -175,10 +210,13 @@ func hasEmoji(s string) bool {
 }
 
 // controlChar returns the first control character other than tab/newline.
+// It scans bytes: every byte of a multi-byte UTF-8 sequence is >= 0x80,
+// so no control character can hide inside one.
 func controlChar(s string) (rune, bool) {
-	for _, r := range s {
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
-			return r, true
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' || b == 0x7f {
+			return rune(b), true
 		}
 	}
 	return 0, false

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math/bits"
 	"runtime"
@@ -40,6 +39,7 @@ type batch struct {
 	items []*Item
 	found [][]Finding
 	bad   []bool
+	keys  []crossKeys
 	mc    map[string]bool
 }
 
@@ -113,8 +113,9 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 				mc := b.mc
 				b.found = make([][]Finding, len(b.items))
 				b.bad = make([]bool, len(b.items))
+				b.keys = make([]crossKeys, len(b.items))
 				for i, it := range b.items {
-					b.found[i], b.bad[i] = v.checkItem(&s, it, mc, nil)
+					b.found[i], b.bad[i], b.keys[i] = v.checkItem(&s, it, mc, nil)
 				}
 				select {
 				case done <- b:
@@ -146,7 +147,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 					res.File = it.File
 				}
 				res.Items++
-				fs, bad := x.check(it, nb.found[i], nb.bad[i])
+				fs, bad := x.check(it, &nb.keys[i], nb.found[i], nb.bad[i])
 				if bad {
 					x.markBad(it.Index)
 				}
@@ -334,10 +335,32 @@ func newCross(v *Validator) *cross {
 	return &cross{v: v, ids: map[uint64]uint32{}, gtins: map[uint64]uint32{}, titles: map[uint64]uint32{}, groups: map[string]*group{}}
 }
 
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// hash64 is FNV-1a, inline so hashing a key allocates nothing.
 func hash64(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// hashLower continues an FNV-1a hash over s with ASCII letters lower-cased.
+func hashLower(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		h ^= uint64(b)
+		h *= fnvPrime
+	}
+	return h
 }
 
 func (x *cross) markBad(index int) {
@@ -367,11 +390,50 @@ func (x *cross) add(it *Item, fs []Finding, id, code, field, value, msg string) 
 	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, ID: strings.Clone(id), Field: field, Rule: code, Severity: s, Message: msg, Value: keep(value)}), s == Error
 }
 
+// crossKeys is what the ordered cross-item pass needs from an item. The
+// parallel workers compute it, so the sequential pass only does map work.
+type crossKeys struct {
+	id        string // trimmed and cloned
+	gtin      string // raw value, for messages; "" when absent or not numeric
+	gtinHash  uint64
+	group     string
+	titleHash uint64
+	mask      uint8
+	hs        [8]uint64
+	sig       uint64
+}
+
+func (c *itemCtx) keys() crossKeys {
+	k := crossKeys{id: c.id}
+	if g := c.k(kGTIN); g != "" {
+		if clean := CleanGTIN(g); allDigits(clean) {
+			k.gtin = strings.Clone(clip(g, 200))
+			k.gtinHash = hash64(strings.TrimLeft(clean, "0"))
+		}
+	}
+	k.group = c.k(kGroup)
+	sig := uint64(fnvOffset)
+	for i := range variantAttrs {
+		if val := strings.TrimSpace(c.k(kSize + i)); val != "" {
+			k.mask |= 1 << i
+			k.hs[i] = hashLower(fnvOffset, val)
+			sig = hashLower(sig, val)
+		}
+		sig = (sig ^ 0) * fnvPrime
+	}
+	k.sig = sig
+	if k.group == "" && k.mask&coreVariantAttrs != 0 {
+		if t := strings.TrimSpace(c.k(kTitle)); t != "" {
+			k.titleHash = hashLower(fnvOffset, t)
+		}
+	}
+	return k
+}
+
 // check runs the ordered cross-item checks for one item.
-func (x *cross) check(it *Item, fs []Finding, bad bool) ([]Finding, bool) {
-	ch := x.v.ch
-	idField := ch.IDField
-	id := strings.TrimSpace(itemValue(x.v, it, idField))
+func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding, bool) {
+	idField := x.v.ch.IDField
+	id := k.id
 	var e bool
 	if id != "" {
 		h := hash64(id)
@@ -382,58 +444,38 @@ func (x *cross) check(it *Item, fs []Finding, bad bool) ([]Finding, bool) {
 			x.ids[h] = uint32(it.Line)
 		}
 	}
-	if g := itemValue(x.v, it, "gtin"); g != "" {
-		clean := CleanGTIN(g)
-		if allDigits(clean) {
-			clean = strings.TrimLeft(clean, "0")
-			h := hash64(clean)
-			if first, ok := x.gtins[h]; ok {
-				fs, e = x.add(it, fs, id, "gtin.duplicate", "gtin", g, fmt.Sprintf("GTIN %s is also used by the item on line %d", g, first))
-				bad = bad || e
-			} else {
-				x.gtins[h] = uint32(it.Line)
-			}
+	if k.gtin != "" {
+		if first, ok := x.gtins[k.gtinHash]; ok {
+			fs, e = x.add(it, fs, id, "gtin.duplicate", "gtin", k.gtin, fmt.Sprintf("GTIN %s is also used by the item on line %d", k.gtin, first))
+			bad = bad || e
+		} else {
+			x.gtins[k.gtinHash] = uint32(it.Line)
 		}
 	}
-	var mask uint8
-	var hs [8]uint64
-	sig := fnv.New64a()
-	for i, a := range variantAttrs {
-		if val := it.Get(a); val != "" {
-			mask |= 1 << i
-			hs[i] = hash64(strings.ToLower(strings.TrimSpace(val)))
-			sig.Write([]byte(strings.ToLower(val)))
-		}
-		sig.Write([]byte{0})
-	}
-	grp := it.Get("item_group_id")
-	if grp != "" {
-		gr := x.groups[grp]
+	if k.group != "" {
+		gr := x.groups[k.group]
 		if gr == nil {
 			gr = &group{}
-			x.groups[strings.Clone(grp)] = gr
+			x.groups[strings.Clone(k.group)] = gr
 		}
-		gr.union |= mask
+		gr.union |= k.mask
 		for i := range variantAttrs {
-			if hs[i] == 0 {
+			if k.hs[i] == 0 {
 				continue
 			}
 			if gr.first[i] == 0 {
-				gr.first[i] = hs[i]
-			} else if gr.first[i] != hs[i] {
+				gr.first[i] = k.hs[i]
+			} else if gr.first[i] != k.hs[i] {
 				gr.varies |= 1 << i
 			}
 		}
-		gr.members = append(gr.members, member{index: uint32(it.Index), line: uint32(it.Line), mask: mask, sig: sig.Sum64(), id: strings.Clone(id)})
-	} else if mask&3 != 0 {
-		if t := strings.ToLower(strings.TrimSpace(it.Get("title"))); t != "" {
-			h := hash64(t)
-			if first, ok := x.titles[h]; ok {
-				fs, e = x.add(it, fs, id, "variant.group_missing", "item_group_id", "", fmt.Sprintf("same title as the item on line %d with its own size/color, but no item_group_id", first))
-				bad = bad || e
-			} else {
-				x.titles[h] = uint32(it.Line)
-			}
+		gr.members = append(gr.members, member{index: uint32(it.Index), line: uint32(it.Line), mask: k.mask, sig: k.sig, id: id})
+	} else if k.titleHash != 0 {
+		if first, ok := x.titles[k.titleHash]; ok {
+			fs, e = x.add(it, fs, id, "variant.group_missing", "item_group_id", "", fmt.Sprintf("same title as the item on line %d with its own size/color, but no item_group_id", first))
+			bad = bad || e
+		} else {
+			x.titles[k.titleHash] = uint32(it.Line)
 		}
 	}
 	return fs, bad
@@ -478,19 +520,4 @@ func (x *cross) finish() []Finding {
 		}
 	}
 	return out
-}
-
-// itemValue reads a field by channel name, falling back to its aliases.
-func itemValue(v *Validator, it *Item, name string) string {
-	if s := it.Get(name); s != "" {
-		return s
-	}
-	if i, ok := v.specIdx[name]; ok {
-		for _, a := range v.ch.Fields[i].Aliases {
-			if s := it.Get(a); s != "" {
-				return s
-			}
-		}
-	}
-	return ""
 }
