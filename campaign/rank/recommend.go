@@ -690,34 +690,32 @@ func (r *run) upsell() {
 		if key == "" {
 			continue
 		}
-		var cands []int
+		type cand struct {
+			ci  int
+			pop float64
+		}
+		var cands []cand
 		hi := p.Price * r.o.UpsellBand
 		for _, ci := range cat.byCat[key] {
 			q := &cat.products[ci]
 			if q.Price > p.Price && q.Price <= hi && q.Group() != p.Group() {
-				cands = append(cands, ci)
+				pop := 0.0
+				if mi, ok := r.m.items[q.ID]; ok {
+					pop = float64(g.count[mi])
+				}
+				cands = append(cands, cand{ci, pop})
 			}
 		}
-		pop := func(ci int) float64 {
-			if mi, ok := r.m.items[cat.products[ci].ID]; ok {
-				return float64(g.count[mi])
-			}
-			return 0
-		}
-		sort.SliceStable(cands, func(a, b int) bool {
-			pa, pb := pop(cands[a]), pop(cands[b])
-			if pa != pb {
-				return pa > pb
-			}
-			return false // byCat is already price, id ordered
-		})
+		// byCat is ordered by price then id, so a stable sort by
+		// popularity keeps cheaper first among equals.
+		sort.SliceStable(cands, func(a, b int) bool { return cands[a].pop > cands[b].pop })
 		seed := p
-		for _, ci := range cands {
+		for _, c := range cands {
 			if r.full() {
 				return
 			}
-			q := &cat.products[ci]
-			r.offer(q.ID, pop(ci), Upsell, func() string {
+			q := &cat.products[c.ci]
+			r.offer(q.ID, c.pop, Upsell, func() string {
 				return fmt.Sprintf("upsell for %s: same category, %.2f vs %.2f", seed.ID, q.Price, seed.Price)
 			})
 		}

@@ -513,31 +513,79 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 	if opts.EmitEvents != nil {
 		ew = events.NewWriter(opts.EmitEvents)
 	}
-	// Phase 1: organic browsing.
+	// Phase 1: organic browsing. Each shopper has its own random stream,
+	// so shards can be generated in parallel; emission stays in shopper
+	// order. OrganicOnly streams one shopper at a time instead.
 	var all [][]oev
 	var shoppers []shopperModel
-	if !opts.OrganicOnly {
-		all = make([][]oev, opts.Users)
-		shoppers = make([]shopperModel, opts.Users)
-	}
-	var buf []oev
-	for u := 0; u < opts.Users; u++ {
-		if err := ctxEvery(ctx, u); err != nil {
-			return nil, err
-		}
-		var s shopperModel
-		s, buf = w.organic(&opts, u, buf, &res.Organic)
-		if ew != nil {
-			if err := w.emit(ew, u, buf); err != nil {
+	if opts.OrganicOnly {
+		var buf []oev
+		for u := 0; u < opts.Users; u++ {
+			if err := ctxEvery(ctx, u); err != nil {
 				return nil, err
 			}
+			_, buf = w.organic(&opts, u, buf, &res.Organic)
+			if ew != nil {
+				if err := w.emit(ew, u, buf); err != nil {
+					return nil, err
+				}
+			}
+			if opts.Progress != nil && (u+1)%10000 == 0 {
+				opts.Progress(u+1, opts.Users)
+			}
 		}
-		if !opts.OrganicOnly {
-			all[u] = append([]oev(nil), buf...)
-			shoppers[u] = s
+	} else {
+		all = make([][]oev, opts.Users)
+		shoppers = make([]shopperModel, opts.Users)
+		const oshard = 1024
+		nsh := (opts.Users + oshard - 1) / oshard
+		stats := make([]OrganicStats, nsh)
+		var omu sync.Mutex
+		onext := 0
+		var owg sync.WaitGroup
+		ow := opts.Workers
+		if ow <= 0 {
+			ow = runtime.GOMAXPROCS(0)
 		}
-		if opts.OrganicOnly && opts.Progress != nil && (u+1)%10000 == 0 {
-			opts.Progress(u+1, opts.Users)
+		for wi := 0; wi < ow; wi++ {
+			owg.Add(1)
+			go func() {
+				defer owg.Done()
+				var buf []oev
+				for {
+					omu.Lock()
+					sh := onext
+					onext++
+					omu.Unlock()
+					if sh >= nsh || ctx.Err() != nil {
+						return
+					}
+					for u := sh * oshard; u < min(opts.Users, (sh+1)*oshard); u++ {
+						shoppers[u], buf = w.organic(&opts, u, buf, &stats[sh])
+						all[u] = append([]oev(nil), buf...)
+					}
+				}
+			}()
+		}
+		owg.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for _, st := range stats {
+			o := &res.Organic
+			o.Events += st.Events
+			o.Visits += st.Visits
+			o.Views += st.Views
+			o.Carts += st.Carts
+			o.Purchases += st.Purchases
+			o.Revenue += st.Revenue
+		}
+		if ew != nil {
+			for u := range all {
+				if err := w.emit(ew, u, all[u]); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	res.Organic.Revenue = math.Round(res.Organic.Revenue*100) / 100
@@ -612,6 +660,10 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 				shown    map[int32]int
 				bought   []rank.Event
 				reached  bool
+				// memo of the last carousel of a history-only strategy
+				memoKey [4]int
+				memo    []rank.Rec
+				memoOK  bool
 			}
 			type itemState struct {
 				lastView, lastCart int64
@@ -644,6 +696,15 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 					}
 					states := make([]ustate, len(strategies))
 					items := map[int32]*itemState{}
+					relCache := map[int32]float64{}
+					rel := func(it int32) float64 {
+						v, ok := relCache[it]
+						if !ok {
+							v = w.relevance(s, it)
+							relCache[it] = v
+						}
+						return v
+					}
 					consumed := 0
 					for d := 1; d < opts.Days; d++ {
 						now := day(d + 1)
@@ -672,7 +733,10 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 						if uOpp >= a.OpportunityRate {
 							continue
 						}
-						model := models[min(len(models)-1, (d-1)/opts.RetrainDays)]
+						mi := min(len(models)-1, (d-1)/opts.RetrainDays)
+						model := models[mi]
+						// First history event inside the lookback window.
+						lbIdx := sort.Search(consumed, func(i int) bool { return hist[i].Time.UnixNano() >= now-lookback })
 						nowT := time.Unix(0, now)
 						for si, st := range strategies {
 							us := &states[si]
@@ -690,8 +754,26 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 								hbuf = append(append(hbuf[:0], hist[:consumed]...), us.bought...)
 								h.Events = hbuf
 							}
-							recs, err := model.Recommend(h, st, opts.K, nowT, ropts)
-							if err != nil || len(recs) == 0 {
+							// retarget, similar and crosssell depend only on the
+							// history inside the lookback (and the model): when
+							// neither changed since the last slot, the carousel is
+							// the same, so it is reused instead of recomputed.
+							memoable := st == rank.Retarget || st == rank.Similar || st == rank.CrossSell
+							key := [4]int{mi, consumed, len(us.bought), lbIdx}
+							var recs []rank.Rec
+							if memoable && us.memoOK && us.memoKey == key {
+								recs = us.memo
+							} else {
+								var err error
+								recs, err = model.Recommend(h, st, opts.K, nowT, ropts)
+								if err != nil {
+									continue
+								}
+								if memoable {
+									us.memo, us.memoKey, us.memoOK = recs, key, true
+								}
+							}
+							if len(recs) == 0 {
 								continue
 							}
 							ac := &acc[si]
@@ -730,7 +812,7 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 										boost = a.ViewBoost
 									}
 								}
-								pr := math.Pow(a.PositionDecay, float64(p)) * a.ClickBase * (w.relevance(s, it) + boost) * mult *
+								pr := math.Pow(a.PositionDecay, float64(p)) * a.ClickBase * (rel(it) + boost) * mult *
 									math.Pow(a.Fatigue, float64(us.shown[it]))
 								if uClick[p] < pr {
 									clicked = p
@@ -746,7 +828,7 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 							us.nonclick = 0
 							ac.clicks++
 							it := ids[clicked]
-							cvr := a.CVR * (0.5 + w.relevance(s, it))
+							cvr := a.CVR * (0.5 + rel(it))
 							if is := items[it]; is != nil && !is.bought {
 								switch {
 								case is.lastCart > 0 && now-is.lastCart <= lookback:

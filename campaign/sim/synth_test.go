@@ -85,3 +85,43 @@ func TestEmittedLogReplays(t *testing.T) {
 		t.Errorf("replay on synthetic log: retarget %v <= random %v", m["retarget"].HitRate, m["random"].HitRate)
 	}
 }
+
+func TestSyntheticOutOfStockFilter(t *testing.T) {
+	// With the in-stock filter disabled, popular shows out-of-stock items:
+	// the metric can fail, and the default keeps it at 0.
+	cat := GenerateCatalog(200, 5)
+	for i := 0; i < 40; i++ { // make the popular head out of stock
+		cat[i].InStock = false
+	}
+	opts := SyntheticOptions{Catalog: cat, Users: 400, Days: 10, Seed: 5, Strategies: []string{"random"}}
+	opts.Rank.AllowOutOfStock = true
+	res, err := Synthetic(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Strategies[0].OOSShare == 0 {
+		t.Error("expected out-of-stock impressions when the filter is off")
+	}
+	opts.Rank.AllowOutOfStock = false
+	res, _ = Synthetic(context.Background(), opts)
+	if res.Strategies[0].OOSShare != 0 {
+		t.Errorf("out-of-stock share %v with the filter on", res.Strategies[0].OOSShare)
+	}
+}
+
+func TestProgressAndCancel(t *testing.T) {
+	var last, total int
+	_, err := Synthetic(context.Background(), SyntheticOptions{Users: 600, Days: 5, Items: 50, Seed: 1,
+		Progress: func(d, n int) { last, total = d, n }})
+	if err != nil || last != 600 || total != 600 {
+		t.Errorf("progress %d/%d err %v", last, total, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Synthetic(ctx, SyntheticOptions{Users: 600, Days: 5, Items: 50}); err == nil {
+		t.Error("synthetic ignored cancellation")
+	}
+	if _, err := Replay(ctx, bytes.NewReader([]byte(tinyLog)), ReplayOptions{}); err == nil {
+		t.Error("replay ignored cancellation")
+	}
+}
