@@ -66,6 +66,9 @@ type Finding struct {
 	Message    string   `json:"message"`
 	Value      string   `json:"value"`
 	Suggestion string   `json:"suggestion,omitempty"`
+	// New is set by a run with --baseline on findings the baseline does
+	// not contain.
+	New bool `json:"new,omitempty"`
 }
 
 // CompareFindings orders findings by file, line, item, field, rule, value

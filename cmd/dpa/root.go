@@ -91,6 +91,11 @@ ENVIRONMENT
 			return a.loadConfig(cmd)
 		},
 	}
+	ver, commit := buildInfo()
+	root.Version = ver
+	if commit != "" {
+		root.Version += " (commit " + commit + ")"
+	}
 	root.PersistentFlags().StringVar(&a.Config, "config", "", "config file (default ./dpa.yaml when present)")
 	root.PersistentFlags().BoolVarP(&a.Quiet, "quiet", "q", false, "no progress or summaries on stderr")
 	root.PersistentFlags().StringVar(&a.Color, "color", "auto", "colour: auto|always|never")
@@ -101,6 +106,8 @@ ENVIRONMENT
 		newValidateCmd(a, nil),
 		newRulesCmd(a, nil),
 		newGenerateCmd(a),
+		newVersionCmd(a),
+		newDocsCmd(a),
 		newNormalizeCmd(a, nil),
 		newDiffCmd(a, nil),
 		newStatsCmd(a, nil),
@@ -241,4 +248,11 @@ func oneOf(flag, v string, allowed ...string) error {
 		return nil
 	}
 	return usageErr("invalid --%s %q: allowed values are %s", flag, v, strings.Join(allowed, ", "))
+}
+
+// fixedCompletion completes a flag from a fixed list of values.
+func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 
 	"time"
 
@@ -29,6 +31,13 @@ type validateOptions struct {
 	Disable     []string
 	Require     []string
 	Workers     int
+
+	Baseline       string
+	WriteBaseline  string
+	MaxErrorRate   string
+	MaxWarningRate string
+	errRate        float64 // -1 = not set
+	warnRate       float64
 }
 
 // readFlags are the input options shared by every command that reads feeds.
@@ -70,7 +79,7 @@ func (r *readFlags) options() (feed.ReadOptions, error) {
 	return o, nil
 }
 
-var validateOutputs = []string{"table", "json", "csv", "junit", "sarif", "xlsx"}
+var validateOutputs = []string{"table", "json", "csv", "junit", "sarif", "xlsx", "github"}
 
 func newValidateCmd(a *app, runF func(context.Context, *validateOptions) error) *cobra.Command {
 	opts := &validateOptions{IO: a.IO, Now: a.Now, app: a}
@@ -102,7 +111,7 @@ EXIT STATUS
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Output, "output", "o", "table", "report format: table|json|csv|junit|sarif|xlsx")
+	f.StringVarP(&opts.Output, "output", "o", "table", "report format: table|json|csv|junit|sarif|xlsx|github")
 	f.StringVar(&opts.Out, "out", "", "write the report to this file (atomically) instead of stdout")
 	f.StringVar(&opts.Channel, "channel", "", "channel: meta|google|tiktok|pinterest|snapchat (default: meta; google for g: XML)")
 	f.StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when findings at this level exist: error|warning|never")
@@ -110,6 +119,13 @@ EXIT STATUS
 	f.StringSliceVar(&opts.Disable, "disable", nil, "rule codes to turn off (repeatable; a prefix ending in '.' turns off a group)")
 	f.StringSliceVar(&opts.Require, "require", nil, "extra required fields (repeatable)")
 	f.IntVar(&opts.Workers, "workers", 0, "checking goroutines (default: number of CPUs)")
+	f.StringVar(&opts.Baseline, "baseline", "", "a JSON report from an earlier run: only findings not in it count toward --fail-on")
+	f.StringVar(&opts.WriteBaseline, "write-baseline", "", "also write the JSON report to this file, for a later --baseline")
+	f.StringVar(&opts.MaxErrorRate, "max-error-rate", "", "exit 1 only when more than this share of items has errors (e.g. 0.5%)")
+	f.StringVar(&opts.MaxWarningRate, "max-warning-rate", "", "exit 1 only when more than this share of items has warnings (e.g. 10%)")
+	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion(validateOutputs...))
+	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion(feed.ChannelNames()...))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletion("error", "warning", "info", "never"))
 	opts.Read.register(cmd)
 	return cmd
 }
@@ -128,6 +144,21 @@ func (o *validateOptions) check() error {
 	}
 	if o.Output == "xlsx" && o.Out == "" && o.IO.OutTTY {
 		return usageErr("-o xlsx writes a binary workbook: give --out FILE or redirect stdout")
+	}
+	o.errRate, o.warnRate = -1, -1
+	for _, r := range []struct {
+		flag string
+		v    string
+		dst  *float64
+	}{{"max-error-rate", o.MaxErrorRate, &o.errRate}, {"max-warning-rate", o.MaxWarningRate, &o.warnRate}} {
+		if r.v == "" {
+			continue
+		}
+		x, err := parsePercent(r.v)
+		if err != nil {
+			return usageErr("invalid --%s %q: %v", r.flag, r.v, err)
+		}
+		*r.dst = x
 	}
 	if o.MaxFindings < 0 {
 		return usageErr("invalid --max-findings %d: must be 0 or more", o.MaxFindings)
@@ -165,6 +196,16 @@ type validateSummary struct {
 	Errors     int `json:"errors"`
 	Warnings   int `json:"warnings"`
 	Infos      int `json:"infos"`
+	// Baseline is present only with --baseline.
+	Baseline *baselineSummary `json:"baseline,omitempty"`
+}
+
+type baselineSummary struct {
+	File        string `json:"file"`
+	Findings    int    `json:"findings"`
+	NewErrors   int    `json:"new_errors"`
+	NewWarnings int    `json:"new_warnings"`
+	NewInfos    int    `json:"new_infos"`
 }
 
 func runValidate(ctx context.Context, o *validateOptions) error {
@@ -173,11 +214,24 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range o.Files {
-		if o.Out != "" {
-			if err := render.CheckNotInput(o.Out, []string{f}); err != nil {
-				return usageErr("--out %s: %v", o.Out, err)
-			}
+	for _, out := range []string{o.Out, o.WriteBaseline} {
+		if out == "" {
+			continue
+		}
+		if err := render.CheckNotInput(out, append(slices.Clone(o.Files), o.Baseline)); err != nil {
+			return usageErr("%s: %v", out, err)
+		}
+	}
+	var base *feed.Baseline
+	if o.Baseline != "" {
+		f, err := os.Open(o.Baseline)
+		if err != nil {
+			return &inputError{err: fmt.Errorf("--baseline: %w", err)}
+		}
+		base, err = feed.LoadBaseline(f)
+		f.Close()
+		if err != nil {
+			return &inputError{err: fmt.Errorf("--baseline %s: %w", o.Baseline, err)}
 		}
 	}
 	rep := &validateReport{SchemaVersion: 1, Findings: []feed.Finding{}, Files: []fileReport{}, channels: map[string]*feed.Channel{}}
@@ -221,6 +275,29 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		rep.Summary.Infos += res.Infos
 		rep.Findings = append(rep.Findings, res.Findings...)
 	}
+	if base != nil {
+		bs := &baselineSummary{File: o.Baseline, Findings: base.Size}
+		for i, isNew := range base.New(rep.Findings) {
+			if !isNew {
+				continue
+			}
+			rep.Findings[i].New = true
+			switch rep.Findings[i].Severity {
+			case feed.Error:
+				bs.NewErrors++
+			case feed.Warning:
+				bs.NewWarnings++
+			default:
+				bs.NewInfos++
+			}
+		}
+		rep.Summary.Baseline = bs
+	}
+	if o.WriteBaseline != "" {
+		if err := render.WriteFileAtomic(o.WriteBaseline, o.Files, func(w io.Writer) error { return render.WriteJSON(w, rep) }); err != nil {
+			return fmt.Errorf("--write-baseline: %w", err)
+		}
+	}
 	if err := o.write(rep); err != nil {
 		return err
 	}
@@ -242,18 +319,67 @@ func openFeed(path string, ro feed.ReadOptions, stdin io.Reader) (feed.Reader, e
 	return r, nil
 }
 
+// gate decides the exit status. With --baseline only new findings count;
+// with --max-error-rate/--max-warning-rate the share of affected items is
+// compared instead of the count, because big catalogs always have a few
+// bad items.
 func (o *validateOptions) gate(rep *validateReport) error {
+	counted := func(f feed.Finding) bool { return rep.Summary.Baseline == nil || f.New }
+	if o.errRate >= 0 || o.warnRate >= 0 {
+		errItems, warnItems := map[[2]any]bool{}, map[[2]any]bool{}
+		for _, f := range rep.Findings {
+			if !counted(f) {
+				continue
+			}
+			k := [2]any{f.File, f.Item}
+			switch f.Severity {
+			case feed.Error:
+				errItems[k] = true
+			case feed.Warning:
+				warnItems[k] = true
+			}
+		}
+		for _, c := range []struct {
+			name  string
+			limit float64
+			n     int
+		}{{"errors", o.errRate, len(errItems)}, {"warnings", o.warnRate, len(warnItems)}} {
+			if c.limit < 0 {
+				continue
+			}
+			share := ratio(c.n, rep.Summary.Items)
+			if share > c.limit {
+				return &findingsError{msg: fmt.Sprintf("%s of %s items (%s) have %s, over the limit of %s", render.Int(c.n), render.Int(rep.Summary.Items), render.Percent(share), c.name, render.Percent(c.limit))}
+			}
+		}
+		return nil
+	}
 	var n int
 	var level string
+	for _, f := range rep.Findings {
+		if !counted(f) {
+			continue
+		}
+		switch {
+		case o.FailOn == "never":
+		case f.Severity == feed.Error:
+			n++
+		case f.Severity == feed.Warning && (o.FailOn == "warning" || o.FailOn == "info"):
+			n++
+		case f.Severity == feed.Info && o.FailOn == "info":
+			n++
+		}
+	}
 	switch o.FailOn {
-	case "never":
-		return nil
 	case "error":
-		n, level = rep.Summary.Errors, "error"
+		level = "error"
 	case "warning":
-		n, level = rep.Summary.Errors+rep.Summary.Warnings, "error or warning"
-	case "info":
-		n, level = rep.Summary.Errors+rep.Summary.Warnings+rep.Summary.Infos, "finding"
+		level = "error or warning"
+	default:
+		level = "finding"
+	}
+	if rep.Summary.Baseline != nil {
+		level = "new " + level
 	}
 	if n > 0 {
 		return &findingsError{msg: fmt.Sprintf("%s %s finding(s) in %s item(s) (--fail-on %s)", render.Int(n), level, render.Int(rep.Summary.Items-rep.Summary.ValidItems), o.FailOn)}
@@ -275,6 +401,8 @@ func (o *validateOptions) write(rep *validateReport) error {
 			return writeSARIF(w, rep)
 		case "xlsx":
 			return writeValidateXLSX(w, rep, o)
+		case "github":
+			return writeGitHub(w, rep)
 		default:
 			tty := o.IO.OutTTY && o.Out == ""
 			styles := render.NewStyles(o.IO.ColorOut() && o.Out == "")

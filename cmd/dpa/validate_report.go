@@ -217,3 +217,33 @@ func writeSARIF(w io.Writer, rep *validateReport) error {
 	}
 	return render.WriteSARIF(w, "dpa", version(), rules, results)
 }
+
+// writeGitHub prints GitHub Actions workflow commands, one annotation per
+// finding (error, warning or notice), so findings show on the changed lines
+// of a pull request.
+func writeGitHub(w io.Writer, rep *validateReport) error {
+	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	data := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	for _, f := range rep.Findings {
+		cmd := "notice"
+		switch f.Severity {
+		case feed.Error:
+			cmd = "error"
+		case feed.Warning:
+			cmd = "warning"
+		}
+		msg := f.Message
+		if f.ID != "" {
+			msg = fmt.Sprintf("item %s, %s: %s", f.ID, f.Field, msg)
+		}
+		if f.Suggestion != "" {
+			msg += " (suggestion: " + f.Suggestion + ")"
+		}
+		if _, err := fmt.Fprintf(w, "::%s file=%s,line=%d,title=%s::%s\n", cmd, prop.Replace(f.File), max(f.Line, 1), prop.Replace("dpa "+f.Rule), data.Replace(msg)); err != nil {
+			return err
+		}
+	}
+	s := rep.Summary
+	_, err := fmt.Fprintf(w, "::notice title=dpa validate::%d items, %d valid, %d errors, %d warnings\n", s.Items, s.ValidItems, s.Errors, s.Warnings)
+	return err
+}
