@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -782,6 +783,7 @@ func (st *stage) commit() error {
 			return usageErr("%v", err)
 		}
 	}
+	stale := st.staleFiles()
 	for _, sf := range st.files {
 		target := filepath.Join(st.root, filepath.FromSlash(sf.rel))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
@@ -794,11 +796,52 @@ func (st *stage) commit() error {
 			return fmt.Errorf("write %s: %w", target, err)
 		}
 	}
+	for _, rel := range stale {
+		os.Remove(filepath.Join(st.root, filepath.FromSlash(rel)))
+	}
 	st.files = nil
 	os.RemoveAll(st.tmp)
 	st.tmp = ""
 	st.createdRoot = false
 	return nil
+}
+
+// staleFiles lists the files a previous export recorded in DIR's
+// manifest.json that this export does not write (a batch body fewer, a
+// renamed ad set), so --force leaves no outdated file next to fresh ones.
+// Only regular files inside DIR, reached without symlinks, qualify.
+func (st *stage) staleFiles() []string {
+	mp := filepath.Join(st.root, "manifest.json")
+	if fi, err := os.Lstat(mp); err != nil || !fi.Mode().IsRegular() || fi.Size() > campaign.MaxConfigBytes*4 {
+		return nil
+	}
+	data, err := os.ReadFile(mp)
+	if err != nil {
+		return nil
+	}
+	var prev struct {
+		Tool  string                  `json:"tool"`
+		Files []campaign.ManifestFile `json:"files"`
+	}
+	if json.Unmarshal(data, &prev) != nil || prev.Tool != "dpa" {
+		return nil
+	}
+	now := map[string]bool{}
+	for _, sf := range st.files {
+		now[sf.rel] = true
+	}
+	var out []string
+	for _, f := range prev.Files {
+		rel := f.Path
+		if now[rel] || !filepath.IsLocal(filepath.FromSlash(rel)) || noSymlinkBelow(st.root, rel) != nil {
+			continue
+		}
+		p := filepath.Join(st.root, filepath.FromSlash(rel))
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && render.CheckNotInput(p, st.inputs) == nil {
+			out = append(out, rel)
+		}
+	}
+	return out
 }
 
 func noSymlinkBelow(root, rel string) error {
