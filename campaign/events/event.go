@@ -2,6 +2,25 @@
 // the public research datasets) into one canonical event schema, and checks
 // whether a log's product ids match a catalog.
 //
+// The canonical schema (CSV with a header, TSV, or JSON Lines; gzip is
+// detected from its magic bytes):
+//
+//	timestamp   RFC 3339, "2019-10-01 00:00:00 UTC", or Unix s/ms/µs/ns
+//	user_id     required unless session_id is present (anonymous sessions)
+//	event       ViewContent, AddToCart, InitiateCheckout, Purchase, Search,
+//	            or an alias (view, cart, addtocart, add_to_cart, checkout,
+//	            transaction, purchase, order, clicks, …)
+//	item_id     one id, or content_ids: ["a","b"], "a,b" or "a|b"
+//	session_id  optional; otherwise sessions end after 30 minutes idle
+//	value, currency, quantity   optional ("19.99 USD" is accepted as value)
+//
+// Other layouts are mapped with Options.Map or a Preset (rees46,
+// retailrocket, yoochoose, diginetica, online-retail), recognised from the
+// header when there is one. remove_from_cart events are skipped and counted
+// as "ignored_event" (the schema has no negative cart signal); purchase rows
+// with a quantity ≤ 0 (returns, cancellations) as "non_positive_quantity".
+// A user id that is empty or "NA" falls back to the session id.
+//
 // Readers stream: memory stays bounded by the longest record, never by the
 // log. Rows that cannot be used are counted per reason with a few example
 // line numbers; they are never silently dropped.

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dpa-tools/dpa/campaign/events"
+	"github.com/dpa-tools/dpa/campaign/rank"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
@@ -148,5 +151,19 @@ func TestReplayDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(outs[0], outs[1]) || !bytes.Equal(outs[0], outs[2]) {
 		t.Errorf("replay output depends on worker count")
+	}
+}
+
+func TestBuildModel(t *testing.T) {
+	m, st, err := BuildModel(context.Background(), strings.NewReader(tinyLog), events.Options{}, rank.ModelConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != 6 || m.Users() != 3 || m.Items() != 3 {
+		t.Fatalf("events %d users %d items %d", st.Events, m.Users(), m.Items())
+	}
+	recs, err := m.Recommend(m.History("u1"), "retarget", 10, st.MaxTime, rank.Options{})
+	if err != nil || len(recs) != 2 || recs[0].ItemID != "A" || recs[0].Reason != "viewed 2 times, last 2 hours ago" {
+		t.Errorf("recs = %+v, %v", recs, err)
 	}
 }
