@@ -3,7 +3,6 @@ package feed
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +14,15 @@ import (
 // workbook, binary data).
 var ErrUnsupportedFormat = errors.New("unsupported feed format")
 
-// OpenFile opens path ("-" = stdin) and returns a Reader. The name used in
-// findings is path as given.
+// OpenFile opens path ("-" = stdin, "http://…" or "https://…" = a remote
+// feed, see openURL) and returns a Reader. The name used in findings is
+// path as given (a URL without its password).
 func OpenFile(path string, opts ReadOptions) (Reader, error) {
 	if path == "-" {
-		return open(path, os.Stdin, nil, nil, opts)
+		return open(path, path, os.Stdin, nil, nil, opts)
+	}
+	if isURL(path) {
+		return openURL(path, opts)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -29,7 +32,7 @@ func OpenFile(path string, opts ReadOptions) (Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("open feed %s: is a directory", path)
 	}
-	r, err := open(path, f, f, f, opts)
+	r, err := open(path, path, f, f, f, opts)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -41,13 +44,16 @@ func OpenFile(path string, opts ReadOptions) (Reader, error) {
 // positions, and its extension is a hint for the format. Open does not
 // close r.
 func Open(name string, r io.Reader, opts ReadOptions) (Reader, error) {
-	return open(name, r, nil, nil, opts)
+	return open(name, name, r, nil, nil, opts)
 }
 
-// open builds the layers: decompression → encoding → format reader.
-// file is the underlying regular file when there is one (XLSX can then be
+// open builds the layers: decompression (gzip, bzip2, zstd, a zip with
+// one feed, nested up to maxLayers deep) → encoding → format reader.
+// hint supplies the extension (a URL's path, a zip entry's name). file is
+// the underlying regular file when there is one (a zip or XLSX can then be
 // opened in place instead of being spooled), closer is closed by Close.
-func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOptions) (Reader, error) {
+// On error open releases what it created, but not closer.
+func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts ReadOptions) (_ Reader, err error) {
 	format := ""
 	if opts.Format != "" {
 		f, ok := normalizeFormat(opts.Format)
@@ -56,39 +62,84 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 		}
 		format = f
 	}
-	closers := []io.Closer{}
-	if closer != nil {
-		closers = append(closers, closer)
+	var own []io.Closer // innermost first, as Close runs them
+	defer func() {
+		if err != nil {
+			for _, c := range own {
+				_ = c.Close()
+			}
+		}
+	}()
+	allClosers := func() []io.Closer {
+		cs := append([]io.Closer(nil), own...)
+		if closer != nil {
+			cs = append(cs, closer)
+		}
+		return cs
 	}
+	maxB := opts.maxBytes()
 	bufN := bufSizeFor(r)
 	br := bufio.NewReaderSize(r, bufN)
-	magic, err := br.Peek(4)
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if bytes.HasPrefix(magic, magicGzip) {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: gzip: %w", name, err)
-		}
-		closers = append([]io.Closer{gz}, closers...)
-		bufN = bufSize
-		br = bufio.NewReaderSize(gz, bufN)
-		file = nil // the file holds compressed bytes
-		magic, err = br.Peek(4)
+	var magic []byte
+	for depth := 0; ; depth++ {
+		magic, err = br.Peek(16)
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read %s: gzip: %w", name, err)
+			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
+		kind := compressionOf(magic)
+		if kind == "" {
+			break
+		}
+		if depth == maxLayers {
+			return nil, fmt.Errorf("%s: more than %d layers of compression: %w", name, maxLayers, ErrUnsupportedFormat)
+		}
+		var dr io.Reader
+		what := "the decompressed " + kind + " stream"
+		if kind == compZip {
+			z, err := openZip(name, br, file, maxB, &own)
+			if err != nil {
+				return nil, err
+			}
+			if z.isWorkbook() {
+				if format != "" && format != FormatXLSX {
+					return nil, fmt.Errorf("%s: is an XLSX workbook, not %s: %w", name, format, ErrUnsupportedFormat)
+				}
+				if err := z.checkWorkbookSizes(name, maxB); err != nil {
+					return nil, err
+				}
+				return openXLSX(name, z.path, allClosers(), opts)
+			}
+			if format == FormatXLSX {
+				return nil, fmt.Errorf("%s: a zip archive that is not an XLSX workbook: %w", name, ErrUnsupportedFormat)
+			}
+			zf, err := z.feedEntry(name, maxB)
+			if err != nil {
+				return nil, err
+			}
+			rc, err := zf.Open()
+			if err != nil {
+				return nil, fmt.Errorf("%s: zip entry %s: %w", name, zf.Name, err)
+			}
+			own = append([]io.Closer{rc}, own...)
+			dr, hint, what = rc, zf.Name, "zip entry "+zf.Name
+		} else {
+			d, c, err := decompressor(kind, br)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %s: %w", name, kind, err)
+			}
+			if c != nil {
+				own = append([]io.Closer{c}, own...)
+			}
+			dr = d
+		}
+		bufN = bufSize
+		br = bufio.NewReaderSize(newCapReader(&layerReader{r: dr, kind: kind}, maxB, what), bufN)
+		file = nil // what follows is no longer the file's bytes
 	}
-	ext := feedExt(name)
+	ext := feedExt(hint)
 	switch {
 	case bytes.HasPrefix(magic, magicOLE):
 		return nil, fmt.Errorf("%s: legacy .xls is not supported; save as .xlsx or CSV: %w", name, ErrUnsupportedFormat)
-	case bytes.HasPrefix(magic, magicZip):
-		if format != "" && format != FormatXLSX {
-			return nil, fmt.Errorf("%s: is a zip archive, not %s: %w", name, format, ErrUnsupportedFormat)
-		}
-		return openXLSX(name, br, file, closers, opts)
 	case format == FormatXLSX:
 		return nil, fmt.Errorf("%s: not an XLSX workbook (no zip signature): %w", name, ErrUnsupportedFormat)
 	}
@@ -109,7 +160,7 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 			}
 		}
 		diags = append(diags, fileFinding(name, RuleFeedEmpty, Error, "the feed file is empty", ""))
-		return &emptyReader{format: format, diags: diags, closers: closers}, nil
+		return &emptyReader{format: format, diags: diags, closers: allClosers()}, nil
 	}
 	if format == "" {
 		if looksBinary(prefix) {
@@ -117,7 +168,7 @@ func open(name string, r io.Reader, file *os.File, closer io.Closer, opts ReadOp
 		}
 		format = sniffTextFormat(prefix, ext)
 	}
-	base := readerBase{file: name, diags: diags, closers: closers, enc: te, bufN: bufN}
+	base := readerBase{file: name, diags: diags, closers: allClosers(), enc: te, bufN: bufN, maxRecord: opts.maxRecordBytes()}
 	switch format {
 	case FormatCSV, FormatTSV:
 		return newCSVReader(base, text, format, ext, opts)
@@ -157,9 +208,11 @@ type readerBase struct {
 	closers []io.Closer
 	enc     textEncoding
 	bufN    int // buffer size: bufSize, or less for small inputs
-	columns []string
-	seen    map[string]struct{}
-	closed  bool
+	// maxRecord is ReadOptions.MaxRecordBytes resolved (≤ 0: none).
+	maxRecord int64
+	columns   []string
+	seen      map[string]struct{}
+	closed    bool
 }
 
 func (b *readerBase) Diagnostics() []Finding { return b.diags }

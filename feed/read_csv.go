@@ -93,7 +93,7 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 	// of that size) hands them over without an extra copy, and csv gets a
 	// bufio.Reader it uses as is: the data is copied no more often than in
 	// the bare encoding/csv baseline.
-	c.tap = &rawTap{src: text, minRead: base.bufN}
+	c.tap = &rawTap{src: text, minRead: base.bufN, limit: base.maxRecord}
 	c.cr = csv.NewReader(bufio.NewReaderSize(c.tap, base.bufN))
 	c.cr.Comma = comma
 	c.cr.FieldsPerRecord = -1
@@ -147,14 +147,16 @@ type csvProblem struct {
 // error: the record is re-read leniently and described by the csvProblem.
 func (c *csvReader) read() ([]string, *csvProblem, error) {
 	start := c.cr.InputOffset()
-	c.tap.keep = start
+	c.tap.setKeep(start)
 	rec, err := c.cr.Read()
 	if err == nil || err == io.EOF {
 		return rec, nil, err
 	}
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrFieldCount) {
-		return nil, nil, &ParseError{File: c.file, Line: c.lineBase + c.lastLine(), Err: err}
+		// An I/O error (truncated compressed data, a size limit): the
+		// record that was being read is incomplete and dropped.
+		return nil, nil, &ParseError{File: c.file, Line: c.lineBase + c.tap.lines + 1, Err: err}
 	}
 	prob := &csvProblem{start: c.lineBase + pe.StartLine, line: c.lineBase + pe.Line, col: pe.Column, err: pe.Err}
 	raw := c.tap.span(start, c.cr.InputOffset())
@@ -274,7 +276,22 @@ type rawTap struct {
 	// minRead is the smallest read: the size of the bufio.Reader in
 	// front, so that it passes reads straight through.
 	minRead int
-	err     error
+	// limit caps the bytes retained for one record (MaxRecordBytes):
+	// encoding/csv holds a whole record, several times over, so this is
+	// what bounds memory on an endless field or an unclosed quote.
+	limit int64
+	// lines counts the newlines before keep: the line a failed record
+	// starts on, which encoding/csv does not report for I/O errors.
+	lines int
+	err   error
+}
+
+// setKeep moves the start of the current record to off (never backwards).
+func (t *rawTap) setKeep(off int64) {
+	if i, j := int(t.keep-t.base), int(off-t.base); i >= 0 && i < j && j <= len(t.buf) {
+		t.lines += bytes.Count(t.buf[i:j], []byte{'\n'})
+	}
+	t.keep = off
 }
 
 func (t *rawTap) Read(p []byte) (int, error) {
@@ -301,6 +318,10 @@ func (t *rawTap) fill() {
 		t.buf = t.buf[:n]
 		t.base += int64(drop)
 		t.pos -= drop
+	}
+	if t.limit > 0 && t.base+int64(len(t.buf))-t.keep > t.limit {
+		t.err = &SizeError{What: "a record", Limit: t.limit}
+		return
 	}
 	if cap(t.buf)-len(t.buf) < t.minRead {
 		nb := make([]byte, len(t.buf), 2*cap(t.buf)+t.minRead)

@@ -104,10 +104,24 @@ func newJSONLReader(base readerBase, text *bufio.Reader) (*jsonlReader, error) {
 
 func (j *jsonlReader) Format() string { return FormatJSONL }
 
+// errLineTooLarge marks a line over the record limit, skipped by readLine.
+var errLineTooLarge = errors.New("line too large")
+
 func (j *jsonlReader) readLine() ([]byte, error) {
 	j.buf = j.buf[:0]
 	for {
 		chunk, err := j.br.ReadSlice('\n')
+		if j.maxRecord > 0 && int64(len(j.buf)+len(chunk)) > j.maxRecord {
+			// Skip to the end of the line: unlike CSV, JSON Lines can
+			// resynchronise, so only this line is lost.
+			for err == bufio.ErrBufferFull {
+				_, err = j.br.ReadSlice('\n')
+			}
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			return nil, errLineTooLarge
+		}
 		j.buf = append(j.buf, chunk...)
 		if err == bufio.ErrBufferFull {
 			continue
@@ -122,6 +136,14 @@ func (j *jsonlReader) readLine() ([]byte, error) {
 func (j *jsonlReader) Next() (*Item, error) {
 	for !j.done {
 		line, err := j.readLine()
+		if err == errLineTooLarge {
+			j.line++
+			j.index++
+			it := &Item{File: j.file, Index: j.index, Line: j.line}
+			it.Problems = append(it.Problems, Problem{Rule: RuleRecordTooLarge,
+				Message: fmt.Sprintf("line %d is larger than the %s record limit; it was skipped", j.line, humanBytes(j.maxRecord))})
+			return it, nil
+		}
 		if err != nil {
 			j.done = true
 			if err == io.EOF {
@@ -174,6 +196,7 @@ type jsonReader struct {
 	readerBase
 	dec     *json.Decoder
 	lines   *lineCounter
+	lim     *markReader
 	san     *sanitizer
 	index   int
 	started bool
@@ -187,7 +210,8 @@ func newJSONReader(base readerBase, text *bufio.Reader) (*jsonReader, error) {
 		j.san = newSanitizer(text, base.bufN)
 		src = j.san
 	}
-	j.lines = &lineCounter{r: src}
+	j.lim = &markReader{r: src, limit: base.maxRecord, what: "a JSON array element"}
+	j.lines = &lineCounter{r: j.lim}
 	j.dec = json.NewDecoder(j.lines)
 	j.dec.UseNumber()
 	return j, nil
@@ -211,6 +235,7 @@ func (j *jsonReader) Next() (*Item, error) {
 	if j.done {
 		return nil, io.EOF
 	}
+	j.lim.setMark()
 	if !j.started {
 		j.started = true
 		t, err := j.dec.Token()

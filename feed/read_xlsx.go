@@ -1,12 +1,8 @@
 package feed
 
 import (
-	"archive/zip"
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -15,8 +11,12 @@ import (
 
 // xlsxReader streams the rows of one worksheet. excelize needs random
 // access to the zip, so a workbook that does not come from a plain file
-// (stdin, a gzip layer, an io.Reader handed to Open) is spooled to a
-// temporary file first, removed again by Close.
+// (stdin, a download, a gzip layer, an io.Reader handed to Open) is
+// spooled to a temporary file first (openZip), removed again by Close.
+//
+// Formulas are never evaluated: a cell yields the value the spreadsheet
+// application cached when it saved the file, or "" when there is none (a
+// generated workbook that was never opened in Excel).
 type xlsxReader struct {
 	readerBase
 	f     *excelize.File
@@ -27,48 +27,36 @@ type xlsxReader struct {
 	done  bool
 }
 
-func openXLSX(name string, br *bufio.Reader, file *os.File, closers []io.Closer, opts ReadOptions) (r Reader, err error) {
-	base := readerBase{file: name, closers: closers, enc: textEncoding{name: "utf-8", utf8: true}}
+// openXLSX opens the workbook at path (the feed itself or a spooled
+// copy). closers are the layers below, closed by Close; on error the
+// caller releases them.
+func openXLSX(name, path string, closers []io.Closer, opts ReadOptions) (r Reader, err error) {
+	base := readerBase{file: name, enc: textEncoding{name: "utf-8", utf8: true}}
+	opened := &base // what was opened here, released on error
 	defer func() {
 		if err != nil {
-			_ = base.Close()
+			_ = opened.Close()
+		} else {
+			opened.closers = append(opened.closers, closers...)
 		}
 	}()
-	path := ""
-	if file != nil {
-		path = file.Name()
-	} else {
-		tmp, err := os.CreateTemp("", "dpa-*.xlsx")
-		if err != nil {
-			return nil, fmt.Errorf("%s: spool workbook: %w", name, err)
-		}
-		path = tmp.Name()
-		base.closers = append(base.closers, removeFile(path))
-		_, cerr := io.Copy(tmp, br)
-		if err := errors.Join(cerr, tmp.Close()); err != nil {
-			return nil, fmt.Errorf("%s: spool workbook: %w", name, err)
-		}
+	maxB := opts.maxBytes()
+	xo := excelize.Options{RawCellValue: true}
+	if maxB >= 0 {
+		// UnzipSizeLimit is a hard cap on the unpacked workbook;
+		// UnzipXMLSizeLimit only decides when a worksheet is unpacked to a
+		// temporary file instead of memory, and must not exceed the cap.
+		xo.UnzipSizeLimit = maxB
+		xo.UnzipXMLSizeLimit = min(maxB, excelize.StreamChunkSize)
 	}
-	zr, err := zip.OpenReader(path)
+	f, err := excelize.OpenFile(path, xo)
 	if err != nil {
-		return nil, fmt.Errorf("%s: read zip: %w", name, err)
-	}
-	isBook := false
-	for _, f := range zr.File {
-		if f.Name == "xl/workbook.xml" {
-			isBook = true
-			break
+		if strings.Contains(err.Error(), "unzip size exceeds") {
+			err = &SizeError{What: "the unpacked workbook", Limit: maxB, Flag: "--max-bytes"}
 		}
-	}
-	zr.Close()
-	if !isBook {
-		return nil, fmt.Errorf("%s: a zip archive that is not an XLSX workbook (zipped feeds are not supported; unzip it first): %w", name, ErrUnsupportedFormat)
-	}
-	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true})
-	if err != nil {
 		return nil, fmt.Errorf("%s: open workbook: %w", name, err)
 	}
-	base.closers = append([]io.Closer{f}, base.closers...)
+	base.closers = append(base.closers, f)
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		return nil, fmt.Errorf("%s: workbook has no sheets", name)
@@ -91,8 +79,9 @@ func openXLSX(name string, br *bufio.Reader, file *os.File, closers []io.Closer,
 	if err != nil {
 		return nil, fmt.Errorf("%s: sheet %q: %w", name, sheet, err)
 	}
+	base.closers = append([]io.Closer{rows}, base.closers...)
 	x := &xlsxReader{readerBase: base, f: f, rows: rows}
-	x.closers = append([]io.Closer{rows}, x.closers...)
+	opened = &x.readerBase
 	// Header: the first non-empty row.
 	for {
 		cells, ok, err := x.nextRow()
@@ -123,10 +112,6 @@ func openXLSX(name string, br *bufio.Reader, file *os.File, closers []io.Closer,
 type closerFunc func() error
 
 func (c closerFunc) Close() error { return c() }
-
-func removeFile(path string) io.Closer {
-	return closerFunc(func() error { return os.Remove(path) })
-}
 
 func allBlank(cells []string) bool {
 	for _, c := range cells {

@@ -42,13 +42,23 @@ const maxXMLDepth = 100
 //   - Atom <summary> is description when the entry has no description.
 //
 // Entities: the decoder knows only the five XML entities and never loads
-// external DTDs or entities, so documents cannot make dpa fetch anything;
-// an undeclared entity such as &nbsp; is a fatal syntax error, as it is
+// external DTDs or entities, so documents cannot make dpa read a file or
+// fetch anything, and entity definitions in a DOCTYPE are skipped as an
+// opaque directive (no billion-laughs expansion). Using any other entity,
+// &nbsp; or one the DOCTYPE declares, is a fatal syntax error, as it is
 // for the platforms' own XML parsers.
+//
+// Size: nesting is capped at maxXMLDepth, and each item (or any token
+// outside items) at ReadOptions.MaxRecordBytes, so a 100 MB text node or
+// DOCTYPE ends the stream with an error instead of growing a buffer.
 type xmlReader struct {
 	readerBase
 	d     *xml.Decoder
+	lim   *markReader
 	san   *sanitizer
+	// dtdEntities is set once a DOCTYPE declares entities: they are not
+	// expanded, and the error on their first use says so.
+	dtdEntities bool
 	stack []xml.Name
 	ns    []nsBinding
 	index int
@@ -70,7 +80,8 @@ func newXMLReader(base readerBase, text *bufio.Reader) (*xmlReader, error) {
 		x.san = newSanitizer(text, base.bufN)
 		src = x.san
 	}
-	x.d = xml.NewDecoder(src)
+	x.lim = &markReader{r: src, limit: base.maxRecord, what: "an XML item or token"}
+	x.d = xml.NewDecoder(x.lim)
 	x.d.Strict = true
 	// The encoding layer has already produced UTF-8, whatever the
 	// declaration says.
@@ -85,7 +96,11 @@ func (x *xmlReader) fail(line int, err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
 		line = se.Line
-		err = errors.New(se.Msg)
+		msg := se.Msg
+		if x.dtdEntities && strings.HasPrefix(msg, "invalid character entity") {
+			msg += " (entities declared in a DOCTYPE are not expanded: dpa never reads DTDs, external entities or URLs named in the document)"
+		}
+		err = errors.New(msg)
 	}
 	return &ParseError{File: x.file, Line: line, Err: err}
 }
@@ -112,6 +127,10 @@ func (x *xmlReader) token() (xml.Token, int, error) {
 		return nil, line, x.fail(line, err)
 	}
 	switch t := tok.(type) {
+	case xml.Directive:
+		if bytes.Contains(t, []byte("<!ENTITY")) || bytes.Contains(t, []byte("ENTITY ")) {
+			x.dtdEntities = true
+		}
 	case xml.StartElement:
 		if len(x.stack) >= maxXMLDepth {
 			return nil, line, x.fail(line, fmt.Errorf("elements nested deeper than %d", maxXMLDepth))
@@ -169,6 +188,7 @@ func (x *xmlReader) canon(local string) string {
 func (x *xmlReader) Next() (*Item, error) {
 	for !x.done {
 		off := x.d.InputOffset()
+		x.lim.setMark() // an item is limited as a whole, other tokens one by one
 		tok, line, err := x.token()
 		if err != nil {
 			if err == io.EOF {

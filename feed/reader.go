@@ -2,6 +2,8 @@ package feed
 
 import (
 	"fmt"
+	"net/http"
+	"time"
 )
 
 // ReadOptions configure how a feed is opened. Zero values mean "detect".
@@ -10,6 +12,32 @@ type ReadOptions struct {
 	Delimiter rune   // CSV/TSV delimiter; 0 = sniff from the header line (, \t ; |)
 	Encoding  string // utf-8, utf-16, utf-16le, utf-16be, windows-1252, latin-1; "" = detect
 	Sheet     string // XLSX sheet name; "" = first sheet
+
+	// MaxBytes caps what one feed may unpack to: a download, and the
+	// output of every decompression layer (gzip, bzip2, zstd, the entry of
+	// a zip, an XLSX workbook's parts). Plain local files and stdin are
+	// streamed and not capped. 0 = DefaultMaxBytes (4 GiB); < 0 = no limit.
+	// Passing it is an error wrapping ErrTooLarge.
+	MaxBytes int64
+	// MaxRecordBytes caps a single record: a CSV/TSV row, a JSON Lines
+	// line, a JSON array element, an XML item or any other XML token. The
+	// decoders hold a whole record (several copies in encoding/csv), so this
+	// is what bounds memory on a monstrous field. 0 =
+	// DefaultMaxRecordBytes (16 MiB); < 0 = no limit.
+	MaxRecordBytes int64
+	// Timeout bounds each wait on a remote server: connecting and
+	// receiving the response headers, and every stall while the body
+	// streams. A slow but steady download is never cut off. 0 =
+	// DefaultTimeout (60 s).
+	Timeout time.Duration
+	// CacheDir, when set, keeps the last body of each URL there with its
+	// ETag and Last-Modified; the next fetch is conditional and a 304
+	// reuses the copy.
+	CacheDir string
+	// HTTPClient fetches remote feeds; nil = a client on
+	// http.DefaultTransport. Its CheckRedirect is kept when set, otherwise
+	// redirects are capped at MaxRedirects.
+	HTTPClient *http.Client
 }
 
 // Reader streams the items of one feed file in bounded memory.

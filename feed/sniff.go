@@ -41,12 +41,19 @@ func normalizeFormat(f string) (string, bool) {
 	return "", false
 }
 
-// feedExt returns the lower-case extension of name after removing a .gz
-// suffix ("feed.csv.gz" → ".csv").
+// feedExt returns the lower-case extension of name after removing
+// compression suffixes ("feed.csv.gz" → ".csv", "feed.xml.zst" → ".xml").
 func feedExt(name string) string {
 	n := strings.ToLower(name)
-	n = strings.TrimSuffix(n, ".gz")
-	return filepath.Ext(n)
+	for {
+		e := filepath.Ext(n)
+		switch e {
+		case ".gz", ".gzip", ".bz2", ".zst", ".zstd", ".zip":
+			n = strings.TrimSuffix(n, e)
+			continue
+		}
+		return e
+	}
 }
 
 // formatFromExt maps an extension to a format, or "".
@@ -95,22 +102,24 @@ func sniffTextFormat(prefix []byte, ext string) string {
 	return FormatCSV
 }
 
-// looksBinary reports whether decoded text contains NUL or many control
-// bytes, i.e. it is no text feed at all.
+// looksBinary reports whether decoded text is so full of NUL and control
+// bytes that it is no text feed at all (an image, an executable, random
+// data). A few stray NULs, which broken exports do leave in a field, do
+// not make a feed binary: it is read, and the checks flag those fields.
 func looksBinary(p []byte) bool {
 	if len(p) > 4096 {
 		p = p[:4096]
 	}
-	ctl := 0
+	score := 0
 	for _, c := range p {
-		if c == 0 {
-			return true
-		}
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
-			ctl++
+		switch {
+		case c == 0:
+			score += 4
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f':
+			score++
 		}
 	}
-	return ctl*10 > len(p)
+	return score*20 > len(p)
 }
 
 // sniffDelimiter counts candidate separators outside double quotes in the

@@ -1,0 +1,195 @@
+package feed
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Compression kinds recognised by their magic bytes.
+const (
+	compGzip  = "gzip"
+	compBzip2 = "bzip2"
+	compZstd  = "zstd"
+	compZip   = "zip"
+)
+
+var (
+	magicZstd       = []byte{0x28, 0xB5, 0x2F, 0xFD}
+	magicBzip2Block = []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59} // π
+	magicBzip2EOS   = []byte{0x17, 0x72, 0x45, 0x38, 0x50, 0x90} // √π: empty stream
+)
+
+// compressionOf names the compression of a stream from its first bytes,
+// or "". bzip2 needs the block magic after "BZh1".."BZh9" too, so a text
+// feed that happens to start with "BZh9" is not mistaken for one.
+func compressionOf(m []byte) string {
+	switch {
+	case bytes.HasPrefix(m, magicGzip):
+		return compGzip
+	case bytes.HasPrefix(m, magicZstd):
+		return compZstd
+	case bytes.HasPrefix(m, magicZip):
+		return compZip
+	case len(m) >= 10 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h' && m[3] >= '1' && m[3] <= '9' &&
+		(bytes.Equal(m[4:10], magicBzip2Block) || bytes.Equal(m[4:10], magicBzip2EOS)):
+		return compBzip2
+	}
+	return ""
+}
+
+// zstdMaxWindow admits every standard zstd level (level 19 uses 8 MiB,
+// --ultra -22 128 MiB) but not --long=31 archives, whose 2 GiB window
+// would be allocated up front.
+const zstdMaxWindow = 128 << 20
+
+// decompressor wraps br in the stream decoder of kind (not zip). The
+// returned closer releases the decoder.
+func decompressor(kind string, br *bufio.Reader) (io.Reader, io.Closer, error) {
+	switch kind {
+	case compGzip:
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+				err = errors.New("the compressed data is truncated")
+			}
+			return nil, nil, err
+		}
+		return gz, gz, nil
+	case compBzip2:
+		return bzip2.NewReader(br), nil, nil
+	case compZstd:
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow))
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, closerFunc(func() error { d.Close(); return nil }), nil
+	}
+	return nil, nil, fmt.Errorf("unknown compression %q", kind)
+}
+
+// zipSource is a zip archive ready for random access: the feed file
+// itself, or a temporary copy of a stream.
+type zipSource struct {
+	zr   *zip.Reader
+	path string // a file path excelize can open
+}
+
+// openZip gives random access to the zip at the front of br: file itself
+// when it is the raw input, otherwise a temporary copy of at most maxB
+// bytes, which a closer appended to *closers removes again.
+func openZip(name string, br *bufio.Reader, file *os.File, maxB int64, closers *[]io.Closer) (*zipSource, error) {
+	if file != nil {
+		if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
+			if _, err := file.Seek(0, io.SeekStart); err == nil {
+				zr, err := zip.NewReader(file, st.Size())
+				if err != nil {
+					return nil, fmt.Errorf("%s: read zip: %w", name, err)
+				}
+				return &zipSource{zr: zr, path: file.Name()}, nil
+			}
+		}
+	}
+	tmp, err := os.CreateTemp("", "dpa-*.zip")
+	if err != nil {
+		return nil, fmt.Errorf("%s: spool zip: %w", name, err)
+	}
+	p := tmp.Name()
+	*closers = append(*closers, closerFunc(func() error {
+		return errors.Join(tmp.Close(), os.Remove(p))
+	}))
+	n, err := io.Copy(tmp, newCapReader(br, maxB, "the zip archive"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: spool zip: %w", name, err)
+	}
+	zr, err := zip.NewReader(tmp, n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read zip: %w", name, err)
+	}
+	return &zipSource{zr: zr, path: p}, nil
+}
+
+// isWorkbook reports whether the archive is an XLSX (OOXML spreadsheet).
+func (z *zipSource) isWorkbook() bool {
+	for _, f := range z.zr.File {
+		if strings.EqualFold(strings.ReplaceAll(f.Name, "\\", "/"), "xl/workbook.xml") {
+			return true
+		}
+	}
+	return false
+}
+
+// feedEntry returns the single feed inside a zipped feed. Directories and
+// the litter of archivers (__MACOSX/, .DS_Store, Thumbs.db) do not count.
+// Entry names are only used as format hints and in messages: nothing is
+// ever written under them, so "../" names are harmless.
+func (z *zipSource) feedEntry(name string, maxB int64) (*zip.File, error) {
+	var feeds []*zip.File
+	for _, f := range z.zr.File {
+		n := strings.ReplaceAll(f.Name, "\\", "/")
+		base := path.Base(n)
+		if strings.HasSuffix(n, "/") || f.FileInfo().IsDir() || strings.HasPrefix(n, "__MACOSX/") ||
+			strings.HasPrefix(base, ".") || strings.EqualFold(base, "Thumbs.db") {
+			continue
+		}
+		feeds = append(feeds, f)
+	}
+	switch {
+	case len(feeds) == 0:
+		return nil, fmt.Errorf("%s: a zip archive that is not an XLSX workbook and holds no feed file: %w", name, ErrUnsupportedFormat)
+	case len(feeds) > 1:
+		names := make([]string, 0, len(feeds))
+		for _, f := range feeds {
+			names = append(names, f.Name)
+		}
+		sort.Strings(names)
+		if len(names) > 10 {
+			names = append(names[:10], fmt.Sprintf("and %d more", len(feeds)-10))
+		}
+		return nil, fmt.Errorf("%s: the zip archive holds %d files (%s); dpa reads one feed per file: unzip it and pass the feeds one by one: %w",
+			name, len(feeds), strings.Join(names, ", "), ErrUnsupportedFormat)
+	}
+	f := feeds[0]
+	if maxB >= 0 && f.UncompressedSize64 > uint64(maxB) {
+		return nil, fmt.Errorf("%s: %w", name, &SizeError{What: fmt.Sprintf("zip entry %s (%d bytes unpacked)", f.Name, f.UncompressedSize64), Limit: maxB, Flag: "--max-bytes"})
+	}
+	return f, nil
+}
+
+// workbookInMemoryLimit caps each workbook part that excelize reads into
+// memory whole (everything but the worksheets and the shared strings,
+// which it spools to disk past UnzipXMLSizeLimit).
+const workbookInMemoryLimit = 256 << 20
+
+// checkWorkbookSizes refuses a workbook whose declared unpacked sizes pass
+// the limits before excelize unpacks anything. archive/zip enforces the
+// declared sizes while reading, so a lying header fails there instead.
+func (z *zipSource) checkWorkbookSizes(name string, maxB int64) error {
+	var total uint64
+	for _, f := range z.zr.File {
+		total += f.UncompressedSize64
+		n := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
+		if strings.HasPrefix(n, "xl/worksheets/sheet") || n == "xl/sharedstrings.xml" {
+			continue
+		}
+		if lim := min(int64(workbookInMemoryLimit), maxB); lim >= 0 && f.UncompressedSize64 > uint64(lim) {
+			return fmt.Errorf("%s: %w", name, &SizeError{What: fmt.Sprintf("workbook part %s (%d bytes unpacked)", f.Name, f.UncompressedSize64), Limit: lim})
+		}
+	}
+	if maxB >= 0 && total > uint64(maxB) {
+		return fmt.Errorf("%s: %w", name, &SizeError{What: fmt.Sprintf("the unpacked workbook (%d bytes)", total), Limit: maxB, Flag: "--max-bytes"})
+	}
+	return nil
+}

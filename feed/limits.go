@@ -1,0 +1,173 @@
+package feed
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Defaults of the ReadOptions limits.
+const (
+	// DefaultMaxBytes is generous: four times the largest real catalog
+	// seen, small enough that a compression bomb stops long before a
+	// machine runs out of disk or patience.
+	DefaultMaxBytes int64 = 4 << 30
+	// DefaultMaxRecordBytes bounds one record. Platform limits put a real
+	// item far below 1 MiB (a description is at most 9,999 characters), so
+	// anything this big is an unclosed quote or hostile input, and holding
+	// it costs a few times its size inside encoding/csv and encoding/json.
+	DefaultMaxRecordBytes int64 = 16 << 20
+	// DefaultTimeout is the longest wait on a remote server.
+	DefaultTimeout = 60 * time.Second
+	// MaxRedirects caps the redirects followed for a remote feed.
+	MaxRedirects = 5
+	// maxLayers caps nested compression (feed.csv.gz inside a zip is two).
+	maxLayers = 3
+)
+
+// RuleRecordTooLarge is the Problem of a JSON Lines line over
+// MaxRecordBytes: the line is skipped and reading goes on. In the other
+// formats an oversized record ends the stream with a *ParseError wrapping
+// ErrTooLarge, because the record's end cannot be found without parsing it.
+const RuleRecordTooLarge = "feed.record_too_large"
+
+// ErrTooLarge is wrapped by every error about input over a size limit
+// (ReadOptions.MaxBytes, ReadOptions.MaxRecordBytes): a download, a
+// decompressed stream, a workbook part or a single record.
+var ErrTooLarge = errors.New("size limit exceeded")
+
+// SizeError says which limit was passed.
+type SizeError struct {
+	What  string // "the download", "the decompressed gzip stream", "a record", ...
+	Limit int64
+	Flag  string // the option a user can raise, or ""
+}
+
+func (e *SizeError) Error() string {
+	s := fmt.Sprintf("%s is larger than the %s limit", e.What, humanBytes(e.Limit))
+	if e.Flag != "" {
+		s += " (" + e.Flag + ")"
+	}
+	return s
+}
+
+func (e *SizeError) Is(target error) bool { return target == ErrTooLarge }
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func (o ReadOptions) maxBytes() int64 {
+	if o.MaxBytes == 0 {
+		return DefaultMaxBytes
+	}
+	return o.MaxBytes
+}
+
+func (o ReadOptions) maxRecordBytes() int64 {
+	if o.MaxRecordBytes == 0 {
+		return DefaultMaxRecordBytes
+	}
+	return o.MaxRecordBytes
+}
+
+func (o ReadOptions) timeout() time.Duration {
+	if o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
+}
+
+// capReader fails with a *SizeError once more than max bytes come from r,
+// instead of io.LimitReader's silent EOF: a truncated feed would otherwise
+// look complete. max < 0 means no limit.
+type capReader struct {
+	r    io.Reader
+	n    int64
+	max  int64
+	what string
+}
+
+func newCapReader(r io.Reader, max int64, what string) io.Reader {
+	if max < 0 {
+		return r
+	}
+	return &capReader{r: r, max: max, what: what}
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n >= c.max {
+		// Exactly max bytes are fine; one more is not.
+		var b [1]byte
+		for range 100 {
+			n, err := c.r.Read(b[:])
+			if n > 0 {
+				return 0, &SizeError{What: c.what, Limit: c.max, Flag: "--max-bytes"}
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+		return 0, io.ErrNoProgress
+	}
+	if rem := c.max - c.n; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// markReader fails with a *SizeError when more than limit bytes are read
+// after the last mark. The XML and JSON readers mark the start of each
+// token or item, so a single monstrous one cannot grow the decoder's
+// buffer without bound. limit ≤ 0 means no limit.
+type markReader struct {
+	r     io.Reader
+	off   int64
+	mark  int64
+	limit int64
+	what  string
+}
+
+func (m *markReader) Read(p []byte) (int, error) {
+	if m.limit > 0 && m.off-m.mark > m.limit {
+		return 0, &SizeError{What: m.what, Limit: m.limit}
+	}
+	n, err := m.r.Read(p)
+	m.off += int64(n)
+	return n, err
+}
+
+func (m *markReader) setMark() { m.mark = m.off }
+
+// layerReader names the decompression layer in its errors, so a truncated
+// download says "gzip: unexpected EOF" rather than a bare EOF.
+type layerReader struct {
+	r    io.Reader
+	kind string
+}
+
+func (l *layerReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if err != nil && err != io.EOF {
+		var se *SizeError
+		switch {
+		case errors.As(err, &se):
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = fmt.Errorf("%s: the compressed data is truncated: %w", l.kind, err)
+		default:
+			err = fmt.Errorf("%s: %w", l.kind, err)
+		}
+	}
+	return n, err
+}
