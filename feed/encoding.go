@@ -82,7 +82,7 @@ func lookupEncoding(label string) (textEncoding, error) {
 // and finally Windows-1252 with an info finding.
 func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio.Reader, textEncoding, []Finding, error) {
 	prefix, err := br.Peek(sniffSize)
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull && len(prefix) == 0 {
 		return nil, textEncoding{}, nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	var bom textEncoding

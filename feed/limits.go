@@ -95,6 +95,7 @@ type capReader struct {
 	n    int64
 	max  int64
 	what string
+	err  error // sticky: a bufio.Reader that peeked hands an error out once
 }
 
 func newCapReader(r io.Reader, max int64, what string) io.Reader {
@@ -105,13 +106,17 @@ func newCapReader(r io.Reader, max int64, what string) io.Reader {
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
 	if c.n >= c.max {
 		// Exactly max bytes are fine; one more is not.
 		var b [1]byte
 		for range 100 {
 			n, err := c.r.Read(b[:])
 			if n > 0 {
-				return 0, &SizeError{What: c.what, Limit: c.max, Flag: "--max-bytes"}
+				c.err = &SizeError{What: c.what, Limit: c.max, Flag: "--max-bytes"}
+				return 0, c.err
 			}
 			if err != nil {
 				return 0, err

@@ -83,7 +83,7 @@ func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts 
 	var magic []byte
 	for depth := 0; ; depth++ {
 		magic, err = br.Peek(16)
-		if err != nil && err != io.EOF {
+		if err != nil && err != io.EOF && len(magic) == 0 {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		kind := compressionOf(magic)
@@ -150,7 +150,13 @@ func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts 
 	}
 	prefix, err := text.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		if len(prefix) == 0 {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		// A read error after some data (a truncated download or gzip):
+		// sniff what there is; the format reader meets the error again
+		// after the complete records before it, which are not lost.
+		err = nil
 	}
 	if len(bytes.TrimSpace(prefix)) == 0 && (err == io.EOF || len(prefix) == 0) {
 		if format == "" {

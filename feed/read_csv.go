@@ -67,6 +67,12 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 		format = FormatCSV
 	}
 	c := &csvReader{readerBase: base, format: format, comma: comma, checkU8: base.enc.utf8 || base.enc.name == ""}
+	if hasLoneCR(prefix) && comma < utf8.RuneSelf {
+		// Classic Mac line endings ("CSV (Macintosh)" from Excel), alone or
+		// mixed with \n and \r\n: encoding/csv only breaks lines at \n
+		// and would merge those rows into one field.
+		text = bufio.NewReaderSize(&crReader{r: text, comma: byte(comma), start: true}, base.bufN)
+	}
 
 	// Skip leading blank and `#` metadata lines. Only before the header:
 	// a data value may legitimately start with '#'.
@@ -346,4 +352,100 @@ func (t *rawTap) span(from, to int64) []byte {
 		return nil
 	}
 	return t.buf[i:j]
+}
+
+// hasLoneCR reports whether p has a \r that does not start a \r\n.
+func hasLoneCR(p []byte) bool {
+	for i := 0; ; {
+		k := bytes.IndexByte(p[i:], '\r')
+		if k < 0 {
+			return false
+		}
+		i += k + 1
+		if i < len(p) && p[i] != '\n' {
+			return true
+		}
+		if i >= len(p) {
+			return false // cut off by the sniff window: undecided
+		}
+	}
+}
+
+// crReader turns every \r that ends a line but is not followed by \n into
+// \n. It follows RFC 4180 quoting, so a \r inside a quoted field stays as
+// it is: values are read verbatim. A trailing \r is held back until the
+// next read tells whether a \n follows.
+type crReader struct {
+	r       io.Reader
+	comma   byte
+	pending bool // a \r outside quotes was held back
+	inQuote bool
+	quote   bool // a '"' inside quotes was seen: an escape or the end
+	start   bool // at the start of a field
+}
+
+func (c *crReader) Read(p []byte) (int, error) {
+	if len(p) < 2 {
+		return 0, io.ErrShortBuffer // its only caller is a bufio.Reader
+	}
+	off := 0
+	if c.pending {
+		off = 1
+	}
+	n, err := c.r.Read(p[off:])
+	if c.pending {
+		if n == 0 && err == nil {
+			return 0, nil
+		}
+		c.pending = false
+		p[0] = '\n'
+		if n > 0 && p[1] == '\n' {
+			p[0] = '\r'
+		}
+		c.start = true
+		n++
+	}
+	b := p[:n]
+	for i := off; i < len(b); i++ {
+		ch := b[i]
+		if c.inQuote {
+			if c.quote {
+				c.quote = false
+				if ch == '"' {
+					continue // "" is an escaped quote
+				}
+				c.inQuote = false // the quote closed the field; ch is outside
+			} else {
+				if ch == '"' {
+					c.quote = true
+				}
+				continue
+			}
+		}
+		switch ch {
+		case '"':
+			if c.start {
+				c.inQuote = true
+			}
+			c.start = false
+		case c.comma, '\n':
+			c.start = true
+		case '\r':
+			c.start = true
+			switch {
+			case i+1 < len(b):
+				if b[i+1] != '\n' {
+					b[i] = '\n'
+				}
+			case err == nil:
+				c.pending = true // decide on the next read
+				return n - 1, nil
+			default:
+				b[i] = '\n' // the stream ends with a lone \r
+			}
+		default:
+			c.start = false
+		}
+	}
+	return n, err
 }

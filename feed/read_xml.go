@@ -53,17 +53,17 @@ const maxXMLDepth = 100
 // DOCTYPE ends the stream with an error instead of growing a buffer.
 type xmlReader struct {
 	readerBase
-	d     *xml.Decoder
-	lim   *markReader
-	san   *sanitizer
+	d   *xml.Decoder
+	lim *markReader
+	san *sanitizer
 	// dtdEntities is set once a DOCTYPE declares entities: they are not
 	// expanded, and the error on their first use says so.
 	dtdEntities bool
-	stack []xml.Name
-	ns    []nsBinding
-	index int
-	done  bool
-	names map[string]string // local name → canonical name
+	stack       []xml.Name
+	ns          []nsBinding
+	index       int
+	done        bool
+	names       map[string]string // local name → canonical name
 
 	text, sub []byte
 }

@@ -110,16 +110,13 @@ func looksBinary(p []byte) bool {
 	if len(p) > 4096 {
 		p = p[:4096]
 	}
-	score := 0
+	ctl := 0
 	for _, c := range p {
-		switch {
-		case c == 0:
-			score += 4
-		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f':
-			score++
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			ctl++
 		}
 	}
-	return score*20 > len(p)
+	return ctl*20 > len(p)
 }
 
 // sniffDelimiter counts candidate separators outside double quotes in the
