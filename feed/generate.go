@@ -111,20 +111,36 @@ type generator struct {
 	rng       *rand.Rand
 	faultRate float64
 	ids       []string // a sample of earlier ids, for duplicate faults
-	desc      strings.Builder
+	// the product the current variant group belongs to
+	cat                                *genCategory
+	noun, adj, material, brand, gender string
+	colorBase                          int
+	desc                               strings.Builder
 }
 
 func (g *generator) pick(s []string) string { return s[g.rng.IntN(len(s))] }
 
 // item returns the values of item n in genColumns order.
 func (g *generator) item(n int) []string {
-	cat := genCategories[g.rng.IntN(len(genCategories))]
-	noun := g.pick(cat.nouns)
-	adj := g.pick(genAdjectives)
-	color := g.pick(genColors)
+	// Items come in groups of four variants of one product: they share the
+	// product's category, name, material, brand and gender and differ in
+	// colour and size, as real variant groups do.
+	if n%4 == 0 || g.cat == nil {
+		g.cat = &genCategories[g.rng.IntN(len(genCategories))]
+		g.noun, g.adj = g.pick(g.cat.nouns), g.pick(genAdjectives)
+		g.material, g.brand = g.pick(g.cat.materials), g.pick(genBrands)
+		g.gender = ""
+		if g.cat.apparel {
+			g.gender = g.pick([]string{"female", "male", "unisex"})
+		}
+	}
+	cat, noun, adj, material, brand := g.cat, g.noun, g.adj, g.material, g.brand
+	if n%4 == 0 {
+		g.colorBase = g.rng.IntN(len(genColors))
+	}
+	// Consecutive colours make the four variants of a group distinct.
+	color := genColors[(g.colorBase+n%4)%len(genColors)]
 	size := g.pick(cat.sizes)
-	material := g.pick(cat.materials)
-	brand := g.pick(genBrands)
 	group := fmt.Sprintf("G%06d", n/4+1)
 	id := fmt.Sprintf("SKU%07d-%s-%s", n+1, strings.ToUpper(color[:3]), strings.ReplaceAll(size, " ", ""))
 	title := fmt.Sprintf("%s %s %s %s – %s", brand, adj, strings.ToLower(material), noun, color)
@@ -145,9 +161,8 @@ func (g *generator) item(n int) []string {
 	link := "https://shop.example.com/products/" + slug + "?variant=" + strconv.Itoa(100000+n)
 	img := fmt.Sprintf("https://cdn.example.com/images/%s/%d-1.jpg", slug, n+1)
 	addImg := fmt.Sprintf("https://cdn.example.com/images/%s/%d-2.jpg,https://cdn.example.com/images/%s/%d-3.jpg", slug, n+1, slug, n+1)
-	gender, age := "", ""
+	gender, age := g.gender, ""
 	if cat.apparel {
-		gender = g.pick([]string{"female", "male", "unisex"})
 		age = "adult"
 	}
 	avail := g.pick(genAvail)

@@ -296,43 +296,61 @@ func (v *Validator) readErrorFinding(r Reader, err error, items int) Finding {
 // cross holds the compact indexes for checks across items. Keys are 64-bit
 // FNV hashes rather than strings so a million ids cost tens of megabytes;
 // a false duplicate needs a 64-bit collision (about 1 in 10^7 for 10^6 ids).
+// Variant groups keep their members in one slice linked per group, and ids
+// and group names in one byte arena, so a member costs 32 bytes plus its id.
 type cross struct {
 	v       *Validator
 	ids     map[uint64]uint32 // id hash → line of first occurrence
 	gtins   map[uint64]uint32
 	titles  map[uint64]uint32 // ungrouped items with variant attributes
-	groups  map[string]*group
+	groupIx map[uint64]int32  // group name hash → index in groups
+	groups  []group
+	members []member
+	arena   []byte
 	bad     []uint64 // bitset of item indexes with errors
-	badN    int
-	dupSev  bool
-	varSeen bool
 }
 
 type member struct {
 	index, line uint32
-	mask        uint8
 	sig         uint64
-	id          string
+	idOff       uint32
+	idLen       uint16
+	mask        uint8
+	next        int32 // next member of the same group, -1 at the end
 }
 
 // group tracks, per variant attribute, the first value's hash and whether
 // members disagree on it: only attributes that actually vary within the
 // group distinguish its variants, so only those must be on every member.
 type group struct {
-	first   [8]uint64
-	varies  uint8
-	union   uint8
-	members []member
+	first      [6]uint64
+	head, tail int32
+	count      int32
+	nameOff    uint32
+	nameLen    uint16
+	varies     uint8
+	union      uint8
 }
 
 // coreVariantAttrs (size, color) distinguish variants even when only some
 // members carry them: Meta wants them on every variant.
 const coreVariantAttrs = 0b11
 
+func (x *cross) str(off uint32, n uint16) string { return string(x.arena[off : off+uint32(n)]) }
+
+func (x *cross) keep(s string) (uint32, uint16) {
+	if len(s) > 65535 {
+		s = s[:65535]
+	}
+	off := uint32(len(x.arena))
+	x.arena = append(x.arena, s...)
+	return off, uint16(len(s))
+}
+
 var variantAttrs = []string{"size", "color", "gender", "age_group", "material", "pattern"}
 
 func newCross(v *Validator) *cross {
-	return &cross{v: v, ids: map[uint64]uint32{}, gtins: map[uint64]uint32{}, titles: map[uint64]uint32{}, groups: map[string]*group{}}
+	return &cross{v: v, ids: map[uint64]uint32{}, gtins: map[uint64]uint32{}, titles: map[uint64]uint32{}, groupIx: map[uint64]int32{}}
 }
 
 const (
@@ -368,10 +386,7 @@ func (x *cross) markBad(index int) {
 	for len(x.bad) <= w {
 		x.bad = append(x.bad, 0)
 	}
-	if x.bad[w]&(1<<(index&63)) == 0 {
-		x.bad[w] |= 1 << (index & 63)
-		x.badN++
-	}
+	x.bad[w] |= 1 << (index & 63)
 }
 
 func (x *cross) badCount() int {
@@ -399,7 +414,7 @@ type crossKeys struct {
 	group     string
 	titleHash uint64
 	mask      uint8
-	hs        [8]uint64
+	hs        [6]uint64
 	sig       uint64
 }
 
@@ -453,11 +468,15 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 		}
 	}
 	if k.group != "" {
-		gr := x.groups[k.group]
-		if gr == nil {
-			gr = &group{}
-			x.groups[strings.Clone(k.group)] = gr
+		gh := hash64(k.group)
+		gi, ok := x.groupIx[gh]
+		if !ok {
+			gi = int32(len(x.groups))
+			x.groupIx[gh] = gi
+			off, n := x.keep(k.group)
+			x.groups = append(x.groups, group{head: -1, tail: -1, nameOff: off, nameLen: n})
 		}
+		gr := &x.groups[gi]
 		gr.union |= k.mask
 		for i := range variantAttrs {
 			if k.hs[i] == 0 {
@@ -469,7 +488,16 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 				gr.varies |= 1 << i
 			}
 		}
-		gr.members = append(gr.members, member{index: uint32(it.Index), line: uint32(it.Line), mask: k.mask, sig: k.sig, id: id})
+		off, n := x.keep(id)
+		mi := int32(len(x.members))
+		x.members = append(x.members, member{index: uint32(it.Index), line: uint32(it.Line), mask: k.mask, sig: k.sig, idOff: off, idLen: n, next: -1})
+		if gr.tail >= 0 {
+			x.members[gr.tail].next = mi
+		} else {
+			gr.head = mi
+		}
+		gr.tail = mi
+		gr.count++
 	} else if k.titleHash != 0 {
 		if first, ok := x.titles[k.titleHash]; ok {
 			fs, e = x.add(it, fs, id, "variant.group_missing", "item_group_id", "", fmt.Sprintf("same title as the item on line %d with its own size/color, but no item_group_id", first))
@@ -481,26 +509,27 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 	return fs, bad
 }
 
-// finish reports group-level findings once every member has been seen.
+// finish reports group-level findings once every member has been seen,
+// groups in order of first appearance, members in feed order.
 func (x *cross) finish() []Finding {
-	keys := make([]string, 0, len(x.groups))
-	for k, g := range x.groups {
-		if len(g.members) > 1 {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
 	var out []Finding
-	for _, k := range keys {
-		g := x.groups[k]
-		seen := map[uint64]uint32{}
-		for _, m := range g.members {
+	seen := map[uint64]uint32{}
+	for gi := range x.groups {
+		g := &x.groups[gi]
+		if g.count < 2 {
+			continue
+		}
+		name := x.str(g.nameOff, g.nameLen)
+		clear(seen)
+		for mi := g.head; mi >= 0; mi = x.members[mi].next {
+			m := &x.members[mi]
+			id := x.str(m.idOff, m.idLen)
 			it := &Item{Index: int(m.index), Line: int(m.line)}
 			for i, a := range variantAttrs {
 				bit := uint8(1) << i
 				if (g.varies|g.union&coreVariantAttrs)&bit != 0 && m.mask&bit == 0 {
 					var bad bool
-					out, bad = x.add(it, out, m.id, "variant.attribute_missing", a, "", fmt.Sprintf("the variants of group %q differ by %s, but this one has none", k, a))
+					out, bad = x.add(it, out, id, "variant.attribute_missing", a, "", fmt.Sprintf("the variants of group %q differ by %s, but this one has none", name, a))
 					if bad {
 						x.markBad(int(m.index))
 					}
@@ -509,7 +538,7 @@ func (x *cross) finish() []Finding {
 			if m.mask != 0 {
 				if first, ok := seen[m.sig]; ok {
 					var bad bool
-					out, bad = x.add(it, out, m.id, "variant.duplicate", "item_group_id", k, fmt.Sprintf("same variant attributes as the item on line %d in group %q", first, k))
+					out, bad = x.add(it, out, id, "variant.duplicate", "item_group_id", name, fmt.Sprintf("same variant attributes as the item on line %d in group %q", first, name))
 					if bad {
 						x.markBad(int(m.index))
 					}

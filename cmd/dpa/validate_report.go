@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -246,4 +249,53 @@ func writeGitHub(w io.Writer, rep *validateReport) error {
 	s := rep.Summary
 	_, err := fmt.Fprintf(w, "::notice title=dpa validate::%d items, %d valid, %d errors, %d warnings\n", s.Items, s.ValidItems, s.Errors, s.Warnings)
 	return err
+}
+
+// writeReportJSON streams the report: the head is small, and findings are
+// encoded one at a time, so a report with a million findings never exists
+// as one buffer. The bytes are the same as encoding the whole struct with
+// render.WriteJSON (two-space indent, no HTML escaping).
+func writeReportJSON(w io.Writer, rep *validateReport) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	head := struct {
+		SchemaVersion int             `json:"schema_version"`
+		Channel       string          `json:"channel"`
+		Files         []fileReport    `json:"files"`
+		Summary       validateSummary `json:"summary"`
+	}{rep.SchemaVersion, rep.Channel, rep.Files, rep.Summary}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(head); err != nil {
+		return err
+	}
+	h := bytes.TrimRight(buf.Bytes(), "\n")
+	h = bytes.TrimSuffix(h, []byte("}"))
+	h = bytes.TrimRight(h, "\n")
+	bw.Write(h)
+	if len(rep.Findings) == 0 {
+		bw.WriteString(",\n  \"findings\": []\n}\n")
+		return bw.Flush()
+	}
+	bw.WriteString(",\n  \"findings\": [\n")
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	e.SetIndent("    ", "  ")
+	for i, f := range rep.Findings {
+		bw.WriteString("    ")
+		// Encode writes a trailing newline; the separator goes before it.
+		buf.Reset()
+		if err := e.Encode(f); err != nil {
+			return err
+		}
+		b := bytes.TrimRight(buf.Bytes(), "\n")
+		bw.Write(b)
+		if i < len(rep.Findings)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("  ]\n}\n")
+	return bw.Flush()
 }
