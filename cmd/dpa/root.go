@@ -113,6 +113,9 @@ ENVIRONMENT
 		newStatsCmd(a, nil),
 		newExportCmd(a, nil),
 		newInitCmd(a, nil),
+		newEventsCmd(a),
+		newRecommendCmd(a, nil),
+		newSimulateCmd(a, nil),
 	)
 	return root
 }
