@@ -70,6 +70,11 @@ func WriteFileAtomic(path string, inputs []string, fn func(w io.Writer) error) (
 	if dir == "" {
 		dir = "."
 	}
+	// A missing output directory is created: `--out reports/today.json`
+	// should just work.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create directory for %s: %w", path, err)
+	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -150,4 +155,89 @@ func syncDir(dir string) {
 	}
 	_ = d.Sync()
 	d.Close()
+}
+
+// FileSet writes several output files that appear together or not at all
+// (a feed, its rejects and its change report): each is written to a
+// temporary file beside its target, and Commit renames them all; Abort (or
+// an error in Commit) removes every temporary file. The same refusals as
+// WriteFileAtomic apply to every path.
+type FileSet struct {
+	inputs []string
+	files  []*setFile
+}
+
+type setFile struct {
+	target string
+	tmp    *os.File
+	bw     *bufio.Writer
+}
+
+// NewFileSet starts a set whose files may not overwrite any of inputs.
+func NewFileSet(inputs []string) *FileSet { return &FileSet{inputs: inputs} }
+
+// Create opens a buffered writer for path's temporary file.
+func (s *FileSet) Create(path string) (io.Writer, error) {
+	if err := CheckNotInput(path, s.inputs); err != nil {
+		return nil, err
+	}
+	target, err := resolveOutput(path)
+	if err != nil {
+		return nil, err
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create directory for %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	f := &setFile{target: target, tmp: tmp, bw: bufio.NewWriterSize(tmp, 64<<10)}
+	s.files = append(s.files, f)
+	return f.bw, nil
+}
+
+// Commit flushes, syncs and renames every file into place.
+func (s *FileSet) Commit() error {
+	for _, f := range s.files {
+		err := f.bw.Flush()
+		if err == nil {
+			err = f.tmp.Sync()
+		}
+		if err == nil {
+			err = f.tmp.Chmod(0o644)
+		}
+		if cerr := f.tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			s.Abort()
+			return fmt.Errorf("write %s: %w", f.target, err)
+		}
+	}
+	for _, f := range s.files {
+		if err := os.Rename(f.tmp.Name(), f.target); err != nil {
+			s.Abort()
+			return fmt.Errorf("write %s: %w", f.target, err)
+		}
+		f.tmp = nil
+		syncDir(filepath.Dir(f.target))
+	}
+	s.files = nil
+	return nil
+}
+
+// Abort removes every temporary file not yet renamed.
+func (s *FileSet) Abort() {
+	for _, f := range s.files {
+		if f.tmp != nil {
+			f.tmp.Close()
+			os.Remove(f.tmp.Name())
+		}
+	}
+	s.files = nil
 }

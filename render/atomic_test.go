@@ -198,3 +198,39 @@ func TestWriteFileAtomicSymlinks(t *testing.T) {
 		}
 	}
 }
+
+func TestFileSet(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("x"), 0o644)
+	s := NewFileSet([]string{in})
+	if _, err := s.Create(in); !errors.Is(err, ErrWouldOverwriteInput) {
+		t.Fatalf("input overwrite: %v", err)
+	}
+	a, err := s.Create(filepath.Join(dir, "sub", "a.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Create(filepath.Join(dir, "b.txt"))
+	io.WriteString(a, "A")
+	io.WriteString(b, "B")
+	if _, err := os.Stat(filepath.Join(dir, "b.txt")); err == nil {
+		t.Fatal("file visible before Commit")
+	}
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "sub", "a.txt")); string(got) != "A" {
+		t.Fatalf("a.txt = %q", got)
+	}
+	s2 := NewFileSet(nil)
+	c, _ := s2.Create(filepath.Join(dir, "c.txt"))
+	io.WriteString(c, "C")
+	s2.Abort()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != "in.csv" && e.Name() != "sub" && e.Name() != "b.txt" {
+			t.Errorf("left behind after Abort: %s", e.Name())
+		}
+	}
+}

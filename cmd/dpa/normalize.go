@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -278,9 +277,9 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			return usageErr("%s: %v", rejPath, err)
 		}
 	}
-	var files atomicSet
-	defer files.abort()
-	outF, err := files.create(o.Out)
+	files := render.NewFileSet(inputs)
+	defer files.Abort()
+	outF, err := files.Create(o.Out)
 	if err != nil {
 		return err
 	}
@@ -294,7 +293,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			return feed.NewWriter(outF, format, feed.WriteOptions{Columns: cols, ForExcel: o.ForExcel && format == "csv", Title: ch.Title})
 		},
 		Rejects: func(cols []string) (feed.ItemWriter, error) {
-			w, err := files.create(rejPath)
+			w, err := files.Create(rejPath)
 			if err != nil {
 				return nil, err
 			}
@@ -303,7 +302,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 	}
 	var rep *changeReport
 	if o.Report != "" {
-		w, err := files.create(o.Report)
+		w, err := files.Create(o.Report)
 		if err != nil {
 			return err
 		}
@@ -330,7 +329,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			return fmt.Errorf("write %s: %w", o.Report, err)
 		}
 	}
-	if err := files.commit(); err != nil {
+	if err := files.Commit(); err != nil {
 		return err
 	}
 	return o.writeSummary(sum)
@@ -460,62 +459,4 @@ func (x *xlsxItems) Write(it *feed.Item) error {
 
 func (x *xlsxItems) Close() error {
 	return render.WriteXLSX(x.w, render.Workbook{Sheets: []render.Sheet{{Name: "Feed", Columns: x.cols, Rows: x.rows, Freeze: true, ForExcel: true}}})
-}
-
-// atomicSet writes several files that appear together or not at all:
-// each goes to a temp file beside its target and all are renamed at commit.
-type atomicSet struct {
-	files []*atomicFile
-}
-
-type atomicFile struct {
-	target string
-	tmp    *os.File
-	bw     *bufio.Writer
-}
-
-func (a *atomicSet) create(path string) (io.Writer, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	f := &atomicFile{target: path, tmp: tmp, bw: bufio.NewWriterSize(tmp, 64<<10)}
-	a.files = append(a.files, f)
-	return f.bw, nil
-}
-
-func (a *atomicSet) commit() error {
-	for _, f := range a.files {
-		if err := f.bw.Flush(); err != nil {
-			return fmt.Errorf("write %s: %w", f.target, err)
-		}
-		if err := f.tmp.Chmod(0o644); err != nil {
-			return fmt.Errorf("write %s: %w", f.target, err)
-		}
-		if err := f.tmp.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", f.target, err)
-		}
-	}
-	for _, f := range a.files {
-		if err := os.Rename(f.tmp.Name(), f.target); err != nil {
-			return fmt.Errorf("write %s: %w", f.target, err)
-		}
-		f.tmp = nil
-	}
-	a.files = nil
-	return nil
-}
-
-func (a *atomicSet) abort() {
-	for _, f := range a.files {
-		if f.tmp != nil {
-			f.tmp.Close()
-			os.Remove(f.tmp.Name())
-		}
-	}
-	a.files = nil
 }
