@@ -66,7 +66,9 @@ func decompressor(kind string, br *bufio.Reader) (io.Reader, io.Closer, error) {
 			}
 			return nil, nil, err
 		}
-		return gz, gz, nil
+		// Close reports the stream's error again (truncated data); Next
+		// has already returned it, so closing must not fail.
+		return gz, closerFunc(func() error { _ = gz.Close(); return nil }), nil
 	case compBzip2:
 		return bzip2.NewReader(br), nil, nil
 	case compZstd:

@@ -53,7 +53,8 @@ func TestRemoteFeeds(t *testing.T) {
 	mux.HandleFunc("/big-chunked", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("id,title\n"))
 		w.(http.Flusher).Flush() // no Content-Length: the cap must hold while streaming
-		for range 10000 { // past the 64 KiB that Open sniffs
+		// Past the 64 KiB that Open sniffs.
+		for range 10000 {
 			w.Write([]byte("SKU,a product title\n"))
 		}
 	})
