@@ -28,7 +28,7 @@ import (
 // findings they carry and the error that ends the stream.
 type hostileCase struct {
 	name string
-	file string                   // testdata/hostile/<file>; with gen, the name it is written under
+	file string                    // testdata/hostile/<file>; with gen, the name it is written under
 	gen  func(t *testing.T) []byte // generated content
 	opts ReadOptions
 
@@ -176,7 +176,7 @@ func hostileCases(t *testing.T, xxeURL string) []hostileCase {
 		{name: "XLSX with a formula in every cell", file: "formulas.xlsx", items: 0, diags: []string{"feed.no_items:warning"},
 			gen: func(t *testing.T) []byte { return formulaXLSX(t, false) }},
 		{name: "XLSX with formulas and cached values", file: "formulas-cached.xlsx", items: 3,
-			gen: func(t *testing.T) []byte { return formulaXLSX(t, true) },
+			gen:   func(t *testing.T) []byte { return formulaXLSX(t, true) },
 			check: values(map[int]map[string]string{0: {"id": "cached-A2", "title": "cached-B2"}, 2: {"price": "cached-C4"}})},
 	}
 }
