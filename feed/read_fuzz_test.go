@@ -89,3 +89,24 @@ func FuzzReadJSON(f *testing.F) {
 		fuzzRead(t, "f.jsonl", data, ReadOptions{Format: "jsonl"})
 	})
 }
+
+// FuzzOpen runs the whole stack on arbitrary bytes under an unknown name:
+// compression sniffing (gzip, bzip2, zstd, zip), zip entry selection, the
+// XLSX path, encoding detection, format detection and the format readers.
+// Small limits keep each run fast and prove they hold.
+func FuzzOpen(f *testing.F) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "read", "meta.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	addFixtureSeeds(f, "meta.csv.gz", "meta.csv.bz2", "rss.xml", "products.json")
+	f.Add(zstdBytes(f, raw))
+	f.Add(zipBytes(f, zipEntry{name: "a.csv", data: raw}))
+	f.Add(zipBytes(f, zipEntry{name: "a.csv", data: raw, stored: true}, zipEntry{name: "__MACOSX/b", data: raw}))
+	f.Add(gzipBytes(f, zipBytes(f, zipEntry{name: "a.xml", data: []byte("<rss><item><id>1</id></item></rss>")})))
+	f.Add(makeXLSX(f, map[string][][]any{"S": {{"id", "title"}, {"1", "a"}}}, []string{"S"}))
+	f.Add([]byte("id,title\r1,a\r\n2,\"b\rc\"\r"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRead(t, "f", data, ReadOptions{MaxBytes: 1 << 20, MaxRecordBytes: 64 << 10})
+	})
+}
