@@ -78,9 +78,9 @@ EXIT STATUS
 	f.StringVar(&o.Channel, "channel", "", "channel whose id field keys the items (default: id, sku_id or offer_id)")
 	f.StringVarP(&o.Output, "output", "o", "table", "report format: table|json")
 	f.IntVar(&o.List, "list", 1000, "item-level entries in JSON (0 = all)")
-	f.Float64Var(&o.FailPriceChange, "fail-on-price-change", 0, "exit 1 when more than PCT% of items change price (0 = off)")
-	f.Float64Var(&o.MaxChangedShare, "max-changed-share", 0, "exit 1 when more than PCT% of items change (0 = off)")
-	f.Float64Var(&o.MaxRemovedShare, "max-removed-share", 0, "exit 1 when more than PCT% of items disappear (0 = off)")
+	f.Var(newPercent(&o.FailPriceChange, nil), "fail-on-price-change", "exit 1 when more than PCT of items change price (5 or 5%; 0 = off)")
+	f.Var(newPercent(&o.MaxChangedShare, nil), "max-changed-share", "exit 1 when more than PCT of items change (0 = off)")
+	f.Var(newPercent(&o.MaxRemovedShare, nil), "max-removed-share", "exit 1 when more than PCT of items disappear (0 = off)")
 	o.Read.register(cmd)
 	return cmd
 }

@@ -487,9 +487,9 @@ func (o *eventsCheckOptions) check() error {
 		}
 		x, err := parsePercent(o.MinMatchRate)
 		if err != nil {
-			return usageErr("invalid --min-match-rate %q: %v", o.MinMatchRate, err)
+			return usageErr("invalid --min-match-rate: %v", err)
 		}
-		o.minRate = x
+		o.minRate = x / 100
 	}
 	if o.MaxExamples < 1 {
 		return usageErr("invalid --max-examples %d: must be 1 or more", o.MaxExamples)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -51,9 +49,9 @@ func newGenerateFeedCmd(a *app, runF func(context.Context, *generateFeedOptions)
 			}
 			rate, err := parsePercent(opts.Faults)
 			if err != nil {
-				return usageErr("invalid --faults %q: %v", opts.Faults, err)
+				return usageErr("invalid --faults: %v", err)
 			}
-			opts.rate = rate
+			opts.rate = rate / 100
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -61,7 +59,7 @@ func newGenerateFeedCmd(a *app, runF func(context.Context, *generateFeedOptions)
 		},
 	}
 	cmd.Flags().IntVar(&opts.Items, "items", 1000, "number of items")
-	cmd.Flags().StringVar(&opts.Faults, "faults", "2%", "share of items with a deliberate fault (e.g. 2% or 0.02)")
+	cmd.Flags().StringVar(&opts.Faults, "faults", "2%", "percentage of items with a deliberate fault (2 or 2%)")
 	cmd.Flags().StringVar(&opts.Format, "format", "csv", "csv|tsv|xml")
 	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "random seed; the same seed gives the same feed")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "output file (default stdout)")
@@ -82,21 +80,4 @@ func runGenerateFeed(o *generateFeedOptions) error {
 		fmt.Fprintf(o.IO.ErrOut, "wrote %s (%s items)\n", o.Out, render.Int(o.Items))
 	}
 	return nil
-}
-
-// parsePercent reads "2%", "2.5%" or a fraction "0.02".
-func parsePercent(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	pct := strings.HasSuffix(s, "%")
-	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if err != nil {
-		return 0, fmt.Errorf("not a number")
-	}
-	if pct {
-		v /= 100
-	}
-	if v < 0 || v > 1 {
-		return 0, fmt.Errorf("must be between 0%% and 100%%")
-	}
-	return v, nil
 }

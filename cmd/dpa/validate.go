@@ -157,9 +157,9 @@ func (o *validateOptions) check() error {
 		}
 		x, err := parsePercent(r.v)
 		if err != nil {
-			return usageErr("invalid --%s %q: %v", r.flag, r.v, err)
+			return usageErr("invalid --%s: %v", r.flag, err)
 		}
-		*r.dst = x
+		*r.dst = x / 100
 	}
 	if o.MaxFindings < 0 {
 		return usageErr("invalid --max-findings %d: must be 0 or more", o.MaxFindings)
