@@ -446,10 +446,11 @@ func writeReplayTable(w io.Writer, rep *replayReport, o *simulateOptions, opts r
 		{"Log span", sp.Start.Format("2006-01-02 15:04") + " → " + sp.End.Format("2006-01-02 15:04") + " UTC"},
 		{"Split", sp.At.Format("2006-01-02 15:04:05") + " UTC (" + sp.Rule + ")"},
 		{"Training", fmt.Sprintf("%s events, %s users", render.Int(sp.TrainEvents), render.Int(sp.TrainUsers))},
-		{"Test", fmt.Sprintf("%s events, %s users (%s cold)", render.Int(sp.TestEvents), render.Int(sp.TestUsers), render.Int(sp.ColdUsers))},
 	}
-	if sp.Sessions > 0 {
-		kv = append(kv, [2]string{"Test sessions", render.Int(sp.Sessions)})
+	if sp.By == sim.BySession {
+		kv = append(kv, [2]string{"Test", fmt.Sprintf("%s events in %s sessions", render.Int(sp.TestEvents), render.Int(sp.Sessions))})
+	} else {
+		kv = append(kv, [2]string{"Test", fmt.Sprintf("%s events, %s users (%s cold)", render.Int(sp.TestEvents), render.Int(sp.TestUsers), render.Int(sp.ColdUsers))})
 	}
 	kv = append(kv, [2]string{"Test cases", render.Int(sp.Cases)}, [2]string{"Catalog", render.Int(sp.Items) + " items ranked"})
 	if o.Catalog != "" {

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dpa-tools/dpa/campaign/sim"
+)
+
+func zipNames(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	names := map[string]bool{}
+	for _, f := range zr.File {
+		names[f.Name] = true
+	}
+	return names
+}
+
+func TestBestCells(t *testing.T) {
+	tests := []struct {
+		name   string
+		vals   [][]float64
+		higher []int
+		want   [][2]int
+	}{
+		{"max per column", [][]float64{{1, 5}, {3, 2}}, []int{1, 1}, [][2]int{{1, 0}, {0, 1}}},
+		{"ties all marked", [][]float64{{2}, {2}, {1}}, []int{1}, [][2]int{{0, 0}, {1, 0}}},
+		{"lower is better", [][]float64{{2}, {1}}, []int{-1}, [][2]int{{1, 0}}},
+		{"no direction", [][]float64{{2}, {1}}, []int{0}, nil},
+		{"single row: nothing to compare", [][]float64{{2}}, []int{1}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := bestCells(tt.vals, tt.higher)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for _, c := range tt.want {
+				if !got[c] {
+					t.Errorf("cell %v not marked (%v)", c, got)
+				}
+			}
+		})
+	}
+}
+
+func TestSimulateXLSXCharts(t *testing.T) {
+	dir := t.TempDir()
+	replay := filepath.Join(dir, "replay.xlsx")
+	if code, _, errOut := runCmd(t, "simulate", "--events", "../../examples/events.csv", "-o", "xlsx", "--out", replay, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// Results: accuracy and coverage charts; Hit rate by k: one line chart.
+	names := zipNames(t, replay)
+	for _, n := range []string{"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml", "xl/worksheets/sheet2.xml"} {
+		if !names[n] {
+			t.Errorf("replay workbook lacks %s", n)
+		}
+	}
+	synth := filepath.Join(dir, "synth.xlsx")
+	if code, _, errOut := runCmd(t, "simulate", "--items", "100", "--users", "100", "--days", "3", "-o", "xlsx", "--out", synth, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if names := zipNames(t, synth); !names["xl/charts/chart3.xml"] {
+		t.Errorf("synthetic workbook lacks its three charts: %v", names)
+	}
+}
+
+// The replay JSON keeps the documented contract and adds hit_rate_by_k
+// only when asked.
+func TestReplayJSONContract(t *testing.T) {
+	code, out, errOut := runCmd(t, "simulate", "--events", "../../examples/events.csv", "-o", "json", "--curve-k", "5", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schema_version", "mode", "k", "split", "strategies", "read"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("missing key %q", k)
+		}
+	}
+	if rep["mode"] != "replay" || rep["k"].(float64) != 10 {
+		t.Errorf("mode %v k %v", rep["mode"], rep["k"])
+	}
+	st := rep["strategies"].([]any)[0].(map[string]any)
+	for _, k := range []string{"name", "users", "hit_rate", "precision", "recall", "ndcg", "mrr", "coverage", "popularity_bias"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("strategy lacks %q", k)
+		}
+	}
+	if c, _ := st["hit_rate_by_k"].([]any); len(c) != 5 {
+		t.Errorf("hit_rate_by_k = %v, want 5 values", st["hit_rate_by_k"])
+	}
+}
+
+// Sanity properties of the simulator as the command runs it: retargeting
+// beats random on CTR, nothing out of stock is shown, random covers the
+// catalog.
+func TestSyntheticSanity(t *testing.T) {
+	code, out, errOut := runCmd(t, "simulate", "--catalog", "../../examples/catalog.csv", "--users", "3000", "--days", "20", "--seed", "5", "-o", "json", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res sim.SynthResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]sim.SynthStrategy{}
+	for _, s := range res.Strategies {
+		by[s.Name] = s
+		if s.OOSShare != 0 {
+			t.Errorf("%s showed out-of-stock items (%v)", s.Name, s.OOSShare)
+		}
+	}
+	if !(by["retarget"].CTR > by["random"].CTR) {
+		t.Errorf("retarget CTR %v not above random %v", by["retarget"].CTR, by["random"].CTR)
+	}
+	if by["random"].Coverage < 0.9 {
+		t.Errorf("random coverage %v, want near 1", by["random"].Coverage)
+	}
+}
+
+func realData(t *testing.T) string {
+	t.Helper()
+	d := filepath.Join("..", "..", "..", "shared", "data", "real")
+	if _, err := os.Stat(d); err != nil {
+		t.Skip("real data samples not present")
+	}
+	return d
+}
+
+// TestRealReplayCLI runs the command on the public logs and checks the
+// published orderings (simulation-background.md §9): co-occurrence and
+// re-showing the session's own items well above popularity.
+func TestRealReplayCLI(t *testing.T) {
+	dir := realData(t)
+	hr := func(args ...string) map[string]float64 {
+		t.Helper()
+		code, out, errOut := runCmd(t, append([]string{"simulate", "-o", "json", "-q"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var res sim.ReplayResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]float64{}
+		var b strings.Builder
+		for _, s := range res.Strategies {
+			m[s.Name] = s.HitRate
+			b.WriteString(" " + s.Name + "=" + ftoa(s.HitRate))
+		}
+		t.Logf("%s:%s", args[1], b.String())
+		return m
+	}
+	yc := filepath.Join(dir, "yoochoose-100k")
+	m := hr("--events", filepath.Join(yc, "yoochoose-clicks-100k_train_full.txt"), "--events", filepath.Join(yc, "yoochoose-clicks-100k_test.txt"),
+		"--by", "session", "--test-days", "1", "-k", "20")
+	if !(m["similar"] > 2*m["popular"] && m["retarget"] > 2*m["popular"]) {
+		t.Errorf("yoochoose: similar and retarget should be well above popular: %v", m)
+	}
+	m = hr("--events", filepath.Join(dir, "diginetica-sample", "sample_train-item-views.csv"), "--by", "session", "--test-days", "7", "-k", "20")
+	if !(m["retarget"] > 2*m["popular"] && m["similar"] > m["popular"]) {
+		t.Errorf("diginetica: retarget and similar should beat popular: %v", m)
+	}
+	m = hr("--events", filepath.Join(dir, "rees46-2019oct-sample", "2019-Oct-sample.csv"))
+	if !(m["retarget"] > m["popular"]) {
+		t.Errorf("rees46: retarget should beat popular: %v", m)
+	}
+}
+
+func ftoa(x float64) string { return strings.TrimRight(strings.TrimRight(f4(x), "0"), ".") }
