@@ -14,9 +14,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -322,131 +324,301 @@ type streamResult struct {
 	missingID                        int
 }
 
-// streamCatalog reads the catalog once, feeding the selection and every
-// per-item output as it goes, so memory holds one items_batch chunk and
-// the selection's samples whatever the catalog size.
+// itemBlock carries read items, with the ad sets selecting each, to the
+// goroutine writing the feeds.
+type itemBlock struct {
+	items []*feed.Item
+	sets  [][]int
+}
+
+// opBlock is one items_batch chunk of ops; seq orders the results.
+type opBlock struct {
+	seq int
+	ops []campaign.BatchOp
+}
+
+type bodyBlock struct {
+	seq    int
+	bodies [][]byte
+}
+
+const itemBlockSize = 512
+
+// streamCatalog reads the catalog once. Reading and selection stay on this
+// goroutine (Selection is sequential); the feeds are written by one
+// goroutine and the items_batch bodies encoded by a small pool, numbered
+// in catalog order by a writer goroutine. Memory holds a few blocks of
+// items and one chunk per encoder, whatever the catalog size.
 func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, r feed.Reader, cols []string,
 	old *sinceIndex, st *stage) (*streamResult, error) {
 	res := &streamResult{sel: campaign.NewSelection(c, campaign.SelectOptions{})}
-	var open []*stagedFile
-	var writers []feed.ItemWriter
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	fail := func(err error) {
+		if err != nil {
+			cancel(err)
+		}
+	}
+
+	fw, err := newFeedWriters(st, c, cols)
+	if err != nil {
+		return nil, err
+	}
+	// The XML feed costs as much as all the CSV feeds together, so it has
+	// its own goroutine; both read the same immutable items.
+	var feedsWG sync.WaitGroup
+	feedChans := []chan *itemBlock{make(chan *itemBlock, 4), make(chan *itemBlock, 4)}
+	for i, write := range []func(*itemBlock) error{fw.writeCSV, fw.writeXML} {
+		feedsWG.Add(1)
+		go func() {
+			defer feedsWG.Done()
+			for blk := range feedChans[i] {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				fail(write(blk))
+			}
+		}()
+	}
+	sendBlock := func(blk *itemBlock) {
+		for _, ch := range feedChans {
+			ch <- blk
+		}
+	}
+
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	opsCh := make(chan *opBlock, workers)
+	resCh := make(chan *bodyBlock, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ob := range opsCh {
+				if ctx.Err() != nil {
+					continue
+				}
+				bb := &bodyBlock{seq: ob.seq}
+				b := campaign.NewItemsBatcher(o.BatchSize, func(_ int, body []byte) error {
+					bb.bodies = append(bb.bodies, body)
+					return nil
+				})
+				for _, op := range ob.ops {
+					if err := b.Add(op); err != nil {
+						fail(err)
+						break
+					}
+				}
+				fail(b.Flush())
+				resCh <- bb
+			}
+		}()
+	}
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		pending := map[int]*bodyBlock{}
+		next := 0
+		for bb := range resCh {
+			pending[bb.seq] = bb
+			for pending[next] != nil {
+				for _, body := range pending[next].bodies {
+					if ctx.Err() != nil {
+						break
+					}
+					res.batches++
+					fail(st.writeFile(campaign.BatchPath(res.batches), body))
+				}
+				delete(pending, next)
+				next++
+			}
+		}
+	}()
+
+	var (
+		ops []campaign.BatchOp
+		seq int
+		blk = &itemBlock{}
+	)
+	addOp := func(op campaign.BatchOp) {
+		ops = append(ops, op)
+		if len(ops) == o.BatchSize {
+			opsCh <- &opBlock{seq: seq, ops: ops}
+			seq++
+			ops = nil
+		}
+	}
+	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
+	readErr := func() error {
+		for {
+			if res.items&1023 == 0 {
+				if ctx.Err() != nil {
+					return nil
+				}
+				prog.Update(o.Catalog, int64(res.items), 0)
+			}
+			it, err := r.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return &inputError{err: fmt.Errorf("%s: %w", o.Catalog, err)}
+			}
+			res.items++
+			idx := res.sel.Add(it)
+			blk.items = append(blk.items, it)
+			blk.sets = append(blk.sets, slices.Clone(idx))
+			if len(blk.items) == itemBlockSize {
+				sendBlock(blk)
+				blk = &itemBlock{}
+			}
+			id := it.Get("id")
+			if id == "" {
+				res.missingID++
+				continue
+			}
+			if old != nil && !old.changed(id, it) {
+				res.unchanged++
+				continue
+			}
+			res.updates++
+			addOp(campaign.BatchOp{Method: "UPDATE", RetailerID: id, Data: campaign.ItemData(it)})
+		}
+	}()
+	prog.Done()
+	if readErr == nil && ctx.Err() == nil && old != nil && old.remaining() > 0 {
+		res.deletes, readErr = old.deletes(ctx, func(id string) {
+			addOp(campaign.BatchOp{Method: "DELETE", RetailerID: id})
+		})
+	}
+	if len(blk.items) > 0 {
+		sendBlock(blk)
+	}
+	if len(ops) > 0 {
+		opsCh <- &opBlock{seq: seq, ops: ops}
+	}
+	for _, ch := range feedChans {
+		close(ch)
+	}
+	close(opsCh)
+	wg.Wait()
+	close(resCh)
+	<-writerDone
+	feedsWG.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	if err := fw.close(); err != nil {
+		return nil, err
+	}
+	if res.missingID > 0 && !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.missingID))
+	}
+	return res, nil
+}
+
+// feedWriters are the item feeds: the catalog as Meta CSV and Google RSS,
+// one CSV per ad set, and the Google supplemental TSV.
+type feedWriters struct {
+	files   []*stagedFile
+	writers []feed.ItemWriter
+	meta    feed.ItemWriter
+	google  feed.ItemWriter
+	sets    []feed.ItemWriter
+	supF    *stagedFile
+	sup     *campaign.Supplemental
+}
+
+func newFeedWriters(st *stage, c *campaign.Campaign, cols []string) (*feedWriters, error) {
+	fw := &feedWriters{sup: campaign.NewSupplemental(c)}
 	newW := func(rel, format string, wo feed.WriteOptions) (feed.ItemWriter, error) {
 		sf, err := st.create(rel)
 		if err != nil {
 			return nil, err
 		}
-		open = append(open, sf)
+		fw.files = append(fw.files, sf)
 		w, err := feed.NewWriter(sf, format, wo)
 		if err != nil {
 			return nil, err
 		}
-		writers = append(writers, w)
+		fw.writers = append(fw.writers, w)
 		return w, nil
 	}
-	metaW, err := newW("feeds/meta.csv", feed.FormatCSV, feed.WriteOptions{Columns: cols})
+	var err error
+	if fw.meta, err = newW("feeds/meta.csv", feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
+		return nil, err
+	}
+	// Google's feed keeps the attributes Merchant Center knows; the rest
+	// would only earn "unknown attribute" notices.
+	gch, err := feed.LookupChannel("google")
 	if err != nil {
 		return nil, err
 	}
-	gch, _ := feed.LookupChannel("google")
 	var gcols []string
 	for _, col := range cols {
 		if gch.Spec(col) != nil {
 			gcols = append(gcols, col)
 		}
 	}
-	googleW, err := newW("feeds/google.xml", feed.FormatXML, feed.WriteOptions{Columns: gcols, Title: c.Name})
-	if err != nil {
+	if fw.google, err = newW("feeds/google.xml", feed.FormatXML, feed.WriteOptions{Columns: gcols, Title: c.Name}); err != nil {
 		return nil, err
 	}
-	setW := make([]feed.ItemWriter, len(c.AdSets))
-	for i, as := range c.AdSets {
-		if setW[i], err = newW(setFeedPath(as), feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
-			return nil, err
-		}
-	}
-	supF, err := st.create("feeds/google_supplemental.tsv")
-	if err != nil {
-		return nil, err
-	}
-	open = append(open, supF)
-	sup := campaign.NewSupplemental(c)
-	writeTSVRow(supF, sup.Header())
-
-	batcher := campaign.NewItemsBatcher(o.BatchSize, func(n int, body []byte) error {
-		return st.writeFile(campaign.BatchPath(n), body)
-	})
-
-	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
-	defer prog.Done()
-	for {
-		if res.items&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			prog.Update(o.Catalog, int64(res.items), 0)
-		}
-		it, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, &inputError{err: fmt.Errorf("%s: %w", o.Catalog, err)}
-		}
-		res.items++
-		idx := res.sel.Add(it)
-		if err := metaW.Write(it); err != nil {
-			return nil, err
-		}
-		if err := googleW.Write(it); err != nil {
-			return nil, err
-		}
-		for _, i := range idx {
-			if err := setW[i].Write(it); err != nil {
-				return nil, err
-			}
-		}
-		id := it.Get("id")
-		if row := sup.Row(id, idx); row != nil {
-			writeTSVRow(supF, row)
-		}
-		if id == "" {
-			res.missingID++
-			continue
-		}
-		if old != nil && !old.changed(id, it) {
-			res.unchanged++
-			continue
-		}
-		res.updates++
-		if err := batcher.Add(campaign.BatchOp{Method: "UPDATE", RetailerID: id, Data: campaign.ItemData(it)}); err != nil {
-			return nil, err
-		}
-	}
-	if old != nil && old.remaining() > 0 {
-		n, err := old.deletes(ctx, batcher)
+	for _, as := range c.AdSets {
+		w, err := newW(setFeedPath(as), feed.FormatCSV, feed.WriteOptions{Columns: cols})
 		if err != nil {
 			return nil, err
 		}
-		res.deletes = n
+		fw.sets = append(fw.sets, w)
 	}
-	if err := batcher.Flush(); err != nil {
+	if fw.supF, err = st.create("feeds/google_supplemental.tsv"); err != nil {
 		return nil, err
 	}
-	res.batches = batcher.Batches()
-	for _, w := range writers {
+	fw.files = append(fw.files, fw.supF)
+	writeTSVRow(fw.supF, fw.sup.Header())
+	return fw, nil
+}
+
+func (fw *feedWriters) writeXML(blk *itemBlock) error {
+	for _, it := range blk.items {
+		if err := fw.google.Write(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (fw *feedWriters) writeCSV(blk *itemBlock) error {
+	for i, it := range blk.items {
+		if err := fw.meta.Write(it); err != nil {
+			return err
+		}
+		for _, s := range blk.sets[i] {
+			if err := fw.sets[s].Write(it); err != nil {
+				return err
+			}
+		}
+		if row := fw.sup.Row(it.Get("id"), blk.sets[i]); row != nil {
+			writeTSVRow(fw.supF, row)
+		}
+	}
+	return nil
+}
+
+func (fw *feedWriters) close() error {
+	for _, w := range fw.writers {
 		if err := w.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for _, sf := range open {
+	for _, sf := range fw.files {
 		if err := sf.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if res.missingID > 0 && !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.missingID))
-	}
-	return res, nil
+	return nil
 }
 
 // writeTSVRow writes cells already cleaned of tabs and line breaks
@@ -620,7 +792,7 @@ func (x *sinceIndex) remaining() int { return len(x.items) }
 
 // deletes re-reads the old feed and queues a DELETE for every id the
 // catalog no longer has, in the old feed's order.
-func (x *sinceIndex) deletes(ctx context.Context, b *campaign.ItemsBatcher) (int, error) {
+func (x *sinceIndex) deletes(ctx context.Context, add func(id string)) (int, error) {
 	r, err := openFeed(x.path, x.ro, nil)
 	if err != nil {
 		return 0, err
@@ -646,9 +818,7 @@ func (x *sinceIndex) deletes(ctx context.Context, b *campaign.ItemsBatcher) (int
 			continue
 		}
 		delete(x.items, k)
-		if err := b.Add(campaign.BatchOp{Method: "DELETE", RetailerID: id}); err != nil {
-			return 0, err
-		}
+		add(id)
 		n++
 	}
 	return n, nil
@@ -727,10 +897,6 @@ func (sf *stagedFile) Close() error {
 		sf.f.Close()
 		return fmt.Errorf("write %s: %w", sf.rel, err)
 	}
-	if err := sf.f.Sync(); err != nil {
-		sf.f.Close()
-		return fmt.Errorf("write %s: %w", sf.rel, err)
-	}
 	sf.sum = hex.EncodeToString(sf.h.Sum(nil))
 	if err := sf.f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", sf.rel, err)
@@ -783,6 +949,9 @@ func (st *stage) commit() error {
 			return usageErr("%v", err)
 		}
 	}
+	if err := st.syncAll(); err != nil {
+		return err
+	}
 	stale := st.staleFiles()
 	for _, sf := range st.files {
 		target := filepath.Join(st.root, filepath.FromSlash(sf.rel))
@@ -804,6 +973,44 @@ func (st *stage) commit() error {
 	st.tmp = ""
 	st.createdRoot = false
 	return nil
+}
+
+// syncAll makes every staged file durable before the renames, so a crash
+// never leaves a renamed but empty file. The syncs run side by side: the
+// kernel has usually written most of the data back already.
+func (st *stage) syncAll() error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	next := make(chan *stagedFile)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sf := range next {
+				f, err := os.Open(filepath.Join(st.tmp, filepath.FromSlash(sf.rel)))
+				if err == nil {
+					err = f.Sync()
+					f.Close()
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("write %s: %w", sf.rel, err)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, sf := range st.files {
+		next <- sf
+	}
+	close(next)
+	wg.Wait()
+	return first
 }
 
 // staleFiles lists the files a previous export recorded in DIR's

@@ -1055,3 +1055,82 @@ ad_sets:
 		t.Errorf("per-set feed has %d items, manifest says %d", n, sum.Sets[0].Items)
 	}
 }
+
+// BenchmarkExport exports a generated catalog (-benchtime=1x keeps it
+// short; DPA_BENCH_ITEMS sets the size, default 20,000) with the 5-ad-set
+// example campaign, next to validate on the same file.
+func BenchmarkExport(b *testing.B) {
+	n := 20_000
+	if v, err := strconv.Atoi(os.Getenv("DPA_BENCH_ITEMS")); err == nil && v > 0 {
+		n = v
+	}
+	tmp := b.TempDir()
+	cat := filepath.Join(tmp, "catalog.csv")
+	f, err := os.Create(cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := feed.GenerateFeed(f, feed.GenerateOptions{Items: n, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	camp := filepath.Join(tmp, "c.yaml")
+	os.WriteFile(camp, []byte(benchCampaign), 0o644)
+	b.Run("export", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			out := filepath.Join(tmp, "out"+strconv.Itoa(i))
+			s, _, errOut := render.Test()
+			if code := run(context.Background(), []string{"export", "--campaign", camp, "--catalog", cat, "--out", out}, s, fixedNow); code != 0 {
+				b.Fatalf("exit %d: %s", code, errOut)
+			}
+			os.RemoveAll(out)
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+	})
+	b.Run("validate", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			s, _, _ := render.Test()
+			run(context.Background(), []string{"validate", "-o", "json", cat}, s, fixedNow)
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+	})
+}
+
+// benchCampaign has five ad sets over the generated catalog's product
+// types and brands, one per type.
+const benchCampaign = `campaign:
+  name: Big catalog benchmark
+  catalog_id: "123456789012345"
+  page_id: "987654321098765"
+  countries: [US]
+  currency: USD
+  budget: {type: daily, amount: 500}
+ad_sets:
+  - name: All in stock
+    type: retargeting
+    product_set: {where: {availability: in stock}}
+    creative: {format: carousel, cards: 5, headline: "{{product.name | titleize}}", primary_text: "Still thinking about it?", link_description: "{{product.current_price strip_zeros}}", call_to_action: SHOP_NOW, link: https://shop.example.com/}
+  - name: Sneakers under $100
+    type: prospecting
+    product_set:
+      filter: {"and": [{"product_type": {"i_contains": "sneakers"}}, {"price": {"lt": 10000}}]}
+    creative: {format: carousel, cards: 5, headline: "{{product.brand}} {{product.name}}", primary_text: "Fresh kicks.", link_description: "Now {{product.current_price}}", call_to_action: SHOP_NOW, link: https://shop.example.com/shoes}
+  - name: Kitchen for home buyers
+    type: cross_sell
+    audience:
+      events: [purchased]
+      lookback_days: 30
+      source: {where: {product_type: {contains: home}}}
+    product_set: {where: {product_type: {contains: kitchen}}}
+    creative: {format: carousel, cards: 4, headline: "{{product.name}}", primary_text: "Complete your kitchen with {{product.brand}}.", call_to_action: SHOP_NOW, link: https://shop.example.com/kitchen}
+  - name: Premium bedding
+    type: upsell
+    audience: {events: [viewed], lookback_days: 14, source: {where: {product_type: {contains: bedding}, price: {below: 80}}}}
+    product_set: {where: {product_type: {contains: bedding}, price: {at_least: 150}}}
+    creative: {format: collection, cards: 4, headline: "{{product.name}}", primary_text: "Sleep better.", call_to_action: SHOP_NOW, link: https://shop.example.com/bedding}
+  - name: Northwind and Fjell
+    type: custom
+    audience: {events: [viewed, carted], lookback_days: 7}
+    product_set: {where: {brand: [Northwind, Fjell]}}
+    creative: {format: single_image, headline: "{{product.brand}} {{product.name}}", primary_text: "Our two favourite makers.", call_to_action: SHOP_NOW, link: https://shop.example.com/}
+`
