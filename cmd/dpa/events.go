@@ -403,9 +403,9 @@ type eventsCheckOptions struct {
 	Catalog      string
 	Output       string
 	Out          string
-	MinMatchRate string
+	MinMatchRate float64 // percent, 0–100
 	MaxExamples  int
-	minRate      float64 // -1 = no gate
+	gate         bool // --min-match-rate was given
 }
 
 var eventsCheckOutputs = []string{"table", "json", "xlsx"}
@@ -464,7 +464,7 @@ EXIT STATUS
 	f.StringVar(&o.Catalog, "catalog", "", "product feed whose ids the events should match (any format dpa reads)")
 	f.StringVarP(&o.Output, "output", "o", "table", "report format: table|json|xlsx")
 	f.StringVar(&o.Out, "out", "", "write the report to this file (atomically) instead of stdout")
-	f.StringVar(&o.MinMatchRate, "min-match-rate", "", "exit 1 when fewer event item ids than this match the catalog (e.g. 95%)")
+	f.Var(newPercent(&o.MinMatchRate, &o.gate), "min-match-rate", "exit 1 when less than PCT of event item ids match the catalog (95 or 95%)")
 	f.IntVar(&o.MaxExamples, "max-examples", 5, "examples kept per bad-row reason and per unmatched-id cause")
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion(eventsCheckOutputs...))
 	return cmd
@@ -480,16 +480,8 @@ func (o *eventsCheckOptions) check() error {
 	if o.Output == "xlsx" && o.Out == "" && o.IO.OutTTY {
 		return usageErr("-o xlsx writes a binary workbook: give --out FILE or redirect stdout")
 	}
-	o.minRate = -1
-	if o.MinMatchRate != "" {
-		if o.Catalog == "" {
-			return usageErr("--min-match-rate needs --catalog")
-		}
-		x, err := parsePercent(o.MinMatchRate)
-		if err != nil {
-			return usageErr("invalid --min-match-rate: %v", err)
-		}
-		o.minRate = x / 100
+	if o.gate && o.Catalog == "" {
+		return usageErr("--min-match-rate needs --catalog")
 	}
 	if o.MaxExamples < 1 {
 		return usageErr("invalid --max-examples %d: must be 1 or more", o.MaxExamples)
@@ -547,10 +539,11 @@ func runEventsCheck(ctx context.Context, o *eventsCheckOptions) error {
 	}
 	rep := &eventsCheckReport{SchemaVersion: 1, Events: strings.Join(o.Events.Files, ","), Catalog: o.Catalog, CheckResult: res}
 	var gateErr error
-	if o.minRate >= 0 && res.Match != nil {
-		rep.Gate = &matchGate{MinMatchRate: o.minRate, Passed: res.Match.Rate >= o.minRate}
+	if o.gate && res.Match != nil {
+		floor := o.MinMatchRate / 100
+		rep.Gate = &matchGate{MinMatchRate: floor, Passed: res.Match.Rate >= floor}
 		if !rep.Gate.Passed {
-			gateErr = &findingsError{msg: fmt.Sprintf("%s of event item ids match the catalog, below --min-match-rate %s", render.Percent(res.Match.Rate), render.Percent(o.minRate))}
+			gateErr = &findingsError{msg: fmt.Sprintf("%s of event item ids match the catalog, below --min-match-rate %s", render.Percent(res.Match.Rate), render.Percent(floor))}
 		}
 	}
 	if !o.app.Quiet {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dpa-tools/dpa/campaign/sim"
+	"github.com/dpa-tools/dpa/render"
 )
 
 func zipNames(t *testing.T, path string) map[string]bool {
@@ -182,3 +183,24 @@ func TestRealReplayCLI(t *testing.T) {
 }
 
 func ftoa(x float64) string { return strings.TrimRight(strings.TrimRight(f4(x), "0"), ".") }
+
+// Progress goes to stderr only when it is a terminal; stdout is the same
+// either way.
+func TestSimulateProgressOnlyOnTTY(t *testing.T) {
+	args := []string{"simulate", "--items", "50", "--users", "20000", "--days", "2", "-o", "json"}
+	var outs [2]string
+	for i, tty := range []bool{false, true} {
+		s, out, errOut := render.Test()
+		s.ErrTTY = tty
+		if code := run(t.Context(), args, s, fixedNow); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if got := strings.Contains(errOut.String(), "\r"); got != tty {
+			t.Errorf("tty=%v: progress frames on stderr = %v (%q)", tty, got, errOut.String())
+		}
+		outs[i] = out.String()
+	}
+	if outs[0] != outs[1] {
+		t.Error("stdout depends on whether stderr is a terminal")
+	}
+}
