@@ -366,25 +366,42 @@ const (
 
 // ItemsBatcher groups BatchOps into items_batch bodies as they stream in,
 // holding at most one chunk in memory. Ops keep their input order.
+//
+// Each request is encoded once, when added, and a body is those bytes
+// between a fixed envelope, one request per line: the size checked against
+// MaxBatchBytes is then exactly the size sent. (Re-encoding the chunk with
+// indentation made bodies larger than the measured size, so a chunk of
+// items with long descriptions could pass the check and still exceed
+// Meta's 28 MB limit.)
 type ItemsBatcher struct {
 	max   int
 	emit  func(n int, body []byte) error
-	cur   []BatchRequest
-	size  int
+	cur   []byte // encoded requests of the pending chunk, ",\n"-separated
+	n     int    // requests in cur
 	count int
+	buf   bytes.Buffer
+	enc   *json.Encoder
 }
 
-// NewItemsBatcher calls emit with each finished body, numbered from 1.
-// maxRequests <= 0 or above MaxBatchRequests means MaxBatchRequests.
+// NewItemsBatcher calls emit with each finished body, numbered from 1; the
+// body is emit's to keep. maxRequests <= 0 or above MaxBatchRequests means
+// MaxBatchRequests.
 func NewItemsBatcher(maxRequests int, emit func(n int, body []byte) error) *ItemsBatcher {
 	if maxRequests <= 0 || maxRequests > MaxBatchRequests {
 		maxRequests = MaxBatchRequests
 	}
-	return &ItemsBatcher{max: maxRequests, emit: emit}
+	b := &ItemsBatcher{max: maxRequests, emit: emit}
+	b.enc = json.NewEncoder(&b.buf)
+	b.enc.SetEscapeHTML(false)
+	return b
 }
 
-// batchOverhead bounds the bytes of the envelope around requests.
-const batchOverhead = 256
+// The envelope of a body; item_type is required (a batch without it fails
+// as a whole, export-formats.md §2.5).
+const (
+	batchHead = `{"item_type":"PRODUCT_ITEM","allow_upsert":true,"requests":[` + "\n"
+	batchTail = "\n]}\n"
+)
 
 // Add queues one op, flushing a chunk when it is full by count or size.
 func (b *ItemsBatcher) Add(op BatchOp) error {
@@ -405,35 +422,38 @@ func (b *ItemsBatcher) Add(op BatchOp) error {
 			}
 		}
 	}
-	req := BatchRequest{Method: method, Data: data}
-	enc, err := json.Marshal(req)
-	if err != nil {
+	b.buf.Reset()
+	if err := b.enc.Encode(BatchRequest{Method: method, Data: data}); err != nil {
 		return err
 	}
-	if len(enc)+batchOverhead > MaxBatchBytes {
+	enc := bytes.TrimSuffix(b.buf.Bytes(), []byte("\n"))
+	if len(batchHead)+len(enc)+len(batchTail) > MaxBatchBytes {
 		return fmt.Errorf("items_batch: item %q alone is larger than %d bytes", op.RetailerID, MaxBatchBytes)
 	}
-	if len(b.cur) > 0 && (len(b.cur) >= b.max || b.size+len(enc)+1+batchOverhead > MaxBatchBytes) {
+	if b.n > 0 && (b.n >= b.max || len(batchHead)+len(b.cur)+2+len(enc)+len(batchTail) > MaxBatchBytes) {
 		if err := b.Flush(); err != nil {
 			return err
 		}
 	}
-	b.cur = append(b.cur, req)
-	b.size += len(enc) + 1
+	if b.n > 0 {
+		b.cur = append(b.cur, ",\n"...)
+	}
+	b.cur = append(b.cur, enc...)
+	b.n++
 	return nil
 }
 
 // Flush emits the pending chunk, if any.
 func (b *ItemsBatcher) Flush() error {
-	if len(b.cur) == 0 {
+	if b.n == 0 {
 		return nil
 	}
 	b.count++
-	body, err := EncodeJSON(ItemsBatch{ItemType: "PRODUCT_ITEM", AllowUpsert: true, Requests: b.cur})
-	if err != nil {
-		return err
-	}
-	b.cur, b.size = b.cur[:0], 0
+	body := make([]byte, 0, len(batchHead)+len(b.cur)+len(batchTail))
+	body = append(body, batchHead...)
+	body = append(body, b.cur...)
+	body = append(body, batchTail...)
+	b.cur, b.n = b.cur[:0], 0
 	return b.emit(b.count, body)
 }
 

@@ -406,3 +406,41 @@ func BenchmarkSelection(b *testing.B) {
 		_ = sup.Row(it.Get("id"), sets)
 	}
 }
+
+// TestItemsBatcherBodyBytes: the bytes emitted, not an estimate, stay
+// within Meta's 28 MB. Items with many fields and long texts sit near the
+// limit, where a body re-encoded with indentation used to exceed it.
+func TestItemsBatcherBodyBytes(t *testing.T) {
+	data := map[string]string{}
+	for i := range 40 {
+		data[fmt.Sprintf("f%02d", i)] = strings.Repeat("d", 130)
+	}
+	var sizes, counts []int
+	bt := NewItemsBatcher(0, func(n int, body []byte) error {
+		var ib ItemsBatch
+		if err := json.Unmarshal(body, &ib); err != nil {
+			return err
+		}
+		sizes = append(sizes, len(body))
+		counts = append(counts, len(ib.Requests))
+		return nil
+	})
+	for i := range 6000 {
+		if err := bt.Add(BatchOp{Method: "UPDATE", RetailerID: fmt.Sprint(i), Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bt.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for i, s := range sizes {
+		total += counts[i]
+		if s > MaxBatchBytes {
+			t.Errorf("body %d is %d bytes, over the %d limit", i+1, s, MaxBatchBytes)
+		}
+	}
+	if total != 6000 || len(sizes) < 2 {
+		t.Errorf("bodies %v hold %v requests", sizes, counts)
+	}
+}
