@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // NormalizeOptions configure Normalize.
@@ -32,6 +33,9 @@ type NormalizeOptions struct {
 	// or JSON input whose later items may carry fields the first lacks).
 	SourceColumns []string
 	Overrides     Overrides
+	// Workers map, fix, check and encode items in parallel (output order
+	// is kept); 0 = GOMAXPROCS.
+	Workers int
 }
 
 // Change is one modification of one field of one item.
@@ -94,16 +98,15 @@ var genericAliases = map[string]string{
 }
 
 type normalizer struct {
-	o        NormalizeOptions
-	ch       *Channel
-	v        *Validator
-	base     *url.URL
-	targets  map[string]string // source field → channel field ("" = dropped)
-	res      *NormalizeResult
-	seen     map[uint64]struct{}
-	seed     maphash.Seed
-	changes  []Change
-	findings []Finding
+	o       NormalizeOptions
+	ch      *Channel
+	v       *Validator
+	base    *url.URL
+	targets map[string]string // source field → channel field ("" = dropped)
+	res     *NormalizeResult
+	seen    map[uint64]struct{} // ids of the items written, for duplicates
+	seed    maphash.Seed
+	specs   map[string]*FieldSpec // the channel's fields by name
 }
 
 // Normalize maps, fixes and checks every item of r and streams it to the
@@ -120,7 +123,12 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 		return nil, err
 	}
 	n := &normalizer{o: o, ch: o.Channel, v: v, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
-		res: &NormalizeResult{Channel: o.Channel.Name, fixes: map[string]int{}, rejs: map[string]int{}}}
+		res: &NormalizeResult{Channel: o.Channel.Name, fixes: map[string]int{}, rejs: map[string]int{}}, specs: map[string]*FieldSpec{}}
+	for i := range o.Channel.Fields {
+		if _, dup := n.specs[o.Channel.Fields[i].Name]; !dup {
+			n.specs[o.Channel.Fields[i].Name] = &o.Channel.Fields[i]
+		}
+	}
 	if o.BaseURL != "" {
 		b, err := url.Parse(o.BaseURL)
 		if err != nil || b.Host == "" {
@@ -162,71 +170,50 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 	if err != nil {
 		return nil, err
 	}
-	var rej ItemWriter
-	var rejCols []string
+	st := &normStage{n: n, sinks: sinks, out: out}
+	if enc, ok := out.(rowEncoder); ok {
+		st.outEnc = enc
+	}
 	var readErr error
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		si, err := src.next()
-		if si.it != nil {
-			n.res.ItemsIn++
-			item := n.fix(si.it)
-			reasons := n.check(item)
-			if len(reasons) == 0 {
-				if err := out.Write(item); err != nil {
-					return nil, fmt.Errorf("write output: %w", err)
-				}
-				n.res.ItemsOut++
-			} else {
-				n.res.ItemsRejected++
-				for _, c := range reasons {
-					n.res.rejs[c]++
-				}
-				if sinks.Rejects != nil {
-					if rej == nil {
-						rejCols = append(slices.Clone(r.Columns()), ReasonField)
-						if rej, err = sinks.Rejects(rejCols); err != nil {
-							return nil, err
-						}
-					}
-					raw := si.raw.Clone()
-					raw.Fields = append(raw.Fields, Field{Name: ReasonField, Value: strings.Join(reasons, " ")})
-					if err := rej.Write(raw); err != nil {
-						return nil, fmt.Errorf("write rejects: %w", err)
-					}
-				}
+	readDone := false
+	var snap []string
+	err = pipeline[normSlot]{
+		Workers: o.Workers,
+		Fill: func(s *normSlot) bool {
+			if readDone {
+				return false
 			}
-			if len(n.changes) > 0 {
-				n.res.ItemsChanged++
-				n.res.Changes += len(n.changes)
-				for i := range n.changes {
-					n.changes[i].ID = item.Get(n.ch.IDField)
-					n.res.fixes[n.changes[i].Rule]++
-					if sinks.Change != nil {
-						if err := sinks.Change(n.changes[i]); err != nil {
-							return nil, fmt.Errorf("write change report: %w", err)
-						}
-					}
+			si, err := src.next()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = err
 				}
+				readDone = true
 			}
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				readErr = err
+			if si.it == nil {
+				readDone = true
+				return false
 			}
-			break
-		}
-		if si.it == nil {
-			break
-		}
+			s.si = si
+			// The rejects header is the reader's columns when the first
+			// reject is written; XML and JSON readers grow them as they go.
+			if c := r.Columns(); len(c) != len(snap) {
+				snap = slices.Clone(c)
+			}
+			s.cols = snap
+			return true
+		},
+		Worker: st.worker,
+		Emit:   st.emit,
+	}.run(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := out.Close(); err != nil {
 		return nil, fmt.Errorf("write output: %w", err)
 	}
-	if rej != nil {
-		if err := rej.Close(); err != nil {
+	if st.rej != nil {
+		if err := st.rej.Close(); err != nil {
 			return nil, fmt.Errorf("write rejects: %w", err)
 		}
 	}
@@ -338,68 +325,302 @@ func (n *normalizer) outputColumns() []string {
 	return out
 }
 
-func (n *normalizer) note(it *Item, field, old, new, rule string) {
-	n.changes = append(n.changes, Change{Item: it.Index, Line: it.Line, Field: field, Old: old, New: new, Rule: rule})
+// normSlot carries one item through the normalize pipeline. Slots are
+// reused, so the slices keep their capacity from item to item.
+type normSlot struct {
+	si      srcItem
+	cols    []string // the reader's columns after this item
+	item    *Item    // mapped and fixed
+	changes []Change
+	reasons []string // error rule codes from the validator, sorted
+	id      uint64   // hash of the trimmed id, when hasID
+	hasID   bool
+	enc     []byte // the encoded output or reject row (see encoded)
+	encoded uint8
 }
 
-// fix maps the source item to channel fields and applies every fix.
-func (n *normalizer) fix(src *Item) *Item {
-	n.changes = n.changes[:0]
-	it := &Item{File: src.File, Index: src.Index, Line: src.Line, Problems: src.Problems}
-	from := map[string]string{} // target → the source name it came from
-	for _, f := range src.Fields {
+const (
+	encNone = iota
+	encOut
+	encReject
+)
+
+// normStage is the ordered part of Normalize: the duplicate-id index, the
+// counts and the writers.
+type normStage struct {
+	n      *normalizer
+	sinks  NormalizeSinks
+	out    ItemWriter
+	outEnc rowEncoder // out, when the workers can encode for it
+	rej    ItemWriter
+	rejEnc rowEncoder
+	// rejPub publishes the rejects writer to the workers once it exists
+	// (it is created at the first reject, in order).
+	rejPub atomic.Pointer[rejCodec]
+}
+
+type rejCodec struct{ w rowEncoder }
+
+// normWork is one worker's state.
+type normWork struct {
+	n        *normalizer
+	sc       scratch
+	findings []Finding
+	from     []int
+	changes  []Change
+	row      Item
+	lay      fieldLayout
+}
+
+// fieldLayout caches, for the last source field layout, where each field
+// goes: rows of a CSV share one header, so the name lookups are done once
+// per file instead of once per field.
+type fieldLayout struct {
+	names   []string // the source names this was computed for
+	tix     []int    // per source position: index into targets, -1 dropped
+	own     []bool   // per source position: the name is already the target's
+	targets []string // distinct target names
+	order   []int    // target indexes in name order
+}
+
+func (w *normWork) layout(fields []Field) *fieldLayout {
+	l := &w.lay
+	same := len(fields) == len(l.names)
+	for i := 0; same && i < len(fields); i++ {
+		same = fields[i].Name == l.names[i]
+	}
+	if same {
+		return l
+	}
+	n := w.n
+	l.names, l.tix, l.own, l.targets = l.names[:0], l.tix[:0], l.own[:0], l.targets[:0]
+	for _, f := range fields {
 		t, ok := n.targets[f.Name]
 		if !ok {
 			t = n.target(f.Name)
 		}
+		l.names = append(l.names, f.Name)
+		l.own = append(l.own, t == f.Name)
 		if t == "" {
+			l.tix = append(l.tix, -1)
 			continue
 		}
-		if prev, ok := from[t]; ok {
+		ti := slices.Index(l.targets, t)
+		if ti < 0 {
+			ti = len(l.targets)
+			l.targets = append(l.targets, t)
+		}
+		l.tix = append(l.tix, ti)
+	}
+	l.order = l.order[:0]
+	for i := range l.targets {
+		l.order = append(l.order, i)
+	}
+	slices.SortFunc(l.order, func(a, b int) int { return strings.Compare(l.targets[a], l.targets[b]) })
+	if cap(w.from) < len(l.targets) {
+		w.from = make([]int, len(l.targets))
+	}
+	w.from = w.from[:len(l.targets)]
+	return l
+}
+
+func (st *normStage) worker() func(*normSlot) {
+	n := st.n
+	w := &normWork{n: n}
+	var outEnc, rejEnc func([]byte, *Item) []byte
+	if st.outEnc != nil {
+		outEnc = st.outEnc.newEncoder()
+	}
+	var codec *rejCodec
+	return func(s *normSlot) {
+		w.changes = s.changes[:0]
+		s.item = w.fix(s.si.it)
+		s.changes = w.changes
+		s.reasons = w.check(s.item, s.reasons[:0])
+		id := strings.TrimSpace(s.item.Get(n.ch.IDField))
+		s.hasID = id != ""
+		if s.hasID {
+			s.id = maphash.String(n.seed, id)
+		}
+		if len(s.changes) > 0 {
+			cid := s.item.Get(n.ch.IDField)
+			for i := range s.changes {
+				s.changes[i].ID = cid
+			}
+		}
+		s.enc, s.encoded = s.enc[:0], encNone
+		if len(s.reasons) == 0 {
+			if outEnc != nil {
+				s.enc, s.encoded = outEnc(s.enc, s.item), encOut
+			}
+		} else if c := st.rejPub.Load(); c != nil {
+			if c != codec {
+				codec, rejEnc = c, c.w.newEncoder()
+			}
+			s.enc, s.encoded = rejEnc(s.enc, w.rejectRow(s.si.raw, s.reasons)), encReject
+		}
+	}
+}
+
+// rejectRow is raw plus the dpa_reason field, in the worker's scratch item.
+func (w *normWork) rejectRow(raw *Item, reasons []string) *Item {
+	fields := append(w.row.Fields[:0], raw.Fields...)
+	w.row = *raw
+	w.row.Fields = append(fields, Field{Name: ReasonField, Value: strings.Join(reasons, " ")})
+	return &w.row
+}
+
+// emit runs in input order: duplicate ids (first kept), counts, writing.
+func (st *normStage) emit(b []normSlot) error {
+	n, res := st.n, st.n.res
+	for i := range b {
+		s := &b[i]
+		res.ItemsIn++
+		dup := false
+		if s.hasID {
+			if _, seen := n.seen[s.id]; seen {
+				dup = true
+				s.reasons = append(s.reasons, "id.duplicate")
+				slices.Sort(s.reasons)
+			} else if len(s.reasons) == 0 {
+				n.seen[s.id] = struct{}{}
+			}
+		}
+		if len(s.reasons) == 0 {
+			var err error
+			if s.encoded == encOut {
+				err = st.outEnc.writeEncoded(s.enc)
+			} else {
+				err = st.out.Write(s.item)
+			}
+			if err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
+			res.ItemsOut++
+		} else {
+			res.ItemsRejected++
+			for _, c := range s.reasons {
+				res.rejs[c]++
+			}
+			if st.sinks.Rejects != nil {
+				if err := st.reject(s, dup); err != nil {
+					return err
+				}
+			}
+		}
+		if len(s.changes) > 0 {
+			res.ItemsChanged++
+			res.Changes += len(s.changes)
+			for _, c := range s.changes {
+				res.fixes[c.Rule]++
+				if st.sinks.Change != nil {
+					if err := st.sinks.Change(c); err != nil {
+						return fmt.Errorf("write change report: %w", err)
+					}
+				}
+			}
+		}
+		// The slot is refilled later: let the collector have the item now,
+		// and do not keep a buffer a monstrous record inflated.
+		s.si, s.item = srcItem{}, nil
+		if cap(s.enc) > 64<<10 {
+			s.enc = nil
+		}
+	}
+	return nil
+}
+
+func (st *normStage) reject(s *normSlot, dup bool) error {
+	if st.rej == nil {
+		w, err := st.sinks.Rejects(append(slices.Clone(s.cols), ReasonField))
+		if err != nil {
+			return err
+		}
+		st.rej = w
+		if e, ok := w.(rowEncoder); ok {
+			st.rejEnc = e
+			st.rejPub.Store(&rejCodec{e})
+		}
+	}
+	var err error
+	if s.encoded == encReject && !dup {
+		err = st.rejEnc.writeEncoded(s.enc)
+	} else {
+		raw := s.si.raw.Clone()
+		raw.Fields = append(raw.Fields, Field{Name: ReasonField, Value: strings.Join(s.reasons, " ")})
+		err = st.rej.Write(raw)
+	}
+	if err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	return nil
+}
+
+func (w *normWork) note(it *Item, field, old, new, rule string) {
+	w.changes = append(w.changes, Change{Item: it.Index, Line: it.Line, Field: field, Old: old, New: new, Rule: rule})
+}
+
+// fix maps the source item to channel fields and applies every fix; the
+// changes go to w.changes.
+func (w *normWork) fix(src *Item) *Item {
+	n := w.n
+	it := &Item{File: src.File, Index: src.Index, Line: src.Line, Problems: src.Problems, Fields: make([]Field, 0, len(src.Fields))}
+	lay := w.layout(src.Fields)
+	from := w.from // per target: the position of the source field it came from, -1 none
+	for i := range from {
+		from[i] = -1
+	}
+	for k, f := range src.Fields {
+		ti := lay.tix[k]
+		if ti < 0 {
+			continue
+		}
+		t := lay.targets[ti]
+		if p := from[ti]; p >= 0 {
+			prev := src.Fields[p].Name
 			if prev == f.Name && t == "additional_image_link" {
 				it.Fields = append(it.Fields, Field{Name: t, Value: f.Value})
 				continue
 			}
 			// The channel's own name wins over an alias; otherwise first wins.
-			if !(f.Name == t && prev != t) || blank(f.Value) {
+			if !(lay.own[k] && prev != t) || blank(f.Value) {
 				continue
 			}
 			it.Set(t, f.Value)
-			from[t] = f.Name
+			from[ti] = k
 			continue
 		}
-		if blank(f.Value) && t != f.Name {
+		if !lay.own[k] && blank(f.Value) {
 			continue
 		}
-		from[t] = f.Name
+		from[ti] = k
 		it.Fields = append(it.Fields, Field{Name: t, Value: f.Value})
 	}
-	renamed := false
-	for t, s := range from {
-		if t != s {
-			renamed = true
-			break
-		}
-	}
-	if n.res.Source == SourceFeed && renamed {
-		for _, t := range sortedKeys(from) {
-			if from[t] != t && it.Get(t) != "" {
-				n.note(it, t, from[t], t, FixRenamed)
+	if n.res.Source == SourceFeed {
+		// Renames are noted in target name order.
+		for _, ti := range lay.order {
+			if p := from[ti]; p >= 0 && !lay.own[p] {
+				if t := lay.targets[ti]; it.Get(t) != "" {
+					w.note(it, t, src.Fields[p].Name, t, FixRenamed)
+				}
 			}
 		}
 	}
 	note := func(field string) func(rule, old, new string) {
-		return func(rule, old, new string) { n.note(it, field, old, new, rule) }
+		return func(rule, old, new string) { w.note(it, field, old, new, rule) }
 	}
 	for i := range it.Fields {
 		f := &it.Fields[i]
-		spec := n.ch.Spec(f.Name)
-		if spec == nil || f.Value == "" {
+		if f.Value == "" {
+			continue
+		}
+		spec := n.specs[f.Name]
+		if spec == nil {
 			continue
 		}
 		set := func(v, rule string) {
 			if v != f.Value {
-				n.note(it, f.Name, f.Value, v, rule)
+				w.note(it, f.Name, f.Value, v, rule)
 				f.Value = v
 			}
 		}
@@ -428,11 +649,7 @@ func (n *normalizer) fix(src *Item) *Item {
 		case KindURL, KindImageURL:
 			f.Value = fixURL(f.Value, n.o.HTTPS, n.base, note(f.Name))
 		case KindURLList:
-			parts := splitList([]string{f.Value})
-			for k := range parts {
-				parts[k] = fixURL(parts[k], n.o.HTTPS, n.base, note(f.Name))
-			}
-			f.Value = strings.Join(parts, ",")
+			f.Value = fixURLList(f.Value, n.o.HTTPS, n.base, note(f.Name))
 		case KindGTIN:
 			f.Value = fixGTIN(f.Value, note(f.Name))
 		}
@@ -451,7 +668,7 @@ func (n *normalizer) fix(src *Item) *Item {
 		p, pi := ParsePrice(pv, n.ch.DefaultCurrency)
 		s, si := ParsePrice(sv, n.ch.DefaultCurrency)
 		if pi == PriceOK && si == PriceOK && p.Currency == s.Currency && s.Cmp(p) >= 0 {
-			n.note(it, "sale_price", sv, "", FixSaleDropped)
+			w.note(it, "sale_price", sv, "", FixSaleDropped)
 			it.Set("sale_price", "")
 		}
 	}
@@ -467,27 +684,19 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// check returns the rule codes that keep the item out of the feed.
-func (n *normalizer) check(it *Item) []string {
+// check returns the validator's error codes for the item, sorted; the
+// duplicate-id check needs input order and is done by the ordered stage.
+func (w *normWork) check(it *Item, codes []string) []string {
 	var bad bool
-	n.findings, bad = n.v.CheckItem(it, nil, n.findings[:0])
-	var codes []string
+	w.findings, bad, _ = w.n.v.checkItem(&w.sc, it, nil, w.findings[:0])
 	if bad {
-		for _, f := range n.findings {
+		for _, f := range w.findings {
 			if f.Severity == Error && !slices.Contains(codes, f.Rule) {
 				codes = append(codes, f.Rule)
 			}
 		}
 		if len(codes) == 0 {
 			codes = append(codes, "header.column_missing")
-		}
-	}
-	if id := strings.TrimSpace(it.Get(n.ch.IDField)); id != "" {
-		h := maphash.String(n.seed, id)
-		if _, dup := n.seen[h]; dup {
-			codes = append(codes, "id.duplicate")
-		} else if len(codes) == 0 {
-			n.seen[h] = struct{}{}
 		}
 	}
 	slices.Sort(codes)

@@ -39,13 +39,21 @@ func FixCodes() []string {
 
 // collapseSpace trims and turns every run of whitespace into one space.
 func collapseSpace(s string) string {
+	// Most values are already clean: check without allocating, decoding
+	// runes only outside ASCII (titles with dashes and accents).
 	clean := true
 	prevSpace := true
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x80 {
-			clean = false
-			break
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				clean = false
+				break
+			}
+			prevSpace = false
+			i += n
+			continue
 		}
 		sp := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 		if sp && (prevSpace || c != ' ') {
@@ -53,11 +61,9 @@ func collapseSpace(s string) string {
 			break
 		}
 		prevSpace = sp
+		i++
 	}
-	if clean && !prevSpace {
-		return s
-	}
-	if clean && s == "" {
+	if clean && (!prevSpace || s == "") {
 		return s
 	}
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
@@ -221,6 +227,29 @@ func fixURL(v string, https bool, base *url.URL, note func(rule, old, new string
 		v = n
 	}
 	return v
+}
+
+// fixURLList applies fixURL to each link of a list cell and writes the
+// list back comma-separated without blanks ("a.jpg | b.jpg" → "a.jpg,b.jpg").
+func fixURLList(v string, https bool, base *url.URL, note func(rule, old, new string)) string {
+	if !strings.ContainsAny(v, ",|") {
+		return fixURL(v, https, base, note)
+	}
+	parts := splitList([]string{v})
+	// Already in the written form when the parts and single commas make up
+	// all of v: then nothing need be joined (nor allocated).
+	same := strings.IndexByte(v, '|') < 0
+	size := len(parts) - 1
+	for k, p := range parts {
+		size += len(p)
+		if q := fixURL(p, https, base, note); q != p {
+			parts[k], same = q, false
+		}
+	}
+	if same && size == len(v) {
+		return v
+	}
+	return strings.Join(parts, ",")
 }
 
 // fixGTIN cleans one GTIN value; check-digit errors are never repaired.
