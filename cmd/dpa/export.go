@@ -322,6 +322,7 @@ type streamResult struct {
 	items, batches, updates, deletes int
 	unchanged                        int
 	missingID                        int
+	duplicateID                      int
 }
 
 // itemBlock carries read items, with the ad sets selecting each, to the
@@ -436,9 +437,11 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 	}()
 
 	var (
-		ops []campaign.BatchOp
-		seq int
-		blk = &itemBlock{}
+		ops  []campaign.BatchOp
+		seq  int
+		blk  = &itemBlock{}
+		seed = maphash.MakeSeed()
+		seen = map[uint64]struct{}{}
 	)
 	addOp := func(op campaign.BatchOp) {
 		ops = append(ops, op)
@@ -477,6 +480,14 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 				res.missingID++
 				continue
 			}
+			// One request per id: a repeated id keeps its first item, as
+			// `dpa diff` does, rather than sending UPDATEs that race.
+			k := maphash.String(seed, id)
+			if _, dup := seen[k]; dup {
+				res.duplicateID++
+				continue
+			}
+			seen[k] = struct{}{}
 			if old != nil && !old.changed(id, it) {
 				res.unchanged++
 				continue
@@ -516,6 +527,9 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 	}
 	if res.missingID > 0 && !o.app.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.missingID))
+	}
+	if res.duplicateID > 0 && !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) repeat an earlier id: items_batch carries the first only\n", render.Int(res.duplicateID))
 	}
 	return res, nil
 }
@@ -714,8 +728,8 @@ func writeExportSummary(o *exportOptions, s *exportSummary) error {
 	return nil
 }
 
-// sinceIndex remembers the previous feed as 16 bytes per item (hashes of
-// the id and of the fields), so --since stays bounded on large catalogs;
+// sinceIndex remembers the previous feed as two hashes per item (of the
+// id and of the fields), so --since stays bounded on large catalogs;
 // the ids of removed items are recovered by a second pass over the old feed.
 type sinceIndex struct {
 	path  string
@@ -751,7 +765,10 @@ func indexOldFeed(ctx context.Context, path string, ro feed.ReadOptions, stdin i
 			return nil, &inputError{err: fmt.Errorf("--since %s: %w", path, err)}
 		}
 		if id := it.Get("id"); id != "" {
-			x.items[maphash.String(x.seed, id)] = x.fieldsHash(it)
+			// A repeated id keeps its first item, as in `dpa diff`.
+			if k := maphash.String(x.seed, id); !x.has(k) {
+				x.items[k] = x.fieldsHash(it)
+			}
 		}
 	}
 	return x, nil
@@ -786,6 +803,11 @@ func (x *sinceIndex) changed(id string, it *feed.Item) bool {
 	}
 	delete(x.items, k)
 	return old != x.fieldsHash(it)
+}
+
+func (x *sinceIndex) has(k uint64) bool {
+	_, ok := x.items[k]
+	return ok
 }
 
 func (x *sinceIndex) remaining() int { return len(x.items) }

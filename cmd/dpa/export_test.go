@@ -1134,3 +1134,46 @@ ad_sets:
     product_set: {where: {brand: [Northwind, Fjell]}}
     creative: {format: single_image, headline: "{{product.brand}} {{product.name}}", primary_text: "Our two favourite makers.", call_to_action: SHOP_NOW, link: https://shop.example.com/}
 `
+
+// TestExportDuplicateIDs: a repeated id is sent once (its first item), with
+// and without --since, the way `dpa diff` counts it.
+func TestExportDuplicateIDs(t *testing.T) {
+	tmp := t.TempDir()
+	data := mustRead(t, exampleCatalog)
+	var dupLine string
+	for _, l := range strings.Split(data, "\n") {
+		if strings.HasPrefix(l, "DR-6010-RED-S,") {
+			dupLine = strings.Replace(l, "72.00 USD", "75.00 USD", 1)
+		}
+	}
+	cat := filepath.Join(tmp, "dup.csv")
+	os.WriteFile(cat, []byte(data+dupLine+"\n"), 0o644)
+	for _, tt := range []struct {
+		since            string
+		bodies, updates  int
+		unchanged, items int
+	}{
+		{"", 1, 17, 0, 18},
+		{cat, 0, 0, 17, 18},
+		{exampleCatalog, 0, 0, 17, 18},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := []string{"export", "--campaign", exampleCampaign, "--catalog", cat, "--out", out, "-o", "json"}
+		if tt.since != "" {
+			args = append(args, "--since", tt.since)
+		}
+		code, stdout, stderr := runDPA(t, context.Background(), args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stderr, "1 catalog item(s) repeat an earlier id") {
+			t.Errorf("no duplicate warning: %s", stderr)
+		}
+		var sum exportSummary
+		json.Unmarshal([]byte(stdout), &sum)
+		if sum.Updates != tt.updates || sum.Unchanged != tt.unchanged || sum.CatalogItems != tt.items {
+			t.Errorf("--since %q: %+v", tt.since, sum)
+		}
+		checkBatches(t, out, tt.bodies, tt.updates, 0)
+	}
+}
