@@ -341,6 +341,11 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		if !o.app.Quiet {
 			writeReadSummary(o.IO.ErrOut, o.IO.ErrStyles(), label, res.Read)
 		}
+		if cd != nil && !o.app.Quiet && noHits(res.Strategies) {
+			fmt.Fprintln(o.IO.ErrOut, o.IO.ErrStyles().Warning(fmt.Sprintf(
+				"warning: no strategy recommended a single test item; do the log's item ids match the catalog? (dpa events check --events %s --catalog %s)",
+				o.Events.Files[0], o.Catalog)))
+		}
 		rep := &replayReport{ReplayResult: res, Events: strings.Join(o.Events.Files, ","), Read: &res.Read}
 		emit = func(w io.Writer) error {
 			switch o.Output {
@@ -398,6 +403,17 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		}
 	}
 	return writeOutput(o.IO, o.app.Quiet, o.Out, inputs, emit)
+}
+
+// noHits reports whether every strategy scored zero: with a catalog, the
+// usual cause is event ids that do not match catalog ids.
+func noHits(ss []sim.ReplayStrategy) bool {
+	for _, s := range ss {
+		if s.HitRate > 0 || s.Coverage > 0 {
+			return false
+		}
+	}
+	return len(ss) > 0
 }
 
 func (o *simulateOptions) tableOptions() render.TableOptions {
