@@ -218,6 +218,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	for i := range m.Sets {
 		m.Sets[i].Feed = setFeedPath(c.AdSets[i])
 	}
+	m.Issues = append(m.Issues, res.catalogIssues()...)
 	m.Files = st.manifestFiles()
 	mj, err := m.JSON()
 	if err != nil {
@@ -323,7 +324,11 @@ type streamResult struct {
 	unchanged                        int
 	missingID                        int
 	duplicateID                      int
+	duplicateIDs                     []string // the first maxListedIDs
 }
+
+// maxListedIDs bounds the item ids a warning lists, as Selection does.
+const maxListedIDs = 20
 
 // itemBlock carries read items, with the ad sets selecting each, to the
 // goroutine writing the feeds.
@@ -485,6 +490,9 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 			k := maphash.String(seed, id)
 			if _, dup := seen[k]; dup {
 				res.duplicateID++
+				if len(res.duplicateIDs) < maxListedIDs {
+					res.duplicateIDs = append(res.duplicateIDs, id)
+				}
 				continue
 			}
 			seen[k] = struct{}{}
@@ -633,6 +641,21 @@ func (fw *feedWriters) close() error {
 		}
 	}
 	return nil
+}
+
+// catalogIssues are the warnings about the catalog itself, for the
+// manifest next to the ad sets' issues.
+func (res *streamResult) catalogIssues() []campaign.Issue {
+	var out []campaign.Issue
+	if res.missingID > 0 {
+		out = append(out, campaign.Issue{Severity: feed.Warning, Rule: "catalog-missing-id", Count: res.missingID,
+			Message: "catalog items without an id are left out of items_batch"})
+	}
+	if res.duplicateID > 0 {
+		out = append(out, campaign.Issue{Severity: feed.Warning, Rule: "catalog-duplicate-id", Count: res.duplicateID, ItemIDs: res.duplicateIDs,
+			Message: "catalog items repeat an earlier id: items_batch carries the first item of each id only"})
+	}
+	return out
 }
 
 // writeTSVRow writes cells already cleaned of tabs and line breaks

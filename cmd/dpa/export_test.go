@@ -1175,5 +1175,10 @@ func TestExportDuplicateIDs(t *testing.T) {
 			t.Errorf("--since %q: %+v", tt.since, sum)
 		}
 		checkBatches(t, out, tt.bodies, tt.updates, 0)
+		var m campaign.Manifest
+		json.Unmarshal([]byte(mustRead(t, filepath.Join(out, "manifest.json"))), &m)
+		if n := len(m.Issues); n == 0 || m.Issues[n-1].Rule != "catalog-duplicate-id" || !slices.Equal(m.Issues[n-1].ItemIDs, []string{"DR-6010-RED-S"}) {
+			t.Errorf("manifest issues lack the duplicate: %+v", m.Issues)
+		}
 	}
 }
