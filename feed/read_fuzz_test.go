@@ -9,6 +9,15 @@ import (
 	"testing"
 )
 
+// Fuzzing, one target at a time (the seeds run under plain go test):
+//
+//	go test ./feed -run '^$' -fuzz '^FuzzOpen$' -fuzztime 60s -fuzzminimizetime 100x -parallel 1
+//
+// and likewise FuzzReadCSV, FuzzReadXML, FuzzReadJSON. -fuzzminimizetime
+// matters with one worker: minimising each new input for the default 60 s
+// stalls the run. Crashers land in testdata/fuzz/<target>/ and stay there
+// as regression tests.
+
 // fuzzRead checks the reader invariants on arbitrary input: no panic, no
 // hang (bounded by the input), fatal errors are *ParseError with Line ≥ 0,
 // items have strictly increasing Index and Line ≥ 1.
