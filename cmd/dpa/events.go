@@ -494,8 +494,8 @@ func (o *eventsCheckOptions) check() error {
 // (schema_version 1): events.CheckResult plus the inputs.
 type eventsCheckReport struct {
 	SchemaVersion int    `json:"schema_version"`
-	Events        string `json:"events"`
-	Catalog       string `json:"catalog,omitempty"`
+	Events        string `json:"events_file"`
+	Catalog       string `json:"catalog_file,omitempty"`
 	*events.CheckResult
 	// Gate is present with --min-match-rate.
 	Gate *matchGate `json:"gate,omitempty"`

@@ -173,7 +173,10 @@ func TestEventsCheckJSONContract(t *testing.T) {
 		t.Fatalf("exit %d, want 1: %s", code, errOut)
 	}
 	var rep struct {
-		SchemaVersion int `json:"schema_version"`
+		SchemaVersion int    `json:"schema_version"`
+		EventsFile    string `json:"events_file"`
+		Events        int    `json:"events"`
+		Users         int    `json:"users"`
 		Read          struct {
 			Bad []struct {
 				Reason string `json:"reason"`
@@ -192,6 +195,9 @@ func TestEventsCheckJSONContract(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
+	}
+	if rep.Events != 260 || rep.Users != 30 || rep.EventsFile != "../../examples/events.csv" {
+		t.Errorf("events %d users %d file %q: want 260, 30 and the --events path", rep.Events, rep.Users, rep.EventsFile)
 	}
 	if rep.SchemaVersion != 1 || rep.Gate.Passed || rep.Match.Rate >= 0.99 || rep.Match.Rate < 0.9 {
 		t.Fatalf("unexpected report: %+v", rep)

@@ -279,7 +279,7 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 // log was read (bad rows per reason).
 type replayReport struct {
 	*sim.ReplayResult
-	Events string        `json:"events"`
+	Events string        `json:"events_file"`
 	Read   *events.Stats `json:"read"`
 }
 
