@@ -2,10 +2,11 @@ package feed
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
-	"hash/maphash"
 	"io"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -67,30 +68,50 @@ func (d *DiffResult) Shares() (changed, removed, priceChanged float64) {
 	return float64(d.Changed) / n, float64(d.Removed) / n, float64(d.PriceChanges) / n
 }
 
-// oldIndex holds the old feed compactly: per item an id (in a byte arena),
-// a hash of all fields, per-field 16-bit hashes, the price and the
-// availability; no Item is kept. About 60 bytes plus 4 per non-empty field
-// per item.
+// oldIndex holds the old feed compactly, with no pointer per item for the
+// collector to scan and no slice that doubles (and is copied) as it grows:
+// per item the id hash (8 bytes) and an 8-byte slot in the id table, the
+// whole-item hash (8), the price (8), currency and availability (2+2), the
+// field layout's shape (4) and offset (4), a 16-bit hash per non-empty
+// field (2 each), and the id itself in a length-prefixed byte arena, read
+// only to list removed items. About 110 bytes for a 22-field item.
 type oldIndex struct {
-	byID     map[uint64]uint32
-	ids      []byte
-	idOff    []uint32
-	full     []uint64
-	fOff     []uint32
-	fields   []uint32 // fieldIdx<<16 | hash16
-	price    []float64
-	cur      []uint16 // index into strs
-	avail    []uint16 // index into strs
-	seen     []bool
+	byID   idTable
+	idHash chunks[uint64]
+	full   chunks[uint64]
+	price  chunks[float64]
+	cur    chunks[uint16] // index into strList
+	avail  chunks[uint16] // index into strList
+	shape  chunks[uint32] // index into shapes
+	hOff   chunks[uint32] // first field hash in hashes
+	hashes chunks[uint16]
+	ids    chunks[byte] // uvarint length + id, in item order
+	seen   []uint64     // bitset: matched by a NEW item
+
 	names    map[string]uint16
 	nameList []string
-	strs     map[string]uint16
-	strList  []string
+	// shapes are the distinct sets of non-empty fields (name indexes in
+	// name order): a feed has few, so an item stores only its hashes.
+	shapeIx map[string]uint32
+	shapes  [][]uint16
+	key     []byte
+	strs    map[string]uint16
+	strList []string
+}
+
+func newOldIndex() *oldIndex {
+	x := &oldIndex{names: map[string]uint16{}, strs: map[string]uint16{}, shapeIx: map[string]uint32{}}
+	x.byID.hashes = &x.idHash
+	x.strIdx("")
+	return x
 }
 
 func (x *oldIndex) nameIdx(n string) uint16 {
 	i, ok := x.names[n]
 	if !ok {
+		if len(x.nameList) >= math.MaxUint16 {
+			return math.MaxUint16 // absurdly many field names: share the last
+		}
 		i = uint16(len(x.nameList))
 		x.names[n] = i
 		x.nameList = append(x.nameList, n)
@@ -111,6 +132,126 @@ func (x *oldIndex) strIdx(s string) uint16 {
 	return i
 }
 
+// add indexes one old item whose id hash is not yet known.
+func (x *oldIndex) add(idh uint64, id string, full uint64, fh []fieldHash, it *Item) {
+	idx := uint32(x.full.len())
+	x.byID.insert(idh, idx)
+	x.idHash.add(idh)
+	x.full.add(full)
+	x.key = x.key[:0]
+	for _, f := range fh {
+		n := x.nameIdx(f.name)
+		x.key = append(x.key, byte(n), byte(n>>8))
+	}
+	si, ok := x.shapeIx[string(x.key)]
+	if !ok {
+		si = uint32(len(x.shapes))
+		x.shapeIx[string(x.key)] = si
+		names := make([]uint16, 0, len(fh))
+		for i := 0; i < len(x.key); i += 2 {
+			names = append(names, uint16(x.key[i])|uint16(x.key[i+1])<<8)
+		}
+		x.shapes = append(x.shapes, names)
+	}
+	x.shape.add(si)
+	x.hOff.add(uint32(x.hashes.len()))
+	for _, f := range fh {
+		x.hashes.add(uint16(f.h))
+	}
+	x.ids.addBytes(binary.AppendUvarint(x.key[:0], uint64(len(id))))
+	x.ids.addBytes([]byte(id))
+	p, cur, ok := priceOf(it)
+	if !ok {
+		p = math.NaN()
+	}
+	x.price.add(p)
+	x.cur.add(x.strIdx(cur))
+	x.avail.add(x.strIdx(strings.ToLower(strings.TrimSpace(it.Get("availability")))))
+}
+
+// chunkBits sizes the chunks of the index arrays: 64K elements, so at most
+// one partly filled chunk per array is wasted.
+const chunkBits = 16
+
+// chunks is an append-only array in fixed-size chunks: growing never copies
+// what it already holds, so the index never needs twice its size at once.
+type chunks[T any] struct {
+	c [][]T
+	n int
+}
+
+func (a *chunks[T]) len() int { return a.n }
+
+func (a *chunks[T]) add(v T) {
+	if a.n&(1<<chunkBits-1) == 0 {
+		a.c = append(a.c, make([]T, 1<<chunkBits))
+	}
+	a.c[a.n>>chunkBits][a.n&(1<<chunkBits-1)] = v
+	a.n++
+}
+
+func (a *chunks[T]) at(i int) T { return a.c[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (a *chunks[T]) addBytes(b []T) {
+	for _, v := range b {
+		a.add(v)
+	}
+}
+
+// idTable maps id hashes to item indexes by open addressing: one uint64 per
+// slot holding the hash's top 32 bits and index+1 (0 = empty), at most half
+// full. The full hash is confirmed in hashes, so a lookup costs one probe
+// into the table and, on a tag match, one read of the hash array.
+type idTable struct {
+	slots  []uint64
+	n      int
+	hashes *chunks[uint64]
+}
+
+func (t *idTable) lookup(h uint64) (uint32, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.slots) - 1)
+	tag := h >> 32
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return 0, false
+		}
+		if s>>32 == tag {
+			if idx := uint32(s) - 1; t.hashes.at(int(idx)) == h {
+				return idx, true
+			}
+		}
+	}
+}
+
+func (t *idTable) insert(h uint64, idx uint32) {
+	if 2*(t.n+1) > len(t.slots) {
+		old := t.slots
+		t.slots = make([]uint64, max(1024, 2*len(old)))
+		t.n = 0
+		for _, s := range old {
+			if s != 0 {
+				idx := uint32(s) - 1
+				t.place(t.hashes.at(int(idx)), idx)
+			}
+		}
+	}
+	t.place(h, idx)
+}
+
+func (t *idTable) place(h uint64, idx uint32) {
+	mask := uint64(len(t.slots) - 1)
+	i := h & mask
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = h>>32<<32 | uint64(idx+1)
+	t.n++
+}
+
 func diffID(it *Item, field string) string {
 	if field != "" {
 		return strings.TrimSpace(it.Get(field))
@@ -126,14 +267,13 @@ func diffID(it *Item, field string) string {
 // itemHashes returns the whole-item hash and the (field, value) hashes.
 // Repeated fields are folded in order; empty values do not count, so a
 // column added empty is not a change.
-func itemHashes(seed maphash.Seed, it *Item, buf []fieldHash) (uint64, []fieldHash) {
+func itemHashes(it *Item, buf []fieldHash) (uint64, []fieldHash) {
 	buf = buf[:0]
 	for _, f := range it.Fields {
 		if f.Value == "" {
 			continue
 		}
-		v := strings.TrimSpace(f.Value)
-		h := maphash.String(seed, v)
+		h := strHash(strings.TrimSpace(f.Value))
 		merged := false
 		for k := range buf {
 			if buf[k].name == f.Name {
@@ -147,17 +287,52 @@ func itemHashes(seed maphash.Seed, it *Item, buf []fieldHash) (uint64, []fieldHa
 		}
 	}
 	slices.SortFunc(buf, func(a, b fieldHash) int { return strings.Compare(a.name, b.name) })
-	var all maphash.Hash
-	all.SetSeed(seed)
+	all := uint64(len(buf))
 	for _, fh := range buf {
-		all.WriteString(fh.name)
-		var b [8]byte
-		for i := range b {
-			b[i] = byte(fh.h >> (8 * i))
-		}
-		all.Write(b[:])
+		all = hashRound(hashRound(all, strHash(fh.name)), fh.h)
 	}
-	return all.Sum64(), buf
+	return fmix64(all), buf
+}
+
+// strHash is a fixed-key 64-bit hash (xxHash's round and MurmurHash3's
+// finaliser over 8-byte words) so that a diff is the same on every run:
+// with maphash's per-process seed, the rare 16-bit field-hash collision,
+// reported as "(other)", would come and go between runs. Ids, values and
+// feeds are not adversarial input to a local tool, so no secret key is
+// needed.
+func strHash(s string) uint64 {
+	h := uint64(len(s)) * hashP5
+	for ; len(s) >= 8; s = s[8:] {
+		h = hashRound(h, uint64(s[0])|uint64(s[1])<<8|uint64(s[2])<<16|uint64(s[3])<<24|
+			uint64(s[4])<<32|uint64(s[5])<<40|uint64(s[6])<<48|uint64(s[7])<<56)
+	}
+	if len(s) > 0 {
+		var v uint64
+		for i := range len(s) {
+			v |= uint64(s[i]) << (8 * i)
+		}
+		h = hashRound(h, v) // the length, mixed in first, tells "a" from "a\x00"
+	}
+	return fmix64(h)
+}
+
+const (
+	hashP1 = 11400714785074694791
+	hashP2 = 14029467366897019727
+	hashP5 = 2870177450012600261
+)
+
+func hashRound(acc, v uint64) uint64 {
+	return bits.RotateLeft64(acc^(v*hashP2), 31) * hashP1
+}
+
+func fmix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
 
 type fieldHash struct {
@@ -176,14 +351,12 @@ func priceOf(it *Item) (float64, string, bool) {
 // Diff streams OLD into a compact index and then NEW against it. Memory is
 // proportional to the old feed's item count, never to item size. Ids are
 // matched by 64-bit hash (a collision among a million ids has a chance of
-// about 1 in 10^7).
+// about 1 in 10^7). The result is the same on every run.
 func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, error) {
 	if o.TopMoves == 0 {
 		o.TopMoves = 10
 	}
-	seed := maphash.MakeSeed()
-	x := &oldIndex{byID: map[uint64]uint32{}, names: map[string]uint16{}, strs: map[string]uint16{}}
-	x.strIdx("")
+	x := newOldIndex()
 	res := &DiffResult{}
 	var buf []fieldHash
 	err := each(ctx, oldR, func(it *Item) {
@@ -193,44 +366,31 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 			res.MissingIDs++
 			return
 		}
-		k := maphash.String(seed, id)
-		if _, dup := x.byID[k]; dup {
+		k := strHash(id)
+		if _, dup := x.byID.lookup(k); dup {
 			res.DuplicateIDs++
 			return
 		}
 		var full uint64
-		full, buf = itemHashes(seed, it, buf)
-		idx := uint32(len(x.full))
-		x.byID[k] = idx
-		x.idOff = append(x.idOff, uint32(len(x.ids)))
-		x.ids = append(x.ids, id...)
-		x.full = append(x.full, full)
-		x.fOff = append(x.fOff, uint32(len(x.fields)))
-		for _, fh := range buf {
-			x.fields = append(x.fields, uint32(x.nameIdx(fh.name))<<16|uint32(uint16(fh.h)))
-		}
-		p, cur, ok := priceOf(it)
-		if !ok {
-			p = math.NaN()
-		}
-		x.price = append(x.price, p)
-		x.cur = append(x.cur, x.strIdx(cur))
-		x.avail = append(x.avail, x.strIdx(strings.ToLower(strings.TrimSpace(it.Get("availability")))))
+		full, buf = itemHashes(it, buf)
+		x.add(k, id, full, buf, it)
 	})
 	if err != nil {
 		return nil, err
 	}
-	x.seen = make([]bool, len(x.full))
+	x.seen = make([]uint64, (x.full.len()+63)/64)
 	fieldCounts := map[string]int{}
 	flips := map[string]int{}
-	list := func(d DiffItem) {
+	full := func() bool {
 		if o.ListLimit > 0 && len(res.Items) >= o.ListLimit {
 			res.ItemsTruncated = true
-			return
+			return true
 		}
-		res.Items = append(res.Items, d)
+		return false
 	}
-	seenNew := map[uint64]struct{}{}
+	// New ids that matched an old item are marked in x.seen; only the added
+	// ones need a set of their own.
+	addedIDs := map[uint64]struct{}{}
 	var changedFields []string
 	err = each(ctx, newR, func(it *Item) {
 		res.NewItems++
@@ -239,22 +399,28 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 			res.MissingIDs++
 			return
 		}
-		k := maphash.String(seed, id)
-		if _, dup := seenNew[k]; dup {
+		k := strHash(id)
+		idx, ok := x.byID.lookup(k)
+		if !ok {
+			if _, dup := addedIDs[k]; dup {
+				res.DuplicateIDs++
+				return
+			}
+			addedIDs[k] = struct{}{}
+			res.Added++
+			if !full() {
+				res.Items = append(res.Items, DiffItem{ID: strings.Clone(id), Status: "added"})
+			}
+			return
+		}
+		if x.seen[idx/64]&(1<<(idx%64)) != 0 {
 			res.DuplicateIDs++
 			return
 		}
-		seenNew[k] = struct{}{}
-		idx, ok := x.byID[k]
-		if !ok {
-			res.Added++
-			list(DiffItem{ID: id, Status: "added"})
-			return
-		}
-		x.seen[idx] = true
-		var full uint64
-		full, buf = itemHashes(seed, it, buf)
-		if full == x.full[idx] {
+		x.seen[idx/64] |= 1 << (idx % 64)
+		var h uint64
+		h, buf = itemHashes(it, buf)
+		if h == x.full.at(int(idx)) {
 			res.Unchanged++
 			return
 		}
@@ -263,20 +429,23 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 		for _, f := range changedFields {
 			fieldCounts[f]++
 		}
-		list(DiffItem{ID: id, Status: "changed", Fields: slices.Clone(changedFields)})
-		if p, cur, ok := priceOf(it); ok && !math.IsNaN(x.price[idx]) && x.strList[x.cur[idx]] == cur && p != x.price[idx] {
+		if !full() {
+			res.Items = append(res.Items, DiffItem{ID: strings.Clone(id), Status: "changed", Fields: slices.Clone(changedFields)})
+		}
+		op := x.price.at(int(idx))
+		if p, cur, ok := priceOf(it); ok && !math.IsNaN(op) && x.strList[x.cur.at(int(idx))] == cur && p != op {
 			res.PriceChanges++
-			if p > x.price[idx] {
+			if p > op {
 				res.PriceUp++
 			} else {
 				res.PriceDown++
 			}
-			if x.price[idx] != 0 { // a move from zero has no relative size
-				rel := (p - x.price[idx]) / x.price[idx]
-				res.LargestMoves = topMoves(res.LargestMoves, PriceMove{ID: id, Old: formatAmount(x.price[idx], cur), New: formatAmount(p, cur), Relative: rel}, o.TopMoves)
+			if op != 0 { // a move from zero has no relative size
+				rel := (p - op) / op
+				res.LargestMoves = topMoves(res.LargestMoves, PriceMove{ID: id, Old: formatAmount(op, cur), New: formatAmount(p, cur), Relative: rel}, o.TopMoves)
 			}
 		}
-		oa, na := x.strList[x.avail[idx]], strings.ToLower(strings.TrimSpace(it.Get("availability")))
+		oa, na := x.strList[x.avail.at(int(idx))], strings.ToLower(strings.TrimSpace(it.Get("availability")))
 		if squash(oa) != squash(na) {
 			flips[oa+" → "+na]++
 		}
@@ -284,17 +453,36 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 	if err != nil {
 		return nil, err
 	}
-	// Removed items, in old-file order.
-	for i, s := range x.seen {
-		if s {
+	// Removed items, in old-file order: the id arena is read front to back.
+	off := 0
+	var idb []byte
+	for i := range x.full.len() {
+		var lb [binary.MaxVarintLen64]byte
+		n := 0
+		for {
+			lb[n] = x.ids.at(off + n)
+			n++
+			if lb[n-1] < 0x80 {
+				break
+			}
+		}
+		l, _ := binary.Uvarint(lb[:n])
+		off += n
+		if x.seen[i/64]&(1<<(i%64)) != 0 {
+			off += int(l)
 			continue
 		}
 		res.Removed++
-		end := uint32(len(x.ids))
-		if i+1 < len(x.idOff) {
-			end = x.idOff[i+1]
+		if full() {
+			off += int(l)
+			continue
 		}
-		list(DiffItem{ID: string(x.ids[x.idOff[i]:end]), Status: "removed"})
+		idb = idb[:0]
+		for range int(l) {
+			idb = append(idb, x.ids.at(off))
+			off++
+		}
+		res.Items = append(res.Items, DiffItem{ID: string(idb), Status: "removed"})
 	}
 	res.FieldChanges = sortedCounts(fieldCounts)
 	res.Availability = sortedCounts(flips)
@@ -304,25 +492,28 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 	return res, nil
 }
 
+// changedFields lists the fields whose hash differs between the old item
+// and now (both in name order), plus those on one side only.
 func (x *oldIndex) changedFields(idx uint32, now []fieldHash, out []string) []string {
-	end := uint32(len(x.fields))
-	if int(idx)+1 < len(x.fOff) {
-		end = x.fOff[idx+1]
-	}
-	old := map[string]uint16{}
-	for _, e := range x.fields[x.fOff[idx]:end] {
-		old[x.nameList[e>>16]] = uint16(e)
-	}
-	for _, fh := range now {
-		if h, ok := old[fh.name]; !ok || h != uint16(fh.h) {
-			out = append(out, fh.name)
+	names := x.shapes[x.shape.at(int(idx))]
+	off := int(x.hOff.at(int(idx)))
+	i, j := 0, 0
+	for i < len(names) || j < len(now) {
+		switch {
+		case j == len(now) || i < len(names) && x.nameList[names[i]] < now[j].name:
+			out = append(out, x.nameList[names[i]])
+			i++
+		case i == len(names) || now[j].name < x.nameList[names[i]]:
+			out = append(out, now[j].name)
+			j++
+		default:
+			if x.hashes.at(off+i) != uint16(now[j].h) {
+				out = append(out, now[j].name)
+			}
+			i++
+			j++
 		}
-		delete(old, fh.name)
 	}
-	for n := range old {
-		out = append(out, n)
-	}
-	slices.Sort(out)
 	if len(out) == 0 {
 		out = append(out, "(other)") // a 16-bit field hash collision
 	}

@@ -110,6 +110,10 @@ func runDiff(ctx context.Context, o *diffOptions) error {
 		return err
 	}
 	defer newR.Close()
+	// The index of OLD is about a ninth of its size: without a soft limit
+	// GOGC would let the heap grow to twice that plus the garbage of
+	// reading both files.
+	setMemoryLimit([]string{o.Old})
 	res, err := feed.Diff(ctx, oldR, newR, feed.DiffOptions{IDField: idField, ListLimit: o.List})
 	if err != nil {
 		if ctx.Err() != nil {
