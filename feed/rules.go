@@ -39,6 +39,8 @@ var RuleTable = []Rule{
 	{Code: "feed.empty", Severity: Error, Summary: "The file is empty; an empty upload deletes every product of the feed.", Fix: "Check the export job; never upload an empty feed."},
 	{Code: "feed.no_items", Severity: Warning, Summary: "The file has a header but no items.", Fix: "Check the export filter; a feed without items empties the catalog."},
 	{Code: "feed.parse_error", Severity: Error, Summary: "The document is malformed; items after this point could not be read.", Fix: "Fix the syntax at the line shown (unclosed tag, stray quote, truncated file) and export again."},
+	{Code: "feed.too_large", Severity: Error, Summary: "The input passed a size limit (download, decompressed size or one record); the rest was not read.", Fix: "Check the file is what you expect (a zip or gzip bomb, a runaway field); raise --max-bytes if it is genuine."},
+	{Code: "feed.record_too_large", Severity: Error, Summary: "One record (line) is larger than the record limit and was skipped.", Fix: "Check the line for a missing quote or newline."},
 	{Code: "feed.read_error", Severity: Error, Summary: "The input could not be read to the end.", Fix: "Check the file or download; it may be truncated or corrupt."},
 	{Code: "encoding.detected", Severity: Info, Summary: "The file is not UTF-8; dpa decoded it with the encoding shown.", Fix: "Save the feed as UTF-8; platforms reject or garble other encodings."},
 	{Code: "encoding.invalid_utf8", Severity: Error, Summary: "The value has bytes that are not valid UTF-8 (Google: encoding_problem).", Fix: "Save the feed as UTF-8, or pass --encoding with the real encoding."},

@@ -283,6 +283,9 @@ func (v *Validator) readErrorFinding(r Reader, err error, items int) Finding {
 	if errors.As(err, &pe) {
 		f.File, f.Line = pe.File, pe.Line
 		f.Rule = "feed.parse_error"
+		if errors.Is(err, ErrTooLarge) {
+			f.Rule = "feed.too_large"
+		}
 		f.Message = fmt.Sprintf("%v; %d items before this point were checked, the rest of the file was not read", pe.Err, items)
 	} else {
 		f.Message = fmt.Sprintf("%v; %d items before this point were checked", err, items)

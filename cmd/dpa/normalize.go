@@ -104,6 +104,7 @@ EXIT STATUS
 	f.StringVar(&o.Read.Encoding, "encoding", "", "input encoding (default: detect)")
 	f.StringVar(&o.Read.Sheet, "sheet", "", "input XLSX sheet (default: the first)")
 	f.StringVar(&o.Read.Format, "input-format", "", "input format: csv|tsv|xml|xlsx|jsonl|json (default: detect)")
+	o.Read.registerRemote(cmd)
 	return cmd
 }
 

@@ -47,6 +47,9 @@ type readFlags struct {
 	Delimiter string
 	Encoding  string
 	Sheet     string
+	MaxBytes  string
+	Timeout   time.Duration
+	Cache     string
 }
 
 func (r *readFlags) register(cmd *cobra.Command) {
@@ -54,10 +57,31 @@ func (r *readFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&r.Delimiter, "delimiter", "", `CSV delimiter: "," "\t" ";" "|" (default: sniff)`)
 	cmd.Flags().StringVar(&r.Encoding, "encoding", "", "input encoding: utf-8|utf-16|windows-1252|latin-1 (default: detect)")
 	cmd.Flags().StringVar(&r.Sheet, "sheet", "", "XLSX sheet name (default: the first)")
+	r.registerRemote(cmd)
+}
+
+// registerRemote adds the limits for URLs and compressed input.
+func (r *readFlags) registerRemote(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&r.MaxBytes, "max-bytes", "4GiB", "largest download or decompressed input (e.g. 500MB, 4GiB; 0 = no limit)")
+	cmd.Flags().DurationVar(&r.Timeout, "timeout", 60*time.Second, "for http(s) inputs: time allowed to connect, and for each stall while reading")
+	cmd.Flags().StringVar(&r.Cache, "cache", "", "for http(s) inputs: cache directory; unchanged feeds are not downloaded again (ETag, If-Modified-Since)")
 }
 
 func (r *readFlags) options() (feed.ReadOptions, error) {
-	o := feed.ReadOptions{Format: r.Format, Encoding: r.Encoding, Sheet: r.Sheet}
+	o := feed.ReadOptions{Format: r.Format, Encoding: r.Encoding, Sheet: r.Sheet, Timeout: r.Timeout, CacheDir: r.Cache}
+	if r.MaxBytes != "" {
+		n, err := parseSize(r.MaxBytes)
+		if err != nil {
+			return o, usageErr("invalid --max-bytes %q: %v", r.MaxBytes, err)
+		}
+		o.MaxBytes = n
+		if n == 0 {
+			o.MaxBytes = -1 // feed: negative means no limit
+		}
+	}
+	if r.Timeout < 0 {
+		return o, usageErr("invalid --timeout %s: must not be negative", r.Timeout)
+	}
 	if r.Format != "" {
 		if err := oneOf("format", r.Format, "csv", "tsv", "xml", "xlsx", "jsonl", "json"); err != nil {
 			return o, err
