@@ -215,3 +215,23 @@ func FuzzCheckItem(f *testing.F) {
 		}
 	})
 }
+
+func FuzzShipping(f *testing.F) {
+	for _, s := range []string{"US:CA:Ground:4.95 USD", "US:::4.95 USD, PH::Air:300 PHP", "DE::Std:4,95 EUR;FR::Std:5 EUR", ":::", "US:CA:Ground:4.95 USD:1:3:2:5", ""} {
+		f.Add(s)
+	}
+	v, _ := NewValidator(Channels["google"], Overrides{})
+	f.Fuzz(func(t *testing.T, ship string) {
+		base := base("google")
+		it := &Item{File: "f", Index: 1, Line: 1, Fields: append(base, Field{"shipping", ship}, Field{"tax", ship})}
+		fs, _ := v.CheckItem(it, nil, nil)
+		for _, f := range fs {
+			if f.Rule == "" || f.Message == "" {
+				t.Fatalf("incomplete finding %+v", f)
+			}
+			if (f.Rule == "shipping.invalid" || f.Rule == "tax.invalid") && !strings.Contains(ship, strings.TrimSuffix(f.Value, "…")) {
+				t.Fatalf("finding value %q is not part of the input %q", f.Value, ship)
+			}
+		}
+	})
+}
