@@ -142,7 +142,7 @@ func TestWriteDayBars(t *testing.T) {
 	// 62 days in at most 31 rows: two days a row, labelled by range.
 	var many []events.DayCount
 	for i := 0; i < 62; i++ {
-		many = append(many, day("2026-"+[]string{"01", "02", "03"}[i/28]+"-"+two(i%28+1), 1))
+		many = append(many, day("2026-"+[]string{"01", "02", "03"}[i/28]+"-"+twoDigits(i%28+1), 1))
 	}
 	b.Reset()
 	writeDayBars(&b, many, 10, 31)
@@ -152,7 +152,7 @@ func TestWriteDayBars(t *testing.T) {
 	}
 }
 
-func two(n int) string {
+func twoDigits(n int) string {
 	if n < 10 {
 		return "0" + string(rune('0'+n))
 	}

@@ -456,9 +456,9 @@ func highlightStyle(st *render.Styles, best map[[2]int]bool) func(row, col int, 
 	}
 }
 
-func f4(x float64) string { return fmt.Sprintf("%.4f", x) }
+func dec4(x float64) string { return fmt.Sprintf("%.4f", x) }
 
-func pct2(x float64) string { return fmt.Sprintf("%.2f%%", x*100) }
+func pct2dp(x float64) string { return fmt.Sprintf("%.2f%%", x*100) }
 
 func writeReplayTable(w io.Writer, rep *replayReport, o *simulateOptions, opts render.TableOptions) error {
 	st := opts.Styles
@@ -508,10 +508,10 @@ func writeReplayStrategies(w io.Writer, ss []sim.ReplayStrategy, k int, warm boo
 	}
 	var vals [][]float64
 	for _, s := range ss {
-		row := []string{s.Name, render.Int(s.Users), f4(s.HitRate), f4(s.Precision), f4(s.Recall), f4(s.NDCG), f4(s.MRR)}
+		row := []string{s.Name, render.Int(s.Users), dec4(s.HitRate), dec4(s.Precision), dec4(s.Recall), dec4(s.NDCG), dec4(s.MRR)}
 		v := []float64{0, 0, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR}
 		if warm {
-			row = append(row, render.Percent(s.Coverage), f4(s.PopularityBias))
+			row = append(row, render.Percent(s.Coverage), dec4(s.PopularityBias))
 			v = append(v, s.Coverage, s.PopularityBias)
 		}
 		t.Rows = append(t.Rows, row)
@@ -556,8 +556,8 @@ func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts
 	}
 	var vals [][]float64
 	for _, x := range res.Strategies {
-		t.Rows = append(t.Rows, []string{x.Name, render.Int64(x.Impressions), render.Int64(x.Clicks), pct2(x.CTR),
-			pct2(x.CTRCI[0]) + "–" + pct2(x.CTRCI[1]), render.Int64(x.Purchases), pct2(x.CVR),
+		t.Rows = append(t.Rows, []string{x.Name, render.Int64(x.Impressions), render.Int64(x.Clicks), pct2dp(x.CTR),
+			pct2dp(x.CTRCI[0]) + "–" + pct2dp(x.CTRCI[1]), render.Int64(x.Purchases), pct2dp(x.CVR),
 			fmt.Sprintf("%.2f", x.Revenue), fmt.Sprintf("%.2f", x.RPM), render.Percent(x.Coverage), render.Percent(x.OOSShare), render.Int64(x.Reach)})
 		vals = append(vals, []float64{0, 0, float64(x.Clicks), x.CTR, 0, float64(x.Purchases), x.CVR, x.Revenue, x.RPM, x.Coverage, 0, 0})
 	}
@@ -570,7 +570,7 @@ func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts
 }
 
 // col is the spreadsheet column letter of a 0-based index (< 702).
-func col(i int) string {
+func sheetCol(i int) string {
 	if i < 26 {
 		return string(rune('A' + i))
 	}
@@ -579,9 +579,9 @@ func col(i int) string {
 
 func seriesOf(sheet string, n, catCol, valCol int) render.ChartSeries {
 	return render.ChartSeries{
-		Name:       fmt.Sprintf("'%s'!$%s$1", sheet, col(valCol)),
-		Categories: fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheet, col(catCol), col(catCol), n+1),
-		Values:     fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheet, col(valCol), col(valCol), n+1),
+		Name:       fmt.Sprintf("'%s'!$%s$1", sheet, sheetCol(valCol)),
+		Categories: fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheet, sheetCol(catCol), sheetCol(catCol), n+1),
+		Values:     fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheet, sheetCol(valCol), sheetCol(valCol), n+1),
 	}
 }
 
@@ -617,7 +617,7 @@ func replayWorkbook(rep *replayReport, o *simulateOptions) render.Workbook {
 		for i := range rep.Strategies {
 			series = append(series, seriesOf("Hit rate by k", nk, 0, i+1))
 		}
-		curve.Charts = []render.Chart{{Type: "line", Title: "Hit rate by k", Cell: col(len(curve.Columns)+1) + "2", XTitle: "k", YTitle: "hit rate", Series: series}}
+		curve.Charts = []render.Chart{{Type: "line", Title: "Hit rate by k", Cell: sheetCol(len(curve.Columns)+1) + "2", XTitle: "k", YTitle: "hit rate", Series: series}}
 		wb.Sheets = append(wb.Sheets, curve)
 	}
 	if rep.Cold != nil && len(rep.Cold.Strategies) > 0 {

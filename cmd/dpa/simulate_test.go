@@ -161,7 +161,7 @@ func TestRealReplayCLI(t *testing.T) {
 		var b strings.Builder
 		for _, s := range res.Strategies {
 			m[s.Name] = s.HitRate
-			b.WriteString(" " + s.Name + "=" + ftoa(s.HitRate))
+			b.WriteString(" " + s.Name + "=" + trimDec(s.HitRate))
 		}
 		t.Logf("%s:%s", args[1], b.String())
 		return m
@@ -182,7 +182,7 @@ func TestRealReplayCLI(t *testing.T) {
 	}
 }
 
-func ftoa(x float64) string { return strings.TrimRight(strings.TrimRight(f4(x), "0"), ".") }
+func trimDec(x float64) string { return strings.TrimRight(strings.TrimRight(dec4(x), "0"), ".") }
 
 // Progress goes to stderr only when it is a terminal; stdout is the same
 // either way.
