@@ -69,29 +69,6 @@ type eventsConfig struct {
 
 var eventsConfigKeys = []string{"mapping", "preset", "columns", "default_event", "timezone"}
 
-// resolveFiles undoes a side effect of the generic config loader: the
-// `events:` section of dpa.yaml is a mapping section, not a value for
-// --events, but the loader offers every top-level key to the flag of the
-// same name. A file list for --events still comes from DPA_EVENTS,
-// DPA_<CMD>_EVENTS or a `<cmd>: {events: ...}` key.
-func (e *eventFlags) resolveFiles(cmd *cobra.Command, a *app) {
-	if cmd.Flags().Changed("events") || a.cfg == nil {
-		return
-	}
-	if _, isMap := a.cfg.Get("events").(map[string]any); !isMap {
-		return
-	}
-	getenv := os.Getenv
-	if a.IO != nil && a.IO.Env != nil {
-		getenv = a.IO.Env
-	}
-	up := strings.ToUpper(strings.ReplaceAll(cmd.Name(), "-", "_"))
-	if getenv("DPA_EVENTS") != "" || getenv("DPA_"+up+"_EVENTS") != "" || a.cfg.IsSet(cmd.Name()+".events") {
-		return
-	}
-	e.Files = nil
-}
-
 // options builds the reader options: dpa.yaml's events section first,
 // flags on top.
 func (e *eventFlags) options(a *app) (events.Options, error) {
@@ -449,7 +426,6 @@ EXIT STATUS
   dpa events check --events 2019-Oct.csv --preset rees46 -o xlsx --out check.xlsx`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Events.resolveFiles(cmd, a)
 			if err := o.check(); err != nil {
 				return err
 			}

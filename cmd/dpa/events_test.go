@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
 	"github.com/dpa-tools/dpa/campaign/events"
@@ -82,50 +81,6 @@ func TestEventFlagsOptions(t *testing.T) {
 			}
 			if o.Preset != tt.preset || o.Comma != tt.comma {
 				t.Errorf("preset %q comma %q, want %q %q", o.Preset, o.Comma, tt.preset, tt.comma)
-			}
-		})
-	}
-}
-
-// The generic config loader offers dpa.yaml's `events:` section to the
-// --events flag; resolveFiles must drop that value but keep real ones.
-func TestResolveFiles(t *testing.T) {
-	section := "events:\n  mapping:\n    when: timestamp\n"
-	tests := []struct {
-		name    string
-		yaml    string
-		env     map[string]string
-		changed bool
-		want    int
-	}{
-		{name: "section is not a file", yaml: section, want: 0},
-		{name: "flag given", yaml: section, changed: true, want: 1},
-		{name: "env given", yaml: section, env: map[string]string{"DPA_EVENTS": "x.csv"}, want: 1},
-		{name: "command env given", yaml: section, env: map[string]string{"DPA_CHECK_EVENTS": "x.csv"}, want: 1},
-		{name: "command key", yaml: section + "check:\n  events: x.csv\n", want: 1},
-		{name: "scalar events key", yaml: "events: x.csv\n", want: 1},
-		{name: "no config", want: 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			a := cfgApp(t, tt.yaml)
-			a.IO.Env = func(k string) string { return tt.env[k] }
-			if a.cfg == nil {
-				a.cfg = viper.New()
-			}
-			var e eventFlags
-			cmd := &cobra.Command{Use: "check"}
-			e.register(cmd)
-			if tt.changed {
-				if err := cmd.Flags().Set("events", "x.csv"); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				e.Files = []string{"map[mapping:map[when:timestamp]]"}
-			}
-			e.resolveFiles(cmd, a)
-			if len(e.Files) != tt.want {
-				t.Fatalf("files = %q, want %d", e.Files, tt.want)
 			}
 		})
 	}

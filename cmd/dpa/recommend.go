@@ -77,7 +77,6 @@ EXIT STATUS
   dpa recommend --events events.csv.gz --catalog feed.csv --all-users --out recs.csv`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Events.resolveFiles(cmd, a)
 			if err := o.check(); err != nil {
 				return err
 			}

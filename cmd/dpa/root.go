@@ -186,7 +186,11 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 				if src == file {
 					origin = fmt.Sprintf("%s key %q", path, k)
 				}
-				if err := setFlag(f, src.Get(k)); err != nil {
+				val := src.Get(k)
+				if _, isSection := val.(map[string]any); isSection {
+					continue // a section such as events: {mapping: ...}, not a flag value
+				}
+				if err := setFlag(f, val); err != nil {
 					firstErr = &usageError{err: fmt.Errorf("%s: invalid value for --%s: %w", origin, f.Name, err)}
 				}
 				return

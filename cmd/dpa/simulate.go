@@ -97,7 +97,6 @@ EXIT STATUS
   dpa simulate --items 2000 --users 100000 --days 30 -o xlsx --out sim.xlsx --emit-events sim-events.csv`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Events.resolveFiles(cmd, a)
 			if err := o.check(cmd); err != nil {
 				return err
 			}
