@@ -29,10 +29,16 @@ func TestInterrupt(t *testing.T) {
 	}
 	header := "id,title,description,availability,condition,price,link,image_link,brand\n"
 	row := "SKU-%d,Linen Shirt,A breathable linen shirt with a classic collar and buttons.,in stock,new,59.00 USD,https://shop.example.com/p/1,https://cdn.example.com/1.jpg,Coastline\n"
+	campaign, err := filepath.Abs("../../examples/campaign.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
 	}{
+		{"simulate", []string{"simulate", "--items", "2000", "--users", "400000", "--days", "30", "--emit-events", "events.csv", "-o", "json"}},
+		{"export", []string{"export", "--campaign", campaign, "--catalog", "-", "--out", "out"}},
 		{"validate", []string{"validate", "-o", "json", "--out", "report.json", "-"}},
 		{"normalize", []string{"normalize", "-", "--channel", "google", "--out", "feed.xml"}},
 	}
