@@ -3,6 +3,7 @@ package feed
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -41,7 +42,20 @@ type WriteOptions struct {
 	ForExcel bool
 	// Title is the RSS channel title (XML only).
 	Title string
+	// Exact writes every field as it is, for lossless conversion: no list
+	// is joined or split, a repeated name stays repeated and empty values
+	// are kept. Tabular formats give the k-th column of a name the k-th
+	// field of that name (Columns lists a name as often as it may repeat:
+	// see ScanLayout), and Write fails with ErrNoColumn on a field no
+	// column can hold rather than drop it. XML and JSON Lines ignore
+	// Columns and write the item's fields in its order: a repeated name as
+	// repeated elements or as a JSON array.
+	Exact bool
 }
+
+// ErrNoColumn is returned by an Exact tabular writer for a field that the
+// columns have no place for (a ragged row, or a name the layout lacks).
+var ErrNoColumn = errors.New("no column for this field")
 
 // WriteFormats lists the output formats NewWriter accepts.
 var WriteFormats = []string{FormatCSV, FormatTSV, FormatXML, FormatJSONL}
@@ -50,6 +64,9 @@ var WriteFormats = []string{FormatCSV, FormatTSV, FormatXML, FormatJSONL}
 // Repeated fields (additional_image_link) become one comma-separated cell
 // in tabular formats and repeated elements in XML.
 func NewWriter(w io.Writer, format string, o WriteOptions) (ItemWriter, error) {
+	if o.Exact {
+		return newExactWriter(w, format, o)
+	}
 	switch format {
 	case FormatCSV, FormatTSV:
 		t := &tableWriter{bw: bufio.NewWriter(w), cols: o.Columns, excel: o.ForExcel, tsv: format == FormatTSV}
@@ -197,12 +214,15 @@ func (t *tableWriter) encodeCells(dst []byte, cells []string) []byte {
 // appendCSVRow encodes a record exactly as encoding/csv's Writer does with
 // Comma ',' and UseCRLF false (a test holds it to that), without a
 // bufio.Writer per goroutine.
-func appendCSVRow(dst []byte, cells []string) []byte {
+func appendCSVRow(dst []byte, cells []string) []byte { return appendQuotedRow(dst, cells, ',') }
+
+// appendQuotedRow is encoding/csv's quoting with any ASCII delimiter.
+func appendQuotedRow(dst []byte, cells []string, comma byte) []byte {
 	for n, field := range cells {
 		if n > 0 {
-			dst = append(dst, ',')
+			dst = append(dst, comma)
 		}
-		if !csvNeedsQuotes(field) {
+		if !csvNeedsQuotes(field, comma) {
 			dst = append(dst, field...)
 			continue
 		}
@@ -222,7 +242,7 @@ func appendCSVRow(dst []byte, cells []string) []byte {
 	return append(dst, '\n')
 }
 
-func csvNeedsQuotes(field string) bool {
+func csvNeedsQuotes(field string, comma byte) bool {
 	if field == "" {
 		return false
 	}
@@ -230,7 +250,7 @@ func csvNeedsQuotes(field string) bool {
 		return true
 	}
 	for i := 0; i < len(field); i++ {
-		if c := field[i]; c == '\n' || c == '\r' || c == '"' || c == ',' {
+		if c := field[i]; c == '\n' || c == '\r' || c == '"' || c == comma {
 			return true
 		}
 	}
@@ -473,3 +493,249 @@ func (j *jsonlWriter) writeEncoded(b []byte) error {
 }
 
 func (j *jsonlWriter) Close() error { return j.bw.Flush() }
+
+// ---- exact (lossless) writers ----
+
+func newExactWriter(w io.Writer, format string, o WriteOptions) (ItemWriter, error) {
+	switch format {
+	case FormatCSV, FormatTSV:
+		t := &tableWriter{bw: bufio.NewWriter(w), cols: o.Columns, excel: o.ForExcel, tsv: format == FormatTSV}
+		e := &exactTable{t: t, row: NewExactRow(o.Columns)}
+		if t.tsv {
+			t.buf = appendQuotedRow(t.buf[:0], o.Columns, '\t')
+		} else {
+			t.buf = t.encodeCells(t.buf[:0], append([]string(nil), o.Columns...))
+		}
+		_, err := t.bw.Write(t.buf)
+		return e, err
+	case FormatXML, FormatJSONL:
+		x, err := NewWriter(w, format, WriteOptions{Title: o.Title})
+		if err != nil {
+			return nil, err
+		}
+		if xw, ok := x.(*xmlWriter); ok {
+			return &exactXML{x: xw, tags: map[string][2]string{}}, nil
+		}
+		return &exactJSONL{j: x.(*jsonlWriter), keys: map[string]string{}}, nil
+	}
+	return nil, fmt.Errorf("output format %q: %w (want csv, tsv, xml or jsonl)", format, ErrUnsupportedFormat)
+}
+
+// ExactRow places an item's fields in a tabular layout whose columns may
+// repeat a name: the k-th field of a name goes to the k-th column of that
+// name. The cells of an XLSX sheet are laid out with it too.
+type ExactRow struct {
+	cols   []string
+	byName map[string][]int
+	seen   map[string]int
+	cells  []string
+}
+
+// NewExactRow prepares the layout for cols.
+func NewExactRow(cols []string) *ExactRow {
+	r := &ExactRow{cols: cols, byName: map[string][]int{}, seen: map[string]int{}, cells: make([]string, len(cols))}
+	for i, c := range cols {
+		r.byName[c] = append(r.byName[c], i)
+	}
+	return r
+}
+
+// Cells returns the item's cells (reused by the next call), or an error
+// wrapping ErrNoColumn naming the first field without a column.
+func (r *ExactRow) Cells(it *Item) ([]string, error) {
+	clear(r.cells)
+	clear(r.seen)
+	for _, f := range it.Fields {
+		k := r.seen[f.Name]
+		r.seen[f.Name] = k + 1
+		at := r.byName[f.Name]
+		if k >= len(at) {
+			what := fmt.Sprintf("field %q", f.Name)
+			if k > 0 {
+				what = fmt.Sprintf("value %d of field %q", k+1, f.Name)
+			}
+			return nil, fmt.Errorf("%s:%d: item %d: %s: %w", it.File, it.Line, it.Index, what, ErrNoColumn)
+		}
+		r.cells[at[k]] = f.Value
+	}
+	return r.cells, nil
+}
+
+type exactTable struct {
+	t   *tableWriter
+	row *ExactRow
+}
+
+func (e *exactTable) Write(it *Item) error {
+	cells, err := e.row.Cells(it)
+	if err != nil {
+		return err
+	}
+	if e.t.tsv {
+		// Values keep their tabs and line breaks: quoted as encoding/csv
+		// (and so dpa's TSV reader) understands, where the channel writer
+		// would replace them with spaces.
+		e.t.buf = appendQuotedRow(e.t.buf[:0], cells, '\t')
+	} else {
+		e.t.buf = e.t.encodeCells(e.t.buf[:0], cells)
+	}
+	_, err = e.t.bw.Write(e.t.buf)
+	return err
+}
+
+func (e *exactTable) Close() error { return e.t.Close() }
+
+type exactXML struct {
+	x    *xmlWriter
+	tags map[string][2]string
+	buf  []byte
+}
+
+func (e *exactXML) Write(it *Item) error {
+	b := append(e.buf[:0], "    <item>\n"...)
+	for _, f := range it.Fields {
+		tag, ok := e.tags[f.Name]
+		if !ok {
+			name := xmlName(f.Name)
+			if !xmlPlain[f.Name] {
+				name = "g:" + name
+			}
+			tag = [2]string{"      <" + name + ">", "</" + name + ">\n"}
+			e.tags[f.Name] = tag
+		}
+		if (f.Name == "shipping" || f.Name == "tax") && strings.Count(f.Value, ":") == 3 {
+			// The element form the XML reader turns back into this string.
+			b = append(b, tag[0]...)
+			b = append(b, '\n')
+			subs := [4]string{"country", "region", "service", "price"}
+			if f.Name == "tax" {
+				subs = [4]string{"country", "region", "rate", "tax_ship"}
+			}
+			v := f.Value
+			for i := range 4 {
+				p, rest, _ := strings.Cut(v, ":")
+				v = rest
+				if p == "" {
+					continue
+				}
+				b = append(b, "        <g:"+subs[i]+">"...)
+				b = appendXMLEscape(b, p)
+				b = append(b, "</g:"+subs[i]+">\n"...)
+			}
+			b = append(b, "      "...)
+			b = append(b, tag[1]...)
+			continue
+		}
+		b = append(b, tag[0]...)
+		b = appendXMLEscape(b, f.Value)
+		b = append(b, tag[1]...)
+	}
+	e.buf = append(b, "    </item>\n"...)
+	_, err := e.x.bw.Write(e.buf)
+	return err
+}
+
+func (e *exactXML) Close() error { return e.x.Close() }
+
+type exactJSONL struct {
+	j    *jsonlWriter
+	keys map[string]string
+	done map[string]bool
+	buf  []byte
+}
+
+func (e *exactJSONL) Write(it *Item) error {
+	if e.done == nil {
+		e.done = map[string]bool{}
+	}
+	clear(e.done)
+	b := append(e.buf[:0], '{')
+	for i, f := range it.Fields {
+		if e.done[f.Name] {
+			continue
+		}
+		e.done[f.Name] = true
+		key, ok := e.keys[f.Name]
+		if !ok {
+			k, _ := json.Marshal(f.Name)
+			key = string(k) + ":"
+			e.keys[f.Name] = key
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, key...)
+		n := 0
+		for _, g := range it.Fields[i+1:] {
+			if g.Name == f.Name {
+				n++
+			}
+		}
+		if n == 0 {
+			v, _ := json.Marshal(f.Value)
+			b = append(b, v...)
+			continue
+		}
+		// A repeated name becomes an array, which the JSON reader turns
+		// back into the same repeated field.
+		b = append(b, '[')
+		for k, g := range it.Fields[i:] {
+			if g.Name != f.Name {
+				continue
+			}
+			if k > 0 {
+				b = append(b, ',')
+			}
+			v, _ := json.Marshal(g.Value)
+			b = append(b, v...)
+		}
+		b = append(b, ']')
+	}
+	e.buf = append(b, "}\n"...)
+	_, err := e.j.bw.Write(e.buf)
+	return err
+}
+
+func (e *exactJSONL) Close() error { return e.j.Close() }
+
+// ScanLayout reads r to the end and returns the tabular layout that holds
+// every field of every item: each name in first-seen order, repeated as
+// often as any one item repeats it (the repeats side by side). For a
+// tabular source this is its header unless rows are ragged.
+func ScanLayout(r Reader) ([]string, error) {
+	var order []string
+	most := map[string]int{}
+	count := map[string]int{}
+	for {
+		it, err := r.Next()
+		if it != nil {
+			clear(count)
+			for _, f := range it.Fields {
+				count[f.Name]++
+				if _, ok := most[f.Name]; !ok {
+					order = append(order, f.Name)
+				}
+				most[f.Name] = max(most[f.Name], count[f.Name])
+			}
+		}
+		if err != nil || it == nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			// Columns seen in a header but empty in every item still count.
+			for _, c := range r.Columns() {
+				if _, ok := most[c]; !ok {
+					order = append(order, c)
+					most[c] = 1
+				}
+			}
+			var cols []string
+			for _, n := range order {
+				for range most[n] {
+					cols = append(cols, n)
+				}
+			}
+			return cols, err
+		}
+	}
+}

@@ -109,6 +109,7 @@ ENVIRONMENT
 		newVersionCmd(a),
 		newDocsCmd(a),
 		newNormalizeCmd(a, nil),
+		newConvertCmd(a, nil),
 		newDiffCmd(a, nil),
 		newStatsCmd(a, nil),
 		newExportCmd(a, nil),
