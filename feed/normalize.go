@@ -631,7 +631,7 @@ func (w *normWork) fix(src *Item) *Item {
 		case f.Name == "description" && hasMarkup(f.Value):
 			if n.ch.HTMLAllowed == nil {
 				set(stripHTML(f.Value), FixHTMLStripped)
-			} else if r := collapseSpace(reduceHTML(f.Value, n.ch.HTMLAllowed)); r != f.Value {
+			} else if r := reduceHTMLStable(f.Value, n.ch.HTMLAllowed); r != f.Value {
 				set(r, FixHTMLReduced)
 			}
 		case f.Name == "title" && hasMarkup(f.Value):

@@ -129,10 +129,33 @@ func reduceHTML(s string, allowed []string) string {
 	return b.String()
 }
 
+// reduceHTMLStable is reduceHTML with whitespace collapsed, repeated until
+// nothing changes: removing a tag can join text into a new one ("<A<A>>").
+func reduceHTMLStable(s string, allowed []string) string {
+	for range 64 {
+		t := collapseSpace(reduceHTML(s, allowed))
+		if t == s {
+			return t
+		}
+		s = t
+	}
+	return s
+}
+
 // stripHTML turns markup into plain text: tags removed, entities decoded,
-// whitespace collapsed.
+// whitespace collapsed. Decoding can uncover more markup (escaped HTML
+// "&lt;b&gt;", double-encoded "&amp;amp;"), so it repeats until nothing
+// changes: otherwise normalizing the output again would change it. Every
+// round that changes s shortens it; the cap is only a guard.
 func stripHTML(s string) string {
-	return collapseSpace(html.UnescapeString(reduceHTML(s, nil)))
+	for range 64 {
+		t := collapseSpace(html.UnescapeString(reduceHTML(s, nil)))
+		if t == s || !hasMarkup(t) {
+			return t
+		}
+		s = t
+	}
+	return s
 }
 
 func hasMarkup(s string) bool {
