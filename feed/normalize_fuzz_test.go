@@ -182,7 +182,9 @@ func fuzzNormalize(t *testing.T, src []byte, o NormalizeOptions) (string, *Norma
 	defer r.Close()
 	var out bytes.Buffer
 	res, err := Normalize(context.Background(), r, o, NormalizeSinks{
-		Out: func(cols []string) (ItemWriter, error) { return NewWriter(&out, FormatCSV, WriteOptions{Columns: cols}) },
+		Out: func(cols []string) (ItemWriter, error) {
+			return NewWriter(&out, FormatCSV, WriteOptions{Columns: cols})
+		},
 	})
 	if err != nil {
 		return "", nil
