@@ -227,6 +227,9 @@ func fixPrice(v, currency string) string {
 
 // fixURL applies the URL fixes in order and reports each step.
 func fixURL(v string, https bool, base *url.URL, note func(rule, old, new string)) string {
+	if v == "" {
+		return v // resolving "" against --base-url would invent a link
+	}
 	if strings.HasPrefix(v, "//") {
 		n := "https:" + v
 		note(FixSchemeRelative, v, n)
@@ -277,7 +280,17 @@ func fixURLList(v string, https bool, base *url.URL, note func(rule, old, new st
 
 // fixGTIN cleans one GTIN value; check-digit errors are never repaired.
 func fixGTIN(v string, note func(rule, old, new string)) string {
-	clean := CleanGTIN(v)
+	// CleanGTIN trims only values without spaces, dashes or tabs, so
+	// removing those can leave a line break at an end: repeat until stable
+	// (each change shortens the value).
+	clean := v
+	for range 8 {
+		c := CleanGTIN(strings.TrimSpace(clean))
+		if c == clean {
+			break
+		}
+		clean = c
+	}
 	if clean != v {
 		note(FixGTINCleaned, v, clean)
 	}
