@@ -80,7 +80,9 @@ func (s *feedSource) next() (srcItem, error) {
 	if it == nil {
 		return srcItem{}, err
 	}
-	return srcItem{it: it.Clone(), raw: it}, err
+	// One item serves as both: fix builds a new item and never writes to
+	// its source, and a reject row is a copy.
+	return srcItem{it: it, raw: it}, err
 }
 
 func (s *feedSource) merged() int { return 0 }
