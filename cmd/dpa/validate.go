@@ -382,18 +382,23 @@ func (o *validateOptions) gate(rep *validateReport) error {
 	}
 	var n int
 	var level string
+	items := map[[2]any]bool{}
 	for _, f := range rep.Findings {
 		if !counted(f) {
 			continue
 		}
 		switch {
 		case o.FailOn == "never":
+			continue
 		case f.Severity == feed.Error:
-			n++
 		case f.Severity == feed.Warning && (o.FailOn == "warning" || o.FailOn == "info"):
-			n++
 		case f.Severity == feed.Info && o.FailOn == "info":
-			n++
+		default:
+			continue
+		}
+		n++
+		if f.Item > 0 {
+			items[[2]any{f.File, f.Item}] = true
 		}
 	}
 	switch o.FailOn {
@@ -408,7 +413,7 @@ func (o *validateOptions) gate(rep *validateReport) error {
 		level = "new " + level
 	}
 	if n > 0 {
-		return &findingsError{msg: fmt.Sprintf("%s %s finding(s) in %s item(s) (--fail-on %s)", render.Int(n), level, render.Int(rep.Summary.Items-rep.Summary.ValidItems), o.FailOn)}
+		return &findingsError{msg: fmt.Sprintf("%s %s finding(s) in %s item(s) (--fail-on %s)", render.Int(n), level, render.Int(len(items)), o.FailOn)}
 	}
 	return nil
 }
