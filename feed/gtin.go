@@ -1,6 +1,9 @@
 package feed
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // GTINIssue names what is wrong with a GTIN; "" means valid.
 type GTINIssue string
@@ -14,14 +17,22 @@ const (
 	GTINCouponPrefix     GTINIssue = "coupon_prefix"
 )
 
-// CleanGTIN drops the spaces and dashes Google accepts but ignores.
+// CleanGTIN drops the spaces and dashes Google accepts but ignores, and
+// any other whitespace (a stray line break from a spreadsheet cell).
 func CleanGTIN(s string) string {
-	if !strings.ContainsAny(s, " -\t") {
-		return strings.TrimSpace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if r != ' ' && r != '-' && r != '\t' {
+		if r != '-' && !unicode.IsSpace(r) {
 			b.WriteRune(r)
 		}
 	}

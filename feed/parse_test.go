@@ -235,3 +235,16 @@ func FuzzShipping(f *testing.F) {
 		}
 	})
 }
+
+func TestCleanGTIN(t *testing.T) {
+	for in, want := range map[string]string{
+		"4006381333931":       "4006381333931",
+		" 4006381333931\n":    "4006381333931",
+		"400-6381 33393\t1\r": "4006381333931",
+		"0 ":                  "0",
+	} {
+		if got := CleanGTIN(in); got != want {
+			t.Errorf("CleanGTIN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
