@@ -210,6 +210,10 @@ func parseISO(s string, loc *time.Location) (time.Time, bool) {
 		default:
 			return time.Time{}, false
 		}
+		// Real offsets run from -12:00 to +14:00; "+9990" is a typo, not a zone.
+		if oh > 14 || om > 59 {
+			return time.Time{}, false
+		}
 		off := sign * (oh*3600 + om*60)
 		if off == 0 {
 			zone = time.UTC
