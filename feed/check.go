@@ -434,7 +434,16 @@ func hasPrefixFold(s, prefix string) bool {
 // item over a million items made url.Parse a tenth of the run.
 func (c *itemCtx) checkURL(f *FieldSpec, val string) {
 	v := strings.TrimSpace(val)
-	if strings.ContainsAny(v, " \t\n") {
+	space, nonASCII := false, false
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b == ' ' || b == '\t' || b == '\n':
+			space = true
+		case b >= 0x80:
+			nonASCII = true
+		}
+	}
+	if space {
 		c.add("url.whitespace", f.Name, val, fmt.Sprintf("%s contains whitespace", f.Name), strings.ReplaceAll(v, " ", "%20"))
 		return
 	}
@@ -463,8 +472,11 @@ func (c *itemCtx) checkURL(f *FieldSpec, val string) {
 		return
 	}
 	host, path := rest, ""
-	if k := strings.IndexAny(rest, "/?#"); k >= 0 {
-		host, path = rest[:k], rest[k:]
+	for k := 0; k < len(rest); k++ {
+		if c := rest[k]; c == '/' || c == '?' || c == '#' {
+			host, path = rest[:k], rest[k:]
+			break
+		}
 	}
 	if at := strings.LastIndexByte(host, '@'); at >= 0 {
 		host = host[at+1:]
@@ -481,7 +493,7 @@ func (c *itemCtx) checkURL(f *FieldSpec, val string) {
 		c.add("url.http", f.Name, val, fmt.Sprintf("%s uses http", f.Name), "https://"+v[len("http://"):])
 	}
 	if f.Kind == KindImageURL || f.Kind == KindURLList {
-		if !isASCII(v) {
+		if nonASCII {
 			sugg := ""
 			if u, err := url.Parse(v); err == nil {
 				sugg = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawQuery: u.RawQuery}).String()

@@ -248,3 +248,25 @@ func TestCleanGTIN(t *testing.T) {
 		}
 	}
 }
+
+func FuzzControlChar(f *testing.F) {
+	for _, s := range []string{"plain text", "tab\there", "bell\x07", "del\x7f", "ünïcödé\x01", "0123456789abcdef\x1f", "\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r1, ok1 := controlChar(s)
+		r2, ok2 := controlByte(s)
+		if r1 != r2 || ok1 != ok2 {
+			t.Fatalf("controlChar(%q) = %q %v, byte scan %q %v", s, r1, ok1, r2, ok2)
+		}
+	})
+}
+
+func TestPromoFirstWordCoversPhrases(t *testing.T) {
+	for _, p := range promoPhrases {
+		first, _, _ := strings.Cut(p, " ")
+		if !promoFirstWord([]byte(first)) {
+			t.Errorf("promoFirstWord misses %q (first word of %q)", first, p)
+		}
+	}
+}

@@ -177,6 +177,16 @@ func promotional(title string) string {
 			break
 		}
 		word := lt[i:j]
+		if !promoFirstWord(word) {
+			i = j
+			if j < len(lt) && lt[j] == '%' {
+				rest := strings.TrimLeft(string(lt[j+1:]), " ")
+				if strings.HasPrefix(rest, "off") && (len(rest) == 3 || !isWordByte(rest[3])) {
+					return "% off"
+				}
+			}
+			continue
+		}
 		if cands, ok := promoByWord[string(word)]; ok {
 			for _, p := range cands {
 				end := i + len(p)
@@ -196,6 +206,18 @@ func promotional(title string) string {
 	return ""
 }
 
+// promoFirstWord is a cheap filter before the map lookup: a string switch
+// compiles to length and byte comparisons, no hashing, and most title words
+// are not the start of a promotional phrase.
+func promoFirstWord(w []byte) bool {
+	switch string(w) {
+	case "free", "sale", "discount", "best", "lowest", "cheapest", "buy", "limited", "clearance",
+		"wholesale", "high", "bestseller", "deal", "deals", "promo", "coupon":
+		return true
+	}
+	return false
+}
+
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
 }
@@ -210,9 +232,29 @@ func hasEmoji(s string) bool {
 }
 
 // controlChar returns the first control character other than tab/newline.
-// It scans bytes: every byte of a multi-byte UTF-8 sequence is >= 0x80,
-// so no control character can hide inside one.
+// It scans eight bytes at a time (a SWAR test for any byte below 0x20 or
+// equal to 0x7f) and looks at single bytes only in words that have one;
+// every byte of a multi-byte UTF-8 sequence is >= 0x80, so no control
+// character can hide inside one.
 func controlChar(s string) (rune, bool) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		below := (w - lo*0x20) &^ w & hi
+		del := w ^ (lo * 0x7f)
+		del = (del - lo) &^ del & hi
+		if below|del != 0 {
+			if r, ok := controlByte(s[i : i+8]); ok {
+				return r, true
+			}
+		}
+	}
+	return controlByte(s[i:])
+}
+
+func controlByte(s string) (rune, bool) {
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' || b == 0x7f {

@@ -303,10 +303,10 @@ func (v *Validator) readErrorFinding(r Reader, err error, items int) Finding {
 // and group names in one byte arena, so a member costs 32 bytes plus its id.
 type cross struct {
 	v       *Validator
-	ids     map[uint64]uint32 // id hash → line of first occurrence
-	gtins   map[uint64]uint32
-	titles  map[uint64]uint32 // ungrouped items with variant attributes
-	groupIx map[uint64]int32  // group name hash → index in groups
+	ids     hashLines // id hash → line of first occurrence
+	gtins   hashLines
+	titles  hashLines        // ungrouped items with variant attributes
+	groupIx map[uint64]int32 // group name hash → index in groups
 	groups  []group
 	members []member
 	arena   []byte
@@ -353,7 +353,7 @@ func (x *cross) keep(s string) (uint32, uint16) {
 var variantAttrs = []string{"size", "color", "gender", "age_group", "material", "pattern"}
 
 func newCross(v *Validator) *cross {
-	return &cross{v: v, ids: map[uint64]uint32{}, gtins: map[uint64]uint32{}, titles: map[uint64]uint32{}, groupIx: map[uint64]int32{}}
+	return &cross{v: v, groupIx: map[uint64]int32{}}
 }
 
 const (
@@ -454,20 +454,15 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 	id := k.id
 	var e bool
 	if id != "" {
-		h := hash64(id)
-		if first, ok := x.ids[h]; ok {
+		if first, ok := x.ids.firstOrAdd(hash64(id), uint32(it.Line)); ok {
 			fs, e = x.add(it, fs, id, "id.duplicate", idField, id, fmt.Sprintf("id %q is also used by the item on line %d", id, first))
 			bad = bad || e
-		} else {
-			x.ids[h] = uint32(it.Line)
 		}
 	}
 	if k.gtin != "" {
-		if first, ok := x.gtins[k.gtinHash]; ok {
+		if first, ok := x.gtins.firstOrAdd(k.gtinHash, uint32(it.Line)); ok {
 			fs, e = x.add(it, fs, id, "gtin.duplicate", "gtin", k.gtin, fmt.Sprintf("GTIN %s is also used by the item on line %d", k.gtin, first))
 			bad = bad || e
-		} else {
-			x.gtins[k.gtinHash] = uint32(it.Line)
 		}
 	}
 	if k.group != "" {
@@ -502,11 +497,9 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 		gr.tail = mi
 		gr.count++
 	} else if k.titleHash != 0 {
-		if first, ok := x.titles[k.titleHash]; ok {
+		if first, ok := x.titles.firstOrAdd(k.titleHash, uint32(it.Line)); ok {
 			fs, e = x.add(it, fs, id, "variant.group_missing", "item_group_id", "", fmt.Sprintf("same title as the item on line %d with its own size/color, but no item_group_id", first))
 			bad = bad || e
-		} else {
-			x.titles[k.titleHash] = uint32(it.Line)
 		}
 	}
 	return fs, bad

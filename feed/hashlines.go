@@ -1,0 +1,44 @@
+package feed
+
+// hashLines maps 64-bit key hashes to the line of their first occurrence.
+// It replaces a Go map on the validator's sequential path: open addressing
+// over two flat arrays, at most half full, so a lookup in a table of a
+// million ids is usually one cache miss and nothing is allocated per key.
+type hashLines struct {
+	keys  []uint64 // 0 = empty; a real 0 hash is stored as 1
+	lines []uint32
+	n     int
+}
+
+// firstOrAdd returns the line stored for h and true, or stores line and
+// returns false.
+func (t *hashLines) firstOrAdd(h uint64, line uint32) (uint32, bool) {
+	if h == 0 {
+		h = 1
+	}
+	if 2*(t.n+1) > len(t.keys) {
+		t.grow()
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := (h ^ h>>29) & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case h:
+			return t.lines[i], true
+		case 0:
+			t.keys[i], t.lines[i] = h, line
+			t.n++
+			return 0, false
+		}
+	}
+}
+
+func (t *hashLines) grow() {
+	oldK, oldL := t.keys, t.lines
+	size := max(1<<12, 2*len(oldK))
+	t.keys, t.lines, t.n = make([]uint64, size), make([]uint32, size), 0
+	for i, k := range oldK {
+		if k != 0 {
+			t.firstOrAdd(k, oldL[i])
+		}
+	}
+}
