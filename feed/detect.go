@@ -13,7 +13,9 @@ const GoogleNamespace = "http://base.google.com/ns/1.0"
 
 // SniffChannel guesses the channel a feed file was written for from its
 // first 64 KiB: an XML document in Google's g: namespace is a Merchant
-// Center feed; TikTok feeds carry sku_id; everything else defaults to meta.
+// Center feed unless it carries fields only Meta defines (Meta's RSS feeds
+// use the g: namespace too); TikTok feeds carry sku_id; everything else
+// defaults to meta.
 // It reads the file separately from the Reader, so stdin ("-") is "meta".
 func SniffChannel(path string) string {
 	if path == "-" {
@@ -36,6 +38,11 @@ func SniffChannel(path string) string {
 	head = head[:n]
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if bytes.HasPrefix(trimmed, []byte("<")) && bytes.Contains(head, []byte(GoogleNamespace)) {
+		for _, m := range metaOnlyFields {
+			if bytes.Contains(head, []byte(m)) {
+				return "meta"
+			}
+		}
 		return "google"
 	}
 	if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.Contains(bytes.ToLower(head[:nl]), []byte("sku_id")) {
@@ -43,3 +50,7 @@ func SniffChannel(path string) string {
 	}
 	return "meta"
 }
+
+// metaOnlyFields are element names (and a value) that appear in Meta
+// catalogs and not in Google's product data specification.
+var metaOnlyFields = []string{"quantity_to_sell_on_facebook>", "fb_product_category>", "rich_text_description>", ">available for order<", ">mark_as_sold<"}
