@@ -75,11 +75,7 @@ EXIT STATUS
 	f.StringVar(&o.Format, "format", "", "output format: csv|tsv|xml|jsonl|xlsx (default: from the --out extension)")
 	f.StringVarP(&o.Output, "output", "o", "table", "summary on stdout: table|json")
 	f.BoolVar(&o.ForExcel, "for-excel", false, "neutralise formula-like cells in csv/xlsx output (changes those values)")
-	f.StringVar(&o.Read.Format, "input-format", "", "input format: csv|tsv|xml|xlsx|jsonl|json (default: detect)")
-	f.StringVar(&o.Read.Delimiter, "delimiter", "", `input CSV delimiter: "," "\t" ";" "|" (default: sniff)`)
-	f.StringVar(&o.Read.Encoding, "encoding", "", "input encoding (default: detect)")
-	f.StringVar(&o.Read.Sheet, "sheet", "", "input XLSX sheet (default: the first)")
-	o.Read.registerRemote(cmd)
+	o.Read.registerInput(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion("csv", "tsv", "xml", "jsonl", "xlsx"))
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("table", "json"))
 	return cmd

@@ -100,11 +100,7 @@ EXIT STATUS
 	f.StringVar(&o.BaseURL, "base-url", "", "shop URL: resolves relative links and builds product links for shop exports")
 	f.BoolVar(&o.FixCase, "fix-case", false, "title case for ALL-CAPS titles")
 	f.BoolVar(&o.ForExcel, "for-excel", false, "neutralise formula-like cells in CSV output (for files people open)")
-	f.StringVar(&o.Read.Delimiter, "delimiter", "", `input CSV delimiter: "," "\t" ";" "|" (default: sniff)`)
-	f.StringVar(&o.Read.Encoding, "encoding", "", "input encoding (default: detect)")
-	f.StringVar(&o.Read.Sheet, "sheet", "", "input XLSX sheet (default: the first)")
-	f.StringVar(&o.Read.Format, "input-format", "", "input format: csv|tsv|xml|xlsx|jsonl|json (default: detect)")
-	o.Read.registerRemote(cmd)
+	o.Read.registerInput(cmd)
 	return cmd
 }
 

@@ -60,6 +60,16 @@ func (r *readFlags) register(cmd *cobra.Command) {
 	r.registerRemote(cmd)
 }
 
+// registerInput is register for commands whose --format names the output:
+// the input format flag is --input-format there.
+func (r *readFlags) registerInput(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&r.Format, "input-format", "", "input format: csv|tsv|xml|xlsx|jsonl|json (default: detect)")
+	cmd.Flags().StringVar(&r.Delimiter, "delimiter", "", `input CSV delimiter: "," "\t" ";" "|" (default: sniff)`)
+	cmd.Flags().StringVar(&r.Encoding, "encoding", "", "input encoding (default: detect)")
+	cmd.Flags().StringVar(&r.Sheet, "sheet", "", "input XLSX sheet (default: the first)")
+	r.registerRemote(cmd)
+}
+
 // registerRemote adds the limits for URLs and compressed input.
 func (r *readFlags) registerRemote(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&r.MaxBytes, "max-bytes", "4GiB", "largest download or decompressed input (e.g. 500MB, 4GiB; 0 = no limit)")
