@@ -86,7 +86,9 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 			if ex.ID != "" {
 				where += " (" + ex.ID + ")"
 			}
-			fmt.Fprintf(&b, "  %-8s %-36s %7s  e.g. %s\n", st.Severity(r.sev.String(), r.sev.String()), r.rule, render.Int(r.n), where)
+			// Pad before styling: escape codes would count as width.
+			sev := fmt.Sprintf("%-8s", r.sev.String())
+			fmt.Fprintf(&b, "  %s %-36s %7s  e.g. %s\n", st.Severity(r.sev.String(), sev), r.rule, render.Int(r.n), where)
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
