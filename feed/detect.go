@@ -35,7 +35,16 @@ func SniffChannel(path string) string {
 	}
 	head := make([]byte, 64<<10)
 	n, _ := io.ReadFull(r, head)
-	head = head[:n]
+	return channelFromHead(head[:n])
+}
+
+// metaOnlyFields are element names (and a value) that appear in Meta
+// catalogs and not in Google's product data specification.
+var metaOnlyFields = []string{"quantity_to_sell_on_facebook>", "fb_product_category>", "rich_text_description>", ">available for order<", ">mark_as_sold<"}
+
+// channelFromHead applies SniffChannel's rules to the first bytes of a
+// decoded feed.
+func channelFromHead(head []byte) string {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if bytes.HasPrefix(trimmed, []byte("<")) && bytes.Contains(head, []byte(GoogleNamespace)) {
 		for _, m := range metaOnlyFields {
@@ -51,6 +60,12 @@ func SniffChannel(path string) string {
 	return "meta"
 }
 
-// metaOnlyFields are element names (and a value) that appear in Meta
-// catalogs and not in Google's product data specification.
-var metaOnlyFields = []string{"quantity_to_sell_on_facebook>", "fb_product_category>", "rich_text_description>", ">available for order<", ">mark_as_sold<"}
+// DetectChannel is SniffChannel for an open Reader: it uses the bytes the
+// reader already sniffed (after decompression and decoding), so it works
+// for stdin and URLs too. Readers without a hint (XLSX) give "meta".
+func DetectChannel(r Reader) string {
+	if h, ok := r.(interface{ channelHint() string }); ok && h.channelHint() != "" {
+		return h.channelHint()
+	}
+	return "meta"
+}

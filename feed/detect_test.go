@@ -3,6 +3,7 @@ package feed
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +25,22 @@ func TestSniffChannel(t *testing.T) {
 	}
 	if SniffChannel("-") != "meta" || SniffChannel(filepath.Join(dir, "missing")) != "meta" {
 		t.Error("stdin and unreadable files default to meta")
+	}
+}
+
+func TestDetectChannel(t *testing.T) {
+	for body, want := range map[string]string{
+		`<?xml version="1.0"?><rss xmlns:g="http://base.google.com/ns/1.0"><channel><item><g:id>1</g:id><title>x</title></item></channel></rss>`: "google",
+		"sku_id,title\n1,a\n": "tiktok",
+		"id,title\n1,a\n":     "meta",
+	} {
+		r, err := Open("stdin", strings.NewReader(body), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := DetectChannel(r); got != want {
+			t.Errorf("%.30q: %s, want %s", body, got, want)
+		}
+		r.Close()
 	}
 }

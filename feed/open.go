@@ -174,7 +174,7 @@ func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts 
 		}
 		format = sniffTextFormat(prefix, ext)
 	}
-	base := readerBase{file: name, diags: diags, closers: allClosers(), enc: te, bufN: bufN, maxRecord: opts.maxRecordBytes()}
+	base := readerBase{file: name, diags: diags, closers: allClosers(), enc: te, bufN: bufN, maxRecord: opts.maxRecordBytes(), hint: channelFromHead(prefix)}
 	switch format {
 	case FormatCSV, FormatTSV:
 		return newCSVReader(base, text, format, ext, opts)
@@ -219,7 +219,10 @@ type readerBase struct {
 	columns   []string
 	seen      map[string]struct{}
 	closed    bool
+	hint      string // channel guessed from the sniffed prefix (DetectChannel)
 }
+
+func (b *readerBase) channelHint() string { return b.hint }
 
 func (b *readerBase) Diagnostics() []Finding { return b.diags }
 func (b *readerBase) Columns() []string      { return b.columns }

@@ -273,9 +273,13 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 	rep := &validateReport{SchemaVersion: 1, Findings: []feed.Finding{}, Files: []fileReport{}, channels: map[string]*feed.Channel{}}
 	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
 	for i, path := range o.Files {
+		r, err := openFeed(path, ro, o.IO.In)
+		if err != nil {
+			return err
+		}
 		chName := o.Channel
 		if chName == "" {
-			chName = feed.SniffChannel(path)
+			chName = feed.DetectChannel(r)
 		}
 		ch, _ := feed.LookupChannel(chName)
 		if i == 0 {
@@ -283,11 +287,8 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		}
 		v, err := feed.NewValidator(ch, ov)
 		if err != nil {
+			r.Close()
 			return &usageError{err: err}
-		}
-		r, err := openFeed(path, ro, o.IO.In)
-		if err != nil {
-			return err
 		}
 		res, err := v.Validate(ctx, r, feed.ValidateOptions{Workers: o.Workers, Progress: func(n int64) {
 			prog.Update(path, n, 0)
