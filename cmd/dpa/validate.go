@@ -148,7 +148,7 @@ EXIT STATUS
 	f := cmd.Flags()
 	f.StringVarP(&opts.Output, "output", "o", "table", "report format: table|json|csv|junit|sarif|xlsx|github")
 	f.StringVar(&opts.Out, "out", "", "write the report to this file (atomically) instead of stdout")
-	f.StringVar(&opts.Channel, "channel", "", "channel: meta|google|tiktok|pinterest|snapchat (default: meta; google for g: XML)")
+	f.StringVar(&opts.Channel, "channel", "", "channel: meta|google|tiktok|pinterest|snapchat (default: detected from the content)")
 	f.StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when findings at this level exist: error|warning|info|never")
 	f.IntVar(&opts.MaxFindings, "max-findings", 10, "findings shown per rule in the table (0 = all)")
 	f.StringSliceVar(&opts.Disable, "disable", nil, "rule codes to turn off (repeatable; a prefix ending in '.' turns off a group)")
