@@ -691,7 +691,7 @@ func (c *itemCtx) checkCategory(field, val string) {
 // checkItemRules covers rules that look at several fields at once.
 func (c *itemCtx) checkItemRules() {
 	ch := c.v.ch
-	raw := c.get(ch.IDField)
+	raw := c.k(kID)
 	if raw != "" && raw != strings.TrimSpace(raw) {
 		c.add("id.whitespace", ch.IDField, raw, "the id has leading or trailing whitespace", strings.TrimSpace(raw))
 	}

@@ -266,14 +266,6 @@ func controlByte(s string) (rune, bool) {
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
 
 // clip shortens a value for display in a report.
 func clip(s string, n int) string {
