@@ -675,15 +675,6 @@ func (w *normWork) fix(src *Item) *Item {
 	return it
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // check returns the validator's error codes for the item, sorted; the
 // duplicate-id check needs input order and is done by the ordered stage.
 func (w *normWork) check(it *Item, codes []string) []string {

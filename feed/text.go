@@ -266,7 +266,6 @@ func controlByte(s string) (rune, bool) {
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
-
 // clip shortens a value for display in a report.
 func clip(s string, n int) string {
 	if len(s) <= n {

@@ -437,7 +437,7 @@ func (c *itemCtx) keys() crossKeys {
 			k.hs[i] = hashLower(fnvOffset, val)
 			sig = hashLower(sig, val)
 		}
-		sig = (sig ^ 0) * fnvPrime
+		sig *= fnvPrime // a separator between attributes
 	}
 	k.sig = sig
 	if k.group == "" && k.mask&coreVariantAttrs != 0 {

@@ -700,7 +700,7 @@ func splitIDs(s string) []string {
 	if s == "" || isNA(s) {
 		return nil
 	}
-	if strings.IndexAny(s, "[,|;\"'") < 0 {
+	if !strings.ContainsAny(s, "[,|;\"'") {
 		return []string{s}
 	}
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
