@@ -73,7 +73,7 @@ func Stats(ctx context.Context, r Reader, o StatsOptions) (*FeedStats, error) {
 	}
 	s := &FeedStats{}
 	avail, cond, brands, types, depth := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
-	groups := map[string]struct{}{}
+	groups := map[uint64]struct{}{} // hashes: keeping group id strings would pin every record
 	prices := map[string][]float64{}
 	fill := map[string]int{}
 	var order []string
@@ -82,23 +82,21 @@ func Stats(ctx context.Context, r Reader, o StatsOptions) (*FeedStats, error) {
 	var gtin, mpn, brand, img int
 	err := each(ctx, r, func(it *Item) {
 		s.Items++
-		seen := map[string]bool{}
-		for _, f := range it.Fields {
+		for i, f := range it.Fields {
 			if _, ok := fill[f.Name]; !ok {
 				fill[f.Name] = 0
 				order = append(order, f.Name)
 			}
-			if !blank(f.Value) && !seen[f.Name] {
-				seen[f.Name] = true
+			if !blank(f.Value) && !filledEarlier(it.Fields[:i], f.Name) {
 				fill[f.Name]++
 			}
 		}
 		if g := it.Get("item_group_id"); g != "" {
 			s.Variants++
-			groups[g] = struct{}{}
+			groups[hash64(g)] = struct{}{}
 		}
-		avail[strings.ToLower(strings.TrimSpace(it.Get("availability")))]++
-		cond[strings.ToLower(strings.TrimSpace(it.Get("condition")))]++
+		countKey(avail, strings.ToLower(strings.TrimSpace(it.Get("availability"))))
+		countKey(cond, strings.ToLower(strings.TrimSpace(it.Get("condition"))))
 		if pv := it.Get("price"); pv != "" {
 			p, issue := ParsePrice(pv, "")
 			if issue == PriceFormat || p.Currency == "" {
@@ -111,11 +109,11 @@ func Stats(ctx context.Context, r Reader, o StatsOptions) (*FeedStats, error) {
 			s.OnSale++
 		}
 		if b := strings.TrimSpace(it.Get("brand")); b != "" {
-			brands[b]++
+			countKey(brands, b)
 			brand++
 		}
 		if t := strings.TrimSpace(it.Get("product_type")); t != "" {
-			types[t]++
+			countKey(types, t)
 		}
 		d := 0
 		if c := strings.TrimSpace(it.Get("google_product_category")); c != "" {
@@ -219,3 +217,22 @@ func priceStats(cur string, v []float64, buckets int) PriceStats {
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// countKey counts k, copying it the first time: a map key that is a slice
+// of a record would keep the whole record alive.
+func countKey(m map[string]int, k string) {
+	if _, ok := m[k]; !ok {
+		k = strings.Clone(k)
+	}
+	m[k]++
+}
+
+// filledEarlier reports whether a repeated field already counted as filled.
+func filledEarlier(prev []Field, name string) bool {
+	for _, f := range prev {
+		if f.Name == name && !blank(f.Value) {
+			return true
+		}
+	}
+	return false
+}
