@@ -49,7 +49,11 @@ func (p *Product) categoryKey() string {
 // is the price shown. Availability "in stock", "available for order",
 // "preorder" and "backorder" count as in stock; an empty availability
 // counts as in stock (feeds omit it when everything is available).
-func ProductFromFields(get func(string) string) Product {
+//
+// Values are copied: a feed reader's values are slices of the whole
+// record, and a catalog of Products must not keep every record alive.
+func ProductFromFields(field func(string) string) Product {
+	get := func(name string) string { return strings.Clone(field(name)) }
 	p := Product{
 		ID:          strings.TrimSpace(get("id")),
 		GroupID:     strings.TrimSpace(get("item_group_id")),
