@@ -45,21 +45,35 @@ func LoadBaseline(r io.Reader) (*Baseline, error) {
 	return b, nil
 }
 
-// New reports, for each finding, whether the baseline does not excuse it.
-// It must be called once with all findings of a run, in report order.
-func (b *Baseline) New(fs []Finding) []bool {
+// Match starts a pass over a run's findings; every finding of the run must
+// go through IsNew once, in report order.
+func (b *Baseline) Match() *BaselineMatch {
 	left := make(map[baselineKey]int, len(b.counts))
 	for k, n := range b.counts {
 		left[k] = n
 	}
+	return &BaselineMatch{left: left}
+}
+
+// BaselineMatch consumes baseline entries as findings are matched.
+type BaselineMatch struct{ left map[baselineKey]int }
+
+// IsNew reports whether the baseline does not excuse f.
+func (m *BaselineMatch) IsNew(f *Finding) bool {
+	k := keyOf(*f)
+	if m.left[k] > 0 {
+		m.left[k]--
+		return false
+	}
+	return true
+}
+
+// New reports, for each finding, whether the baseline does not excuse it.
+func (b *Baseline) New(fs []Finding) []bool {
+	m := b.Match()
 	out := make([]bool, len(fs))
-	for i, f := range fs {
-		k := keyOf(f)
-		if left[k] > 0 {
-			left[k]--
-			continue
-		}
-		out[i] = true
+	for i := range fs {
+		out[i] = m.IsNew(&fs[i])
 	}
 	return out
 }

@@ -246,20 +246,20 @@ func TestCrossItemRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := map[string]Finding{}
-		for _, f := range res.Findings {
+		for _, f := range res.Findings.Collect() {
 			got[fmt.Sprintf("%d/%s", f.Item, f.Rule)] = f
 		}
 		want := []string{"2/gtin.duplicate", "3/id.duplicate", "3/variant.attribute_missing", "4/variant.duplicate", "6/variant.group_missing"}
 		for _, k := range want {
 			if _, ok := got[k]; !ok {
-				t.Errorf("workers=%d: missing %s; got %v", workers, k, rulesOf(res.Findings))
+				t.Errorf("workers=%d: missing %s; got %v", workers, k, rulesOf(res.Findings.Collect()))
 			}
 		}
 		if f := got["3/id.duplicate"]; !strings.Contains(f.Message, "line 2") || f.Line != 4 {
 			t.Errorf("duplicate id should name the first line: %+v", f)
 		}
-		if len(res.Findings) != len(want) {
-			t.Errorf("workers=%d: %d findings, want %d: %v", workers, len(res.Findings), len(want), rulesOf(res.Findings))
+		if len(res.Findings.Collect()) != len(want) {
+			t.Errorf("workers=%d: %d findings, want %d: %v", workers, len(res.Findings.Collect()), len(want), rulesOf(res.Findings.Collect()))
 		}
 		if res.Items != 6 || res.ValidItems != 5 || res.Errors != 1 {
 			t.Errorf("workers=%d: items=%d valid=%d errors=%d", workers, res.Items, res.ValidItems, res.Errors)
@@ -284,8 +284,8 @@ func TestMissingColumnReportedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Findings) != 1 || res.Findings[0].Rule != "header.column_missing" || res.Findings[0].Value != "prcie" {
-		t.Fatalf("want one header.column_missing naming prcie, got %+v", res.Findings)
+	if len(res.Findings.Collect()) != 1 || res.Findings.Collect()[0].Rule != "header.column_missing" || res.Findings.Collect()[0].Value != "prcie" {
+		t.Fatalf("want one header.column_missing naming prcie, got %+v", res.Findings.Collect())
 	}
 	if res.ValidItems != 0 {
 		t.Fatalf("items lacking a required column are not valid: %d", res.ValidItems)
@@ -300,8 +300,8 @@ func TestParseErrorKeepsEarlierItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Complete || len(res.Findings) != 2 || res.Findings[0].Rule != "price.currency_missing" || res.Findings[1].Rule != "feed.parse_error" || res.Findings[1].Line != 9 {
-		t.Fatalf("got %+v", res.Findings)
+	if res.Complete || len(res.Findings.Collect()) != 2 || res.Findings.Collect()[0].Rule != "price.currency_missing" || res.Findings.Collect()[1].Rule != "feed.parse_error" || res.Findings.Collect()[1].Line != 9 {
+		t.Fatalf("got %+v", res.Findings.Collect())
 	}
 }
 

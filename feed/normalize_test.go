@@ -211,7 +211,7 @@ func checkIdempotentAndValid(t *testing.T, name string, src []byte, chName, form
 		t.Fatal(err)
 	}
 	if vr.Errors > 0 || vr.Items != res.ItemsOut {
-		for _, f := range vr.Findings {
+		for _, f := range vr.Findings.Collect() {
 			if f.Severity == Error {
 				t.Errorf("%s → %s: %s:%d %s %s %q", name, chName, f.File, f.Line, f.Rule, f.Field, f.Value)
 			}

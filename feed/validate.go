@@ -14,14 +14,15 @@ import (
 
 // FileResult is the outcome of validating one file.
 type FileResult struct {
-	File       string    `json:"file"`
-	Format     string    `json:"format"`
-	Items      int       `json:"items"`
-	ValidItems int       `json:"valid_items"`
-	Errors     int       `json:"errors"`
-	Warnings   int       `json:"warnings"`
-	Infos      int       `json:"infos"`
-	Findings   []Finding `json:"-"`
+	File       string `json:"file"`
+	Format     string `json:"format"`
+	Items      int    `json:"items"`
+	ValidItems int    `json:"valid_items"`
+	Errors     int    `json:"errors"`
+	Warnings   int    `json:"warnings"`
+	Infos      int    `json:"infos"`
+	// Findings in report order; call Findings.Close when done with them.
+	Findings *FindingList `json:"-"`
 	// Complete is false when reading stopped early (parse error, cancel).
 	Complete bool `json:"complete"`
 }
@@ -30,6 +31,9 @@ type FileResult struct {
 type ValidateOptions struct {
 	Workers  int               // per-item checkers; 0 = GOMAXPROCS
 	Progress func(items int64) // called from one goroutine every batch
+	// MemFindings is how many findings stay in memory before the rest is
+	// spooled to a temporary file (0 = DefaultMemFindings).
+	MemFindings int
 }
 
 const batchSize = 256
@@ -131,7 +135,19 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	x := newCross(v)
 	pending := map[int]*batch{}
 	next := 0
-	var findings []Finding
+	list := NewFindingList(opts.MemFindings)
+	count := func(fs []Finding) {
+		for i := range fs {
+			switch fs[i].Severity {
+			case Error:
+				res.Errors++
+			case Warning:
+				res.Warnings++
+			case Info:
+				res.Infos++
+			}
+		}
+	}
 	var n int64
 	for b := range done {
 		pending[b.seq] = b
@@ -151,7 +167,11 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 				if bad {
 					x.markBad(it.Index)
 				}
-				findings = append(findings, fs...)
+				if len(fs) > 0 {
+					SortFindings(fs) // one item's findings; items arrive in report order
+					count(fs)
+					list.add(fs)
+				}
 			}
 			n += int64(len(nb.items))
 			if opts.Progress != nil {
@@ -163,9 +183,12 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		}
 	}
 	if err := ctx.Err(); err != nil {
+		list.Close()
 		return nil, err
 	}
-	findings = append(findings, x.finish()...)
+	// Findings known only now (variant groups, file level) go beside the
+	// item stream and are merged into report order when the list is read.
+	findings := x.finish()
 	pre := r.Diagnostics()
 	for i := range pre {
 		if _, known := ruleIndex[pre[i].Rule]; !known {
@@ -184,7 +207,12 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		findings = append(findings, v.readErrorFinding(r, readErr, res.Items))
 	}
 	if res.File == "" && len(findings) > 0 {
-		res.File = findings[0].File
+		for _, f := range findings {
+			if f.File != "" {
+				res.File = f.File
+				break
+			}
+		}
 	}
 	if res.Items == 0 && readErr == nil && !hasRule(findings, "feed.empty") && !hasRule(findings, "feed.no_items") {
 		if s, ok := v.sev["feed.no_items"]; ok {
@@ -196,19 +224,14 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 			findings[i].File = res.File
 		}
 	}
-	SortFindings(findings)
-	res.Findings = findings
-	for _, f := range findings {
-		switch f.Severity {
-		case Error:
-			res.Errors++
-		case Warning:
-			res.Warnings++
-		case Info:
-			res.Infos++
-		}
-	}
+	count(findings)
+	list.addExtra(findings...)
+	res.Findings = list
 	res.ValidItems = res.Items - x.badCount()
+	if err := list.Err(); err != nil {
+		list.Close()
+		return nil, err
+	}
 	return res, nil
 }
 

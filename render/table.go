@@ -167,31 +167,58 @@ type CSVOptions struct {
 
 // WriteCSV writes t as RFC 4180 CSV with "\n" line endings and a header row.
 func WriteCSV(w io.Writer, t Table, o CSVOptions) error {
-	cw := csv.NewWriter(w)
-	rec := make([]string, 0, len(t.Columns))
-	write := func(cells []string) error {
-		rec = rec[:0]
-		for _, c := range cells {
-			if o.ForExcel {
-				c = SafeCell(c)
-			}
-			rec = append(rec, c)
-		}
-		return cw.Write(rec)
-	}
-	if err := write(t.Columns); err != nil {
-		return fmt.Errorf("csv: %w", err)
-	}
+	cw := NewCSVWriter(w, t.Columns, o)
 	for _, row := range t.Rows {
-		if err := write(row); err != nil {
-			return fmt.Errorf("csv: %w", err)
+		if err := cw.Write(row); err != nil {
+			return err
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("csv: %w", err)
+	return cw.Flush()
+}
+
+// CSVWriter streams rows in WriteCSV's format, for reports too large to
+// hold as a Table.
+type CSVWriter struct {
+	cw  *csv.Writer
+	o   CSVOptions
+	rec []string
+	err error
+}
+
+// NewCSVWriter writes the header row and returns a writer for the rest.
+func NewCSVWriter(w io.Writer, columns []string, o CSVOptions) *CSVWriter {
+	c := &CSVWriter{cw: csv.NewWriter(w), o: o}
+	c.err = c.Write(columns)
+	return c
+}
+
+// Write writes one row.
+func (c *CSVWriter) Write(cells []string) error {
+	if c.err != nil {
+		return c.err
 	}
-	return nil
+	c.rec = c.rec[:0]
+	for _, v := range cells {
+		if c.o.ForExcel {
+			v = SafeCell(v)
+		}
+		c.rec = append(c.rec, v)
+	}
+	if err := c.cw.Write(c.rec); err != nil {
+		c.err = fmt.Errorf("csv: %w", err)
+	}
+	return c.err
+}
+
+// Flush writes buffered rows and reports any error.
+func (c *CSVWriter) Flush() error {
+	c.cw.Flush()
+	if c.err == nil {
+		if err := c.cw.Error(); err != nil {
+			c.err = fmt.Errorf("csv: %w", err)
+		}
+	}
+	return c.err
 }
 
 // SafeCell neutralises spreadsheet formula injection (CWE-1236): a cell

@@ -32,6 +32,7 @@ type validateOptions struct {
 	Disable     []string
 	Require     []string
 	Workers     int
+	MemFindings int
 
 	Baseline       string
 	WriteBaseline  string
@@ -154,6 +155,8 @@ EXIT STATUS
 	f.StringSliceVar(&opts.Disable, "disable", nil, "rule codes to turn off (repeatable; a prefix ending in '.' turns off a group)")
 	f.StringSliceVar(&opts.Require, "require", nil, "extra required fields (repeatable)")
 	f.IntVar(&opts.Workers, "workers", 0, "checking goroutines (default: number of CPUs)")
+	f.IntVar(&opts.MemFindings, "mem-findings", feed.DefaultMemFindings, "findings kept in memory per file before the rest is spooled to a temporary file")
+	_ = f.MarkHidden("mem-findings")
 	f.StringVar(&opts.Baseline, "baseline", "", "a JSON report from an earlier run: only findings not in it count toward --fail-on")
 	f.StringVar(&opts.WriteBaseline, "write-baseline", "", "also write the JSON report to this file, for a later --baseline")
 	f.StringVar(&opts.MaxErrorRate, "max-error-rate", "", "exit 1 only when more than this share of items has errors (e.g. 0.5%)")
@@ -204,13 +207,50 @@ func (o *validateOptions) check() error {
 
 // validateReport is the JSON contract (schema_version 1), documented in the README.
 type validateReport struct {
-	SchemaVersion int                `json:"schema_version"`
-	Channel       string             `json:"channel"`
-	Files         []fileReport       `json:"files"`
-	Summary       validateSummary    `json:"summary"`
-	Findings      []feed.Finding     `json:"findings"`
-	results       []*feed.FileResult `json:"-"`
-	channels      map[string]*feed.Channel
+	SchemaVersion int             `json:"schema_version"`
+	Channel       string          `json:"channel"`
+	Files         []fileReport    `json:"files"`
+	Summary       validateSummary `json:"summary"`
+	// lists holds each file's findings, in report order, possibly spooled
+	// to disk; isNew marks findings (by position) not in --baseline.
+	lists    []*feed.FindingList
+	isNew    []uint64
+	results  []*feed.FileResult
+	channels map[string]*feed.Channel
+}
+
+// each yields every finding in report order, with New set from --baseline.
+// The *Finding is only valid during the call.
+func (r *validateReport) each(fn func(f *feed.Finding) error) error {
+	i := 0
+	for _, l := range r.lists {
+		for f := range l.All() {
+			f.New = r.isNew != nil && r.isNew[i>>6]&(1<<(i&63)) != 0
+			i++
+			if err := fn(f); err != nil {
+				return err
+			}
+		}
+		if err := l.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count is the number of findings.
+func (r *validateReport) count() int {
+	n := 0
+	for _, l := range r.lists {
+		n += l.Len()
+	}
+	return n
+}
+
+func (r *validateReport) close() {
+	for _, l := range r.lists {
+		l.Close()
+	}
 }
 
 type fileReport struct {
@@ -270,7 +310,8 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		}
 	}
 	setMemoryLimit(o.Files)
-	rep := &validateReport{SchemaVersion: 1, Findings: []feed.Finding{}, Files: []fileReport{}, channels: map[string]*feed.Channel{}}
+	rep := &validateReport{SchemaVersion: 1, Files: []fileReport{}, channels: map[string]*feed.Channel{}}
+	defer rep.close()
 	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
 	for i, path := range o.Files {
 		r, err := openFeed(path, ro, o.IO.In)
@@ -290,7 +331,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			r.Close()
 			return &usageError{err: err}
 		}
-		res, err := v.Validate(ctx, r, feed.ValidateOptions{Workers: o.Workers, Progress: func(n int64) {
+		res, err := v.Validate(ctx, r, feed.ValidateOptions{Workers: o.Workers, MemFindings: o.MemFindings, Progress: func(n int64) {
 			prog.Update(path, n, 0)
 		}})
 		r.Close()
@@ -310,24 +351,32 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		rep.Summary.Errors += res.Errors
 		rep.Summary.Warnings += res.Warnings
 		rep.Summary.Infos += res.Infos
-		rep.Findings = append(rep.Findings, res.Findings...)
+		rep.lists = append(rep.lists, res.Findings)
 	}
 	if base != nil {
 		bs := &baselineSummary{File: o.Baseline, Findings: base.Size}
-		for i, isNew := range base.New(rep.Findings) {
-			if !isNew {
-				continue
+		m := base.Match()
+		isNew := make([]uint64, (rep.count()+63)/64)
+		i := 0
+		err := rep.each(func(f *feed.Finding) error {
+			if m.IsNew(f) {
+				isNew[i>>6] |= 1 << (i & 63)
+				switch f.Severity {
+				case feed.Error:
+					bs.NewErrors++
+				case feed.Warning:
+					bs.NewWarnings++
+				default:
+					bs.NewInfos++
+				}
 			}
-			rep.Findings[i].New = true
-			switch rep.Findings[i].Severity {
-			case feed.Error:
-				bs.NewErrors++
-			case feed.Warning:
-				bs.NewWarnings++
-			default:
-				bs.NewInfos++
-			}
+			i++
+			return nil
+		})
+		if err != nil {
+			return err
 		}
+		rep.isNew = isNew
 		rep.Summary.Baseline = bs
 	}
 	if o.WriteBaseline != "" {
@@ -364,9 +413,9 @@ func (o *validateOptions) gate(rep *validateReport) error {
 	counted := func(f feed.Finding) bool { return rep.Summary.Baseline == nil || f.New }
 	if o.errRate >= 0 || o.warnRate >= 0 {
 		errItems, warnItems := map[[2]any]bool{}, map[[2]any]bool{}
-		for _, f := range rep.Findings {
-			if !counted(f) {
-				continue
+		err := rep.each(func(f *feed.Finding) error {
+			if !counted(*f) {
+				return nil
 			}
 			k := [2]any{f.File, f.Item}
 			switch f.Severity {
@@ -375,6 +424,10 @@ func (o *validateOptions) gate(rep *validateReport) error {
 			case feed.Warning:
 				warnItems[k] = true
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		for _, c := range []struct {
 			name  string
@@ -394,23 +447,27 @@ func (o *validateOptions) gate(rep *validateReport) error {
 	var n int
 	var level string
 	items := map[[2]any]bool{}
-	for _, f := range rep.Findings {
-		if !counted(f) {
-			continue
+	err := rep.each(func(f *feed.Finding) error {
+		if !counted(*f) {
+			return nil
 		}
 		switch {
 		case o.FailOn == "never":
-			continue
+			return nil
 		case f.Severity == feed.Error:
 		case f.Severity == feed.Warning && (o.FailOn == "warning" || o.FailOn == "info"):
 		case f.Severity == feed.Info && o.FailOn == "info":
 		default:
-			continue
+			return nil
 		}
 		n++
 		if f.Item > 0 {
 			items[[2]any{f.File, f.Item}] = true
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	switch o.FailOn {
 	case "error":
@@ -436,9 +493,13 @@ func (o *validateOptions) write(rep *validateReport) error {
 		case "json":
 			return writeReportJSON(w, rep)
 		case "csv":
-			return render.WriteCSV(w, findingsTable(rep.Findings), render.CSVOptions{})
+			return writeFindingsCSV(w, rep)
 		case "junit":
-			return render.WriteJUnit(w, "dpa validate", junitSuites(rep))
+			suites, err := junitSuites(rep)
+			if err != nil {
+				return err
+			}
+			return render.WriteJUnit(w, "dpa validate", suites)
 		case "sarif":
 			return writeSARIF(w, rep)
 		case "xlsx":

@@ -17,13 +17,18 @@ import (
 
 var findingColumns = []string{"file", "item", "line", "id", "field", "rule", "severity", "message", "value", "suggestion"}
 
-func findingsTable(fs []feed.Finding) render.Table {
-	t := render.Table{Columns: findingColumns}
-	for _, f := range fs {
-		t.Rows = append(t.Rows, []string{f.File, strconv.Itoa(f.Item), strconv.Itoa(f.Line), f.ID, f.Field, f.Rule,
-			f.Severity.String(), f.Message, f.Value, f.Suggestion})
+func findingRow(f *feed.Finding) []string {
+	return []string{f.File, strconv.Itoa(f.Item), strconv.Itoa(f.Line), f.ID, f.Field, f.Rule,
+		f.Severity.String(), f.Message, f.Value, f.Suggestion}
+}
+
+// writeFindingsCSV streams one row per finding.
+func writeFindingsCSV(w io.Writer, rep *validateReport) error {
+	cw := render.NewCSVWriter(w, findingColumns, render.CSVOptions{})
+	if err := rep.each(func(f *feed.Finding) error { return cw.Write(findingRow(f)) }); err != nil {
+		return err
 	}
-	return t
+	return cw.Flush()
 }
 
 type ruleCount struct {
@@ -34,22 +39,23 @@ type ruleCount struct {
 }
 
 // topRules counts findings per rule, worst severity first, then most frequent.
-func topRules(fs []feed.Finding) []ruleCount {
+func topRules(rep *validateReport) ([]ruleCount, error) {
 	idx := map[string]int{}
 	var out []ruleCount
-	for _, f := range fs {
+	err := rep.each(func(f *feed.Finding) error {
 		i, ok := idx[f.Rule]
 		if !ok {
 			i = len(out)
 			idx[f.Rule] = i
-			out = append(out, ruleCount{rule: f.Rule, sev: f.Severity, example: f})
+			out = append(out, ruleCount{rule: f.Rule, sev: f.Severity, example: *f})
 		}
 		out[i].n++
-	}
+		return nil
+	})
 	slices.SortFunc(out, func(a, b ruleCount) int {
 		return cmp.Or(cmp.Compare(b.sev, a.sev), cmp.Compare(b.n, a.n), cmp.Compare(a.rule, b.rule))
 	})
-	return out
+	return out, err
 }
 
 func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bool, st *render.Styles) error {
@@ -73,7 +79,10 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 		{"Infos", st.Severity("info", render.Int(s.Infos))},
 	}))
 	b.WriteString("\n")
-	top := topRules(rep.Findings)
+	top, err := topRules(rep)
+	if err != nil {
+		return err
+	}
 	if len(top) > 0 {
 		b.WriteString("\n" + st.Bold("Top rules") + "\n")
 		for i, r := range top {
@@ -94,17 +103,17 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-	if len(rep.Findings) == 0 {
+	if rep.count() == 0 {
 		_, err := fmt.Fprintln(w, "\n"+st.OK("No findings."))
 		return err
 	}
 	t := render.Table{Columns: []string{"LOCATION", "ID", "FIELD", "SEVERITY", "RULE", "MESSAGE"}}
 	shown := map[string]int{}
 	hidden := 0
-	for _, f := range rep.Findings {
+	err = rep.each(func(f *feed.Finding) error {
 		if maxPerRule > 0 && shown[f.Rule] >= maxPerRule {
 			hidden++
-			continue
+			return nil
 		}
 		shown[f.Rule]++
 		msg := f.Message
@@ -112,9 +121,13 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 			msg += " → " + f.Suggestion
 		}
 		t.Rows = append(t.Rows, []string{fmt.Sprintf("%s:%d", f.File, f.Line), f.ID, f.Field, f.Severity.String(), f.Rule, msg})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(w)
-	err := render.WriteTable(w, t, render.TableOptions{TTY: tty, MaxColWidth: 80, Styles: st,
+	err = render.WriteTable(w, t, render.TableOptions{TTY: tty, MaxColWidth: 80, Styles: st,
 		RowStyle: func(row, col int, cell string) string {
 			if col == 3 {
 				return st.Severity(cell, cell)
@@ -140,13 +153,13 @@ func ratio(a, b int) float64 {
 // junitSuites: one suite per file, one failing test case per item with
 // findings (errors and warnings), and one passing case standing for the
 // items without any, so CI dashboards show the size of the feed.
-func junitSuites(rep *validateReport) []render.JUnitSuite {
+func junitSuites(rep *validateReport) ([]render.JUnitSuite, error) {
 	var out []render.JUnitSuite
-	for _, fr := range rep.Files {
+	for k, fr := range rep.Files {
 		s := render.JUnitSuite{Name: fr.File}
 		byItem := map[int]int{}
-		for _, f := range rep.Findings {
-			if f.File != fr.File || f.Severity == feed.Info {
+		for f := range rep.lists[k].All() {
+			if f.Severity == feed.Info {
 				continue
 			}
 			name := "file"
@@ -166,6 +179,9 @@ func junitSuites(rep *validateReport) []render.JUnitSuite {
 				Type: f.Rule, Message: fmt.Sprintf("%s: %s: %s", f.Severity, f.Field, f.Message),
 				Text: fmt.Sprintf("%s:%d field %s value %q\n%s", f.File, f.Line, f.Field, f.Value, f.Message)})
 		}
+		if err := rep.lists[k].Err(); err != nil {
+			return nil, err
+		}
 		clean := fr.Items - len(byItem)
 		if _, ok := byItem[0]; ok {
 			clean++
@@ -175,7 +191,7 @@ func junitSuites(rep *validateReport) []render.JUnitSuite {
 		}
 		out = append(out, s)
 	}
-	return out
+	return out, nil
 }
 
 func sarifLevel(s feed.Severity) string {
@@ -191,8 +207,8 @@ func sarifLevel(s feed.Severity) string {
 func writeSARIF(w io.Writer, rep *validateReport) error {
 	var rules []render.SARIFRule
 	used := map[string]bool{}
-	for _, f := range rep.Findings {
-		used[f.Rule] = true
+	if err := rep.each(func(f *feed.Finding) error { used[f.Rule] = true; return nil }); err != nil {
+		return err
 	}
 	for _, r := range feed.RulesFor("") {
 		if !used[r.Code] {
@@ -206,7 +222,7 @@ func writeSARIF(w io.Writer, rep *validateReport) error {
 		rules = append(rules, render.SARIFRule{ID: code, Name: code, Short: code, Level: "error"})
 	}
 	var results []render.SARIFResult
-	for _, f := range rep.Findings {
+	err := rep.each(func(f *feed.Finding) error {
 		msg := f.Message
 		if f.ID != "" {
 			msg = fmt.Sprintf("item %s, field %s: %s", f.ID, f.Field, msg)
@@ -219,6 +235,10 @@ func writeSARIF(w io.Writer, rep *validateReport) error {
 		}
 		results = append(results, render.SARIFResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: msg, URI: uri, Line: f.Line,
 			Fingerprint: fmt.Sprintf("%s/%s/%s", f.ID, f.Field, f.Rule)})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return render.WriteSARIF(w, "dpa", version(), rules, results)
 }
@@ -229,7 +249,7 @@ func writeSARIF(w io.Writer, rep *validateReport) error {
 func writeGitHub(w io.Writer, rep *validateReport) error {
 	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 	data := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
-	for _, f := range rep.Findings {
+	err := rep.each(func(f *feed.Finding) error {
 		cmd := "notice"
 		switch f.Severity {
 		case feed.Error:
@@ -244,12 +264,14 @@ func writeGitHub(w io.Writer, rep *validateReport) error {
 		if f.Suggestion != "" {
 			msg += " (suggestion: " + f.Suggestion + ")"
 		}
-		if _, err := fmt.Fprintf(w, "::%s file=%s,line=%d,title=%s::%s\n", cmd, prop.Replace(f.File), max(f.Line, 1), prop.Replace("dpa "+f.Rule), data.Replace(msg)); err != nil {
-			return err
-		}
+		_, err := fmt.Fprintf(w, "::%s file=%s,line=%d,title=%s::%s\n", cmd, prop.Replace(f.File), max(f.Line, 1), prop.Replace("dpa "+f.Rule), data.Replace(msg))
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	s := rep.Summary
-	_, err := fmt.Fprintf(w, "::notice title=dpa validate::%d items, %d valid, %d errors, %d warnings\n", s.Items, s.ValidItems, s.Errors, s.Warnings)
+	_, err = fmt.Fprintf(w, "::notice title=dpa validate::%d items, %d valid, %d errors, %d warnings\n", s.Items, s.ValidItems, s.Errors, s.Warnings)
 	return err
 }
 
@@ -276,7 +298,7 @@ func writeReportJSON(w io.Writer, rep *validateReport) error {
 	h = bytes.TrimSuffix(h, []byte("}"))
 	h = bytes.TrimRight(h, "\n")
 	bw.Write(h)
-	if len(rep.Findings) == 0 {
+	if rep.count() == 0 {
 		bw.WriteString(",\n  \"findings\": []\n}\n")
 		return bw.Flush()
 	}
@@ -284,20 +306,24 @@ func writeReportJSON(w io.Writer, rep *validateReport) error {
 	e := json.NewEncoder(&buf)
 	e.SetEscapeHTML(false)
 	e.SetIndent("    ", "  ")
-	for i, f := range rep.Findings {
+	first := true
+	err := rep.each(func(f *feed.Finding) error {
+		if !first {
+			bw.WriteString(",\n")
+		}
+		first = false
 		bw.WriteString("    ")
-		// Encode writes a trailing newline; the separator goes before it.
 		buf.Reset()
 		if err := e.Encode(f); err != nil {
 			return err
 		}
-		b := bytes.TrimRight(buf.Bytes(), "\n")
-		bw.Write(b)
-		if i < len(rep.Findings)-1 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
+		_, err := bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	bw.WriteString("\n")
 	bw.WriteString("  ]\n}\n")
 	return bw.Flush()
 }

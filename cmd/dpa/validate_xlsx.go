@@ -22,12 +22,24 @@ func writeValidateXLSX(w io.Writer, rep *validateReport, o *validateOptions) err
 	}
 	sum.Rows = append(sum.Rows, []any{"total", "", rep.Channel, rep.Summary.Items, rep.Summary.ValidItems, rep.Summary.Errors, rep.Summary.Warnings, rep.Summary.Infos})
 	sum.Rows = append(sum.Rows, []any{}, []any{"rule", "severity", "count", "example file", "example line", "example id"})
-	for _, r := range topRules(rep.Findings) {
+	top, err := topRules(rep)
+	if err != nil {
+		return err
+	}
+	for _, r := range top {
 		sum.Rows = append(sum.Rows, []any{r.rule, r.sev.String(), r.n, r.example.File, r.example.Line, r.example.ID})
 	}
 	fs := render.Sheet{Name: "Findings", Columns: findingColumns, Freeze: true, Filter: true, ForExcel: true}
-	for _, f := range rep.Findings {
-		fs.Rows = append(fs.Rows, []any{f.File, f.Item, f.Line, f.ID, f.Field, f.Rule, f.Severity.String(), f.Message, f.Value, f.Suggestion})
+	// A workbook is built in memory (and Excel stops at 1,048,576 rows):
+	// it is meant for people, so it is capped; -o json or csv has them all.
+	err = rep.each(func(f *feed.Finding) error {
+		if len(fs.Rows) < maxFeedSheetRows {
+			fs.Rows = append(fs.Rows, []any{f.File, f.Item, f.Line, f.ID, f.Field, f.Rule, f.Severity.String(), f.Message, f.Value, f.Suggestion})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sevCol := 6
 	fs.Highlight = func(row, col int) string {
@@ -42,7 +54,7 @@ func writeValidateXLSX(w io.Writer, rep *validateReport, o *validateOptions) err
 		if path == "-" {
 			continue // stdin cannot be read twice
 		}
-		sh, err := feedSheet(path, i, ro, rep.Findings)
+		sh, err := feedSheet(path, i, ro, rep)
 		if err != nil {
 			return err
 		}
@@ -51,20 +63,24 @@ func writeValidateXLSX(w io.Writer, rep *validateReport, o *validateOptions) err
 	return render.WriteXLSX(w, wb)
 }
 
-func feedSheet(path string, n int, ro feed.ReadOptions, findings []feed.Finding) (render.Sheet, error) {
+func feedSheet(path string, n int, ro feed.ReadOptions, rep *validateReport) (render.Sheet, error) {
 	type key struct {
 		item  int
 		field string
 	}
 	worst := map[key]feed.Severity{}
-	for _, f := range findings {
-		if f.File != path || f.Item == 0 {
-			continue
+	err := rep.each(func(f *feed.Finding) error {
+		if f.File != path || f.Item == 0 || f.Item > maxFeedSheetRows {
+			return nil
 		}
 		k := key{f.Item, f.Field}
 		if f.Severity > worst[k] {
 			worst[k] = f.Severity
 		}
+		return nil
+	})
+	if err != nil {
+		return render.Sheet{}, err
 	}
 	name := "Feed"
 	if n > 0 {

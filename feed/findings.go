@@ -1,0 +1,172 @@
+package feed
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"slices"
+)
+
+// DefaultMemFindings is how many findings a FindingList keeps in memory
+// before it spills to a temporary file.
+const DefaultMemFindings = 50_000
+
+// FindingList holds one file's findings in report order. A feed with
+// millions of findings must not need gigabytes, so past a limit the
+// findings are written to a temporary file (gob) and read back when the
+// report is written. Findings arrive in two kinds: the item stream, already
+// in report order (items in feed order, each item's findings sorted), and
+// extras found out of order (variant groups at the end, file-level
+// findings), kept in memory and merged in when iterating.
+type FindingList struct {
+	limit   int
+	mem     []Finding
+	spilled int // findings in the temp file, all before mem
+	file    *os.File
+	bw      *bufio.Writer
+	enc     *gob.Encoder
+	extra   []Finding
+	sorted  bool
+	err     error
+}
+
+// NewFindingList keeps up to limit findings in memory (<= 0: the default).
+func NewFindingList(limit int) *FindingList {
+	if limit <= 0 {
+		limit = DefaultMemFindings
+	}
+	return &FindingList{limit: limit}
+}
+
+// add appends stream findings (in report order).
+func (l *FindingList) add(fs []Finding) {
+	l.mem = append(l.mem, fs...)
+	if len(l.mem) >= l.limit && l.err == nil {
+		l.err = l.spill()
+	}
+}
+
+func (l *FindingList) spill() error {
+	if l.file == nil {
+		f, err := os.CreateTemp("", "dpa-findings-*.gob")
+		if err != nil {
+			return fmt.Errorf("spooling findings: %w", err)
+		}
+		l.file = f
+		l.bw = bufio.NewWriterSize(f, 1<<20)
+		l.enc = gob.NewEncoder(l.bw)
+	}
+	for i := range l.mem {
+		if err := l.enc.Encode(&l.mem[i]); err != nil {
+			return fmt.Errorf("spooling findings: %w", err)
+		}
+	}
+	l.spilled += len(l.mem)
+	l.mem = l.mem[:0]
+	return nil
+}
+
+// addExtra records findings found out of stream order.
+func (l *FindingList) addExtra(fs ...Finding) { l.extra = append(l.extra, fs...); l.sorted = false }
+
+// Len is the number of findings.
+func (l *FindingList) Len() int { return l.spilled + len(l.mem) + len(l.extra) }
+
+// Err reports a spooling failure (a full disk), which makes the list incomplete.
+func (l *FindingList) Err() error { return l.err }
+
+// All yields every finding in report order (file, line, item, field,
+// rule). The *Finding is only valid until the next iteration step.
+func (l *FindingList) All() iter.Seq[*Finding] {
+	return func(yield func(*Finding) bool) {
+		if !l.sorted {
+			SortFindings(l.extra)
+			l.sorted = true
+		}
+		next, stop := l.stream()
+		defer stop()
+		ex := 0
+		cur, ok := next()
+		for ok || ex < len(l.extra) {
+			if ok && (ex == len(l.extra) || CompareFindings(*cur, l.extra[ex]) <= 0) {
+				if !yield(cur) {
+					return
+				}
+				cur, ok = next()
+				continue
+			}
+			f := l.extra[ex]
+			ex++
+			if !yield(&f) {
+				return
+			}
+		}
+	}
+}
+
+// stream iterates the spilled findings, then the in-memory ones.
+func (l *FindingList) stream() (func() (*Finding, bool), func()) {
+	var dec *gob.Decoder
+	read := 0
+	if l.spilled > 0 && l.err == nil {
+		if err := l.bw.Flush(); err != nil {
+			l.err = err
+		} else if _, err := l.file.Seek(0, io.SeekStart); err != nil {
+			l.err = err
+		} else {
+			dec = gob.NewDecoder(bufio.NewReaderSize(l.file, 1<<20))
+		}
+	}
+	mi := 0
+	var buf Finding
+	next := func() (*Finding, bool) {
+		if dec != nil && read < l.spilled {
+			buf = Finding{}
+			if err := dec.Decode(&buf); err != nil {
+				if !errors.Is(err, io.EOF) {
+					l.err = fmt.Errorf("reading spooled findings: %w", err)
+				}
+				dec = nil
+			} else {
+				read++
+				return &buf, true
+			}
+		}
+		if mi < len(l.mem) {
+			mi++
+			return &l.mem[mi-1], true
+		}
+		return nil, false
+	}
+	stop := func() {
+		if l.file != nil {
+			// leave the file open for another pass; its position is reset then
+			_ = l.bw.Flush()
+		}
+	}
+	return next, stop
+}
+
+// Collect returns all findings as a slice (for tests and small reports).
+func (l *FindingList) Collect() []Finding {
+	out := make([]Finding, 0, l.Len())
+	for f := range l.All() {
+		out = append(out, *f)
+	}
+	return slices.Clip(out)
+}
+
+// Close removes the temporary file, if any.
+func (l *FindingList) Close() error {
+	if l.file == nil {
+		return nil
+	}
+	name := l.file.Name()
+	l.file.Close()
+	l.file = nil
+	return os.Remove(name)
+}
