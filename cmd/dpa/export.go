@@ -41,6 +41,8 @@ type exportOptions struct {
 	Output    string
 	BatchSize int
 	Read      readFlags
+	// ChannelFeeds lists the full-catalog feeds to write (meta, google).
+	ChannelFeeds []string
 }
 
 func newExportCmd(a *app, runF func(context.Context, *exportOptions) error) *cobra.Command {
@@ -54,7 +56,7 @@ into DIR:
 
   meta/bulk_import.xlsx, meta/bulk_import.csv   Ads Manager bulk import, one row per ad
   meta/api/...                                   Marketing API payloads; items_batch bodies
-  feeds/meta.csv, feeds/google.xml               the catalog as channel feeds
+  feeds/meta.csv, feeds/google.xml               the catalog as channel feeds (--channel-feeds)
   feeds/adsets/<ad-set>.csv                      the in-stock items each ad set shows today
   feeds/google_supplemental.tsv                  id + custom_label_N with each item's ad sets
   preview.html                                   the ad sets as a viewer would see them
@@ -89,6 +91,7 @@ EXIT STATUS
 	f.StringVar(&opts.Out, "out", "", "output directory (created if missing; must be empty unless --force)")
 	f.StringVar(&opts.Since, "since", "", "previous catalog feed: items_batch carries only the changes since it")
 	f.BoolVar(&opts.Force, "force", false, "write into a non-empty output directory, replacing dpa's files")
+	f.StringSliceVar(&opts.ChannelFeeds, "channel-feeds", []string{"meta", "google"}, "full-catalog feeds to write under feeds/: meta, google, or none (they are most of the bytes on a big catalog)")
 	f.StringVarP(&opts.Output, "output", "o", "table", "summary format on stdout: table|json")
 	f.IntVar(&opts.BatchSize, "batch-size", campaign.MaxBatchRequests, "requests per items_batch body (at most 5000)")
 	opts.Read.register(cmd)
@@ -109,6 +112,14 @@ func (o *exportOptions) check() error {
 	}
 	if o.Catalog == "-" && o.Since == "-" {
 		return usageErr("--catalog and --since cannot both read stdin")
+	}
+	for _, cf := range o.ChannelFeeds {
+		if err := oneOf("channel-feeds", cf, "meta", "google", "none"); err != nil {
+			return err
+		}
+		if cf == "none" && len(o.ChannelFeeds) > 1 {
+			return usageErr("--channel-feeds none cannot be combined with other feeds")
+		}
 	}
 	_, err := o.Read.options()
 	return err
@@ -366,7 +377,7 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 		}
 	}
 
-	fw, err := newFeedWriters(st, c, cols)
+	fw, err := newFeedWriters(st, c, cols, slices.Contains(o.ChannelFeeds, "meta"), slices.Contains(o.ChannelFeeds, "google"))
 	if err != nil {
 		return nil, err
 	}
@@ -554,7 +565,7 @@ type feedWriters struct {
 	sup     *campaign.Supplemental
 }
 
-func newFeedWriters(st *stage, c *campaign.Campaign, cols []string) (*feedWriters, error) {
+func newFeedWriters(st *stage, c *campaign.Campaign, cols []string, meta, google bool) (*feedWriters, error) {
 	fw := &feedWriters{sup: campaign.NewSupplemental(c)}
 	newW := func(rel, format string, wo feed.WriteOptions) (feed.ItemWriter, error) {
 		sf, err := st.create(rel)
@@ -570,8 +581,10 @@ func newFeedWriters(st *stage, c *campaign.Campaign, cols []string) (*feedWriter
 		return w, nil
 	}
 	var err error
-	if fw.meta, err = newW("feeds/meta.csv", feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
-		return nil, err
+	if meta {
+		if fw.meta, err = newW("feeds/meta.csv", feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
+			return nil, err
+		}
 	}
 	// Google's feed keeps the attributes Merchant Center knows; the rest
 	// would only earn "unknown attribute" notices.
@@ -585,8 +598,10 @@ func newFeedWriters(st *stage, c *campaign.Campaign, cols []string) (*feedWriter
 			gcols = append(gcols, col)
 		}
 	}
-	if fw.google, err = newW("feeds/google.xml", feed.FormatXML, feed.WriteOptions{Columns: gcols, Title: c.Name}); err != nil {
-		return nil, err
+	if google {
+		if fw.google, err = newW("feeds/google.xml", feed.FormatXML, feed.WriteOptions{Columns: gcols, Title: c.Name}); err != nil {
+			return nil, err
+		}
 	}
 	for _, as := range c.AdSets {
 		w, err := newW(setFeedPath(as), feed.FormatCSV, feed.WriteOptions{Columns: cols})
@@ -604,6 +619,9 @@ func newFeedWriters(st *stage, c *campaign.Campaign, cols []string) (*feedWriter
 }
 
 func (fw *feedWriters) writeXML(blk *itemBlock) error {
+	if fw.google == nil {
+		return nil
+	}
 	for _, it := range blk.items {
 		if err := fw.google.Write(it); err != nil {
 			return err
@@ -614,8 +632,10 @@ func (fw *feedWriters) writeXML(blk *itemBlock) error {
 
 func (fw *feedWriters) writeCSV(blk *itemBlock) error {
 	for i, it := range blk.items {
-		if err := fw.meta.Write(it); err != nil {
-			return err
+		if fw.meta != nil {
+			if err := fw.meta.Write(it); err != nil {
+				return err
+			}
 		}
 		for _, s := range blk.sets[i] {
 			if err := fw.sets[s].Write(it); err != nil {

@@ -1182,3 +1182,35 @@ func TestExportDuplicateIDs(t *testing.T) {
 		}
 	}
 }
+
+// --channel-feeds limits the full-catalog feeds; everything else is the same.
+func TestExportChannelFeeds(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		flag       string
+		meta, goog bool
+	}{{"meta,google", true, true}, {"meta", true, false}, {"none", false, false}} {
+		out := filepath.Join(dir, strings.ReplaceAll(tc.flag, ",", "-"))
+		s, _, errOut := render.Test()
+		code := run(t.Context(), []string{"export", "-q", "--campaign", "../../examples/campaign.yaml", "--catalog", "../../examples/catalog.csv", "--out", out, "--channel-feeds", tc.flag}, s, fixedNow)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.flag, code, errOut)
+		}
+		_, errM := os.Stat(filepath.Join(out, "feeds", "meta.csv"))
+		_, errG := os.Stat(filepath.Join(out, "feeds", "google.xml"))
+		if (errM == nil) != tc.meta || (errG == nil) != tc.goog {
+			t.Errorf("%s: meta.csv present %v, google.xml present %v", tc.flag, errM == nil, errG == nil)
+		}
+		man, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
+		if strings.Contains(string(man), "feeds/google.xml") != tc.goog {
+			t.Errorf("%s: manifest and files disagree about google.xml", tc.flag)
+		}
+		if _, err := os.Stat(filepath.Join(out, "feeds", "adsets")); err != nil {
+			t.Errorf("%s: per-set feeds missing: %v", tc.flag, err)
+		}
+	}
+	s, _, errOut := render.Test()
+	if code := run(t.Context(), []string{"export", "--campaign", "../../examples/campaign.yaml", "--catalog", "../../examples/catalog.csv", "--out", filepath.Join(dir, "bad"), "--channel-feeds", "none,meta"}, s, fixedNow); code != 2 {
+		t.Fatalf("none,meta: exit %d: %s", code, errOut)
+	}
+}
