@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // FileResult is the outcome of validating one file.
@@ -38,103 +36,51 @@ type ValidateOptions struct {
 
 const batchSize = 256
 
-type batch struct {
-	seq   int
-	items []*Item
-	found [][]Finding
-	bad   []bool
-	keys  []crossKeys
-	mc    map[string]bool
+// valSlot is one item on its way through Validate's pipeline; the slices
+// keep their capacity when the slot is reused.
+type valSlot struct {
+	it    *Item
+	found []Finding
+	bad   bool
+	keys  crossKeys
 }
 
-// Validate streams r through the validator. Reading, per-item checks and the
-// ordered cross-item pass run concurrently so a 2-core machine reads and
-// checks at the same time; memory is bounded by the batches in flight plus
-// the compact duplicate and variant indexes. Only cancellation returns an
-// error: broken input becomes findings, and everything before the break is
-// still checked.
+// Validate streams r through the validator on the shared pipeline: reading,
+// per-item checks (all cores) and the ordered cross-item pass run
+// concurrently; memory is bounded by the batches in flight plus the compact
+// duplicate and variant indexes. Only cancellation returns an error: broken
+// input becomes findings, and everything before the break is still checked.
 func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions) (*FileResult, error) {
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	raw := make(chan *batch, 4)
-	done := make(chan *batch, 4*workers)
 	var readErr error
-	// missingCols is decided by the reading goroutine once the header is
-	// known (after the first Next) and published with every batch.
+	// missingCols is decided on the reading goroutine once the header is
+	// known (after the first Next), before any batch reaches a worker.
 	var missingCols map[string]bool
-	go func() {
-		defer close(raw)
-		seq := 0
-		b := &batch{seq: seq}
-		first := true
-		for {
-			it, err := r.Next()
-			if first {
-				missingCols = v.missingColumns(r)
-				first = false
-			}
-			b.mc = missingCols
-			if it != nil {
-				b.items = append(b.items, it)
-				if len(b.items) == batchSize {
-					select {
-					case raw <- b:
-					case <-ctx.Done():
-						return
-					}
-					seq++
-					b = &batch{seq: seq, mc: missingCols}
-				}
-			}
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr = err
-				}
-				break
-			}
-			if it == nil {
-				break
+	first, ended := true, false
+	fill := func(sl *valSlot) bool {
+		if ended {
+			return false
+		}
+		it, err := r.Next()
+		if first {
+			missingCols = v.missingColumns(r)
+			first = false
+		}
+		if err != nil {
+			ended = true
+			if !errors.Is(err, io.EOF) {
+				readErr = err
 			}
 		}
-		if len(b.items) > 0 {
-			select {
-			case raw <- b:
-			case <-ctx.Done():
-			}
+		if it == nil {
+			ended = true
+			return false
 		}
-	}()
-
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			var s scratch
-			for b := range raw {
-				mc := b.mc
-				b.found = make([][]Finding, len(b.items))
-				b.bad = make([]bool, len(b.items))
-				b.keys = make([]crossKeys, len(b.items))
-				for i, it := range b.items {
-					b.found[i], b.bad[i], b.keys[i] = v.checkItem(&s, it, mc, nil)
-				}
-				select {
-				case done <- b:
-				case <-ctx.Done():
-					return
-				}
-			}
-		})
+		sl.it = it
+		return true
 	}
-	go func() { wg.Wait(); close(done) }()
 
 	res := &FileResult{File: "", Format: r.Format()}
 	x := newCross(v)
-	pending := map[int]*batch{}
-	next := 0
 	list := NewFindingList(opts.MemFindings)
 	count := func(fs []Finding) {
 		for i := range fs {
@@ -149,40 +95,43 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		}
 	}
 	var n int64
-	for b := range done {
-		pending[b.seq] = b
-		for {
-			nb, ok := pending[next]
-			if !ok {
-				break
+	emit := func(slots []valSlot) error {
+		for i := range slots {
+			sl := &slots[i]
+			it := sl.it
+			if res.File == "" {
+				res.File = it.File
 			}
-			delete(pending, next)
-			next++
-			for i, it := range nb.items {
-				if res.File == "" {
-					res.File = it.File
-				}
-				res.Items++
-				fs, bad := x.check(it, &nb.keys[i], nb.found[i], nb.bad[i])
-				if bad {
-					x.markBad(it.Index)
-				}
-				if len(fs) > 0 {
-					SortFindings(fs) // one item's findings; items arrive in report order
-					count(fs)
-					list.add(fs)
-				}
+			res.Items++
+			fs, bad := x.check(it, &sl.keys, sl.found, sl.bad)
+			if bad {
+				x.markBad(it.Index)
 			}
-			n += int64(len(nb.items))
-			if opts.Progress != nil {
-				opts.Progress(n)
+			if len(fs) > 0 {
+				SortFindings(fs) // one item's findings; items arrive in report order
+				count(fs)
+				list.add(fs) // copies: the slot's buffer is reused
 			}
+			sl.found, sl.it = fs[:0], nil
 		}
-		if ctx.Err() != nil {
-			break
+		n += int64(len(slots))
+		if opts.Progress != nil {
+			opts.Progress(n)
 		}
+		return nil
 	}
-	if err := ctx.Err(); err != nil {
+	err := pipeline[valSlot]{
+		Workers: opts.Workers,
+		Fill:    fill,
+		Worker: func() func(*valSlot) {
+			var s scratch
+			return func(sl *valSlot) {
+				sl.found, sl.bad, sl.keys = v.checkItem(&s, sl.it, missingCols, sl.found[:0])
+			}
+		},
+		Emit: emit,
+	}.run(ctx)
+	if err != nil {
 		list.Close()
 		return nil, err
 	}
