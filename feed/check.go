@@ -75,12 +75,6 @@ func NewValidator(ch *Channel, o Overrides) (*Validator, error) {
 	return v, nil
 }
 
-// Channel returns the channel being validated.
-func (v *Validator) Channel() *Channel { return v.ch }
-
-// Enabled reports whether a rule is active.
-func (v *Validator) Enabled(code string) bool { _, ok := v.sev[code]; return ok }
-
 // itemCtx gathers one item's values by spec index and the findings so far.
 type itemCtx struct {
 	v      *Validator

@@ -213,10 +213,8 @@ type validateReport struct {
 	Summary       validateSummary `json:"summary"`
 	// lists holds each file's findings, in report order, possibly spooled
 	// to disk; isNew marks findings (by position) not in --baseline.
-	lists    []*feed.FindingList
-	isNew    []uint64
-	results  []*feed.FileResult
-	channels map[string]*feed.Channel
+	lists []*feed.FindingList
+	isNew []uint64
 }
 
 // each yields every finding in report order, with New set from --baseline.
@@ -310,7 +308,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		}
 	}
 	setMemoryLimit(o.Files)
-	rep := &validateReport{SchemaVersion: 1, Files: []fileReport{}, channels: map[string]*feed.Channel{}}
+	rep := &validateReport{SchemaVersion: 1, Files: []fileReport{}}
 	defer rep.close()
 	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
 	for i, path := range o.Files {
@@ -342,8 +340,6 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		if res.File == "" {
 			res.File = path
 		}
-		rep.results = append(rep.results, res)
-		rep.channels[res.File] = ch
 		rep.Files = append(rep.Files, fileReport{File: res.File, Format: res.Format, Channel: ch.Name, Items: res.Items,
 			ValidItems: res.ValidItems, Errors: res.Errors, Warnings: res.Warnings, Infos: res.Infos, Complete: res.Complete})
 		rep.Summary.Items += res.Items
