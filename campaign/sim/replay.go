@@ -440,8 +440,8 @@ func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult,
 		workers = runtime.GOMAXPROCS(0)
 	}
 	covered := make([][]map[string]struct{}, workers) // per worker, per strategy
-	var mu sync.Mutex
-	next := 0
+	var mu sync.Mutex // guards firstErr
+	claim := newClaimer(nBlocks)
 	done := make(chan int, nBlocks)
 	var wg sync.WaitGroup
 	var firstErr error
@@ -459,11 +459,8 @@ func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult,
 			defer wg.Done()
 			ids := make([]string, 0, maxK)
 			for {
-				mu.Lock()
-				bi := next
-				next++
-				mu.Unlock()
-				if bi >= nBlocks {
+				bi, ok := claim.claim()
+				if !ok {
 					return
 				}
 				if ctx.Err() != nil {

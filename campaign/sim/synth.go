@@ -540,8 +540,7 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 		const oshard = 1024
 		nsh := (opts.Users + oshard - 1) / oshard
 		stats := make([]OrganicStats, nsh)
-		var omu sync.Mutex
-		onext := 0
+		oclaim := newClaimer(nsh)
 		var owg sync.WaitGroup
 		ow := opts.Workers
 		if ow <= 0 {
@@ -553,11 +552,8 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 				defer owg.Done()
 				var buf []oev
 				for {
-					omu.Lock()
-					sh := onext
-					onext++
-					omu.Unlock()
-					if sh >= nsh || ctx.Err() != nil {
+					sh, ok := oclaim.claim()
+					if !ok || ctx.Err() != nil {
 						return
 					}
 					for u := sh * oshard; u < min(opts.Users, (sh+1)*oshard); u++ {
@@ -634,8 +630,7 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 		workers = runtime.GOMAXPROCS(0)
 	}
 	covered := make([][][]bool, workers)
-	var mu sync.Mutex
-	next := 0
+	claim := newClaimer(nShards)
 	done := make(chan struct{}, nShards)
 	var wg sync.WaitGroup
 	ropts := opts.Rank
@@ -674,11 +669,8 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 			uClick := make([]float64, opts.K)
 			ids := make([]int32, 0, opts.K)
 			for {
-				mu.Lock()
-				sh := next
-				next++
-				mu.Unlock()
-				if sh >= nShards {
+				sh, ok := claim.claim()
+				if !ok {
 					return
 				}
 				if ctx.Err() != nil {
