@@ -440,7 +440,7 @@ func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult,
 		workers = runtime.GOMAXPROCS(0)
 	}
 	covered := make([][]map[string]struct{}, workers) // per worker, per strategy
-	var mu sync.Mutex // guards firstErr
+	var mu sync.Mutex                                 // guards firstErr
 	claim := newClaimer(nBlocks)
 	done := make(chan int, nBlocks)
 	var wg sync.WaitGroup
