@@ -22,7 +22,7 @@ const (
 func CleanGTIN(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+		if c := s[i]; c == '-' || c <= ' ' || c >= 0x80 { // dash, ASCII space/control, or maybe a Unicode space
 			clean = false
 			break
 		}

@@ -280,17 +280,7 @@ func fixURLList(v string, https bool, base *url.URL, note func(rule, old, new st
 
 // fixGTIN cleans one GTIN value; check-digit errors are never repaired.
 func fixGTIN(v string, note func(rule, old, new string)) string {
-	// CleanGTIN trims only values without spaces, dashes or tabs, so
-	// removing those can leave a line break at an end: repeat until stable
-	// (each change shortens the value).
-	clean := v
-	for range 8 {
-		c := CleanGTIN(strings.TrimSpace(clean))
-		if c == clean {
-			break
-		}
-		clean = c
-	}
+	clean := CleanGTIN(v)
 	if clean != v {
 		note(FixGTINCleaned, v, clean)
 	}

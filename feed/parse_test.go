@@ -270,3 +270,9 @@ func TestPromoFirstWordCoversPhrases(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanGTINUnicodeSpace(t *testing.T) {
+	if got := CleanGTIN("\u00a04006381333931\u2009"); got != "4006381333931" {
+		t.Errorf("got %q", got)
+	}
+}
