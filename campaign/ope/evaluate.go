@@ -1,0 +1,171 @@
+package ope
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Target policy names besides the arms of a dpa log.
+const (
+	// TargetLogged is the logging policy itself (on-policy mean: a check
+	// that the estimators agree with the plain CTR).
+	TargetLogged = "logged"
+	// TargetUniform picks uniformly among the items of an OBD log at each
+	// position (the Open Bandit Dataset's "Random" policy).
+	TargetUniform = "uniform"
+)
+
+// PolicyEstimate is one target policy's off-policy evaluation.
+type PolicyEstimate struct {
+	Name string `json:"name"`
+	Result
+}
+
+// Evaluation is the report of `dpa simulate --impressions`.
+type Evaluation struct {
+	SchemaVersion int     `json:"schema_version"`
+	Mode          string  `json:"mode"`
+	Layout        string  `json:"layout"`
+	Rounds        int64   `json:"rounds"`
+	Clicks        int64   `json:"clicks"`
+	LoggedCTR     float64 `json:"logged_ctr"`
+	Level         float64 `json:"level"`
+	// Arms are the arms the log gives probabilities for (dpa layout).
+	Arms     []string         `json:"arms,omitempty"`
+	Policies []PolicyEstimate `json:"policies"`
+}
+
+// Evaluate reads an impressions log once and estimates each target
+// policy's CTR with IPS, SNIPS and DR. Targets of a dpa log are its arms
+// (the strategies the simulation compared) or "logged"; targets of an OBD
+// log are "uniform" or "logged". An arm is deterministic, so its weight is
+// 1[a = arm]/π_b(a|x) on the rounds where it had a carousel (π_b(arm|x) >
+// 0): its estimate is its CTR per served carousel, like the online report.
+func Evaluate(ctx context.Context, r io.Reader, layout string, targets []string, level float64) (*Evaluation, error) {
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("no target policies to evaluate")
+	}
+	if level <= 0 || level >= 1 {
+		level = 0.95
+	}
+	ev := &Evaluation{SchemaVersion: 1, Mode: "off-policy", Level: level}
+	accs := make([]Accumulator, len(targets))
+	armOf := make([]int, len(targets)) // index into the log's arms, -1 for special targets
+	segs := map[string]int{}
+	acts := map[string]int{}
+	model := NewRewardModel()
+	maxItem := -1
+	first := true
+	lay, err := ReadLog(ctx, r, layout, func(rd *Round) error {
+		if first {
+			first = false
+			ev.Arms = rd.Arms
+			for i, t := range targets {
+				armOf[i] = -1
+				switch {
+				case t == TargetLogged:
+				case t == TargetUniform && len(rd.Arms) == 0:
+				default:
+					found := false
+					for j, a := range rd.Arms {
+						if a == t {
+							armOf[i], found = j, true
+						}
+					}
+					if !found {
+						if len(rd.Arms) == 0 {
+							return fmt.Errorf("policy %q: an Open Bandit Dataset log can evaluate %q or %q", t, TargetUniform, TargetLogged)
+						}
+						return fmt.Errorf("policy %q: the log has no probabilities for it (its arms: %v); add %q or %q", t, rd.Arms, TargetLogged, "one of the arms")
+					}
+				}
+			}
+		}
+		ev.Rounds++
+		if rd.Reward > 0 {
+			ev.Clicks++
+		}
+		ctxI, ok := segs[rd.Segment]
+		if !ok {
+			ctxI = len(segs)
+			segs[rd.Segment] = ctxI
+		}
+		var actI int
+		if len(rd.Arms) == 0 {
+			actI, _ = strconv.Atoi(rd.Action)
+			maxItem = max(maxItem, actI)
+		} else {
+			actI, ok = acts[rd.Action]
+			if !ok {
+				actI = -1
+				for j, a := range rd.Arms {
+					if a == rd.Action {
+						actI = j
+					}
+				}
+				if actI < 0 {
+					return &LogError{Line: rd.Line, Column: "action", Value: rd.Action, Err: fmt.Errorf("not one of the log's arms %v", rd.Arms)}
+				}
+				acts[rd.Action] = actI
+			}
+		}
+		model.Observe(ctxI, actI, rd.Reward)
+		for i, t := range targets {
+			a := &accs[i]
+			switch {
+			case t == TargetLogged:
+				a.Add(ctxI, actI, 1, rd.Reward)
+			case armOf[i] < 0: // uniform over OBD items: scaled by 1/n at the end
+				a.Add(ctxI, actI, 1/rd.Propensity, rd.Reward)
+			default:
+				if rd.ArmPropensity[armOf[i]] <= 0 {
+					continue // the arm had nothing to show this shopper
+				}
+				w := 0.0
+				if actI == armOf[i] {
+					w = 1 / rd.Propensity
+				}
+				a.Add(ctxI, actI, w, rd.Reward)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ev.Layout = lay
+	ev.LoggedCTR = float64(ev.Clicks) / float64(ev.Rounds)
+	nItems := maxItem + 1
+	for i, t := range targets {
+		a := &accs[i]
+		var q func(int, int) float64
+		var qt func(int) float64
+		switch {
+		case t == TargetLogged:
+			// π_b(·|x) is not a function of the context cell alone, so
+			// DR falls back to IPS (which is exact here: w = 1).
+		case armOf[i] < 0:
+			a.Scale(1 / float64(nItems))
+			q = model.Predict
+			qt = func(c int) float64 {
+				s := 0.0
+				for it := 0; it < nItems; it++ {
+					s += model.Predict(c, it)
+				}
+				return s / float64(nItems)
+			}
+		default:
+			arm := armOf[i]
+			q = model.Predict
+			qt = func(c int) float64 { return model.Predict(c, arm) }
+		}
+		res, err := a.Result(level, q, qt)
+		if err != nil {
+			return nil, fmt.Errorf("policy %q: %w", t, err)
+		}
+		ev.Policies = append(ev.Policies, PolicyEstimate{Name: t, Result: res})
+	}
+	return ev, nil
+}

@@ -1,0 +1,250 @@
+// Package ope estimates the value (here: the click-through rate) a target
+// policy would have had on rounds logged under another, stochastic policy:
+// inverse propensity scoring (IPS), self-normalised IPS (SNIPS) and the
+// doubly robust estimator (DR), each with a normal-approximation interval,
+// plus the effective sample size of the importance weights. The formulas
+// are those of the Open Bandit Pipeline (background doc §4,
+// st-tech/zr-obp:docs/estimators.rst):
+//
+//	IPS   V = E_D[ w·r ],                         w = π_e(a|x) / π_b(a|x)
+//	SNIPS V = E_D[ w·r ] / E_D[ w ]
+//	DR    V = E_D[ q̂(x,π_e) + w·(r − q̂(x,a)) ]
+//	ESS   = (Σ w)² / Σ w²
+//
+// Everything is accumulated as running sums, so a log of any length is
+// evaluated in constant memory. The package is pure: no I/O, no RNG.
+package ope
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Estimate is one estimator's value with its interval.
+type Estimate struct {
+	Value float64    `json:"value"`
+	SE    float64    `json:"se"`
+	CI    [2]float64 `json:"ci"`
+}
+
+// Result is the off-policy evaluation of one target policy.
+type Result struct {
+	// Rounds is the number of logged rounds in the target's population
+	// (rounds where the target policy could act at all).
+	Rounds int64 `json:"rounds"`
+	// Matches counts rounds whose logged action the target would also
+	// choose with positive probability (w > 0).
+	Matches int64    `json:"matches"`
+	IPS     Estimate `json:"ips"`
+	SNIPS   Estimate `json:"snips"`
+	DR      Estimate `json:"dr"`
+	// ESS is the effective sample size (Σw)²/Σw² (Kish): how many
+	// on-policy rounds the weighted log is worth.
+	ESS float64 `json:"ess"`
+	// MaxWeight is the largest importance weight seen.
+	MaxWeight float64 `json:"max_weight"`
+}
+
+// Accumulator collects one target policy's rounds. The DR reward model is
+// tabular in (context, logged action), so every estimator decomposes into
+// per-cell sums and the log is read once: the model is fitted on the same
+// pass and applied at Result time. The zero value is ready.
+type Accumulator struct {
+	cells      map[[2]int]*cell
+	n, matches int64
+	maxW       float64
+}
+
+type cell struct {
+	n                         float64
+	sw, sw2, swr, sw2r, sw2r2 float64
+}
+
+// Add records one round: its discrete context (for DR, e.g. the shopper
+// segment), the logged action, the importance weight
+// w = π_e(a|x)/π_b(a|x) and the reward r.
+func (a *Accumulator) Add(context, action int, w, r float64) {
+	if a.cells == nil {
+		a.cells = map[[2]int]*cell{}
+	}
+	k := [2]int{context, action}
+	c := a.cells[k]
+	if c == nil {
+		c = &cell{}
+		a.cells[k] = c
+	}
+	a.n++
+	if w > 0 {
+		a.matches++
+	}
+	c.n++
+	c.sw += w
+	c.sw2 += w * w
+	c.swr += w * r
+	c.sw2r += w * w * r
+	c.sw2r2 += w * w * r * r
+	if w > a.maxW {
+		a.maxW = w
+	}
+}
+
+// Scale multiplies every weight added so far by s (for a target whose
+// probabilities are only known at the end, such as uniform over the items
+// seen in the log).
+func (a *Accumulator) Scale(s float64) {
+	for _, c := range a.cells {
+		c.sw *= s
+		c.sw2 *= s * s
+		c.swr *= s
+		c.sw2r *= s * s
+		c.sw2r2 *= s * s
+	}
+	a.maxW *= s
+}
+
+// Merge adds b's rounds to a (for sharded accumulation).
+func (a *Accumulator) Merge(b *Accumulator) {
+	if a.cells == nil {
+		a.cells = map[[2]int]*cell{}
+	}
+	for k, y := range b.cells {
+		x := a.cells[k]
+		if x == nil {
+			x = &cell{}
+			a.cells[k] = x
+		}
+		x.n += y.n
+		x.sw += y.sw
+		x.sw2 += y.sw2
+		x.swr += y.swr
+		x.sw2r += y.sw2r
+		x.sw2r2 += y.sw2r2
+	}
+	a.n += b.n
+	a.matches += b.matches
+	a.maxW = math.Max(a.maxW, b.maxW)
+}
+
+// Z returns the two-sided standard normal quantile for level (0.95 → 1.96).
+func Z(level float64) float64 {
+	if level <= 0 || level >= 1 {
+		level = 0.95
+	}
+	return math.Sqrt2 * math.Erfinv(level)
+}
+
+// Result computes the estimates with intervals at the given level (0.95
+// when out of range). q is the DR reward model q̂(context, action) and
+// qTarget(context) = Σ_a π_e(a|x)·q̂(context, a); a nil q gives DR = IPS.
+// The intervals are normal approximations from the sample variance of each
+// estimator's per-round terms (the delta method for SNIPS); they are only
+// as good as the central limit theorem on n rounds, which is why the
+// report also shows the effective sample size.
+func (a *Accumulator) Result(level float64, q func(context, action int) float64, qTarget func(context int) float64) (Result, error) {
+	res := Result{Rounds: a.n, Matches: a.matches, MaxWeight: a.maxW}
+	if a.n == 0 {
+		return res, fmt.Errorf("ope: no logged rounds for this policy")
+	}
+	var sw, sw2, swr, sw2r, sw2r2, st, st2 float64
+	// Cells in a fixed order: float sums must not depend on map order.
+	keys := make([][2]int, 0, len(a.cells))
+	for k := range a.cells {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y [2]int) int {
+		if x[0] != y[0] {
+			return x[0] - y[0]
+		}
+		return x[1] - y[1]
+	})
+	for _, k := range keys {
+		c := a.cells[k]
+		sw += c.sw
+		sw2 += c.sw2
+		swr += c.swr
+		sw2r += c.sw2r
+		sw2r2 += c.sw2r2
+		// DR term t = c0 + w·r − qa·w per round, summed per cell.
+		var c0, qa float64
+		if q != nil {
+			c0, qa = qTarget(k[0]), q(k[0], k[1])
+		}
+		st += c.n*c0 + c.swr - qa*c.sw
+		st2 += c.n*c0*c0 + c.sw2r2 + qa*qa*c.sw2 + 2*c0*c.swr - 2*c0*qa*c.sw - 2*qa*c.sw2r
+	}
+	n := float64(a.n)
+	z := Z(level)
+	est := func(mean, variance float64) Estimate {
+		se := math.Sqrt(math.Max(0, variance) / n)
+		return Estimate{Value: mean, SE: se, CI: [2]float64{mean - z*se, mean + z*se}}
+	}
+	ips := swr / n
+	res.IPS = est(ips, sampleVar(sw2r2, ips, n))
+	dr := st / n
+	res.DR = est(dr, sampleVar(st2, dr, n))
+	if sw > 0 {
+		// SNIPS: V = Σwr/Σw. Delta method: the influence of round i is
+		// w_i(r_i − V)/w̄, so Var ≈ mean(w²(r−V)²)/w̄².
+		v := swr / sw
+		wbar := sw / n
+		m2 := (sw2r2 - 2*v*sw2r + v*v*sw2) / n
+		var variance float64
+		if n > 1 {
+			variance = m2 / (wbar * wbar) * n / (n - 1)
+		}
+		res.SNIPS = est(v, variance)
+		res.ESS = sw * sw / sw2
+	}
+	return res, nil
+}
+
+// sampleVar is the unbiased variance of terms with the given sum of
+// squares and mean.
+func sampleVar(sumSq, mean, n float64) float64 {
+	if n < 2 {
+		return 0
+	}
+	return (sumSq - n*mean*mean) / (n - 1)
+}
+
+// RewardModel is the tabular reward model q̂(context, action) of the DR
+// estimator: the mean reward of each (context, action) cell of the log,
+// shrunk towards the action's overall mean (and that towards the global
+// mean) with a pseudo-count, so sparse cells stay sane. DR stays unbiased
+// whatever q̂ is, as long as the propensities are right; a better q̂ only
+// narrows the interval.
+type RewardModel struct {
+	cells   map[[2]int][2]float64 // (context, action) -> (Σr, n)
+	actions map[int][2]float64
+	sum, n  float64
+	// Prior is the pseudo-count of the shrinkage (default 20).
+	Prior float64
+}
+
+// NewRewardModel returns an empty model.
+func NewRewardModel() *RewardModel {
+	return &RewardModel{cells: map[[2]int][2]float64{}, actions: map[int][2]float64{}, Prior: 20}
+}
+
+// Observe adds one logged (context, action, reward).
+func (m *RewardModel) Observe(context, action int, r float64) {
+	c := m.cells[[2]int{context, action}]
+	m.cells[[2]int{context, action}] = [2]float64{c[0] + r, c[1] + 1}
+	x := m.actions[action]
+	m.actions[action] = [2]float64{x[0] + r, x[1] + 1}
+	m.sum += r
+	m.n++
+}
+
+// Predict returns q̂(context, action).
+func (m *RewardModel) Predict(context, action int) float64 {
+	g := 0.0
+	if m.n > 0 {
+		g = m.sum / m.n
+	}
+	x := m.actions[action]
+	qa := (x[0] + m.Prior*g) / (x[1] + m.Prior)
+	c := m.cells[[2]int{context, action}]
+	return (c[0] + m.Prior*qa) / (c[1] + m.Prior)
+}
