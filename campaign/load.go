@@ -686,7 +686,7 @@ func lowerNode(n *rnode) *rnode {
 var cardsByFormat = map[string]int{"carousel": 5, "single_image": 1, "collection": 4}
 
 func (l *loader) creative(n *rnode, path string) Creative {
-	s := l.fields(n, path, "name", "format", "headline", "primary_text", "link_description", "call_to_action", "link", "url_tags", "cards")
+	s := l.fields(n, path, "name", "format", "headline", "primary_text", "link_description", "call_to_action", "link", "url_tags", "cards", "variants")
 	cr := Creative{Name: l.str(s["name"], join(path, "name"))}
 	cr.Format = l.enum(s["format"], join(path, "format"), CreativeFormats, "carousel")
 	cr.CallToAction = l.enum(s["call_to_action"], join(path, "call_to_action"), CallsToAction, "SHOP_NOW")
@@ -743,11 +743,64 @@ func (l *loader) creative(n *rnode, path string) Creative {
 	if cr.Format == "single_image" {
 		max = 1
 	}
+	cr.Variants = l.variants(s["variants"], join(path, "variants"))
 	cr.Cards = l.intIn(s["cards"], join(path, "cards"), 1, max, cardsByFormat[cr.Format])
 	if cr.Format == "carousel" && cr.Cards < 2 && s["cards"] != nil {
 		l.errAt(s["cards"], join(path, "cards"), "", "a carousel shows at least 2 cards")
 	}
 	return cr
+}
+
+// variants reads creative.variants: a list of {name, headline,
+// primary_text}, each with at least one text.
+func (l *loader) variants(n *rnode, path string) []Variant {
+	if n == nil || n.kind == rNull {
+		return nil
+	}
+	if n.kind != rList {
+		l.errAt(n, path, "", "variants must be a list, got %s", describe(n))
+		return nil
+	}
+	if len(n.items) > MaxVariants {
+		l.errAt(n, path, "", "%d variants: at most %d besides the main creative", len(n.items), MaxVariants)
+	}
+	var out []Variant
+	for i, it := range n.items {
+		vp := fmt.Sprintf("%s[%d]", path, i)
+		s := l.fields(it, vp, "name", "headline", "primary_text")
+		v := Variant{Name: l.str(s["name"], join(vp, "name"))}
+		if v.Name == "" {
+			v.Name = fmt.Sprintf("variant %d", i+1)
+		}
+		for _, key := range []string{"headline", "primary_text"} {
+			tn := s[key]
+			if tn == nil || tn.kind == rNull {
+				continue
+			}
+			if !tn.isScalar() {
+				l.errAt(tn, join(vp, key), "", "expected text, got %s", describe(tn))
+				continue
+			}
+			t, err := ParseTemplate(tn.scalarText())
+			if err != nil {
+				var pe *PosError
+				if errors.As(err, &pe) {
+					l.posErr(tn, join(vp, key), pe)
+				}
+				continue
+			}
+			if key == "headline" {
+				v.Headline = t
+			} else {
+				v.PrimaryText = t
+			}
+		}
+		if v.Headline == nil && v.PrimaryText == nil && it.kind == rMap {
+			l.errAt(it, vp, "add headline: or primary_text:", "a variant needs a headline or a primary_text")
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // names derives file-safe slugs and reports duplicate ad set names, which

@@ -82,7 +82,28 @@ type Creative struct {
 	Link            string
 	URLTags         string
 	Cards           int // cards shown in the preview; fewer items → warning
+	// Variants are alternative headline / primary text pairs the ad set
+	// may rotate (Meta's Dynamic Creative takes several titles and bodies
+	// in asset_feed_spec: "Asset Feed Spec",
+	// https://developers.facebook.com/documentation/ads-commerce/marketing-api/ad-creative/asset-feed-spec).
+	// `dpa simulate` lets its learned strategy allocate impressions among
+	// the main creative and these. A variant's empty field inherits the
+	// main creative's.
+	Variants []Variant
 }
+
+// Variant is one alternative creative text of an ad set.
+type Variant struct {
+	Name        string
+	Headline    *Template
+	PrimaryText *Template
+}
+
+// MaxVariants bounds Creative.Variants: Dynamic Creative takes at most 5
+// titles and 5 bodies [U: third-party SDK documentation of asset_feed_spec,
+// https://www.rubydoc.info/gems/late-sdk/0.0.592/Zernio/CreateStandaloneAdRequestDynamicCreative],
+// the main creative being one of them.
+const MaxVariants = 4
 
 // Enumerations accepted by the loader.
 var (
