@@ -2,8 +2,8 @@ package feed
 
 import (
 	"context"
-	"runtime"
-	"sync"
+
+	"github.com/dpa-tools/dpa/feed/par"
 )
 
 // pipeline is the shape of every streaming pass over a feed that does real
@@ -42,10 +42,7 @@ type pipeBatch[T any] struct {
 // so the caller may close the Reader; on cancellation it does not wait (the
 // reader may be blocked on a terminal or a pipe).
 func (p pipeline[T]) run(ctx context.Context) error {
-	workers := p.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers := par.Workers(p.Workers)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -89,9 +86,10 @@ func (p pipeline[T]) run(ctx context.Context) error {
 		}
 	}()
 
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
+	// The per-item stage runs on the worker pool shared with campaign/sim;
+	// its workers never fail, so par.Do only bounds and joins them.
+	go func() {
+		_ = par.Do(ctx, workers, func(ctx context.Context, _ int) error {
 			work := p.Worker()
 			for b := range raw {
 				if ctx.Err() != nil {
@@ -102,9 +100,10 @@ func (p pipeline[T]) run(ctx context.Context) error {
 				}
 				done <- b
 			}
+			return nil
 		})
-	}
-	go func() { wg.Wait(); close(done) }()
+		close(done)
+	}()
 
 	ring := make([]*pipeBatch[T], inflight)
 	next := 0

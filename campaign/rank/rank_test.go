@@ -351,7 +351,7 @@ func TestAuto(t *testing.T) {
 }
 
 func TestParseStrategyAndProduct(t *testing.T) {
-	for in, want := range map[string]string{"cross-sell": CrossSell, "Bestseller": Bestsellers, "AUTO": Auto, "pop": Popular} {
+	for in, want := range map[string]Strategy{"cross-sell": CrossSell, "Bestseller": Bestsellers, "AUTO": Auto, "pop": Popular} {
 		if got, err := ParseStrategy(in); err != nil || got != want {
 			t.Errorf("ParseStrategy(%q) = %q, %v", in, got, err)
 		}

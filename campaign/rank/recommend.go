@@ -12,48 +12,63 @@ import (
 	"time"
 )
 
+// Strategy names a ranking strategy.
+type Strategy string
+
 // Strategy names.
 const (
-	Retarget    = "retarget"
-	CrossSell   = "crosssell"
-	Similar     = "similar"
-	Upsell      = "upsell"
-	Popular     = "popular"
-	Bestsellers = "bestsellers"
-	Trending    = "trending"
-	Random      = "random"
-	Auto        = "auto"
+	Retarget    Strategy = "retarget"
+	CrossSell   Strategy = "crosssell"
+	Similar     Strategy = "similar"
+	Upsell      Strategy = "upsell"
+	Popular     Strategy = "popular"
+	Bestsellers Strategy = "bestsellers"
+	Trending    Strategy = "trending"
+	Random      Strategy = "random"
+	Auto        Strategy = "auto"
 )
 
 // Strategies lists every strategy in report order.
-var Strategies = []string{Retarget, CrossSell, Similar, Upsell, Popular, Bestsellers, Trending, Random, Auto}
+var Strategies = []Strategy{Retarget, CrossSell, Similar, Upsell, Popular, Bestsellers, Trending, Random, Auto}
 
 // Prospecting strategies need no history of the user; they are the only
 // ones a replay scores for cold users.
-var Prospecting = []string{Popular, Bestsellers, Trending, Random, Auto}
+var Prospecting = []Strategy{Popular, Bestsellers, Trending, Random, Auto}
+
+// IsProspecting reports whether s needs no history of the user.
+func (s Strategy) IsProspecting() bool { return slices.Contains(Prospecting, s) }
+
+// StrategyNames is Strategies as strings, for help texts and completion.
+func StrategyNames() []string {
+	out := make([]string, len(Strategies))
+	for i, s := range Strategies {
+		out[i] = string(s)
+	}
+	return out
+}
 
 // ParseStrategy normalises a strategy name ("cross-sell" -> "crosssell").
-func ParseStrategy(s string) (string, error) {
+func ParseStrategy(s string) (Strategy, error) {
 	for _, st := range Strategies {
-		if st == s {
+		if string(st) == s {
 			return st, nil
 		}
 	}
 	n := strings.ToLower(nameCleaner.Replace(s))
 	switch n {
 	case "bestseller", "best":
-		n = Bestsellers
+		n = string(Bestsellers)
 	case "pop", "popularity":
-		n = Popular
+		n = string(Popular)
 	case "cross":
-		n = CrossSell
+		n = string(CrossSell)
 	}
 	for _, st := range Strategies {
-		if st == n {
+		if string(st) == n {
 			return st, nil
 		}
 	}
-	return "", fmt.Errorf("rank: unknown strategy %q (one of %s)", s, strings.Join(Strategies, ", "))
+	return "", fmt.Errorf("rank: unknown strategy %q (one of %s)", s, strings.Join(StrategyNames(), ", "))
 }
 
 var nameCleaner = strings.NewReplacer("-", "", "_", "", " ", "")
@@ -112,10 +127,10 @@ type History struct {
 
 // Rec is one recommended item.
 type Rec struct {
-	ItemID   string  `json:"item_id"`
-	Score    float64 `json:"score"`
-	Reason   string  `json:"reason,omitempty"`
-	Strategy string  `json:"strategy"`
+	ItemID   string   `json:"item_id"`
+	Score    float64  `json:"score"`
+	Reason   string   `json:"reason,omitempty"`
+	Strategy Strategy `json:"strategy"`
 }
 
 // Options are the eligibility filters and strategy parameters. The zero
@@ -200,8 +215,8 @@ type run struct {
 
 // Recommend returns up to k items for the user as of now, best first.
 // strategy is one of Strategies.
-func (m *Model) Recommend(h History, strategy string, k int, now time.Time, opts Options) ([]Rec, error) {
-	st, err := ParseStrategy(strategy)
+func (m *Model) Recommend(h History, strategy Strategy, k int, now time.Time, opts Options) ([]Rec, error) {
+	st, err := ParseStrategy(string(strategy))
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +283,7 @@ func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
 func (r *run) full() bool { return len(r.out) >= r.k }
 
 // offer adds id when it passes every eligibility filter.
-func (r *run) offer(id string, score float64, strategy string, reason func() string) bool {
+func (r *run) offer(id string, score float64, strategy Strategy, reason func() string) bool {
 	if r.full() || r.taken.has(id) || r.exclude.has(id) {
 		return false
 	}
@@ -730,7 +745,7 @@ func (r *run) globalAt() int64 {
 	return r.now
 }
 
-func (r *run) global(name string) {
+func (r *run) global(name Strategy) {
 	g := r.m.globals(r.globalAt(), r.o)
 	list, scores := g.popular, g.countF
 	label := func(s float64) string {

@@ -67,7 +67,7 @@ const tinyLog = `timestamp,user_id,event,item_id
 func TestReplayHandComputed(t *testing.T) {
 	res, err := Replay(context.Background(), strings.NewReader(tinyLog), ReplayOptions{
 		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), K: 2, CurveK: 2,
-		Strategies: []string{"retarget", "popular"},
+		Strategies: []rank.Strategy{"retarget", "popular"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func TestReplayHandComputed(t *testing.T) {
 	}
 	// Warm users u1 (truth A; retarget [B, A], popular [A, B]) and u3
 	// (truth B; retarget [A], popular [A, B]). popular counts A=2, B=1.
-	want := map[string]ReplayStrategy{
+	want := map[rank.Strategy]ReplayStrategy{
 		"retarget": {Name: "retarget", Users: 2, HitRate: 0.5, Precision: 0.25, Recall: 0.5, NDCG: round6(1 / math.Log2(3) / 2), MRR: 0.25,
 			Coverage: 1, PopularityBias: round6(((0.5+1)/2 + 1) / 2), HitRateByK: []float64{0, 0.5}},
 		"popular": {Name: "popular", Users: 2, HitRate: 1, Precision: 0.5, Recall: 1, NDCG: round6((1 + 1/math.Log2(3)) / 2), MRR: 0.75,
@@ -108,7 +108,7 @@ func TestReplayHandComputed(t *testing.T) {
 func TestReplayTargetsAndSession(t *testing.T) {
 	// purchase target: only u3 has a test purchase.
 	res, err := Replay(context.Background(), strings.NewReader(tinyLog), ReplayOptions{
-		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), Target: TargetPurchase, Strategies: []string{"popular"}})
+		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), Target: TargetPurchase, Strategies: []rank.Strategy{"popular"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestReplayTargetsAndSession(t *testing.T) {
 	// events, so no prefixes to predict; a two-event session gives one case.
 	log := tinyLog + "2024-01-06T10:05:00Z,u1,view,B\n"
 	res, err = Replay(context.Background(), strings.NewReader(log), ReplayOptions{
-		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), By: BySession, Strategies: []string{"retarget", "similar"}})
+		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), By: BySession, Strategies: []rank.Strategy{"retarget", "similar"}})
 	if err != nil {
 		t.Fatal(err)
 	}

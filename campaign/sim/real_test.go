@@ -52,7 +52,7 @@ func logResult(t *testing.T, name string, res *ReplayResult) {
 func byName(res *ReplayResult) map[string]ReplayStrategy {
 	m := map[string]ReplayStrategy{}
 	for _, r := range res.Strategies {
-		m[r.Name] = r
+		m[string(r.Name)] = r
 	}
 	return m
 }

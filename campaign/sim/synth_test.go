@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/dpa-tools/dpa/campaign/events"
+	"github.com/dpa-tools/dpa/campaign/rank"
 )
 
 func synthByName(res *SynthResult) map[string]SynthStrategy {
 	m := map[string]SynthStrategy{}
 	for _, s := range res.Strategies {
-		m[s.Name] = s
+		m[string(s.Name)] = s
 	}
 	return m
 }
@@ -79,7 +80,7 @@ func TestEmittedLogReplays(t *testing.T) {
 	}
 	m := map[string]ReplayStrategy{}
 	for _, s := range rr.Strategies {
-		m[s.Name] = s
+		m[string(s.Name)] = s
 	}
 	if m["retarget"].HitRate <= m["random"].HitRate {
 		t.Errorf("replay on synthetic log: retarget %v <= random %v", m["retarget"].HitRate, m["random"].HitRate)
@@ -93,7 +94,7 @@ func TestSyntheticOutOfStockFilter(t *testing.T) {
 	for i := 0; i < 40; i++ { // make the popular head out of stock
 		cat[i].InStock = false
 	}
-	opts := SyntheticOptions{Catalog: cat, Users: 400, Days: 10, Seed: 5, Strategies: []string{"random"}}
+	opts := SyntheticOptions{Catalog: cat, Users: 400, Days: 10, Seed: 5, Strategies: []rank.Strategy{"random"}}
 	opts.Rank.AllowOutOfStock = true
 	res, err := Synthetic(context.Background(), opts)
 	if err != nil {

@@ -63,7 +63,7 @@ applies the in-stock filter and --product-set.
 --all-users writes every shopper's top k as CSV (user, strategy, rank, item,
 score, reason), streamed in the log's first-seen user order.
 
-Strategies: ` + strings.Join(rank.Strategies, ", ") + `. auto routes cart
+Strategies: ` + strings.Join(rank.StrategyNames(), ", ") + `. auto routes cart
 abandoners to their cart items then complements, viewers to viewed items then
 similar ones, recent buyers to cross-sell and unknown shoppers to trending and
 bestsellers.
@@ -92,7 +92,7 @@ EXIT STATUS
 	f.StringVar(&o.ProductSet, "product-set", "", `only recommend products this rule accepts (Meta JSON filter or the friendly YAML form, e.g. "brand: Northwind"); needs --catalog`)
 	f.StringVar(&o.User, "user", "", "the shopper (user_id, or session id for anonymous logs)")
 	f.BoolVar(&o.AllUsers, "all-users", false, "every shopper's top k as CSV (use with --out)")
-	f.StringVar(&o.Strategy, "strategy", rank.Auto, "ranking strategy: "+strings.Join(rank.Strategies, "|"))
+	f.StringVar(&o.Strategy, "strategy", string(rank.Auto), "ranking strategy: "+strings.Join(rank.StrategyNames(), "|"))
 	f.IntVarP(&o.K, "k", "k", 10, "products per carousel")
 	f.StringVar(&o.At, "at", "", "rank as of this time (RFC 3339 or date; default: the log's last event)")
 	f.DurationVar(&o.Lookback, "lookback", 14*24*time.Hour, "history window for retarget, crosssell, similar and upsell")
@@ -104,7 +104,7 @@ EXIT STATUS
 	f.IntVar(&o.Workers, "workers", 0, "ranking goroutines for --all-users (default: number of CPUs)")
 	f.StringVarP(&o.Output, "output", "o", "table", "format: table|json for --user; csv for --all-users")
 	f.StringVar(&o.Out, "out", "", "write to this file (atomically) instead of stdout")
-	_ = cmd.RegisterFlagCompletionFunc("strategy", fixedCompletion(rank.Strategies...))
+	_ = cmd.RegisterFlagCompletionFunc("strategy", fixedCompletion(rank.StrategyNames()...))
 	_ = cmd.RegisterFlagCompletionFunc("similarity", fixedCompletion(rank.SimCosine, rank.SimLift, rank.SimConditional))
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion(recommendOutputs...))
 	return cmd
@@ -128,9 +128,9 @@ func (o *recommendOptions) check() error {
 	}
 	st, err := rank.ParseStrategy(o.Strategy)
 	if err != nil {
-		return usageErr("invalid --strategy %q: allowed values are %s", o.Strategy, strings.Join(rank.Strategies, ", "))
+		return usageErr("invalid --strategy %q: allowed values are %s", o.Strategy, strings.Join(rank.StrategyNames(), ", "))
 	}
-	o.Strategy = st
+	o.Strategy = string(st)
 	if err := oneOf("similarity", o.Similarity, rank.SimCosine, rank.SimLift, rank.SimConditional); err != nil {
 		return err
 	}
@@ -249,7 +249,7 @@ func runRecommend(ctx context.Context, o *recommendOptions) error {
 			fmt.Fprintf(o.IO.ErrOut, "note: %s has no events in the log; showing what a new visitor would see\n", o.User)
 		}
 	}
-	recs, err := model.Recommend(h, o.Strategy, o.K, now, opts)
+	recs, err := model.Recommend(h, rank.Strategy(o.Strategy), o.K, now, opts)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -272,7 +272,7 @@ func runRecommend(ctx context.Context, o *recommendOptions) error {
 		rep.History = append(rep.History, historyEvent{Time: e.Time.UTC(), Event: string(kindEvent[e.Kind]), ItemID: e.ItemID, Title: t})
 	}
 	for i, rc := range recs {
-		ri := recItem{Rank: i + 1, ItemID: rc.ItemID, Score: round4(rc.Score), Reason: rc.Reason, Strategy: rc.Strategy}
+		ri := recItem{Rank: i + 1, ItemID: rc.ItemID, Score: round4(rc.Score), Reason: rc.Reason, Strategy: string(rc.Strategy)}
 		if t, p := title(rc.ItemID); p != nil {
 			ri.Title, ri.Price, ri.Currency = t, p.Price, p.Currency
 		}
@@ -339,8 +339,8 @@ func (o *recommendOptions) table(w io.Writer, rep *recommendReport, withCatalog 
 	t := render.Table{Columns: cols, Align: align}
 	for _, r := range rep.Recommendations {
 		reason := r.Reason
-		if rep.Strategy == rank.Auto && r.Strategy != "" {
-			reason = r.Strategy + ": " + reason
+		if rep.Strategy == string(rank.Auto) && r.Strategy != "" {
+			reason = string(r.Strategy) + ": " + reason
 		}
 		row := []string{strconv.Itoa(r.Rank), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), reason}
 		if withCatalog {
@@ -382,14 +382,14 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 					defer wg.Done()
 					for i := start + wi; i < end; i += workers {
 						u := users[i]
-						recs, err := model.Recommend(model.History(u), o.Strategy, o.K, now, opts)
+						recs, err := model.Recommend(model.History(u), rank.Strategy(o.Strategy), o.K, now, opts)
 						if err != nil {
 							errs[wi] = err
 							return
 						}
 						out := make([][]string, len(recs))
 						for j, r := range recs {
-							out[j] = []string{u, r.Strategy, strconv.Itoa(j + 1), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason}
+							out[j] = []string{u, string(r.Strategy), strconv.Itoa(j + 1), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason}
 						}
 						rows[i-start] = out
 					}

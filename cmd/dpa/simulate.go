@@ -54,6 +54,7 @@ type simulateOptions struct {
 	Ads         sim.Ads
 
 	split, start time.Time
+	strategies   []rank.Strategy // parsed --strategies; nil: all
 }
 
 var simulateOutputs = []string{"table", "json", "xlsx"}
@@ -110,7 +111,7 @@ EXIT STATUS
 	o.Events.register(cmd)
 	f.StringVar(&o.Catalog, "catalog", "", "product feed: the simulated catalog, or the replay's eligible products")
 	f.StringVar(&o.ProductSet, "product-set", "", "only recommend products this rule accepts (Meta JSON filter or friendly YAML); needs --catalog")
-	f.StringSliceVar(&o.Strategies, "strategies", nil, "strategies to compare (default: all: "+strings.Join(rank.Strategies, ",")+")")
+	f.StringSliceVar(&o.Strategies, "strategies", nil, "strategies to compare (default: all: "+strings.Join(rank.StrategyNames(), ",")+")")
 	f.IntVarP(&o.K, "k", "k", 10, "carousel length; metrics are computed at k")
 	f.StringVarP(&o.Output, "output", "o", "table", "report format: table|json|xlsx")
 	f.StringVar(&o.Out, "out", "", "write the report to this file (atomically) instead of stdout")
@@ -121,8 +122,8 @@ EXIT STATUS
 
 	f.StringVar(&o.Split, "split", "", "replay: first instant of the test window (RFC 3339 or date)")
 	f.IntVar(&o.TestDays, "test-days", 0, "replay: test on the last N days (default: the last 20% of the time span)")
-	f.StringVar(&o.By, "by", sim.ByUser, "replay protocol: user (test-window items of each user) | session (next item in each test session)")
-	f.StringVar(&o.Target, "target", sim.TargetAny, "replay ground truth: any|cart|purchase")
+	f.StringVar(&o.By, "by", string(sim.ByUser), "replay protocol: user (test-window items of each user) | session (next item in each test session)")
+	f.StringVar(&o.Target, "target", string(sim.TargetAny), "replay ground truth: any|cart|purchase")
 	f.IntVar(&o.CurveK, "curve-k", 0, "replay: also report hit rate at k = 1..N (default 20 with -o xlsx)")
 
 	f.IntVar(&o.Users, "users", 1000, "synthetic: shoppers")
@@ -151,9 +152,9 @@ EXIT STATUS
 	f.Float64Var(&ad.CartCVR, "cart-cvr", ad.CartCVR, "synthetic: post-click conversion for a carted product")
 
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion(simulateOutputs...))
-	_ = cmd.RegisterFlagCompletionFunc("by", fixedCompletion(sim.ByUser, sim.BySession))
-	_ = cmd.RegisterFlagCompletionFunc("target", fixedCompletion(sim.TargetAny, sim.TargetCart, sim.TargetPurchase))
-	_ = cmd.RegisterFlagCompletionFunc("strategies", fixedCompletion(rank.Strategies...))
+	_ = cmd.RegisterFlagCompletionFunc("by", fixedCompletion(sim.Protocols...))
+	_ = cmd.RegisterFlagCompletionFunc("target", fixedCompletion(sim.Targets...))
+	_ = cmd.RegisterFlagCompletionFunc("strategies", fixedCompletion(rank.StrategyNames()...))
 	_ = cmd.RegisterFlagCompletionFunc("similarity", fixedCompletion(rank.SimCosine, rank.SimLift, rank.SimConditional))
 	return cmd
 }
@@ -176,24 +177,18 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 	if o.ProductSet != "" && o.Catalog == "" {
 		return usageErr("--product-set needs --catalog")
 	}
-	if o.K < 1 || o.K > 1000 {
-		return usageErr("invalid -k %d: must be between 1 and 1000", o.K)
+	sts, err := sim.ParseStrategies(o.Strategies)
+	if err != nil {
+		return usageErr("invalid --strategies: %v", err)
 	}
-	for i, s := range o.Strategies {
-		st, err := rank.ParseStrategy(s)
-		if err != nil {
-			return usageErr("invalid --strategies %q: allowed values are %s", s, strings.Join(rank.Strategies, ", "))
-		}
-		o.Strategies[i] = st
+	if len(o.Strategies) > 0 {
+		o.strategies = sts
 	}
 	if err := oneOf("similarity", o.Similarity, rank.SimCosine, rank.SimLift, rank.SimConditional); err != nil {
 		return err
 	}
 	if o.Lookback <= 0 {
 		return usageErr("invalid --lookback %s: must be positive", o.Lookback)
-	}
-	if o.Workers < 0 {
-		return usageErr("invalid --workers %d: must be 0 or more", o.Workers)
 	}
 	fl := cmd.Flags()
 	replayOnly := []string{"split", "test-days", "by", "target", "curve-k"}
@@ -206,15 +201,6 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 				return usageErr("--%s is for synthetic runs (--catalog without --events)", n)
 			}
 		}
-		if err := oneOf("by", o.By, sim.ByUser, sim.BySession); err != nil {
-			return err
-		}
-		if err := oneOf("target", o.Target, sim.TargetAny, sim.TargetCart, sim.TargetPurchase); err != nil {
-			return err
-		}
-		if o.Split != "" && o.TestDays > 0 {
-			return usageErr("give --split or --test-days, not both")
-		}
 		if o.Split != "" {
 			t, err := events.ParseTime(o.Split, nil)
 			if err != nil {
@@ -222,11 +208,8 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 			}
 			o.split = t
 		}
-		if o.TestDays < 0 {
-			return usageErr("invalid --test-days %d: must be positive", o.TestDays)
-		}
-		if o.CurveK < 0 || o.CurveK > 100 {
-			return usageErr("invalid --curve-k %d: must be between 0 and 100", o.CurveK)
+		if err := o.replayOptions().Validate(); err != nil {
+			return usageErr("%v", err)
 		}
 		_, err := o.Events.options(o.app)
 		return err
@@ -236,42 +219,40 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 			return usageErr("--%s is for replays (--events FILE)", n)
 		}
 	}
-	if o.Users < 1 {
-		return usageErr("invalid --users %d: must be 1 or more", o.Users)
-	}
 	if o.OrganicOnly && o.EmitEvents == "" {
 		return usageErr("--organic-only needs --emit-events FILE")
-	}
-	if o.Days < 2 {
-		return usageErr("invalid --days %d: must be 2 or more (ads start on day 2)", o.Days)
-	}
-	if o.RetrainDays < 1 {
-		return usageErr("invalid --retrain-days %d: must be 1 or more", o.RetrainDays)
 	}
 	t, err := time.Parse("2006-01-02", o.Start)
 	if err != nil {
 		return usageErr("invalid --start %q: want YYYY-MM-DD", o.Start)
 	}
 	o.start = t
-	probs := []struct {
-		name string
-		v    float64
-	}{{"visit-rate", o.Funnel.VisitRate}, {"repeat-view", o.Funnel.RepeatView}, {"explore", o.Funnel.Explore},
-		{"cart-rate", o.Funnel.CartRate}, {"purchase-rate", o.Funnel.PurchaseRate}, {"ad-rate", o.Ads.OpportunityRate},
-		{"click-base", o.Ads.ClickBase}, {"position-decay", o.Ads.PositionDecay}, {"fatigue", o.Ads.Fatigue},
-		{"cvr", o.Ads.CVR}, {"viewed-cvr", o.Ads.ViewedCVR}, {"cart-cvr", o.Ads.CartCVR}}
-	for _, p := range probs {
-		if !(p.v > 0 && p.v <= 1) {
-			return usageErr("invalid --%s %g: must be above 0 and at most 1", p.name, p.v)
-		}
-	}
-	if !(o.Funnel.ViewsPerVisit > 0) {
-		return usageErr("invalid --views-per-visit %g: must be positive", o.Funnel.ViewsPerVisit)
-	}
-	if o.Ads.Cap < 1 || o.Ads.CapDays < 1 {
-		return usageErr("--cap and --cap-days must be 1 or more")
+	if err := o.syntheticOptions(nil).Validate(); err != nil {
+		return usageErr("%v", err)
 	}
 	return nil
+}
+
+// replayOptions maps the flags onto the replay's options (without the
+// reader options, the rank filters and progress, which need I/O).
+func (o *simulateOptions) replayOptions() *sim.ReplayOptions {
+	curve := o.CurveK
+	if curve == 0 && o.Output == "xlsx" {
+		curve = 20
+	}
+	return &sim.ReplayOptions{Split: o.split, TestDays: o.TestDays, By: sim.Protocol(o.By), Target: sim.Target(o.Target),
+		K: o.K, CurveK: curve, Strategies: o.strategies, Model: rank.ModelConfig{Similarity: o.Similarity}, Workers: o.Workers}
+}
+
+// syntheticOptions maps the flags onto the simulation's options.
+func (o *simulateOptions) syntheticOptions(cd *catalogData) *sim.SyntheticOptions {
+	so := &sim.SyntheticOptions{Items: o.Items, Users: o.Users, Days: o.Days, Seed: o.Seed, K: o.K, Strategies: o.strategies,
+		Start: o.start, Funnel: o.Funnel, Ads: o.Ads, Model: rank.ModelConfig{Similarity: o.Similarity}, RetrainDays: o.RetrainDays,
+		Workers: o.Workers, OrganicOnly: o.OrganicOnly}
+	if cd != nil {
+		so.Catalog = cd.Products
+	}
+	return so
 }
 
 // replayReport is the replay JSON contract: sim.ReplayResult plus how the
@@ -316,7 +297,6 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		rk.Catalog = cd.Cat
 		rk.ProductSet = cd.rankFilter()
 	}
-	model := rank.ModelConfig{Similarity: o.Similarity}
 
 	var emit func(io.Writer) error
 	if o.replay() {
@@ -326,12 +306,9 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		if err != nil {
 			return err
 		}
-		curve := o.CurveK
-		if curve == 0 && o.Output == "xlsx" {
-			curve = 20
-		}
-		res, err := sim.Replay(ctx, r, sim.ReplayOptions{Read: ro, Split: o.split, TestDays: o.TestDays, By: o.By, Target: o.Target,
-			K: o.K, CurveK: curve, Strategies: o.Strategies, Rank: rk, Model: model, Workers: o.Workers, Progress: progress("ranking")})
+		opts := o.replayOptions()
+		opts.Read, opts.Rank, opts.Progress = ro, rk, progress("ranking")
+		res, err := sim.Replay(ctx, r, *opts)
 		closeAll()
 		prog.Done()
 		if err != nil {
@@ -359,17 +336,13 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		// No debug.SetGCPercent(400) here: on 100k shoppers × 30 days it
 		// took as much CPU (39.3 s vs 38.0 s user+sys) and 2.3× the peak
 		// RSS (1.25 GB vs 0.55 GB). GOGC still applies for those who want it.
-		so := sim.SyntheticOptions{Items: o.Items, Users: o.Users, Days: o.Days, Seed: o.Seed, K: o.K, Strategies: o.Strategies,
-			Start: o.start, Funnel: o.Funnel, Ads: o.Ads, Rank: rk, Model: model, RetrainDays: o.RetrainDays,
-			Progress: progress("shoppers"), Workers: o.Workers, OrganicOnly: o.OrganicOnly}
-		if cd != nil {
-			so.Catalog = cd.Products
-		}
+		so := o.syntheticOptions(cd)
+		so.Rank, so.Progress = rk, progress("shoppers")
 		var res *sim.SynthResult
 		run := func(w io.Writer) error {
 			so.EmitEvents = w
 			var err error
-			res, err = sim.Synthetic(ctx, so)
+			res, err = sim.Synthetic(ctx, *so)
 			return err
 		}
 		var err error
@@ -507,7 +480,7 @@ func writeReplayStrategies(w io.Writer, ss []sim.ReplayStrategy, k int, warm boo
 	}
 	var vals [][]float64
 	for _, s := range ss {
-		row := []string{s.Name, render.Int(s.Users), dec4(s.HitRate), dec4(s.Precision), dec4(s.Recall), dec4(s.NDCG), dec4(s.MRR)}
+		row := []string{string(s.Name), render.Int(s.Users), dec4(s.HitRate), dec4(s.Precision), dec4(s.Recall), dec4(s.NDCG), dec4(s.MRR)}
 		v := []float64{0, 0, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR}
 		if warm {
 			row = append(row, render.Percent(s.Coverage), dec4(s.PopularityBias))
@@ -555,7 +528,7 @@ func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts
 	}
 	var vals [][]float64
 	for _, x := range res.Strategies {
-		t.Rows = append(t.Rows, []string{x.Name, render.Int64(x.Impressions), render.Int64(x.Clicks), pct2dp(x.CTR),
+		t.Rows = append(t.Rows, []string{string(x.Name), render.Int64(x.Impressions), render.Int64(x.Clicks), pct2dp(x.CTR),
 			pct2dp(x.CTRCI[0]) + "–" + pct2dp(x.CTRCI[1]), render.Int64(x.Purchases), pct2dp(x.CVR),
 			fmt.Sprintf("%.2f", x.Revenue), fmt.Sprintf("%.2f", x.RPM), render.Percent(x.Coverage), render.Percent(x.OOSShare), render.Int64(x.Reach)})
 		vals = append(vals, []float64{0, 0, float64(x.Clicks), x.CTR, 0, float64(x.Purchases), x.CVR, x.Revenue, x.RPM, x.Coverage, 0, 0})
@@ -602,7 +575,7 @@ func replayWorkbook(rep *replayReport, o *simulateOptions) render.Workbook {
 	if len(rep.Strategies) > 0 && len(rep.Strategies[0].HitRateByK) > 0 {
 		curve := render.Sheet{Name: "Hit rate by k", ForExcel: true, Columns: []string{"k"}}
 		for _, s := range rep.Strategies {
-			curve.Columns = append(curve.Columns, s.Name)
+			curve.Columns = append(curve.Columns, string(s.Name))
 		}
 		nk := len(rep.Strategies[0].HitRateByK)
 		for k := 0; k < nk; k++ {

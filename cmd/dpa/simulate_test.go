@@ -120,7 +120,7 @@ func TestSyntheticSanity(t *testing.T) {
 	}
 	by := map[string]sim.SynthStrategy{}
 	for _, s := range res.Strategies {
-		by[s.Name] = s
+		by[string(s.Name)] = s
 		if s.OOSShare != 0 {
 			t.Errorf("%s showed out-of-stock items (%v)", s.Name, s.OOSShare)
 		}
@@ -160,8 +160,8 @@ func TestRealReplayCLI(t *testing.T) {
 		m := map[string]float64{}
 		var b strings.Builder
 		for _, s := range res.Strategies {
-			m[s.Name] = s.HitRate
-			b.WriteString(" " + s.Name + "=" + trimDec(s.HitRate))
+			m[string(s.Name)] = s.HitRate
+			b.WriteString(" " + string(s.Name) + "=" + trimDec(s.HitRate))
 		}
 		t.Logf("%s:%s", args[1], b.String())
 		return m

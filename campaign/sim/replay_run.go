@@ -1,0 +1,230 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dpa-tools/dpa/campaign/events"
+	"github.com/dpa-tools/dpa/campaign/rank"
+)
+
+// A replay runs in stages, each a method of replayRun:
+//
+//	load   LoadLog (replay.go): the log, interned and sorted by user, time
+//	split  splitLog: the split instant and which events train
+//	train  train: the item model and the popularity used by the bias metric
+//	score  score: test cases generated per user, ranked by every strategy,
+//	       summed per fixed block of users (so sums never depend on workers)
+//	reduce reduce: blocks summed in order into the per-strategy report
+type replayRun struct {
+	lg         *Log
+	opts       ReplayOptions
+	strategies []rank.Strategy
+	res        *ReplayResult
+
+	split   int64
+	ranges  [][2]int // [start, end) of each user's events in lg.evs
+	isTrain []bool   // per event
+
+	model  *rank.Model
+	ropts  rank.Options
+	pop    map[string]float64 // training interactions per item
+	maxPop float64
+
+	blocks  []replayBlock
+	covered [][]map[string]struct{} // per worker, per strategy: items shown
+}
+
+// replayBlockSize is the number of users whose cases one block sums.
+const replayBlockSize = 256
+
+// acc sums one strategy's case metrics.
+type acc struct {
+	n                        int
+	hit, prec, rec, ndcg, rr float64
+	popSum                   float64
+	popN                     int
+	curve                    []float64
+}
+
+type replayBlock struct {
+	warm, cold []acc // per strategy
+	users      int
+	coldUsers  int
+	sessions   int
+	cases      int
+}
+
+type testCase struct {
+	user  string
+	hist  rank.History
+	truth []string
+	now   time.Time
+	cold  bool
+}
+
+func (o *ReplayOptions) defaults() {
+	if o.K == 0 {
+		o.K = 10
+	}
+	if o.By == "" {
+		o.By = ByUser
+	}
+	if o.Target == "" {
+		o.Target = TargetAny
+	}
+	if o.SessionGap <= 0 {
+		o.SessionGap = events.DefaultSessionGap
+	}
+}
+
+// ReplayLog evaluates the strategies on a loaded log. Every strategy ranks
+// the full eligible catalog (no sampled negatives) from training data only.
+func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	opts.defaults()
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	strategies, err := ParseStrategies(strategyNames(opts.Strategies))
+	if err != nil {
+		return nil, err
+	}
+	if len(lg.evs) == 0 {
+		return nil, errors.New("sim: the event log has no usable events")
+	}
+	r := &replayRun{lg: lg, opts: opts, strategies: strategies,
+		res: &ReplayResult{SchemaVersion: 1, Mode: "replay", K: opts.K, Read: lg.Stats}}
+	r.splitLog()
+	if err := r.train(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.score(ctx); err != nil {
+		return nil, err
+	}
+	r.reduce()
+	return r.res, nil
+}
+
+func strategyNames(in []rank.Strategy) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// splitLog fixes the split instant and marks the training events: in user
+// mode the events before the split, in session mode the sessions starting
+// before it.
+func (r *replayRun) splitLog() {
+	lg, opts, sp := r.lg, &r.opts, &r.res.Split
+	lo, hi := lg.span()
+	sp.By, sp.Target = opts.By, opts.Target
+	sp.Start, sp.End = time.Unix(0, lo).UTC(), time.Unix(0, hi).UTC()
+	switch {
+	case !opts.Split.IsZero():
+		r.split, sp.Rule = opts.Split.UnixNano(), "date"
+	case opts.TestDays > 0:
+		r.split, sp.Rule = hi-int64(opts.TestDays)*int64(24*time.Hour), fmt.Sprintf("last %d days", opts.TestDays)
+	default:
+		f := opts.TestFraction
+		if f == 0 {
+			f = 0.2
+		}
+		r.split = lo + int64(float64(hi-lo)*(1-f))
+		sp.Rule = fmt.Sprintf("last %g%% of the time span", f*100)
+	}
+	sp.At = time.Unix(0, r.split).UTC()
+
+	r.ranges = lg.userRanges()
+	r.isTrain = make([]bool, len(lg.evs))
+	for _, rg := range r.ranges {
+		if opts.By == BySession {
+			for _, s := range r.sessionsOf(rg[0], rg[1]) {
+				if lg.evs[s[0]].t < r.split {
+					for i := s[0]; i < s[1]; i++ {
+						r.isTrain[i] = true
+					}
+				}
+			}
+			continue
+		}
+		for i := rg[0]; i < rg[1]; i++ {
+			r.isTrain[i] = lg.evs[i].t < r.split
+		}
+	}
+}
+
+// sessionsOf splits one user's events [a, b) into sessions: by session id
+// when the log has them, else by SessionGap of inactivity.
+func (r *replayRun) sessionsOf(a, b int) [][2]int {
+	evs, gap := r.lg.evs, int64(r.opts.SessionGap)
+	var out [][2]int
+	s := a
+	for i := a + 1; i <= b; i++ {
+		if i == b || evs[i].sess != evs[i-1].sess || (evs[i].sess == 0 && evs[i].t-evs[i-1].t > gap) {
+			out = append(out, [2]int{s, i})
+			s = i
+		}
+	}
+	return out
+}
+
+// train builds the item model from the training events and counts item
+// popularity for the bias metric.
+func (r *replayRun) train(ctx context.Context) error {
+	lg, sp := r.lg, &r.res.Split
+	b := rank.NewBuilder(r.opts.Model)
+	r.pop = map[string]float64{}
+	for i := range lg.evs {
+		if err := ctxEvery(ctx, i); err != nil {
+			return err
+		}
+		e := &lg.evs[i]
+		if !r.isTrain[i] {
+			sp.TestEvents++
+			continue
+		}
+		sp.TrainEvents++
+		b.AddRaw(lg.users[e.user], lg.sessKey(e), lg.items[e.item], e.kind, e.t)
+		id := lg.items[e.item]
+		r.pop[id]++
+		r.maxPop = max(r.maxPop, r.pop[id])
+	}
+	model, err := b.Build(ctx)
+	if err != nil {
+		return err
+	}
+	r.model = model
+	sp.TrainUsers = model.Users()
+	sp.Items = model.Items()
+	if r.opts.Rank.Catalog != nil {
+		sp.Items = r.opts.Rank.Catalog.Len()
+	}
+	r.ropts = r.opts.Rank
+	r.ropts.NoReasons = true
+	r.ropts.GlobalAt = sp.At
+	return nil
+}
+
+func matchesTarget(target Target, k rank.Kind) bool {
+	switch target {
+	case TargetPurchase:
+		return k == rank.KindPurchase
+	case TargetCart:
+		return k >= rank.KindCart
+	}
+	return k != rank.KindSearch
+}
+
+func ctxEvery(ctx context.Context, i int) error {
+	if i&8191 == 0 {
+		return ctx.Err()
+	}
+	return nil
+}

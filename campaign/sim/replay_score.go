@@ -1,0 +1,257 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dpa-tools/dpa/campaign/rank"
+	"github.com/dpa-tools/dpa/feed/par"
+)
+
+// cases generates the test cases of one user's events [rg[0], rg[1]), in
+// order: in user mode one case (the test-window items, from the training
+// history), in session mode one per target event of every test session
+// (the next item, from the session's prefix).
+func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
+	lg, opts := r.lg, &r.opts
+	evs := lg.evs[rg[0]:rg[1]]
+	uid := lg.users[evs[0].user]
+	if opts.By == ByUser {
+		var truth []string
+		seen := map[int32]bool{}
+		for i := range evs {
+			if !r.isTrain[rg[0]+i] && matchesTarget(opts.Target, evs[i].kind) && !seen[evs[i].item] {
+				seen[evs[i].item] = true
+				truth = append(truth, lg.items[evs[i].item])
+			}
+		}
+		if len(truth) == 0 {
+			return
+		}
+		h := r.model.History(uid)
+		emit(testCase{user: uid, hist: h, truth: truth, now: r.res.Split.At, cold: len(h.Events) == 0})
+		return
+	}
+	for _, s := range r.sessionsOf(rg[0], rg[1]) {
+		if r.isTrain[s[0]] || s[1]-s[0] < 2 {
+			continue
+		}
+		skey := lg.sessKey(&lg.evs[s[0]])
+		if skey == "" {
+			skey = fmt.Sprintf("%s#%d", uid, s[0])
+		}
+		for p := s[0] + 1; p < s[1]; p++ {
+			e := &lg.evs[p]
+			if !matchesTarget(opts.Target, e.kind) {
+				continue
+			}
+			h := rank.History{UserID: skey}
+			for q := s[0]; q < p; q++ {
+				h.Events = append(h.Events, rank.Event{ItemID: lg.items[lg.evs[q].item], Kind: lg.evs[q].kind, Time: time.Unix(0, lg.evs[q].t)})
+			}
+			emit(testCase{user: skey, hist: h, truth: []string{lg.items[e.item]}, now: time.Unix(0, e.t)})
+		}
+	}
+}
+
+// score ranks every test case with every strategy, on the shared worker
+// pool, one block of users at a time; the first ranking error stops it.
+func (r *replayRun) score(ctx context.Context) error {
+	opts := &r.opts
+	nBlocks := (len(r.ranges) + replayBlockSize - 1) / replayBlockSize
+	r.blocks = make([]replayBlock, nBlocks)
+	workers := par.Workers(opts.Workers)
+	r.covered = make([][]map[string]struct{}, workers)
+	for w := range r.covered {
+		r.covered[w] = make([]map[string]struct{}, len(r.strategies))
+		for i := range r.covered[w] {
+			r.covered[w][i] = map[string]struct{}{}
+		}
+	}
+	maxK := max(opts.K, opts.CurveK)
+	scratch := make([][]string, workers)
+	var progress func(int)
+	if opts.Progress != nil {
+		progress = func(done int) {
+			opts.Progress(min(done*replayBlockSize, len(r.ranges)), len(r.ranges))
+		}
+	}
+	return par.Blocks(ctx, workers, nBlocks, func(ctx context.Context, w, bi int) error {
+		if scratch[w] == nil {
+			scratch[w] = make([]string, 0, maxK)
+		}
+		return r.scoreBlock(w, bi, &scratch[w])
+	}, progress)
+}
+
+// scoreBlock sums the metrics of the cases of block bi's users.
+func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
+	opts := &r.opts
+	bl := &r.blocks[bi]
+	bl.warm, bl.cold = make([]acc, len(r.strategies)), make([]acc, len(r.strategies))
+	for si := range r.strategies {
+		bl.warm[si].curve = make([]float64, opts.CurveK)
+		bl.cold[si].curve = make([]float64, opts.CurveK)
+	}
+	lastUser := ""
+	var err error
+	for _, rg := range r.ranges[bi*replayBlockSize : min(len(r.ranges), (bi+1)*replayBlockSize)] {
+		r.cases(rg, func(tc testCase) {
+			if err != nil {
+				return
+			}
+			bl.cases++
+			if opts.By == ByUser {
+				bl.users++
+				if tc.cold {
+					bl.coldUsers++
+				}
+			} else if tc.user != lastUser {
+				bl.sessions++
+				lastUser = tc.user
+			}
+			for si, st := range r.strategies {
+				if tc.cold && !st.IsProspecting() {
+					continue
+				}
+				a := &bl.warm[si]
+				if tc.cold {
+					a = &bl.cold[si]
+				}
+				if err = r.scoreCase(&tc, st, a, r.covered[w][si], ids); err != nil {
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scoreCase ranks one case with one strategy and adds its metrics to a.
+func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered map[string]struct{}, ids *[]string) error {
+	opts := &r.opts
+	maxK := max(opts.K, opts.CurveK)
+	recs, err := r.model.Recommend(tc.hist, st, maxK, tc.now, r.ropts)
+	if err != nil {
+		return err
+	}
+	*ids = (*ids)[:0]
+	for _, rc := range recs {
+		*ids = append(*ids, rc.ItemID)
+	}
+	m := Score(*ids, tc.truth, opts.K)
+	a.n++
+	a.hit += m.Hit
+	a.prec += m.Precision
+	a.rec += m.Recall
+	a.ndcg += m.NDCG
+	a.rr += m.RR
+	if opts.CurveK > 0 {
+		fh := Score(*ids, tc.truth, maxK).FirstHit
+		for k := 1; k <= opts.CurveK; k++ {
+			if fh > 0 && fh <= k {
+				a.curve[k-1]++
+			}
+		}
+	}
+	top := *ids
+	if len(top) > opts.K {
+		top = top[:opts.K]
+	}
+	if len(top) > 0 && r.maxPop > 0 {
+		s := 0.0
+		for _, id := range top {
+			s += r.pop[id] / r.maxPop
+			if !tc.cold {
+				covered[id] = struct{}{}
+			}
+		}
+		a.popSum += s / float64(len(top))
+		a.popN++
+	}
+	return nil
+}
+
+// reduce sums the blocks in order into the report.
+func (r *replayRun) reduce() {
+	sp := &r.res.Split
+	for bi := range r.blocks {
+		sp.TestUsers += r.blocks[bi].users
+		sp.ColdUsers += r.blocks[bi].coldUsers
+		sp.Sessions += r.blocks[bi].sessions
+		sp.Cases += r.blocks[bi].cases
+	}
+	r.res.Strategies = r.finish(false)
+	if r.opts.By == ByUser && sp.ColdUsers > 0 {
+		// Coverage of cold lists is reported with the warm figure only.
+		r.res.Cold = &ColdReport{Users: sp.ColdUsers, Strategies: r.finish(true)}
+	}
+}
+
+// finish turns the warm (or cold) sums into per-strategy metrics.
+func (r *replayRun) finish(cold bool) []ReplayStrategy {
+	var out []ReplayStrategy
+	universe := float64(r.res.Split.Items)
+	for si, st := range r.strategies {
+		if cold && !st.IsProspecting() {
+			continue
+		}
+		t := r.total(si, cold)
+		n := float64(max(t.n, 1))
+		rs := ReplayStrategy{Name: st, Users: t.n,
+			HitRate: round6(t.hit / n), Precision: round6(t.prec / n), Recall: round6(t.rec / n),
+			NDCG: round6(t.ndcg / n), MRR: round6(t.rr / n)}
+		if t.popN > 0 {
+			rs.PopularityBias = round6(t.popSum / float64(t.popN))
+		}
+		if !cold && universe > 0 {
+			all := map[string]struct{}{}
+			for w := range r.covered {
+				for id := range r.covered[w][si] {
+					all[id] = struct{}{}
+				}
+			}
+			rs.Coverage = round6(float64(len(all)) / universe)
+		}
+		if r.opts.CurveK > 0 {
+			rs.HitRateByK = make([]float64, r.opts.CurveK)
+			for k := range t.curve {
+				rs.HitRateByK[k] = round6(t.curve[k] / n)
+			}
+		}
+		out = append(out, rs)
+	}
+	return out
+}
+
+// total sums strategy si's accumulators over the blocks, in block order.
+func (r *replayRun) total(si int, cold bool) acc {
+	var t acc
+	t.curve = make([]float64, r.opts.CurveK)
+	for bi := range r.blocks {
+		a := r.blocks[bi].warm
+		if cold {
+			a = r.blocks[bi].cold
+		}
+		if a == nil {
+			continue
+		}
+		x := a[si]
+		t.n += x.n
+		t.hit += x.hit
+		t.prec += x.prec
+		t.rec += x.rec
+		t.ndcg += x.ndcg
+		t.rr += x.rr
+		t.popSum += x.popSum
+		t.popN += x.popN
+		for k := range x.curve {
+			t.curve[k] += x.curve[k]
+		}
+	}
+	return t
+}
