@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 )
 
 // ErrWouldOverwriteInput is returned (wrapped) when an output path names one
@@ -58,9 +61,20 @@ func CheckNotInput(path string, inputs []string) error {
 // that stays inside the directory is written through: its target is
 // replaced and the link kept. Ownership, mode and extended attributes of an
 // existing file are not preserved.
+//
+// An existing path that is not a regular file is never renamed over (run as
+// root, `--out /dev/null` would otherwise replace the device with a regular
+// file): a character device (/dev/null, a terminal) or a FIFO is written in
+// place, anything else (socket, block device, directory) is refused.
 func WriteFileAtomic(path string, inputs []string, fn func(w io.Writer) error) (err error) {
 	if err := CheckNotInput(path, inputs); err != nil {
 		return err
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if err := checkInPlace(path, fi); err != nil {
+			return err
+		}
+		return writeInPlace(path, fn)
 	}
 	target, err := resolveOutput(path)
 	if err != nil {
@@ -115,7 +129,41 @@ func WriteFileAtomic(path string, inputs []string, fn func(w io.Writer) error) (
 
 // resolveOutput returns the file WriteFileAtomic should replace: path
 // itself, or the target of a symlink at path that stays in path's directory.
+//
+// Any existing target that is not a regular file (device, FIFO, socket,
+// directory) is refused: a rename would replace it. (WriteFileAtomic
+// writes character devices and FIFOs in place before getting here.)
 func resolveOutput(path string) (string, error) {
+	target, err := resolveLink(path)
+	if err != nil {
+		return "", err
+	}
+	if ti, err := os.Stat(target); err == nil && !ti.Mode().IsRegular() {
+		return "", fmt.Errorf("write %s: %s is %s: %w", path, target, describeMode(ti.Mode()), ErrNotRegularOutput)
+	}
+	return target, nil
+}
+
+// describeMode names a non-regular file type for an error message.
+func describeMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	}
+	return "not a regular file"
+}
+
+// resolveLink returns path, or the target of a symlink at path that stays
+// in path's directory.
+func resolveLink(path string) (string, error) {
 	fi, err := os.Lstat(path)
 	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		return path, nil
@@ -140,10 +188,78 @@ func resolveOutput(path string) (string, error) {
 	if filepath.Dir(target) != realDir {
 		return "", fmt.Errorf("write %s → %s: %w", path, target, ErrSymlinkOutsideDir)
 	}
-	if ti, err := os.Stat(target); err == nil && !ti.Mode().IsRegular() {
-		return "", fmt.Errorf("write %s: %s is not a regular file", path, target)
-	}
 	return target, nil
+}
+
+// ErrNotRegularOutput is returned (wrapped) when the output path exists and
+// is something dpa cannot write a report into: a socket, a block device, a
+// directory.
+var ErrNotRegularOutput = errors.New("output exists and is not a regular file, character device or FIFO")
+
+// checkInPlace decides whether the existing non-regular file fi at path may
+// be written in place. Character devices and FIFOs may; everything else is
+// refused. A symlink leading outside its directory is refused too (a
+// planted link must not redirect output onto a device), except the
+// kernel's own /dev/stdout, /dev/stderr and /dev/fd/N.
+func checkInPlace(path string, fi os.FileInfo) error {
+	m := fi.Mode()
+	if m&os.ModeNamedPipe == 0 && (m&os.ModeDevice == 0 || m&os.ModeCharDevice == 0) {
+		return fmt.Errorf("write %s: %w", path, ErrNotRegularOutput)
+	}
+	if lfi, err := os.Lstat(path); err == nil && lfi.Mode()&os.ModeSymlink != 0 {
+		clean := filepath.Clean(path)
+		if clean == "/dev/stdout" || clean == "/dev/stderr" || strings.HasPrefix(clean, "/dev/fd/") {
+			return nil
+		}
+		if _, err := resolveLink(path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fifoWait is how long writeInPlace waits for a reader to open a FIFO.
+var fifoWait = 5 * time.Second
+
+// writeInPlace streams fn's output straight into the device or FIFO at
+// path: there is nothing to rename, and no partial output can be hidden
+// from a device anyway. A FIFO is opened without blocking and retried
+// until a reader appears (at most fifoWait), so a FIFO nobody reads never
+// hangs dpa.
+func writeInPlace(path string, fn func(w io.Writer) error) error {
+	deadline := time.Now().Add(fifoWait)
+	var f *os.File
+	for {
+		var err error
+		f, err = os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.ENXIO) {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("write %s: the FIFO has no reader (waited %s)", path, fifoWait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	defer f.Close()
+	// Between the Stat and the open the path may have been replaced by a
+	// regular file; writing it in place would be neither atomic nor safe.
+	if st, err := f.Stat(); err != nil || st.Mode().IsRegular() {
+		return fmt.Errorf("write %s: the file changed while it was opened", path)
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := fn(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // syncDir makes the rename durable; best effort (not all platforms let a
