@@ -166,7 +166,7 @@ func TestAPIShapes(t *testing.T) {
 		{"meta/api/campaign.json", []string{"promoted_object", "product_catalog_id"}, "123456789012345"},
 		{"meta/api/campaign.json", []string{"daily_budget"}, "12000"},
 		{"meta/api/product_sets/footwear-under-150.json", []string{"name"}, "Footwear under $150"},
-		{"meta/api/product_sets/footwear-under-150.json", []string{"filter", "and"}, `[map[availability:map[eq:in stock]] map[product_type:map[i_contains:shoes]] map[price:map[lt:15000]]]`},
+		{"meta/api/product_sets/footwear-under-150.json", []string{"filter", "and"}, `[map[availability:map[eq:in stock]] map[product_type:map[i_contains:shoes]] map[price_amount:map[lt:15000]]]`},
 		{"meta/api/ad_sets/cart-abandoners.json", []string{"promoted_object", "product_set_id"}, "<PRODUCT_SET_ID:cart-abandoners>"},
 		{"meta/api/ad_sets/cart-abandoners.json", []string{"targeting", "geo_locations", "countries"}, "[US]"},
 		{"meta/api/ad_sets/cart-abandoners.json", []string{"optimization_goal"}, "OFFSITE_CONVERSIONS"},

@@ -94,14 +94,20 @@ var filterFieldList = []filterField{
 	{"custom_number_4", "custom_number_4", fNumber},
 	{"google_product_category", "google_product_category", fCategory},
 	{"name", "title", fText},
-	{"price", "price", fPrice},
+	// price_amount is the price field of Meta's product-set filters, in
+	// the currency's offset units like every money value of the Marketing
+	// API (1500 = 15.00 USD): "Get Started with Advantage+ Catalog Ads",
+	// https://developers.facebook.com/documentation/ads-commerce/marketing-api/advantage-catalog-ads/get-started
+	// filters a catalog with {"price_amount":{"gt":1500}}. There is no
+	// field named "price".
+	{"price_amount", "price", fPrice},
 	{"product_type", "product_type", fCategory},
 	{"retailer_id", "id", fText},
 }
 
 // feedAliases map feed column names a marketer knows to Meta's field
 // names, for suggestions and the friendly form.
-var feedAliases = map[string]string{"title": "name", "id": "retailer_id"}
+var feedAliases = map[string]string{"title": "name", "id": "retailer_id", "price": "price_amount"}
 
 func lookupField(name string) (filterField, bool) {
 	for _, f := range filterFieldList {
@@ -198,7 +204,7 @@ func (f *Filter) setValue(fd filterField, op, arg *rnode) error {
 		case rString:
 			if numeric {
 				if fd.kind == fPrice {
-					return Literal{}, perr(a, "10000 means 100.00", "%s compares a number in minor units (cents), got the string %q", fd.name, a.str)
+					return Literal{}, perr(a, "10000 means 100.00", "%s compares a number in the currency's offset units (cents for USD), got the string %q", fd.name, a.str)
 				}
 				return Literal{}, perr(a, "", "%s is a number field; %q is a string", fd.name, a.str)
 			}
@@ -206,7 +212,7 @@ func (f *Filter) setValue(fd filterField, op, arg *rnode) error {
 		case rNumber:
 			if numeric {
 				if fd.kind == fPrice && strings.Contains(a.str, ".") {
-					return Literal{}, perr(a, "10000 means 100.00", "price compares whole minor units (cents), got %s", a.str)
+					return Literal{}, perr(a, "10000 means 100.00", "price_amount compares whole offset units (cents for USD), got %s", a.str)
 				}
 				return Literal{Text: a.str, IsNumber: true}, nil
 			}
@@ -242,7 +248,7 @@ func (f *Filter) setValue(fd filterField, op, arg *rnode) error {
 		}
 		if arg.kind != rNumber {
 			if fd.kind == fPrice && arg.kind == rString {
-				return perr(arg, "10000 means 100.00", "price compares a number in minor units (cents), got the string %q", arg.str)
+				return perr(arg, "10000 means 100.00", "price_amount compares a number in offset units (cents for USD), got the string %q", arg.str)
 			}
 			return perr(arg, "", "operator %q takes a number, got %s", op.str, describe(arg))
 		}
@@ -414,7 +420,7 @@ func (f *Filter) Match(it *feed.Item) bool {
 		ok := false
 		if fd.kind == fPrice {
 			if m, pok := ParsePrice(raw); pok {
-				x, ok = float64(m.Minor), true
+				x, ok = float64(offsetUnits(m)), true
 			}
 		} else if v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64); err == nil {
 			x, ok = v, true

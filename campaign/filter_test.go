@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -19,13 +20,13 @@ func TestParseFilterErrors(t *testing.T) {
 		{"typo op", `{"brand":{"i_contians":"x"}}`, 1, 11, `unknown operator`, `"i_contains"`},
 		{"lt on label", `{"custom_label_0":{"lt":5}}`, 1, 20, "custom labels are strings", "is_any"},
 		{"lt on text", `{"brand":{"gt":5}}`, 1, 11, "needs a numeric field", ""},
-		{"price string", `{"price":{"lt":"100 USD"}}`, 1, 16, "minor units", "10000 means 100.00"},
-		{"price fraction", `{"price":{"lt":99.5}}`, 1, 16, "whole minor units", ""},
+		{"price string", `{"price_amount":{"lt":"100 USD"}}`, 1, 23, "offset units", "10000 means 100.00"},
+		{"price fraction", `{"price_amount":{"lt":99.5}}`, 1, 23, "whole offset units", ""},
 		{"is_any scalar", `{"brand":{"is_any":"Acme"}}`, 1, 20, "takes a list", `["Acme"]`},
 		{"is_any empty", `{"brand":{"is_any":[]}}`, 1, 20, "at least one value", ""},
 		{"starts_with brand", `{"brand":{"starts_with":"A"}}`, 1, 11, "only available on the product category", "i_starts_with"},
 		{"two keys", `{"brand":{"eq":"a"},"condition":{"eq":"new"}}`, 1, 21, "exactly one key", `{"and":[...]}`},
-		{"two ops", `{"price":{"gt":1,"lt":5}}`, 1, 18, "exactly one operator", ""},
+		{"two ops", `{"price_amount":{"gt":1,"lt":5}}`, 1, 25, "exactly one operator", ""},
 		{"and not list", `{"and":{"brand":{"eq":"a"}}}`, 1, 8, `"and" takes a list`, ""},
 		{"empty or", `{"or":[]}`, 1, 7, "at least one filter", ""},
 		{"not object", `["brand"]`, 1, 1, "must be an object", ""},
@@ -36,7 +37,7 @@ func TestParseFilterErrors(t *testing.T) {
 		{"duplicate", `{"and":[{"brand":{"eq":"a","eq":"b"}}]}`, 1, 28, "duplicate key", ""},
 		{"bool value", `{"brand":{"eq":true}}`, 1, 16, "single value", ""},
 		{"empty contains", `{"name":{"i_contains":""}}`, 1, 23, "non-empty", ""},
-		{"text op numeric field", `{"price":{"i_contains":"9"}}`, 1, 11, "text operator", ""},
+		{"text op numeric field", `{"price_amount":{"i_contains":"9"}}`, 1, 18, "text operator", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,9 +62,9 @@ func TestParseFilterErrors(t *testing.T) {
 func TestFilterRoundTrip(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`{"product_type":{"i_contains":"shirt"}}`, ``},
-		{` { "and" : [ {"availability":{"eq":"in stock"}}, {"product_type":{"i_contains":"shoes"}}, {"price":{"lt":10000}} ] } `,
-			`{"and":[{"availability":{"eq":"in stock"}},{"product_type":{"i_contains":"shoes"}},{"price":{"lt":10000}}]}`},
-		{`{"price":{"gte":1e4}}`, `{"price":{"gte":10000}}`},
+		{` { "and" : [ {"availability":{"eq":"in stock"}}, {"product_type":{"i_contains":"shoes"}}, {"price_amount":{"lt":10000}} ] } `,
+			`{"and":[{"availability":{"eq":"in stock"}},{"product_type":{"i_contains":"shoes"}},{"price_amount":{"lt":10000}}]}`},
+		{`{"price_amount":{"gte":1e4}}`, `{"price_amount":{"gte":10000}}`},
 		{`{"custom_number_0":{"lt":2.50}}`, `{"custom_number_0":{"lt":2.5}}`},
 		{`{"retailer_id":{"is_any":["a","b<&>"]}}`, ``},
 		{`{"not":[{"brand":{"eq":"Acme"}},{"or":[{"condition":{"neq":"new"}},{"name":{"contains":"red car"}}]}]}`, ``},
@@ -128,26 +129,26 @@ func TestFilterMatch(t *testing.T) {
 		{`{"google_product_category":{"starts_with":"Apparel &"}}`, shoeC(shoe), true},
 		{`{"product_type":{"i_starts_with":"apparel > shoes"}}`, shoeC(shoe), true},
 		{`{"name":{"i_starts_with":"blue"}}`, shoeC(shoe), false},
-		{`{"price":{"lt":10000}}`, shoeC(shoe), true},
-		{`{"price":{"lt":8999}}`, shoeC(shoe), false},
-		{`{"price":{"lte":8999}}`, shoeC(shoe), true},
-		{`{"price":{"gt":8999}}`, shoeC(shoe), false},
-		{`{"price":{"gte":8999}}`, shoeC(shoe), true},
-		{`{"price":{"eq":8999}}`, shoeC(shoe), true},
-		{`{"price":{"neq":8999}}`, shoeC(shoe), false},
-		{`{"price":{"lt":10000}}`, shoeC(noBrand), false}, // unparsable price fails
-		{`{"price":{"neq":100}}`, shoeC(noBrand), true},
-		{`{"price":{"is_any":[100,8999]}}`, shoeC(shoe), true},
-		{`{"price":{"is_not_any":[100,8999]}}`, shoeC(shoe), false},
+		{`{"price_amount":{"lt":10000}}`, shoeC(shoe), true},
+		{`{"price_amount":{"lt":8999}}`, shoeC(shoe), false},
+		{`{"price_amount":{"lte":8999}}`, shoeC(shoe), true},
+		{`{"price_amount":{"gt":8999}}`, shoeC(shoe), false},
+		{`{"price_amount":{"gte":8999}}`, shoeC(shoe), true},
+		{`{"price_amount":{"eq":8999}}`, shoeC(shoe), true},
+		{`{"price_amount":{"neq":8999}}`, shoeC(shoe), false},
+		{`{"price_amount":{"lt":10000}}`, shoeC(noBrand), false}, // unparsable price fails
+		{`{"price_amount":{"neq":100}}`, shoeC(noBrand), true},
+		{`{"price_amount":{"is_any":[100,8999]}}`, shoeC(shoe), true},
+		{`{"price_amount":{"is_not_any":[100,8999]}}`, shoeC(shoe), false},
 		{`{"custom_number_0":{"gt":3}}`, shoeC(shoe), true},
 		{`{"custom_number_0":{"lte":3}}`, shoeC(shoe), false},
 		{`{"custom_label_0":{"is_any":["bestseller","new"]}}`, shoeC(shoe), true},
 		{`{"custom_label_0":{"is_not_any":["bestseller"]}}`, shoeC(shoe), false},
 		{`{"custom_label_0":{"is_not_any":["bestseller"]}}`, shoeC(noBrand), true},
-		{`{"and":[{"brand":{"eq":"Northwind"}},{"price":{"lt":10000}}]}`, shoeC(shoe), true},
-		{`{"and":[{"brand":{"eq":"Northwind"}},{"price":{"lt":100}}]}`, shoeC(shoe), false},
-		{`{"or":[{"brand":{"eq":"Acme"}},{"price":{"lt":10000}}]}`, shoeC(shoe), true},
-		{`{"or":[{"brand":{"eq":"Acme"}},{"price":{"lt":100}}]}`, shoeC(shoe), false},
+		{`{"and":[{"brand":{"eq":"Northwind"}},{"price_amount":{"lt":10000}}]}`, shoeC(shoe), true},
+		{`{"and":[{"brand":{"eq":"Northwind"}},{"price_amount":{"lt":100}}]}`, shoeC(shoe), false},
+		{`{"or":[{"brand":{"eq":"Acme"}},{"price_amount":{"lt":10000}}]}`, shoeC(shoe), true},
+		{`{"or":[{"brand":{"eq":"Acme"}},{"price_amount":{"lt":100}}]}`, shoeC(shoe), false},
 		{`{"not":[{"brand":{"eq":"Acme"}}]}`, shoeC(shoe), true},
 		{`{"not":[{"brand":{"eq":"Acme"}},{"condition":{"eq":"new"}}]}`, shoeC(shoe), false},
 		{`{"and":[{"or":[{"brand":{"eq":"Acme"}},{"not":[{"condition":{"eq":"used"}}]}]},{"availability":{"eq":"in stock"}}]}`, shoeC(shoe), true},
@@ -168,15 +169,43 @@ type itemCase struct{ it *feed.Item }
 func shoeC(it *feed.Item) *itemCase { return &itemCase{it} }
 
 func TestPriceMinorUnitsPerCurrency(t *testing.T) {
-	f, _ := ParseFilter([]byte(`{"price":{"lt":1000}}`))
+	f, _ := ParseFilter([]byte(`{"price_amount":{"lt":1000}}`))
 	if !f.Match(item("price", "999 JPY")) { // yen have no minor unit
 		t.Error("999 JPY should be < 1000")
 	}
 	if f.Match(item("price", "10.00 USD")) {
 		t.Error("10.00 USD is 1000 cents, not < 1000")
 	}
-	if !f.Match(item("price", "0.999 KWD")) {
-		t.Error("0.999 KWD is 999 fils")
+	// Meta's offset for JOD is 100 although ISO 4217 gives it 3 decimals:
+	// 9.99 JOD is 999 offset units, 10.000 JOD is 1000.
+	if !f.Match(item("price", "9.990 JOD")) {
+		t.Error("9.990 JOD is 999 offset units")
+	}
+	if f.Match(item("price", "10.000 JOD")) {
+		t.Error("10.000 JOD is 1000 offset units, not < 1000")
+	}
+}
+
+// TestPriceFieldIsPriceAmount: Meta's filter field is price_amount; a raw
+// filter on "price" is refused with the right name.
+func TestPriceFieldIsPriceAmount(t *testing.T) {
+	_, err := ParseFilter([]byte(`{"price":{"lt":1000}}`))
+	var pe *PosError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Suggestion, "price_amount") {
+		t.Fatalf("price filter: err %v, want a suggestion of price_amount", err)
+	}
+	for _, tt := range []struct{ in, cur, want string }{
+		{"price: {below: 15}", "USD", `{"price_amount":{"lt":1500}}`},
+		{"price: {below: 15000}", "HUF", `{"price_amount":{"lt":15000}}`}, // offset 1
+		{"price: {below: 15}", "JOD", `{"price_amount":{"lt":1500}}`},    // offset 100, not ISO's 1000
+	} {
+		f, err := CompileFriendly([]byte(tt.in), tt.cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.JSON(); string(got) != tt.want {
+			t.Errorf("%s in %s → %s, want %s", tt.in, tt.cur, got, tt.want)
+		}
 	}
 }
 
@@ -186,11 +215,11 @@ func TestCompileFriendly(t *testing.T) {
 		{"brand: [Northwind, Fabrikam]", "USD", `{"brand":{"is_any":["Northwind","Fabrikam"]}}`},
 		{"title: {contains: Shoe}", "USD", `{"name":{"i_contains":"Shoe"}}`},
 		{"id: {not_in: [a, b]}", "USD", `{"retailer_id":{"is_not_any":["a","b"]}}`},
-		{"price: {below: 100}", "USD", `{"price":{"lt":10000}}`},
-		{"price: {below: 100}", "JPY", `{"price":{"lt":100}}`},
-		{"price: {at_least: 19.99, at_most: '50.00 USD'}", "USD", `{"and":[{"price":{"gte":1999}},{"price":{"lte":5000}}]}`},
-		{"price: {between: [20, 100]}", "EUR", `{"and":[{"price":{"gte":2000}},{"price":{"lte":10000}}]}`},
-		{"price: {above: 5}\nbrand: {is_not: Acme}", "USD", `{"and":[{"price":{"gt":500}},{"brand":{"neq":"Acme"}}]}`},
+		{"price: {below: 100}", "USD", `{"price_amount":{"lt":10000}}`},
+		{"price: {below: 100}", "JPY", `{"price_amount":{"lt":100}}`},
+		{"price: {at_least: 19.99, at_most: '50.00 USD'}", "USD", `{"and":[{"price_amount":{"gte":1999}},{"price_amount":{"lte":5000}}]}`},
+		{"price: {between: [20, 100]}", "EUR", `{"and":[{"price_amount":{"gte":2000}},{"price_amount":{"lte":10000}}]}`},
+		{"price: {above: 5}\nbrand: {is_not: Acme}", "USD", `{"and":[{"price_amount":{"gt":500}},{"brand":{"neq":"Acme"}}]}`},
 		{"product_type: {starts_with: apparel}", "USD", `{"product_type":{"i_starts_with":"apparel"}}`},
 		{"name: {has_words: red car, lacks_words: carpet}", "USD", `{"and":[{"name":{"contains":"red car"}},{"name":{"not_contains":"carpet"}}]}`},
 		{"any:\n  - brand: Acme\n  - custom_label_0: sale\n", "USD", `{"or":[{"brand":{"eq":"Acme"}},{"custom_label_0":{"eq":"sale"}}]}`},
@@ -248,10 +277,10 @@ func TestCompileFriendlyErrors(t *testing.T) {
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{
 		`{"product_type":{"i_contains":"shirt"}}`,
-		`{"and":[{"availability":{"eq":"in stock"}},{"price":{"lt":10000}}]}`,
+		`{"and":[{"availability":{"eq":"in stock"}},{"price_amount":{"lt":10000}}]}`,
 		`{"not":[{"retailer_id":{"is_any":["a","b"]}}]}`,
 		`{"or":[{"custom_number_0":{"gte":1.5}},{"name":{"contains":"red car"}}]}`,
-		`{"brand":{"eq":"\u00e9"}}`, `{"price":{"lt":-0}}`, `[]`, `{`, `{"and":[{}]}`,
+		`{"brand":{"eq":"\u00e9"}}`, `{"price_amount":{"lt":-0}}`, `[]`, `{`, `{"and":[{}]}`,
 	} {
 		f.Add([]byte(s))
 	}

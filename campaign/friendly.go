@@ -295,9 +295,9 @@ func friendlyLiteral(fd filterField, v *rnode, cur string) (Literal, error) {
 			if cur != "" && m.Currency != strings.ToUpper(cur) {
 				return Literal{}, perr(v, "", "price %q is not in the campaign currency %s", s, cur)
 			}
-			return Literal{Text: fmt.Sprint(m.Minor), IsNumber: true}, nil
+			return Literal{Text: fmt.Sprint(offsetUnits(m)), IsNumber: true}, nil
 		}
-		minor, ok := ParseDecimalMinor(s, Exponent(cur))
+		minor, ok := ParseDecimalMinor(s, metaDecimals(cur))
 		if !ok {
 			return Literal{}, perr(v, "write 49.99", "price %q is not a number in major units", s)
 		}

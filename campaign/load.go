@@ -275,8 +275,11 @@ func (l *loader) boolean(n *rnode, path string, def bool) bool {
 	return n.str == "true"
 }
 
-// amount reads a major-unit amount ("50", 49.99) into minor units. It uses
-// the raw text so 0.1 is exactly 10 cents.
+// amount reads a major-unit amount ("50", 49.99) into Meta's offset units
+// of the currency (data/meta_currencies.csv): 49.99 USD is 4999, 10000 HUF
+// is 10000. It uses the raw text so 0.1 is exactly 10 cents. An amount
+// finer than the offset allows (10.5 HUF) is refused rather than rounded:
+// the budget would silently differ from what the marketer wrote.
 func (l *loader) amount(n *rnode, path, currency string) int64 {
 	if n == nil {
 		return 0
@@ -285,9 +288,14 @@ func (l *loader) amount(n *rnode, path, currency string) int64 {
 	if n.kind == rNumber {
 		s = n.raw
 	}
-	v, ok := ParseDecimalMinor(s, Exponent(currency))
+	dec := metaDecimals(currency)
+	v, ok := ParseDecimalMinor(s, dec)
 	if !ok || !n.isScalar() || n.kind == rBool {
 		l.errAt(n, path, "write the amount in major units, e.g. 50 or 49.99", "invalid amount %q", n.raw)
+		return 0
+	}
+	if _, frac, _ := strings.Cut(s, "."); len(strings.TrimRight(frac, "0")) > dec {
+		l.errAt(n, path, fmt.Sprintf("write at most %d decimal(s)", dec), "amount %s has more decimals than Meta takes for %s (offset %d)", s, currency, metaOffsetOr(currency))
 		return 0
 	}
 	if v <= 0 {
@@ -425,8 +433,13 @@ func (l *loader) currency(cs spec, root *rnode, top spec) string {
 	cur := ""
 	for _, cd := range cands {
 		v := strings.ToUpper(l.str(cd.n, cd.path))
-		if !slices.Contains(knownCurrencies, v) {
-			l.errAt(cd.n, cd.path, suggest(v, knownCurrencies), "unknown currency %q", v)
+		if _, ok := MetaOffset(v); !ok {
+			codes, ver := MetaCurrencies()
+			sug := suggest(v, codes)
+			if sug == "" {
+				sug = "use your ad account's currency; Meta's table (" + ver + ") lists " + strings.Join(codes, " ")
+			}
+			l.errAt(cd.n, cd.path, sug, "currency %q is not an ad account currency in Meta's table", v)
 			continue
 		}
 		if cur == "" {

@@ -39,7 +39,7 @@ func TestLoadInitExample(t *testing.T) {
 	if len(c.AdSets) != 3 || c.Currency != "USD" || c.Budget.Minor != 12000 || c.Objective != "OUTCOME_SALES" {
 		t.Errorf("unexpected campaign %+v", c)
 	}
-	if got := c.AdSets[1].ProductSet.Filter.String(); got != `{"and":[{"availability":{"eq":"in stock"}},{"product_type":{"i_contains":"shoes"}},{"price":{"lt":15000}}]}` {
+	if got := c.AdSets[1].ProductSet.Filter.String(); got != `{"and":[{"availability":{"eq":"in stock"}},{"product_type":{"i_contains":"shoes"}},{"price_amount":{"lt":15000}}]}` {
 		t.Errorf("filter = %s", got)
 	}
 	if c.AdSets[2].Audience.Source == nil || c.AdSets[2].Slug != "outerwear-for-top-buyers" {
@@ -90,7 +90,7 @@ func TestLoadDiagnostics(t *testing.T) {
 		{"bad budget type", "type: daily", "type: dayly", 7, 18, "campaign.budget.type", "invalid value", `"daily"`},
 		{"bad amount", "amount: 10}", "amount: ten}", 7, 33, "campaign.budget.amount", "invalid amount", "major units"},
 		{"negative amount", "amount: 10}", "amount: -5}", 7, 33, "campaign.budget.amount", "positive", ""},
-		{"bad currency", "currency: USD", "currency: UDS", 6, 13, "campaign.currency", "unknown currency", `"USD"`},
+		{"bad currency", "currency: USD", "currency: UDS", 6, 13, "campaign.currency", "not an ad account currency in Meta's table", `"USD"`},
 		{"no currency", "  currency: USD\n", "", 2, 3, "campaign.currency", "no currency", "USD"},
 		{"bad ad set type", "type: prospecting", "type: retarget", 10, 11, "ad_sets[0].type", "invalid value", `"retargeting"`},
 		{"bad bid strategy", "    type: prospecting", "    type: prospecting\n    bid_strategy: LOWEST_COST", 11, 19, "ad_sets[0].bid_strategy", "invalid value", "LOWEST_COST_"},

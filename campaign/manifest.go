@@ -45,7 +45,7 @@ type ManifestSet struct {
 var unconfirmedFacts = []string{
 	"bulk sheet: Campaign Objective label, Creative Type value, time format and Product Audience Specs cell syntax (export-formats.md §1.3, §8)",
 	"product-set operators eq, neq, i_not_contains, is_not_any, i_starts_with and the and/or/not nesting (§2.2)",
-	"product-set filter fields brand, availability, price (compared in minor units), google_product_category, condition, custom_number_0..4 (§2.2)",
+	"product-set filter fields brand, availability, google_product_category, condition, custom_number_0..4 (§2.2); price_amount is in Meta's guide, its unit (offset units, like budgets) is inferred",
 	"ad text recommended lengths and hard limits (not in export-formats.md)",
 }
 

@@ -3,43 +3,22 @@ package campaign
 import (
 	"strconv"
 	"strings"
+
+	"github.com/dpa-tools/dpa/feed"
 )
 
-// Money is an amount in a currency's minor units (cents for USD, yen for
-// JPY), which is how Meta's API takes budgets and, per the issue's example
-// `{"price":{"lt":10000}}`, how product-set filters compare prices [U].
+// Money is a feed price in its currency's ISO 4217 minor units (cents for
+// USD, yen for JPY, fils for BHD), for rendering prices in previews. Money
+// sent to Meta is in offset units instead (see MetaOffset).
 type Money struct {
 	Minor    int64
 	Currency string // ISO 4217, upper case; "" when the feed omitted it
 }
 
-// currencyExponent lists the ISO 4217 currencies whose minor unit is not
-// 1/100; every other code is taken to have two decimals.
-var currencyExponent = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0,
-	"KRW": 0, "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0,
-	"XOF": 0, "XPF": 0,
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
-
-// knownCurrencies is the set the loader accepts, so a typo such as "UDS"
-// is caught with a suggestion instead of reaching the API.
-var knownCurrencies = []string{
-	"AED", "ARS", "AUD", "BDT", "BGN", "BHD", "BRL", "CAD", "CHF", "CLP",
-	"CNY", "COP", "CZK", "DKK", "EGP", "EUR", "GBP", "HKD", "HUF", "IDR",
-	"ILS", "INR", "ISK", "JOD", "JPY", "KES", "KRW", "KWD", "MAD", "MXN",
-	"MYR", "NGN", "NOK", "NZD", "OMR", "PEN", "PHP", "PKR", "PLN", "QAR",
-	"RON", "RSD", "SAR", "SEK", "SGD", "THB", "TND", "TRY", "TWD", "UAH",
-	"USD", "VND", "ZAR",
-}
-
-// Exponent returns the number of decimals of a currency's minor unit.
-func Exponent(currency string) int {
-	if e, ok := currencyExponent[strings.ToUpper(currency)]; ok {
-		return e
-	}
-	return 2
-}
+// Exponent returns the number of decimals of a currency's ISO 4217 minor
+// unit, from feed's table (one table for feeds and campaigns). Feed prices
+// and previews use it; money sent to Meta uses MetaOffset instead.
+func Exponent(currency string) int { return feed.MinorUnits(currency) }
 
 // ParseDecimalMinor converts a decimal text ("12.5", "-3", "1234.567") to
 // minor units with the given exponent, rounding half away from zero. It
@@ -88,63 +67,37 @@ func allDigits(s string) bool {
 }
 
 // ParsePrice reads a feed price as Meta and Google write it ("9.99 USD");
-// it also accepts "USD 9.99" and a bare number. Thousands separators are
-// not accepted: the platforms reject them, so guessing would hide a
-// problem the validator reports.
+// it also accepts "USD 9.99", "9.99USD" and a bare number. It is feed's
+// price parser (one parser for the module) with the readings a platform
+// would misread refused: thousands separators, decimal commas and codes
+// that are not ISO 4217 are problems the validator reports, not prices.
 func ParsePrice(s string) (Money, bool) {
-	s = strings.TrimSpace(s)
-	var num, cur string
-	if a, b, two := strings.Cut(s, " "); two {
-		b = strings.TrimSpace(b)
-		if strings.ContainsAny(b, " \t") {
-			return Money{}, false
+	p, issue := feed.ParsePrice(s, "")
+	switch issue {
+	case feed.PriceOK, feed.PriceCurrencyFirst, feed.PriceNoSpace, feed.PriceLowercaseCode:
+	case feed.PriceCurrencyMissing:
+		if p.Currency != "" {
+			return Money{}, false // a symbol such as "$": ambiguous (US$, CA$, MX$)
 		}
-		switch {
-		case isCurrencyCode(b):
-			num, cur = a, b
-		case isCurrencyCode(a):
-			num, cur = b, a
-		default:
-			return Money{}, false
-		}
-	} else {
-		num = s
-		// "9.99USD" (Pinterest accepts it)
-		if i := strings.IndexFunc(num, func(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }); i > 0 {
-			num, cur = num[:i], num[i:]
-		}
-	}
-	if num == "" || strings.ContainsAny(num, " \t") {
+	default:
 		return Money{}, false
 	}
-	if cur != "" && !isCurrencyCode(cur) {
-		return Money{}, false
+	if strings.Contains(s, ",") {
+		return Money{}, false // "1,299": the currency issue hides the separator
 	}
-	cur = strings.ToUpper(cur)
-	m, ok := ParseDecimalMinor(num, Exponent(cur))
+	m, ok := p.Scaled(Exponent(p.Currency))
 	if !ok {
 		return Money{}, false
 	}
-	return Money{Minor: m, Currency: cur}, true
+	return Money{Minor: m, Currency: p.Currency}, true
 }
 
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		c := s[i] | 0x20
-		if c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// MajorString formats minor units as a plain decimal ("1234.50"), the way
-// the bulk sheet wants budgets.
-func MajorString(minor int64, currency string) string {
-	return formatAmount(minor, Exponent(currency), "", true)
+// MajorString formats an amount in Meta's offset units as a plain decimal
+// in major units ("1234.50", "10000" for HUF), the way the bulk sheet
+// wants budgets: the same value the API payload carries, in the form Ads
+// Manager shows.
+func MajorString(offsetUnits int64, currency string) string {
+	return formatAmount(offsetUnits, metaDecimals(currency), "", true)
 }
 
 // formatAmount renders minor units with an optional thousands separator;

@@ -30,7 +30,7 @@ ad_sets:
     creative: {headline: "{{product.name}}", primary_text: "{{product.brand}}", link: https://www.kirsten-liebieg.de/}
   - name: Under 20 EUR
     type: prospecting
-    product_set: {filter: '{"price":{"lt":2000}}'}
+    product_set: {filter: '{"price_amount":{"lt":2000}}'}
     creative: {link_description: "{{product.current_price strip_zeros}}", primary_text: Wein, link: https://www.kirsten-liebieg.de/}
   - name: Nothing
     type: prospecting

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -294,3 +295,49 @@ var currencies = func() map[string]bool {
 
 // IsCurrency reports whether code is an active ISO 4217 code (upper case).
 func IsCurrency(code string) bool { return currencies[code] }
+
+// isoMinorUnits lists the ISO 4217 currencies whose minor unit is not 1/100
+// (ISO 4217 "minor unit" column); every other code has two decimals. One
+// table for the whole module: campaign reads it through MinorUnits.
+var isoMinorUnits = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0,
+	"KRW": 0, "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0,
+	"XOF": 0, "XPF": 0,
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+
+// MinorUnits returns the number of decimals of a currency's ISO 4217 minor
+// unit (2 for USD, 0 for JPY, 3 for BHD); case-insensitive.
+func MinorUnits(code string) int {
+	if e, ok := isoMinorUnits[strings.ToUpper(code)]; ok {
+		return e
+	}
+	return 2
+}
+
+// Scaled returns the amount as an integer with exp decimals (Units of a
+// Price with Scale exp), rounding half away from zero; false when it does
+// not fit in an int64.
+func (p Price) Scaled(exp int) (int64, bool) {
+	u, s := p.Units, p.Scale
+	for ; s < exp; s++ {
+		if u > math.MaxInt64/10 || u < math.MinInt64/10 {
+			return 0, false
+		}
+		u *= 10
+	}
+	if s > exp {
+		d := int64(1)
+		for ; s > exp; s-- {
+			d *= 10
+		}
+		q, r := u/d, u%d
+		if 2*r >= d {
+			q++
+		} else if 2*r <= -d {
+			q--
+		}
+		u = q
+	}
+	return u, true
+}

@@ -1014,7 +1014,7 @@ ad_sets:
     creative: {headline: "{{product.name}}", primary_text: "Noch unentschlossen?", link_description: "{{product.current_price}}", link: https://www.kirsten-liebieg.de/}
   - name: Unter 20 EUR
     type: prospecting
-    product_set: {filter: '{"price":{"lt":2000}}'}
+    product_set: {filter: '{"price_amount":{"lt":2000}}'}
     creative: {headline: "{{product.brand}} {{product.name}}", primary_text: Wein, link: https://www.kirsten-liebieg.de/}
 `), 0o644)
 	out := filepath.Join(tmp, "out")
@@ -1113,7 +1113,7 @@ ad_sets:
   - name: Sneakers under $100
     type: prospecting
     product_set:
-      filter: {"and": [{"product_type": {"i_contains": "sneakers"}}, {"price": {"lt": 10000}}]}
+      filter: {"and": [{"product_type": {"i_contains": "sneakers"}}, {"price_amount": {"lt": 10000}}]}
     creative: {format: carousel, cards: 5, headline: "{{product.brand}} {{product.name}}", primary_text: "Fresh kicks.", link_description: "Now {{product.current_price}}", call_to_action: SHOP_NOW, link: https://shop.example.com/shoes}
   - name: Kitchen for home buyers
     type: cross_sell
