@@ -197,7 +197,7 @@ func TestPriceFieldIsPriceAmount(t *testing.T) {
 	for _, tt := range []struct{ in, cur, want string }{
 		{"price: {below: 15}", "USD", `{"price_amount":{"lt":1500}}`},
 		{"price: {below: 15000}", "HUF", `{"price_amount":{"lt":15000}}`}, // offset 1
-		{"price: {below: 15}", "JOD", `{"price_amount":{"lt":1500}}`},    // offset 100, not ISO's 1000
+		{"price: {below: 15}", "JOD", `{"price_amount":{"lt":1500}}`},     // offset 100, not ISO's 1000
 	} {
 		f, err := CompileFriendly([]byte(tt.in), tt.cur)
 		if err != nil {
