@@ -28,8 +28,13 @@ var (
 	metaCurs       map[string]metaCurrency
 	metaCurCodes   []string
 	metaCurVersion string
-	metaCurErr     error
 )
+
+// badMetaTable stops at the first use of a malformed embedded table: it is
+// part of the binary, so this is a build defect that every test catches.
+func badMetaTable(format string, args ...any) {
+	panic(fmt.Sprintf("campaign/data/meta_currencies.csv: "+format, args...))
+}
 
 func loadMetaCurrencies() {
 	metaCurOnce.Do(func() {
@@ -44,19 +49,16 @@ func loadMetaCurrencies() {
 		}
 		recs, err := csv.NewReader(strings.NewReader(strings.Join(body, "\n"))).ReadAll()
 		if err != nil {
-			metaCurErr = err
-			return
+			badMetaTable("%v", err)
 		}
 		metaCurs = map[string]metaCurrency{}
 		for _, r := range recs[1:] {
 			if len(r) != 3 {
-				metaCurErr = fmt.Errorf("meta_currencies.csv: bad row %q", r)
-				return
+				badMetaTable("bad row %q", r)
 			}
 			off, err := strconv.ParseInt(r[1], 10, 64)
 			if err != nil || (off != 1 && off != 100) {
-				metaCurErr = fmt.Errorf("meta_currencies.csv: bad row %q", r)
-				return
+				badMetaTable("bad offset in %q", r)
 			}
 			metaCurs[r[0]] = metaCurrency{Code: r[0], Offset: off, Name: r[2]}
 			metaCurCodes = append(metaCurCodes, r[0])
