@@ -19,12 +19,20 @@ type NormalizeOptions struct {
 	// Source is the input layout: "" or "auto" detects it from the header.
 	Source string
 	// Map renames source fields (canonical names) to channel fields; it
-	// wins over the built-in aliases.
-	Map      map[string]string
-	Currency string // ISO 4217 code for prices written without one ("$19.99", Shopify's "19.99")
-	HTTPS    bool   // rewrite http:// links to https://
-	BaseURL  string // resolve relative links and images; builds Shopify/WooCommerce/Magento product links
-	FixCase  bool   // title case for ALL-CAPS titles
+	// wins over the built-in aliases. Over a recognised shop layout a key
+	// is a column of the export, whose value overrides what the layout
+	// made of the target field. A key that is not a column of the input is
+	// an error (*MapColumnError): a silently ignored mapping is a
+	// mis-mapped feed.
+	Map map[string]string
+	// Set gives a channel field the same value on every item (--set
+	// brand="Acme"); Default only where the item has none after mapping
+	// (--default condition=new). Keys are channel field names.
+	Set, Default map[string]string
+	Currency     string // ISO 4217 code for prices written without one ("$19.99", Shopify's "19.99")
+	HTTPS        bool   // rewrite http:// links to https://
+	BaseURL      string // resolve relative links and images; builds Shopify/WooCommerce/Magento product links
+	FixCase      bool   // title case for ALL-CAPS titles
 	// Columns fixes the output columns (in order). Empty: the channel's
 	// required fields plus every channel field the source can fill, in the
 	// channel's order.
@@ -70,8 +78,13 @@ type NormalizeResult struct {
 	Fixes         []Count  `json:"fixes"`
 	Rejections    []Count  `json:"rejections"`
 	Dropped       []string `json:"dropped_columns"` // source columns with no place in the channel's feed
-	Complete      bool     `json:"complete"`
-	fixes, rejs   map[string]int
+	// Actions turn the rejection reasons into what to do about them, most
+	// items first (additive to schema_version 1).
+	Actions     []Action `json:"actions,omitempty"`
+	Complete    bool     `json:"complete"`
+	fixes, rejs map[string]int
+	// why counts rejected items per rule and field ("rule\x00field").
+	why map[string]int
 }
 
 // NormalizeSinks receive the results. Out is called once, with the output
@@ -123,7 +136,7 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 		return nil, err
 	}
 	n := &normalizer{o: o, ch: o.Channel, v: v, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
-		res: &NormalizeResult{Channel: o.Channel.Name, fixes: map[string]int{}, rejs: map[string]int{}}, specs: map[string]*FieldSpec{}}
+		res: &NormalizeResult{Channel: o.Channel.Name, fixes: map[string]int{}, rejs: map[string]int{}, why: map[string]int{}}, specs: map[string]*FieldSpec{}}
 	for i := range o.Channel.Fields {
 		if _, dup := n.specs[o.Channel.Fields[i].Name]; !dup {
 			n.specs[o.Channel.Fields[i].Name] = &o.Channel.Fields[i]
@@ -151,6 +164,9 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 	srcCols := r.Columns()
 	if len(o.SourceColumns) > 0 {
 		srcCols = o.SourceColumns
+	}
+	if err := n.checkMap(kind, r, srcCols, len(o.SourceColumns) > 0); err != nil {
+		return nil, err
 	}
 	n.targets = n.buildTargets(kind, srcCols)
 	cols := o.Columns
@@ -220,6 +236,7 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 	n.res.MergedRows = src.merged()
 	n.res.Fixes = sortedCounts(n.res.fixes)
 	n.res.Rejections = sortedCounts(n.res.rejs)
+	n.res.Actions = n.actions()
 	n.res.Complete = readErr == nil
 	return n.res, readErr
 }
@@ -258,7 +275,9 @@ func (p *peeked) Next() (*Item, error) {
 
 // target names the channel field a source field maps to ("" = none).
 func (n *normalizer) target(name string) string {
-	if t, ok := n.o.Map[name]; ok {
+	// Over a shop layout Map names the export's columns (see override),
+	// not the fields the layout made.
+	if t, ok := n.o.Map[name]; ok && n.res.Source == SourceFeed {
 		return t
 	}
 	if n.ch.Spec(name) != nil {
@@ -316,6 +335,17 @@ func (n *normalizer) outputColumns() []string {
 			present[t] = true
 		}
 	}
+	for k := range n.o.Set {
+		present[k] = true
+	}
+	for k := range n.o.Default {
+		present[k] = true
+	}
+	for _, t := range n.o.Map {
+		if t != "" {
+			present[t] = true
+		}
+	}
 	var out []string
 	for _, f := range n.ch.Fields {
 		if f.Required || present[f.Name] || f.Name == n.ch.IDField {
@@ -333,6 +363,7 @@ type normSlot struct {
 	item    *Item    // mapped and fixed
 	changes []Change
 	reasons []string // error rule codes from the validator, sorted
+	why     []string // "rule\x00field" of each error, for the actions
 	id      uint64   // hash of the trimmed id, when hasID
 	hasID   bool
 	enc     []byte // the encoded output or reject row (see encoded)
@@ -434,9 +465,9 @@ func (st *normStage) worker() func(*normSlot) {
 	var codec *rejCodec
 	return func(s *normSlot) {
 		w.changes = s.changes[:0]
-		s.item = w.fix(s.si.it)
+		s.item = w.fix(s.si.it, s.si.raw)
 		s.changes = w.changes
-		s.reasons = w.check(s.item, s.reasons[:0])
+		s.reasons, s.why = w.check(s.item, s.reasons[:0], s.why[:0])
 		id := strings.TrimSpace(s.item.Get(n.ch.IDField))
 		s.hasID = id != ""
 		if s.hasID {
@@ -502,6 +533,12 @@ func (st *normStage) emit(b []normSlot) error {
 			for _, c := range s.reasons {
 				res.rejs[c]++
 			}
+			for _, k := range s.why {
+				res.why[k]++
+			}
+			if dup {
+				res.why["id.duplicate\x00"+n.ch.IDField]++
+			}
 			if st.sinks.Rejects != nil {
 				if err := st.reject(s, dup); err != nil {
 					return err
@@ -561,8 +598,9 @@ func (w *normWork) note(it *Item, field, old, new, rule string) {
 }
 
 // fix maps the source item to channel fields and applies every fix; the
-// changes go to w.changes.
-func (w *normWork) fix(src *Item) *Item {
+// changes go to w.changes. raw is the record src came from (the same item
+// for a feed; the export's row for a shop layout), for --map over a layout.
+func (w *normWork) fix(src, raw *Item) *Item {
 	n := w.n
 	it := &Item{File: src.File, Index: src.Index, Line: src.Line, Problems: src.Problems, Fields: make([]Field, 0, len(src.Fields))}
 	lay := w.layout(src.Fields)
@@ -606,6 +644,7 @@ func (w *normWork) fix(src *Item) *Item {
 			}
 		}
 	}
+	w.override(it, raw)
 	note := func(field string) func(rule, old, new string) {
 		return func(rule, old, new string) { w.note(it, field, old, new, rule) }
 	}
@@ -675,15 +714,22 @@ func (w *normWork) fix(src *Item) *Item {
 	return it
 }
 
-// check returns the validator's error codes for the item, sorted; the
-// duplicate-id check needs input order and is done by the ordered stage.
-func (w *normWork) check(it *Item, codes []string) []string {
+// check returns the validator's error codes for the item, sorted, and the
+// distinct rule/field pairs behind them; the duplicate-id check needs input
+// order and is done by the ordered stage.
+func (w *normWork) check(it *Item, codes, why []string) ([]string, []string) {
 	var bad bool
 	w.findings, bad, _ = w.n.v.checkItem(&w.sc, it, nil, w.findings[:0])
 	if bad {
 		for _, f := range w.findings {
-			if f.Severity == Error && !slices.Contains(codes, f.Rule) {
+			if f.Severity != Error {
+				continue
+			}
+			if !slices.Contains(codes, f.Rule) {
 				codes = append(codes, f.Rule)
+			}
+			if k := f.Rule + "\x00" + f.Field; !slices.Contains(why, k) {
+				why = append(why, k)
 			}
 		}
 		if len(codes) == 0 {
@@ -691,7 +737,7 @@ func (w *normWork) check(it *Item, codes []string) []string {
 		}
 	}
 	slices.Sort(codes)
-	return codes
+	return codes, why
 }
 
 // ScanColumns reads r to the end and returns the union of its field names

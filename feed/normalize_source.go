@@ -16,6 +16,22 @@ const (
 	SourceMagento     = "magento"     // Magento 2 catalog product export
 )
 
+// RuleShopExport is the finding validate gives a shop export.
+const RuleShopExport = "source.shop_export"
+
+// SourceTitle names a layout for people.
+func SourceTitle(kind string) string {
+	switch kind {
+	case SourceShopify:
+		return "Shopify"
+	case SourceWooCommerce:
+		return "WooCommerce"
+	case SourceMagento:
+		return "Magento"
+	}
+	return "feed"
+}
+
 // SourceNames lists the presets for help and errors.
 func SourceNames() []string {
 	return []string{"auto", SourceFeed, SourceShopify, SourceWooCommerce, SourceMagento}

@@ -36,9 +36,12 @@ type csvReader struct {
 	// comments) consumed before encoding/csv saw the stream.
 	lineBase int
 	names    []string
-	index    int
-	checkU8  bool
-	done     bool
+	// rawHeader is the header as written, for rejects in the input's
+	// dialect (DialectOf).
+	rawHeader []string
+	index     int
+	checkU8   bool
+	done      bool
 
 	items  []Item
 	fields []Field
@@ -115,6 +118,7 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 		return nil, err
 	}
 	c.names = make([]string, len(hdr))
+	c.rawHeader = append([]string(nil), hdr...)
 	for i, h := range hdr {
 		if c.checkU8 && !utf8.ValidString(h) {
 			h, _ = fixUTF8(h)

@@ -23,6 +23,11 @@ type FileResult struct {
 	Findings *FindingList `json:"-"`
 	// Complete is false when reading stopped early (parse error, cancel).
 	Complete bool `json:"complete"`
+	// Source is the shop layout the header shows (SourceShopify, …), or
+	// SourceFeed. A shop export is not checked item by item: its columns
+	// are not the channel's, so every item would fail for that one reason;
+	// one source.shop_export finding says so instead.
+	Source string `json:"-"`
 }
 
 // ValidateOptions tune a run.
@@ -55,6 +60,8 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	// missingCols is decided on the reading goroutine once the header is
 	// known (after the first Next), before any batch reaches a worker.
 	var missingCols map[string]bool
+	shop := false
+	source := SourceFeed
 	first, ended := true, false
 	fill := func(sl *valSlot) bool {
 		if ended {
@@ -63,6 +70,9 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		it, err := r.Next()
 		if first {
 			missingCols = v.missingColumns(r)
+			if src := DetectSource(r.Columns()); src != SourceFeed {
+				source, shop, missingCols = src, true, nil
+			}
 			first = false
 		}
 		if err != nil {
@@ -126,6 +136,10 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		Worker: func() func(*valSlot) {
 			var s scratch
 			return func(sl *valSlot) {
+				if shop {
+					sl.found, sl.bad, sl.keys = sl.found[:0], true, crossKeys{}
+					return
+				}
 				sl.found, sl.bad, sl.keys = v.checkItem(&s, sl.it, missingCols, sl.found[:0])
 			}
 		},
@@ -149,6 +163,13 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	}
 	if mc := missingCols; len(mc) > 0 {
 		findings = append(findings, v.missingColumnFindings(r, mc)...)
+	}
+	res.Source = source
+	if shop {
+		if sev, ok := v.sev[RuleShopExport]; ok {
+			findings = append(findings, Finding{Line: 1, Rule: RuleShopExport, Severity: sev, Field: "", Value: source,
+				Message: fmt.Sprintf("this is a %s product export, not a %s feed: dpa normalize turns it into one", SourceTitle(source), v.ch.Title)})
+		}
 	}
 	res.Complete = true
 	if readErr != nil {

@@ -30,6 +30,8 @@ type normalizeOptions struct {
 	Output   string
 	Source   string
 	Map      []string
+	Set      []string
+	Default  []string
 	Currency string
 	HTTPS    bool
 	BaseURL  string
@@ -68,8 +70,19 @@ never "fixed".
 Output formats: meta csv|tsv|xml, google tsv|xml, tiktok|pinterest|snapchat
 csv; xlsx for review. The format comes from the OUT extension or --format.
 
+Constant and default fields: --set brand="Acme" gives every item that
+value, --default condition=new only the items without one (after
+mapping). Both also come from dpa.yaml (set: and default: sections, or
+under normalize:). --map COLUMN=field names the source column for a field;
+over a recognised shop export it overrides the layout's choice, and a
+column the input does not have is an error.
+
+When items are rejected, the summary says what to do about each reason
+("22 items have prices without a currency: add --currency …").
+
 EXIT STATUS
   0    the output was written (rejected items do not fail the run)
+  1    no item passed: nothing is written but the rejects file
   2    usage error or unreadable input`,
 		Example: `  dpa normalize examples/meta_feed.csv --channel meta --out clean.csv --currency USD
   dpa normalize products_export.csv --channel meta --currency EUR --base-url https://shop.example.com --out meta.csv --report changes.json
@@ -94,7 +107,9 @@ EXIT STATUS
 	f.StringVar(&o.Report, "report", "", "change report file: .json or .csv")
 	f.StringVarP(&o.Output, "output", "o", "table", "summary on stdout: table|json")
 	f.StringVar(&o.Source, "source", "auto", "input layout: auto|feed|shopify|woocommerce|magento")
-	f.StringSliceVar(&o.Map, "map", nil, "field mapping source=target,... (added to the mapping: section of dpa.yaml)")
+	f.StringSliceVar(&o.Map, "map", nil, "field mapping COLUMN=field,... (added to the mapping: section of dpa.yaml; overrides a shop layout's choice)")
+	f.StringArrayVar(&o.Set, "set", nil, `give every item this value: field=value (repeatable), e.g. --set brand="Acme"`)
+	f.StringArrayVar(&o.Default, "default", nil, "give items without a value this one: field=value (repeatable), e.g. --default condition=new")
 	f.StringVar(&o.Currency, "currency", "", "ISO 4217 code for prices without one ($19.99, Shopify's 19.99)")
 	f.BoolVar(&o.HTTPS, "https", false, "rewrite http:// links and images to https://")
 	f.StringVar(&o.BaseURL, "base-url", "", "shop URL: resolves relative links and builds product links for shop exports")
@@ -138,8 +153,59 @@ func (o *normalizeOptions) check() error {
 	if _, err := o.mapping(); err != nil {
 		return err
 	}
+	if _, _, err := o.constants(ch); err != nil {
+		return err
+	}
 	_, err = o.Read.options()
 	return err
+}
+
+// constants merges dpa.yaml's set:/default: sections (top level, then under
+// normalize:) with --set/--default (the flag wins); every key must be a
+// field of the channel.
+func (o *normalizeOptions) constants(ch *feed.Channel) (set, def map[string]string, err error) {
+	parse := func(flag string, cfgKeys []string, vals []string) (map[string]string, error) {
+		m := map[string]string{}
+		if o.app != nil && o.app.cfg != nil {
+			for _, ck := range cfgKeys {
+				if _, isMap := o.app.cfg.Get(ck).(map[string]any); !isMap {
+					continue
+				}
+				for k, v := range o.app.cfg.GetStringMapString(ck) {
+					name := feed.CanonicalName(k)
+					if ch.Spec(name) == nil {
+						return nil, usageErr("config %s: %s.%s: %s has no field %q (see dpa rules --channel %s)", o.app.cfgPath, ck, k, ch.Title, name, ch.Name)
+					}
+					m[name] = v
+				}
+			}
+		}
+		for _, kv := range vals {
+			k, v, ok := strings.Cut(kv, "=")
+			name := feed.CanonicalName(k)
+			if !ok || name == "" {
+				return nil, usageErr("invalid --%s %q: write field=value", flag, kv)
+			}
+			if ch.Spec(name) == nil {
+				msg := fmt.Sprintf("invalid --%s %q: %s has no field %q", flag, kv, ch.Title, name)
+				var names []string
+				for _, f := range ch.Fields {
+					names = append(names, f.Name)
+				}
+				if c := feed.Closest(name, names); c != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", c)
+				}
+				return nil, usageErr("%s", msg)
+			}
+			m[name] = v
+		}
+		return m, nil
+	}
+	if set, err = parse("set", []string{"set", "normalize.set"}, o.Set); err != nil {
+		return nil, nil, err
+	}
+	def, err = parse("default", []string{"default", "normalize.default"}, o.Default)
+	return set, def, err
 }
 
 func (o *normalizeOptions) outFormat() string {
@@ -222,6 +288,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 		return err
 	}
 	m, _ := o.mapping()
+	set, def, _ := o.constants(ch)
 	format := o.outFormat()
 	inputs := []string{o.File}
 	for _, p := range []string{o.Out, o.Rejects, o.Report} {
@@ -235,7 +302,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 	if o.Rejects != "" && (o.Rejects == o.Out || o.Rejects == o.Report) || o.Report != "" && o.Report == o.Out {
 		return usageErr("--out, --rejects and --report must be different files")
 	}
-	nopts := feed.NormalizeOptions{Channel: ch, Source: o.Source, Map: m, Currency: o.Currency, HTTPS: o.HTTPS,
+	nopts := feed.NormalizeOptions{Channel: ch, Source: o.Source, Map: m, Set: set, Default: def, Currency: o.Currency, HTTPS: o.HTTPS,
 		BaseURL: o.BaseURL, FixCase: o.FixCase, Overrides: ov}
 	if o.BaseURL != "" && !strings.HasPrefix(o.BaseURL, "http://") && !strings.HasPrefix(o.BaseURL, "https://") {
 		return usageErr("invalid --base-url %q: write an absolute http(s) URL", o.BaseURL)
@@ -274,9 +341,12 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			return usageErr("%s: %v", rejPath, err)
 		}
 	}
-	files := render.NewFileSet(inputs)
+	// The feed is committed apart from the rejects and the change report:
+	// a run in which no item passes keeps those and writes no feed.
+	files, outSet := render.NewFileSet(inputs), render.NewFileSet(inputs)
 	defer files.Abort()
-	outF, err := files.Create(o.Out)
+	defer outSet.Abort()
+	outF, err := outSet.Create(o.Out)
 	if err != nil {
 		return err
 	}
@@ -294,6 +364,12 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			if err != nil {
 				return nil, err
 			}
+			// Same dialect as the input (header names, delimiter,
+			// encoding) so the rows can be fixed in the shop tool and
+			// imported again.
+			if d := feed.DialectOf(r); d.Format == rejFormat && len(d.Header) > 0 {
+				return feed.NewRejectsWriter(w, d, o.ForExcel)
+			}
 			return feed.NewWriter(w, rejFormat, feed.WriteOptions{Columns: cols})
 		},
 	}
@@ -308,6 +384,16 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 	}
 	res, err := feed.Normalize(ctx, r, nopts, sinks)
 	if err != nil {
+		var me *feed.MapColumnError
+		if errors.As(err, &me) {
+			src := "dpa.yaml mapping"
+			for _, kv := range o.Map {
+				if k, _, _ := strings.Cut(kv, "="); feed.CanonicalName(k) == me.Column {
+					src = "--map"
+				}
+			}
+			return usageErr("invalid %s: %v", src, err)
+		}
 		var pe *feed.ParseError
 		if errors.As(err, &pe) {
 			return &inputError{err: fmt.Errorf("%w (nothing written)", err)}
@@ -325,6 +411,26 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 		if err := rep.close(sum); err != nil {
 			return fmt.Errorf("write %s: %w", o.Report, err)
 		}
+	}
+	if res.ItemsOut == 0 {
+		// Never an empty success: the feed is not replaced by an empty
+		// one. The rejects (and the change report) are kept, because
+		// they are what the user fixes next.
+		outSet.Abort()
+		if err := files.Commit(); err != nil {
+			return err
+		}
+		if err := o.writeSummary(sum); err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("no item passed the %s rules, so %s was not written", ch.Title, o.Out)
+		if len(res.Actions) > 0 {
+			msg += ": " + res.Actions[0].Message
+		}
+		return &findingsError{msg: msg}
+	}
+	if err := outSet.Commit(); err != nil {
+		return err
 	}
 	if err := files.Commit(); err != nil {
 		return err
@@ -363,7 +469,34 @@ func (o *normalizeOptions) writeSummary(s *normalizeSummary) error {
 	if len(s.Dropped) > 0 {
 		fmt.Fprintf(w, "columns not carried over: %s\n", strings.Join(s.Dropped, ", "))
 	}
+	if len(s.Actions) > 0 {
+		fmt.Fprintln(w, "\nTo get the rejected items through:")
+		for _, a := range s.Actions {
+			fmt.Fprintf(w, "  - %s\n", a.Message)
+		}
+		if args := planArgs(s.Actions); args != "" {
+			fmt.Fprintf(w, "Add to the command: %s\n", args)
+			for _, a := range s.Actions {
+				if a.Example {
+					fmt.Fprintln(w, "(the values are examples: use your shop's own)")
+					break
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// planArgs is the flags the actions propose (with the run's own flags they
+// complete the command), with a note when the values are examples.
+func planArgs(acts []feed.Action) string {
+	var args []string
+	for _, a := range acts {
+		if a.Flag != "" {
+			args = append(args, a.Arg())
+		}
+	}
+	return strings.Join(args, " ")
 }
 
 // changeReport streams the change records: CSV rows, or a JSON document

@@ -261,6 +261,10 @@ type fileReport struct {
 	Warnings   int    `json:"warnings"`
 	Infos      int    `json:"infos"`
 	Complete   bool   `json:"complete"`
+	// A shop export (additive to schema_version 1): its layout and the
+	// normalize command that turns it into the channel's feed.
+	Source    string         `json:"source,omitempty"`
+	Normalize *normalizeHint `json:"normalize,omitempty"`
 }
 
 type validateSummary struct {
@@ -340,8 +344,17 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		if res.File == "" {
 			res.File = path
 		}
-		rep.Files = append(rep.Files, fileReport{File: res.File, Format: res.Format, Channel: ch.Name, Items: res.Items,
-			ValidItems: res.ValidItems, Errors: res.Errors, Warnings: res.Warnings, Infos: res.Infos, Complete: res.Complete})
+		fr := fileReport{File: res.File, Format: res.Format, Channel: ch.Name, Items: res.Items,
+			ValidItems: res.ValidItems, Errors: res.Errors, Warnings: res.Warnings, Infos: res.Infos, Complete: res.Complete}
+		if res.Source != feed.SourceFeed && res.Source != "" {
+			fr.Source = res.Source
+			fr.Normalize = planNormalize(ctx, path, ro, ch, ov)
+			if o.Output != "table" && !o.app.Quiet {
+				fmt.Fprintf(o.IO.ErrOut, "dpa: %s is a %s product export, not a %s feed; turn it into one with:\n  %s\n",
+					path, feed.SourceTitle(res.Source), ch.Title, fr.Normalize.Command)
+			}
+		}
+		rep.Files = append(rep.Files, fr)
 		rep.Summary.Items += res.Items
 		rep.Summary.ValidItems += res.ValidItems
 		rep.Summary.Errors += res.Errors

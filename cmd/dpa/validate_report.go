@@ -69,6 +69,21 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 			status = st.Warning("warnings")
 		}
 		fmt.Fprintf(&b, "%s  %s, %s channel, %s\n", st.Title(f.File), f.Format, f.Channel, status)
+		if h := f.Normalize; h != nil {
+			ch, _ := feed.LookupChannel(f.Channel)
+			fmt.Fprintf(&b, "\n  %s\n    %s\n", st.Bold(fmt.Sprintf("This is a %s product export, not a %s feed. Turn it into one with:", feed.SourceTitle(f.Source), ch.Title)), h.Command)
+			if h.ItemsIn > 0 {
+				note := fmt.Sprintf("%s of %s items pass with these flags", render.Int(h.ItemsOut), render.Int(h.ItemsIn))
+				if h.Examples {
+					note += "; the values are examples: put in your shop's own"
+				}
+				fmt.Fprintf(&b, "  (%s)\n", note)
+			}
+			for _, l := range h.Left {
+				fmt.Fprintf(&b, "  - %s\n", l)
+			}
+			b.WriteString("\n")
+		}
 	}
 	s := rep.Summary
 	b.WriteString(st.KeyValues([][2]string{
