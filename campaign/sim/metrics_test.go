@@ -66,7 +66,7 @@ const tinyLog = `timestamp,user_id,event,item_id
 
 func TestReplayHandComputed(t *testing.T) {
 	res, err := Replay(context.Background(), strings.NewReader(tinyLog), ReplayOptions{
-		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), K: 2, CurveK: 2,
+		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), K: 2, CurveK: 2, Replicates: -1,
 		Strategies: []rank.Strategy{"retarget", "popular"},
 	})
 	if err != nil {
@@ -80,9 +80,11 @@ func TestReplayHandComputed(t *testing.T) {
 	// (truth B; retarget [A], popular [A, B]). popular counts A=2, B=1.
 	want := map[rank.Strategy]ReplayStrategy{
 		"retarget": {Name: "retarget", Users: 2, HitRate: 0.5, Precision: 0.25, Recall: 0.5, NDCG: round6(1 / math.Log2(3) / 2), MRR: 0.25,
-			Coverage: 1, PopularityBias: round6(((0.5+1)/2 + 1) / 2), HitRateByK: []float64{0, 0.5}},
+			Coverage: 1, PopularityBias: round6(((0.5+1)/2 + 1) / 2), HitRateByK: []float64{0, 0.5},
+			NewItemCases: 1, NewItemHitRate: 0}, // u3's B is new to u3; retarget only re-shows A
 		"popular": {Name: "popular", Users: 2, HitRate: 1, Precision: 0.5, Recall: 1, NDCG: round6((1 + 1/math.Log2(3)) / 2), MRR: 0.75,
-			Coverage: 1, PopularityBias: 0.75, HitRateByK: []float64{0.5, 1}},
+			Coverage: 1, PopularityBias: 0.75, HitRateByK: []float64{0.5, 1},
+			NewItemCases: 1, NewItemHitRate: 1},
 	}
 	for _, got := range res.Strategies {
 		w := want[got.Name]

@@ -47,6 +47,12 @@ type ReplayOptions struct {
 	// Workers bounds parallelism (default GOMAXPROCS). Results do not
 	// depend on it.
 	Workers int
+	// Seed drives the bootstrap's resampling (and the random strategy
+	// through Rank.Seed).
+	Seed uint64
+	// Replicates is the number of bootstrap replicates for the intervals
+	// (default DefaultReplicates; negative: no intervals).
+	Replicates int
 }
 
 // SplitInfo describes the train/test split of a replay.
@@ -79,6 +85,39 @@ type ReplayStrategy struct {
 	Coverage       float64       `json:"coverage"`
 	PopularityBias float64       `json:"popularity_bias"`
 	HitRateByK     []float64     `json:"hit_rate_by_k,omitempty"`
+	// 95% bootstrap intervals (absent with Replicates < 0).
+	HitRateCI   *[2]float64 `json:"hit_rate_ci,omitempty"`
+	PrecisionCI *[2]float64 `json:"precision_ci,omitempty"`
+	RecallCI    *[2]float64 `json:"recall_ci,omitempty"`
+	NDCGCI      *[2]float64 `json:"ndcg_ci,omitempty"`
+	MRRCI       *[2]float64 `json:"mrr_ci,omitempty"`
+	// NewItemHitRate is the hit rate over the NewItemCases cases whose
+	// truth holds an item absent from the history: the like-for-like
+	// figure for strategies that never re-show history items.
+	NewItemCases     int         `json:"new_item_cases"`
+	NewItemHitRate   float64     `json:"new_item_hit_rate"`
+	NewItemHitRateCI *[2]float64 `json:"new_item_hit_rate_ci,omitempty"`
+	// VsBest compares the strategy with the best one (paired bootstrap).
+	VsBest *Comparison `json:"vs_best,omitempty"`
+}
+
+// Comparison is a strategy's difference to the best strategy, with 95%
+// paired-bootstrap intervals: negative means worse than the best.
+type Comparison struct {
+	Best          rank.Strategy `json:"best"`
+	HitRateDiff   float64       `json:"hit_rate_diff"`
+	HitRateDiffCI [2]float64    `json:"hit_rate_diff_ci"`
+	MRRDiff       float64       `json:"mrr_diff"`
+	MRRDiffCI     [2]float64    `json:"mrr_diff_ci"`
+}
+
+// BootstrapInfo says how the intervals were computed.
+type BootstrapInfo struct {
+	Method     string `json:"method"`
+	Unit       string `json:"unit"`
+	Groups     int    `json:"groups"`
+	Replicates int    `json:"replicates"`
+	Seed       uint64 `json:"seed"`
 }
 
 // ColdReport scores users without training history, for the prospecting
@@ -96,6 +135,13 @@ type ReplayResult struct {
 	Split         SplitInfo        `json:"split"`
 	Strategies    []ReplayStrategy `json:"strategies"`
 	Cold          *ColdReport      `json:"cold,omitempty"`
+	Bootstrap     *BootstrapInfo   `json:"bootstrap,omitempty"`
+	// Verdict compares the best strategy with the runner-up in one line.
+	Verdict string `json:"verdict,omitempty"`
+	// Warnings and Notes are for people reading the report: doubts about
+	// the comparison, and why two rows look alike.
+	Warnings []string `json:"warnings,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
 	// Read reports how the log was read (bad rows per reason); the
 	// command layer prints it, the JSON contract leaves it out.
 	Read events.Stats `json:"-"`

@@ -35,6 +35,8 @@ type replayRun struct {
 
 	blocks  []replayBlock
 	covered [][]map[string]struct{} // per worker, per strategy: items shown
+	boot    [][2]*bootSums          // per worker: warm, cold replicate sums
+	groups  [][2]*group             // per worker: the open warm, cold group
 }
 
 // replayBlockSize is the number of users whose cases one block sums.
@@ -47,6 +49,8 @@ type acc struct {
 	popSum                   float64
 	popN                     int
 	curve                    []float64
+	newHit                   float64 // hits on new items (testCase.fresh)
+	newN                     int     // cases with a new item
 }
 
 type replayBlock struct {
@@ -58,9 +62,10 @@ type replayBlock struct {
 }
 
 type testCase struct {
-	user  string
+	user  string // the bootstrap's resampling unit: user or session id
 	hist  rank.History
 	truth []string
+	fresh []string // truth items absent from hist (the "new items")
 	now   time.Time
 	cold  bool
 }
@@ -77,6 +82,9 @@ func (o *ReplayOptions) defaults() {
 	}
 	if o.SessionGap <= 0 {
 		o.SessionGap = events.DefaultSessionGap
+	}
+	if o.Replicates == 0 {
+		o.Replicates = DefaultReplicates
 	}
 }
 

@@ -30,7 +30,7 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 			return
 		}
 		h := r.model.History(uid)
-		emit(testCase{user: uid, hist: h, truth: truth, now: r.res.Split.At, cold: len(h.Events) == 0})
+		emit(testCase{user: uid, hist: h, truth: truth, fresh: freshItems(h, truth), now: r.res.Split.At, cold: len(h.Events) == 0})
 		return
 	}
 	for _, s := range r.sessionsOf(rg[0], rg[1]) {
@@ -50,9 +50,26 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 			for q := s[0]; q < p; q++ {
 				h.Events = append(h.Events, rank.Event{ItemID: lg.items[lg.evs[q].item], Kind: lg.evs[q].kind, Time: time.Unix(0, lg.evs[q].t)})
 			}
-			emit(testCase{user: skey, hist: h, truth: []string{lg.items[e.item]}, now: time.Unix(0, e.t)})
+			truth := []string{lg.items[e.item]}
+			emit(testCase{user: skey, hist: h, truth: truth, fresh: freshItems(h, truth), now: time.Unix(0, e.t)})
 		}
 	}
+}
+
+// freshItems returns the truth items the history never touched: what a
+// strategy that never re-shows history items (similar, crosssell) can hit.
+func freshItems(h rank.History, truth []string) []string {
+	seen := make(map[string]bool, len(h.Events))
+	for _, e := range h.Events {
+		seen[e.ItemID] = true
+	}
+	var out []string
+	for _, t := range truth {
+		if !seen[t] {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // score ranks every test case with every strategy, on the shared worker
@@ -69,6 +86,8 @@ func (r *replayRun) score(ctx context.Context) error {
 			r.covered[w][i] = map[string]struct{}{}
 		}
 	}
+	r.boot = make([][2]*bootSums, workers)
+	r.groups = make([][2]*group, workers)
 	maxK := max(opts.K, opts.CurveK)
 	scratch := make([][]string, workers)
 	var progress func(int)
@@ -80,6 +99,11 @@ func (r *replayRun) score(ctx context.Context) error {
 	return par.Blocks(ctx, workers, nBlocks, func(ctx context.Context, w, bi int) error {
 		if scratch[w] == nil {
 			scratch[w] = make([]string, 0, maxK)
+			if reps := opts.Replicates; reps > 0 {
+				ns := len(r.strategies)
+				r.boot[w] = [2]*bootSums{newBootSums(ns, reps), newBootSums(ns, reps)}
+				r.groups[w] = [2]*group{newGroup(ns, reps), newGroup(ns, reps)}
+			}
 		}
 		return r.scoreBlock(w, bi, &scratch[w])
 	}, progress)
@@ -96,10 +120,28 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 	}
 	lastUser := ""
 	var err error
+	boot, groups := r.boot[w], r.groups[w]
+	defer func() {
+		if groups[0] != nil {
+			groups[0].flush(boot[0], opts.Seed)
+			groups[1].flush(boot[1], opts.Seed)
+		}
+	}()
 	for _, rg := range r.ranges[bi*replayBlockSize : min(len(r.ranges), (bi+1)*replayBlockSize)] {
 		r.cases(rg, func(tc testCase) {
 			if err != nil {
 				return
+			}
+			var g *group
+			if groups[0] != nil {
+				wc := 0
+				if tc.cold {
+					wc = 1
+				}
+				if g = groups[wc]; g.key != tc.user {
+					g.flush(boot[wc], opts.Seed)
+					g.key = tc.user
+				}
 			}
 			bl.cases++
 			if opts.By == ByUser {
@@ -119,8 +161,13 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 				if tc.cold {
 					a = &bl.cold[si]
 				}
-				if err = r.scoreCase(&tc, st, a, r.covered[w][si], ids); err != nil {
+				var m CaseMetrics
+				var newHit float64
+				if m, newHit, err = r.scoreCase(&tc, st, a, r.covered[w][si], ids); err != nil {
 					return
+				}
+				if g != nil {
+					g.addCase(si, m, len(tc.fresh) > 0, newHit)
 				}
 			}
 		})
@@ -131,13 +178,14 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 	return nil
 }
 
-// scoreCase ranks one case with one strategy and adds its metrics to a.
-func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered map[string]struct{}, ids *[]string) error {
+// scoreCase ranks one case with one strategy and adds its metrics to a;
+// it returns them with the hit on new items.
+func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered map[string]struct{}, ids *[]string) (CaseMetrics, float64, error) {
 	opts := &r.opts
 	maxK := max(opts.K, opts.CurveK)
 	recs, err := r.model.Recommend(tc.hist, st, maxK, tc.now, r.ropts)
 	if err != nil {
-		return err
+		return CaseMetrics{}, 0, err
 	}
 	*ids = (*ids)[:0]
 	for _, rc := range recs {
@@ -173,7 +221,13 @@ func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered ma
 		a.popSum += s / float64(len(top))
 		a.popN++
 	}
-	return nil
+	newHit := 0.0
+	if len(tc.fresh) > 0 {
+		newHit = Score(*ids, tc.fresh, opts.K).Hit
+		a.newHit += newHit
+		a.newN++
+	}
+	return m, newHit, nil
 }
 
 // reduce sums the blocks in order into the report.
@@ -190,6 +244,7 @@ func (r *replayRun) reduce() {
 		// Coverage of cold lists is reported with the warm figure only.
 		r.res.Cold = &ColdReport{Users: sp.ColdUsers, Strategies: r.finish(true)}
 	}
+	r.intervals()
 }
 
 // finish turns the warm (or cold) sums into per-strategy metrics.
@@ -207,6 +262,10 @@ func (r *replayRun) finish(cold bool) []ReplayStrategy {
 			NDCG: round6(t.ndcg / n), MRR: round6(t.rr / n)}
 		if t.popN > 0 {
 			rs.PopularityBias = round6(t.popSum / float64(t.popN))
+		}
+		rs.NewItemCases = t.newN
+		if t.newN > 0 {
+			rs.NewItemHitRate = round6(t.newHit / float64(t.newN))
 		}
 		if !cold && universe > 0 {
 			all := map[string]struct{}{}
@@ -249,6 +308,8 @@ func (r *replayRun) total(si int, cold bool) acc {
 		t.rr += x.rr
 		t.popSum += x.popSum
 		t.popN += x.popN
+		t.newHit += x.newHit
+		t.newN += x.newN
 		for k := range x.curve {
 			t.curve[k] += x.curve[k]
 		}

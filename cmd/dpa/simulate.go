@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -241,7 +240,7 @@ func (o *simulateOptions) replayOptions() *sim.ReplayOptions {
 		curve = 20
 	}
 	return &sim.ReplayOptions{Split: o.split, TestDays: o.TestDays, By: sim.Protocol(o.By), Target: sim.Target(o.Target),
-		K: o.K, CurveK: curve, Strategies: o.strategies, Model: rank.ModelConfig{Similarity: o.Similarity}, Workers: o.Workers}
+		K: o.K, CurveK: curve, Strategies: o.strategies, Model: rank.ModelConfig{Similarity: o.Similarity}, Workers: o.Workers, Seed: o.Seed}
 }
 
 // syntheticOptions maps the flags onto the simulation's options.
@@ -316,6 +315,9 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		}
 		if !o.app.Quiet {
 			writeReadSummary(o.IO.ErrOut, o.IO.ErrStyles(), label, res.Read)
+			for _, wn := range res.Warnings {
+				fmt.Fprintln(o.IO.ErrOut, o.IO.ErrStyles().Warning("warning: "+wn))
+			}
 		}
 		if cd != nil && !o.app.Quiet && noHits(res.Strategies) {
 			fmt.Fprintln(o.IO.ErrOut, o.IO.ErrStyles().Warning(fmt.Sprintf(
@@ -386,260 +388,4 @@ func noHits(ss []sim.ReplayStrategy) bool {
 		}
 	}
 	return len(ss) > 0
-}
-
-func (o *simulateOptions) tableOptions() render.TableOptions {
-	return render.TableOptions{TTY: o.IO.OutTTY && o.Out == "", Styles: render.NewStyles(o.IO.ColorOut() && o.Out == "")}
-}
-
-// bestCells returns, for each column, the rows holding the best value
-// (ties all count); columns without a direction are skipped.
-func bestCells(vals [][]float64, higher []int) map[[2]int]bool {
-	best := map[[2]int]bool{}
-	for c, dir := range higher {
-		if dir == 0 || len(vals) < 2 {
-			continue
-		}
-		b := math.NaN()
-		for r := range vals {
-			v := vals[r][c] * float64(dir)
-			if math.IsNaN(b) || v > b {
-				b = v
-			}
-		}
-		for r := range vals {
-			if vals[r][c]*float64(dir) == b {
-				best[[2]int{r, c}] = true
-			}
-		}
-	}
-	return best
-}
-
-func highlightStyle(st *render.Styles, best map[[2]int]bool) func(row, col int, cell string) string {
-	if st == nil || !st.Color() {
-		return nil
-	}
-	return func(row, col int, cell string) string {
-		if best[[2]int{row, col}] {
-			return st.Highlight(cell)
-		}
-		return cell
-	}
-}
-
-func dec4(x float64) string { return fmt.Sprintf("%.4f", x) }
-
-func pct2dp(x float64) string { return fmt.Sprintf("%.2f%%", x*100) }
-
-func writeReplayTable(w io.Writer, rep *replayReport, o *simulateOptions, opts render.TableOptions) error {
-	st := opts.Styles
-	sp := rep.Split
-	fmt.Fprintln(w, st.Title("Replay of "+rep.Events))
-	kv := [][2]string{
-		{"Protocol", fmt.Sprintf("by %s, target %s, k %d", sp.By, sp.Target, rep.K)},
-		{"Log span", sp.Start.Format("2006-01-02 15:04") + " → " + sp.End.Format("2006-01-02 15:04") + " UTC"},
-		{"Split", sp.At.Format("2006-01-02 15:04:05") + " UTC (" + sp.Rule + ")"},
-		{"Training", fmt.Sprintf("%s events, %s users", render.Int(sp.TrainEvents), render.Int(sp.TrainUsers))},
-	}
-	if sp.By == sim.BySession {
-		kv = append(kv, [2]string{"Test", fmt.Sprintf("%s events in %s sessions", render.Int(sp.TestEvents), render.Int(sp.Sessions))})
-	} else {
-		kv = append(kv, [2]string{"Test", fmt.Sprintf("%s events, %s users (%s cold)", render.Int(sp.TestEvents), render.Int(sp.TestUsers), render.Int(sp.ColdUsers))})
-	}
-	kv = append(kv, [2]string{"Test cases", render.Int(sp.Cases)}, [2]string{"Catalog", render.Int(sp.Items) + " items ranked"})
-	if o.Catalog != "" {
-		kv = append(kv, [2]string{"Eligible from", o.Catalog})
-	}
-	fmt.Fprintln(w, st.KeyValues(kv))
-	fmt.Fprintln(w)
-	if err := writeReplayStrategies(w, rep.Strategies, rep.K, true, opts); err != nil {
-		return err
-	}
-	if rep.Cold != nil && len(rep.Cold.Strategies) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, st.Bold(fmt.Sprintf("Cold users (no training history): %s, prospecting strategies only", render.Int(rep.Cold.Users))))
-		if err := writeReplayStrategies(w, rep.Cold.Strategies, rep.K, false, opts); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeReplayStrategies(w io.Writer, ss []sim.ReplayStrategy, k int, warm bool, opts render.TableOptions) error {
-	at := fmt.Sprintf("@%d", k)
-	cols := []string{"strategy", "cases", "hit rate" + at, "precision" + at, "recall" + at, "NDCG" + at, "MRR" + at}
-	higher := []int{0, 0, 1, 1, 1, 1, 1}
-	if warm {
-		cols = append(cols, "coverage", "popularity bias")
-		higher = append(higher, 1, 0)
-	}
-	t := render.Table{Columns: cols, Align: []string{"left"}}
-	for range cols[1:] {
-		t.Align = append(t.Align, "right")
-	}
-	var vals [][]float64
-	for _, s := range ss {
-		row := []string{string(s.Name), render.Int(s.Users), dec4(s.HitRate), dec4(s.Precision), dec4(s.Recall), dec4(s.NDCG), dec4(s.MRR)}
-		v := []float64{0, 0, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR}
-		if warm {
-			row = append(row, render.Percent(s.Coverage), dec4(s.PopularityBias))
-			v = append(v, s.Coverage, s.PopularityBias)
-		}
-		t.Rows = append(t.Rows, row)
-		vals = append(vals, v)
-	}
-	opts.RowStyle = highlightStyle(opts.Styles, bestCells(vals, higher))
-	return render.WriteTable(w, t, opts)
-}
-
-func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts render.TableOptions) error {
-	st := opts.Styles
-	s := res.Settings
-	cat := o.Catalog
-	if cat == "" {
-		cat = "generated"
-	}
-	fmt.Fprintln(w, st.Title("Synthetic campaign"))
-	org := res.Organic
-	fmt.Fprintln(w, st.KeyValues([][2]string{
-		{"Catalog", fmt.Sprintf("%s: %s items, %s in stock", cat, render.Int(s.Items), render.Int(s.InStock))},
-		{"Shoppers", render.Int(res.Users)},
-		{"Days", fmt.Sprintf("%d from %s (ads from day 2, model retrained every %d days)", res.Days, s.Start, s.RetrainDays)},
-		{"Seed", fmt.Sprint(res.Seed)},
-		{"Carousel", fmt.Sprintf("k %d", res.K)},
-		{"Funnel", fmt.Sprintf("visit %g/day, %g views/visit, view→cart %g, cart→purchase %g",
-			s.Funnel.VisitRate, s.Funnel.ViewsPerVisit, s.Funnel.CartRate, s.Funnel.PurchaseRate)},
-		{"Ads", fmt.Sprintf("slot %g/day, click base %g, position decay %g, fatigue %g, cap %d per %d days",
-			s.Ads.OpportunityRate, s.Ads.ClickBase, s.Ads.PositionDecay, s.Ads.Fatigue, s.Ads.Cap, s.Ads.CapDays)},
-		{"Organic", fmt.Sprintf("%s visits, %s views, %s carts, %s purchases, revenue %.2f",
-			render.Int(org.Visits), render.Int(org.Views), render.Int(org.Carts), render.Int(org.Purchases), org.Revenue)},
-	}))
-	fmt.Fprintln(w)
-	if len(res.Strategies) == 0 {
-		fmt.Fprintln(w, "No ads simulated (--organic-only): the browsing log is in --emit-events.")
-		return nil
-	}
-	cols := []string{"strategy", "impressions", "clicks", "CTR", "CTR 95% CI", "purchases", "CVR", "revenue", "RPM", "coverage", "OOS", "reach"}
-	higher := []int{0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0}
-	t := render.Table{Columns: cols, Align: []string{"left"}}
-	for range cols[1:] {
-		t.Align = append(t.Align, "right")
-	}
-	var vals [][]float64
-	for _, x := range res.Strategies {
-		t.Rows = append(t.Rows, []string{string(x.Name), render.Int64(x.Impressions), render.Int64(x.Clicks), pct2dp(x.CTR),
-			pct2dp(x.CTRCI[0]) + "–" + pct2dp(x.CTRCI[1]), render.Int64(x.Purchases), pct2dp(x.CVR),
-			fmt.Sprintf("%.2f", x.Revenue), fmt.Sprintf("%.2f", x.RPM), render.Percent(x.Coverage), render.Percent(x.OOSShare), render.Int64(x.Reach)})
-		vals = append(vals, []float64{0, 0, float64(x.Clicks), x.CTR, 0, float64(x.Purchases), x.CVR, x.Revenue, x.RPM, x.Coverage, 0, 0})
-	}
-	opts.RowStyle = highlightStyle(opts.Styles, bestCells(vals, higher))
-	if err := render.WriteTable(w, t, opts); err != nil {
-		return err
-	}
-	fmt.Fprintln(w, st.Muted("CTR = clicks/impressions, CVR = purchases/clicks, RPM = revenue per 1,000 impressions, OOS = out-of-stock share of shown products"))
-	return nil
-}
-
-// col is the spreadsheet column letter of a 0-based index (< 702).
-func sheetCol(i int) string {
-	if i < 26 {
-		return string(rune('A' + i))
-	}
-	return string(rune('A'+i/26-1)) + string(rune('A'+i%26))
-}
-
-func seriesOf(sheet string, n, catCol, valCol int) render.ChartSeries {
-	return render.ChartSeries{
-		Name:       fmt.Sprintf("'%s'!$%s$1", sheet, sheetCol(valCol)),
-		Categories: fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheet, sheetCol(catCol), sheetCol(catCol), n+1),
-		Values:     fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheet, sheetCol(valCol), sheetCol(valCol), n+1),
-	}
-}
-
-func replayWorkbook(rep *replayReport, o *simulateOptions) render.Workbook {
-	sp := rep.Split
-	at := fmt.Sprintf("@%d", rep.K)
-	res := render.Sheet{Name: "Results", ForExcel: true, Freeze: true,
-		Columns: []string{"strategy", "cases", "hit rate" + at, "precision" + at, "recall" + at, "NDCG" + at, "MRR" + at, "coverage", "popularity bias"}}
-	for _, s := range rep.Strategies {
-		res.Rows = append(res.Rows, []any{s.Name, s.Users, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR, s.Coverage, s.PopularityBias})
-	}
-	n := len(res.Rows)
-	if n > 0 {
-		res.Charts = []render.Chart{{Type: "col", Title: "Accuracy" + at + " by strategy", Cell: "K2", YTitle: "score",
-			Series: []render.ChartSeries{seriesOf("Results", n, 0, 2), seriesOf("Results", n, 0, 5), seriesOf("Results", n, 0, 6)}},
-			{Type: "bar", Title: "Catalog coverage by strategy", Cell: "K20", Series: []render.ChartSeries{seriesOf("Results", n, 0, 7)}}}
-	}
-	wb := render.Workbook{Sheets: []render.Sheet{res}}
-	if len(rep.Strategies) > 0 && len(rep.Strategies[0].HitRateByK) > 0 {
-		curve := render.Sheet{Name: "Hit rate by k", ForExcel: true, Columns: []string{"k"}}
-		for _, s := range rep.Strategies {
-			curve.Columns = append(curve.Columns, string(s.Name))
-		}
-		nk := len(rep.Strategies[0].HitRateByK)
-		for k := 0; k < nk; k++ {
-			row := []any{k + 1}
-			for _, s := range rep.Strategies {
-				row = append(row, s.HitRateByK[k])
-			}
-			curve.Rows = append(curve.Rows, row)
-		}
-		var series []render.ChartSeries
-		for i := range rep.Strategies {
-			series = append(series, seriesOf("Hit rate by k", nk, 0, i+1))
-		}
-		curve.Charts = []render.Chart{{Type: "line", Title: "Hit rate by k", Cell: sheetCol(len(curve.Columns)+1) + "2", XTitle: "k", YTitle: "hit rate", Series: series}}
-		wb.Sheets = append(wb.Sheets, curve)
-	}
-	if rep.Cold != nil && len(rep.Cold.Strategies) > 0 {
-		cold := render.Sheet{Name: "Cold users", ForExcel: true,
-			Columns: []string{"strategy", "users", "hit rate" + at, "precision" + at, "recall" + at, "NDCG" + at, "MRR" + at}}
-		for _, s := range rep.Cold.Strategies {
-			cold.Rows = append(cold.Rows, []any{s.Name, s.Users, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR})
-		}
-		wb.Sheets = append(wb.Sheets, cold)
-	}
-	settings := render.Sheet{Name: "Settings", ForExcel: true, Columns: []string{"setting", "value"}, Rows: [][]any{
-		{"mode", "replay"}, {"events", rep.Events}, {"catalog", o.Catalog}, {"k", rep.K}, {"by", sp.By}, {"target", sp.Target},
-		{"split rule", sp.Rule}, {"split at", sp.At.Format(time.RFC3339)}, {"log start", sp.Start.Format(time.RFC3339)},
-		{"log end", sp.End.Format(time.RFC3339)}, {"train events", sp.TrainEvents}, {"test events", sp.TestEvents},
-		{"train users", sp.TrainUsers}, {"test users", sp.TestUsers}, {"cold users", sp.ColdUsers}, {"test sessions", sp.Sessions},
-		{"test cases", sp.Cases}, {"items", sp.Items}, {"events read", rep.Read.Events}, {"bad rows", rep.Read.BadRows()}}}
-	for _, b := range rep.Read.Bad {
-		settings.Rows = append(settings.Rows, []any{"bad rows: " + b.Reason, b.Count})
-	}
-	wb.Sheets = append(wb.Sheets, settings)
-	return wb
-}
-
-func synthWorkbook(r *sim.SynthResult, o *simulateOptions) render.Workbook {
-	res := render.Sheet{Name: "Results", ForExcel: true, Freeze: true,
-		Columns: []string{"strategy", "impressions", "clicks", "CTR", "CTR low", "CTR high", "purchases", "CVR", "revenue", "RPM", "coverage", "OOS share", "reach"}}
-	for _, x := range r.Strategies {
-		res.Rows = append(res.Rows, []any{x.Name, x.Impressions, x.Clicks, x.CTR, x.CTRCI[0], x.CTRCI[1], x.Purchases, x.CVR, x.Revenue, x.RPM, x.Coverage, x.OOSShare, x.Reach})
-	}
-	if n := len(res.Rows); n > 0 {
-		res.Charts = []render.Chart{
-			{Type: "col", Title: "CTR by strategy", Cell: "O2", YTitle: "CTR", Series: []render.ChartSeries{seriesOf("Results", n, 0, 3)}},
-			{Type: "col", Title: "Revenue by strategy", Cell: "O20", Series: []render.ChartSeries{seriesOf("Results", n, 0, 8)}},
-			{Type: "bar", Title: "Revenue per 1,000 impressions", Cell: "O38", Series: []render.ChartSeries{seriesOf("Results", n, 0, 9)}},
-		}
-	}
-	s := r.Settings
-	cat := o.Catalog
-	if cat == "" {
-		cat = "generated"
-	}
-	settings := render.Sheet{Name: "Settings", ForExcel: true, Columns: []string{"setting", "value"}, Rows: [][]any{
-		{"mode", "synthetic"}, {"catalog", cat}, {"items", s.Items}, {"in stock", s.InStock}, {"shoppers", r.Users}, {"days", r.Days},
-		{"start", s.Start}, {"seed", fmt.Sprint(r.Seed)}, {"k", r.K}, {"retrain days", s.RetrainDays},
-		{"visit rate", s.Funnel.VisitRate}, {"views per visit", s.Funnel.ViewsPerVisit}, {"repeat view", s.Funnel.RepeatView},
-		{"explore", s.Funnel.Explore}, {"cart rate", s.Funnel.CartRate}, {"purchase rate", s.Funnel.PurchaseRate},
-		{"ad rate", s.Ads.OpportunityRate}, {"click base", s.Ads.ClickBase}, {"position decay", s.Ads.PositionDecay},
-		{"view boost", s.Ads.ViewBoost}, {"cart boost", s.Ads.CartBoost}, {"fatigue", s.Ads.Fatigue}, {"show decay", s.Ads.ShowDecay},
-		{"cap", s.Ads.Cap}, {"cap days", s.Ads.CapDays}, {"cvr", s.Ads.CVR}, {"viewed cvr", s.Ads.ViewedCVR}, {"cart cvr", s.Ads.CartCVR},
-		{"organic events", r.Organic.Events}, {"organic visits", r.Organic.Visits}, {"organic views", r.Organic.Views},
-		{"organic carts", r.Organic.Carts}, {"organic purchases", r.Organic.Purchases}, {"organic revenue", r.Organic.Revenue}}}
-	return render.Workbook{Sheets: []render.Sheet{res, settings}}
 }

@@ -209,12 +209,12 @@ func TestSimulateProgressOnlyOnTTY(t *testing.T) {
 // nothing else is; with colour off the table is plain.
 func TestReplayTableHighlightsBest(t *testing.T) {
 	ss := []sim.ReplayStrategy{
-		{Name: "retarget", Users: 5, HitRate: 0.5, Precision: 0.1, Recall: 0.4, NDCG: 0.3, MRR: 0.2, Coverage: 0.1, PopularityBias: 0.2},
+		{Name: "retarget", Users: 5, HitRate: 0.5, Precision: 0.1, Recall: 0.4, NDCG: 0.3, MRR: 0.2, Coverage: 0.1, PopularityBias: 0.2, NewItemHitRate: 0.1},
 		{Name: "popular", Users: 5, HitRate: 0.25, Precision: 0.2, Recall: 0.4, NDCG: 0.1, MRR: 0.1, Coverage: 0.05, PopularityBias: 0.9},
 	}
 	for _, color := range []bool{false, true} {
 		var b strings.Builder
-		if err := writeReplayStrategies(&b, ss, 10, true, render.TableOptions{Styles: render.NewStyles(color)}); err != nil {
+		if err := writeReplayStrategies(&b, ss, 10, true, sim.ByUser, render.TableOptions{Styles: render.NewStyles(color)}); err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(b.String(), "\n")
@@ -233,12 +233,12 @@ func TestReplayTableHighlightsBest(t *testing.T) {
 			}
 			continue
 		}
-		// retarget is best on hit rate, NDCG, MRR and coverage; both tie on
-		// recall; popular is best on precision. Popularity bias and cases
-		// have no best.
+		// retarget is best on hit rate, NDCG, MRR, new items and coverage;
+		// both tie on recall; popular is best on precision. Popularity bias
+		// and cases have no best.
 		const on = "\x1b[1;95m"
-		if n := strings.Count(ret, on); n != 5 {
-			t.Errorf("retarget row has %d highlighted cells, want 5:\n%q", n, ret)
+		if n := strings.Count(ret, on); n != 6 {
+			t.Errorf("retarget row has %d highlighted cells, want 6:\n%q", n, ret)
 		}
 		if n := strings.Count(pop, on); n != 2 || strings.Contains(pop, on+"0.9000") {
 			t.Errorf("popular row has %d highlighted cells, want 2 (precision, recall):\n%q", n, pop)

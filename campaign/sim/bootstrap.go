@@ -1,0 +1,205 @@
+package sim
+
+import (
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Intervals come from a Poisson bootstrap over whole test groups (test
+// sessions under --by session, users under --by user): each group gets, in
+// each of B replicates, a Poisson(1) weight drawn from a stream seeded by
+// (seed, hash of the group's id). This is the streaming form of the
+// classic resample-with-replacement bootstrap (Hanley & MacGibbon 2006,
+// "Creating non-parametric bootstrap samples using Poisson frequencies"):
+// no case has to be kept, memory is B counters per strategy and metric,
+// and the weights depend only on the group, never on the worker that
+// scored it or the order blocks finish. Every strategy sees the same
+// weights, so the difference of two strategies in one replicate is a paired
+// bootstrap of their difference. Sums are fixed-point integers so that
+// adding them up in any order gives the same bytes.
+
+// DefaultReplicates is the number of bootstrap replicates.
+const DefaultReplicates = 500
+
+// Metric indexes of the bootstrap sums.
+const (
+	mHit = iota
+	mPrec
+	mRec
+	mNDCG
+	mRR
+	mNew  // hits on items new to the history (see testCase.fresh)
+	mNewN // cases with a new item to find
+	nMetrics
+)
+
+const fixScale = 1e9 // fixed-point unit of a metric value
+
+func fix(x float64) int64 { return int64(math.Round(x * fixScale)) }
+
+// bootSums holds, per strategy, the weighted case count and metric sums of
+// every replicate: n[si][r], sum[si][m][r].
+type bootSums struct {
+	reps int
+	n    [][]int64
+	sum  [][nMetrics][]int64
+}
+
+func newBootSums(strategies, reps int) *bootSums {
+	b := &bootSums{reps: reps, n: make([][]int64, strategies), sum: make([][nMetrics][]int64, strategies)}
+	for si := range strategies {
+		b.n[si] = make([]int64, reps)
+		for m := range nMetrics {
+			b.sum[si][m] = make([]int64, reps)
+		}
+	}
+	return b
+}
+
+// add merges o into b (integer sums: the order does not matter).
+func (b *bootSums) add(o *bootSums) {
+	for si := range b.n {
+		for r := range b.reps {
+			b.n[si][r] += o.n[si][r]
+		}
+		for m := range nMetrics {
+			for r := range b.reps {
+				b.sum[si][m][r] += o.sum[si][m][r]
+			}
+		}
+	}
+}
+
+// group accumulates the cases of one test group before they are spread
+// over the replicates with the group's weights.
+type group struct {
+	key  string
+	n    []int64
+	sum  [][nMetrics]int64
+	used bool
+	w    []uint8
+}
+
+func newGroup(strategies, reps int) *group {
+	return &group{n: make([]int64, strategies), sum: make([][nMetrics]int64, strategies), w: make([]uint8, reps)}
+}
+
+func (g *group) addCase(si int, m CaseMetrics, newCase bool, newHit float64) {
+	g.used = true
+	g.n[si]++
+	s := &g.sum[si]
+	s[mHit] += fix(m.Hit)
+	s[mPrec] += fix(m.Precision)
+	s[mRec] += fix(m.Recall)
+	s[mNDCG] += fix(m.NDCG)
+	s[mRR] += fix(m.RR)
+	if newCase {
+		s[mNew] += fix(newHit)
+		s[mNewN] += fixScale
+	}
+}
+
+// flush spreads the group's sums over the replicates and resets it.
+func (g *group) flush(b *bootSums, seed uint64) {
+	if !g.used {
+		return
+	}
+	poissonWeights(g.w, seed, g.key)
+	for si := range g.n {
+		if g.n[si] == 0 {
+			continue
+		}
+		for r, w := range g.w {
+			if w == 0 {
+				continue
+			}
+			b.n[si][r] += int64(w) * g.n[si]
+			for m := range nMetrics {
+				b.sum[si][m][r] += int64(w) * g.sum[si][m]
+			}
+		}
+		g.n[si] = 0
+		g.sum[si] = [nMetrics]int64{}
+	}
+	g.used = false
+}
+
+// poissonWeights fills w with Poisson(1) draws from a stream seeded by the
+// seed and the group's id.
+func poissonWeights(w []uint8, seed uint64, key string) {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	rng := rand.New(rand.NewPCG(seed^0xb007, h.Sum64()))
+	for r := range w {
+		// Inverse CDF of Poisson(1): P(k) = e^-1 / k!.
+		u := rng.Float64()
+		k, p := 0, math.Exp(-1)
+		c := p
+		for u > c && k < 20 {
+			k++
+			p /= float64(k)
+			c += p
+		}
+		w[r] = uint8(k)
+	}
+}
+
+// value is strategy si's metric m in replicate r; false when the
+// replicate drew no case of it. The new-items hit rate is over the cases
+// with a new item to find only.
+func (b *bootSums) value(si, m, r int) (float64, bool) {
+	den := float64(b.n[si][r])
+	if m == mNew {
+		den = float64(b.sum[si][mNewN][r]) / fixScale
+	}
+	if den <= 0 {
+		return 0, false
+	}
+	return float64(b.sum[si][m][r]) / fixScale / den, true
+}
+
+// replicates returns strategy si's metric m in every replicate that has a
+// case of it.
+func (b *bootSums) replicates(si, m int) []float64 {
+	out := make([]float64, 0, b.reps)
+	for r := range b.reps {
+		if v, ok := b.value(si, m, r); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// diffs returns, per replicate, metric m of strategy a minus that of c:
+// the paired bootstrap of their difference.
+func (b *bootSums) diffs(a, c, m int) []float64 {
+	out := make([]float64, 0, b.reps)
+	for r := range b.reps {
+		va, oka := b.value(a, m, r)
+		vc, okc := b.value(c, m, r)
+		if oka && okc {
+			out = append(out, va-vc)
+		}
+	}
+	return out
+}
+
+// percentileCI is the 95% percentile interval of the replicate values.
+func percentileCI(v []float64) [2]float64 {
+	if len(v) == 0 {
+		return [2]float64{}
+	}
+	slices.Sort(v)
+	q := func(p float64) float64 {
+		x := p * float64(len(v)-1)
+		i := int(math.Floor(x))
+		if i+1 >= len(v) {
+			return v[len(v)-1]
+		}
+		f := x - float64(i)
+		return v[i]*(1-f) + v[i+1]*f
+	}
+	return [2]float64{round6(q(0.025)), round6(q(0.975))}
+}
