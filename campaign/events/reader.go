@@ -168,6 +168,8 @@ type Reader struct {
 	notes              []string
 	minT, maxT         time.Time
 	lineBuf            []byte
+
+	pq *pqState // a Parquet log (see ParquetLog)
 }
 
 // NewReader detects compression, format, delimiter and layout, reads the
@@ -178,6 +180,16 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	}
 	rd := &Reader{opts: opts}
 	rd.bad.max, rd.skipped.max, rd.info.max = opts.MaxExamples, opts.MaxExamples, opts.MaxExamples
+	for i := range rd.idx {
+		rd.idx[i] = -1
+	}
+	if pl, ok := r.(*ParquetLog); ok {
+		preset, havePreset, err := lookupOptPreset(opts.Preset)
+		if err != nil {
+			return nil, err
+		}
+		return rd, rd.initParquet(pl, preset, havePreset)
+	}
 	br := bufio.NewReaderSize(r, 1<<16)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
@@ -191,18 +203,13 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		br.Discard(3)
 	}
 	rd.br = br
-	for i := range rd.idx {
-		rd.idx[i] = -1
+	if magic, _ := br.Peek(4); IsParquet(magic) {
+		return nil, fmt.Errorf("events: a Parquet log needs random access: pass it as a file, not a stream")
 	}
 
-	var preset Preset
-	havePreset := false
-	if opts.Preset != "" {
-		p, ok := LookupPreset(opts.Preset)
-		if !ok {
-			return nil, fmt.Errorf("events: unknown preset %q (known: %s)", opts.Preset, strings.Join(PresetNames(), ", "))
-		}
-		preset, havePreset = p, true
+	preset, havePreset, err := lookupOptPreset(opts.Preset)
+	if err != nil {
+		return nil, err
 	}
 
 	rd.format = strings.ToLower(opts.Format)
@@ -218,6 +225,17 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		return nil, fmt.Errorf("events: unknown format %q (csv, tsv, jsonl)", opts.Format)
 	}
 	return rd, rd.initDelimited(preset, havePreset)
+}
+
+func lookupOptPreset(name string) (Preset, bool, error) {
+	if name == "" {
+		return Preset{}, false, nil
+	}
+	p, ok := LookupPreset(name)
+	if !ok {
+		return Preset{}, false, fmt.Errorf("events: unknown preset %q (known: %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	return p, true, nil
 }
 
 func (rd *Reader) sniffFormat() string {
@@ -493,6 +511,9 @@ func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
 // Read returns the next usable event, or io.EOF. Unusable rows are counted
 // in Stats and skipped.
 func (rd *Reader) Read() (Event, error) {
+	if rd.pq != nil {
+		return rd.readParquet()
+	}
 	if rd.format == FormatJSONL {
 		return rd.readJSON()
 	}
@@ -731,7 +752,9 @@ func (rd *Reader) Stats() Stats {
 		MaxTime: rd.maxT,
 	}
 	if rd.format != FormatJSONL {
-		st.Delimiter = string(rune(rd.comma))
+		if rd.comma != 0 {
+			st.Delimiter = string(rune(rd.comma))
+		}
 		for c := 0; c < nCols; c++ {
 			if i := rd.idx[c]; i >= 0 {
 				src := "$" + strconv.Itoa(i+1)
@@ -760,6 +783,9 @@ func (rd *Reader) Preset() string { return rd.preset }
 
 // Close releases the gzip decoder, if any. It does not close the source.
 func (rd *Reader) Close() error {
+	if rd.pq != nil {
+		rd.pq.close()
+	}
 	if rd.gz != nil {
 		return rd.gz.Close()
 	}

@@ -20,16 +20,24 @@ type Writer struct {
 	cw  *csv.Writer
 	rec []string
 	hdr bool
+	pq  *parquetWriter
 }
 
-// NewWriter returns a Writer on w. Call Flush when done.
+// NewWriter returns a Writer on w. Call Flush when done. When w is a
+// ParquetOutput, the Writer writes Parquet instead (see ParquetOutput).
 func NewWriter(w io.Writer) *Writer {
+	if po, ok := w.(*parquetOutput); ok {
+		return &Writer{pq: newParquetWriter(po.w)}
+	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	return &Writer{bw: bw, cw: csv.NewWriter(bw), rec: make([]string, len(WriterHeader))}
 }
 
 // Write writes one event (the header first, on the first call).
 func (w *Writer) Write(ev *Event) error {
+	if w.pq != nil {
+		return w.pq.write(ev)
+	}
 	if !w.hdr {
 		w.hdr = true
 		if err := w.cw.Write(WriterHeader); err != nil {
@@ -54,6 +62,9 @@ func (w *Writer) Write(ev *Event) error {
 
 // Flush writes buffered data (and the header, for an empty log).
 func (w *Writer) Flush() error {
+	if w.pq != nil {
+		return w.pq.close()
+	}
 	if !w.hdr {
 		w.hdr = true
 		if err := w.cw.Write(WriterHeader); err != nil {

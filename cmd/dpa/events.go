@@ -36,7 +36,7 @@ type eventFlags struct {
 
 func (e *eventFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringSliceVar(&e.Files, "events", nil, `event log (CSV, TSV, JSON Lines; gzip; "-" for stdin); repeat to concatenate files of one layout`)
+	f.StringSliceVar(&e.Files, "events", nil, `event log (CSV, TSV, JSON Lines, Parquet; gzip; "-" for stdin; a directory: every file under it); repeat to concatenate files of one layout`)
 	f.StringVar(&e.Preset, "preset", "", "event log layout: "+strings.Join(events.PresetNames(), "|")+" (default: recognised from the header)")
 	f.StringSliceVar(&e.Map, "map", nil, "map a source column to a canonical one: SOURCE=CANONICAL (repeatable; also events.mapping in dpa.yaml)")
 	f.StringSliceVar(&e.Columns, "columns", nil, "column names of a headerless log, in order (canonical names)")
@@ -177,6 +177,15 @@ func (e *eventFlags) label() string {
 // final newline cannot glue its last row to the next file's header (the
 // reader skips the repeated headers).
 func (e *eventFlags) open(stdin io.Reader, count func(int64)) (io.Reader, func(), error) {
+	paths, err := eventPaths(e.Files)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pl, closePq, ok, err := openParquetLog(paths); err != nil {
+		return nil, nil, err
+	} else if ok {
+		return pl, closePq, nil
+	}
 	var files []*os.File
 	closeAll := func() {
 		for _, f := range files {
@@ -184,7 +193,7 @@ func (e *eventFlags) open(stdin io.Reader, count func(int64)) (io.Reader, func()
 		}
 	}
 	var parts []io.Reader
-	for i, p := range e.Files {
+	for i, p := range paths {
 		var r io.Reader
 		if p == "-" {
 			r = stdin
@@ -200,7 +209,7 @@ func (e *eventFlags) open(stdin io.Reader, count func(int64)) (io.Reader, func()
 		if count != nil {
 			r = &countingReader{r: r, fn: count}
 		}
-		if len(e.Files) > 1 {
+		if len(paths) > 1 {
 			br := bufio.NewReaderSize(r, 1<<16)
 			if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
 				gz, err := gzip.NewReader(br)

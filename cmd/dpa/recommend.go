@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dpa-tools/dpa/campaign/events"
+	itemmodel "github.com/dpa-tools/dpa/campaign/model"
 	"github.com/dpa-tools/dpa/campaign/rank"
 	"github.com/dpa-tools/dpa/campaign/sim"
 	"github.com/dpa-tools/dpa/render"
@@ -91,7 +92,7 @@ EXIT STATUS
 	f.StringVar(&o.Catalog, "catalog", "", "product feed: titles, stock, groups, prices (recommendations are restricted to it)")
 	f.StringVar(&o.ProductSet, "product-set", "", `only recommend products this rule accepts (Meta JSON filter or the friendly YAML form, e.g. "brand: Northwind"); needs --catalog`)
 	f.StringVar(&o.User, "user", "", "the shopper (user_id, or session id for anonymous logs)")
-	f.BoolVar(&o.AllUsers, "all-users", false, "every shopper's top k as CSV (use with --out)")
+	f.BoolVar(&o.AllUsers, "all-users", false, "every shopper's top k as CSV (use with --out; Parquet when its name ends in .parquet)")
 	f.StringVar(&o.Strategy, "strategy", string(rank.Auto), "ranking strategy: "+strings.Join(rank.StrategyNames(), "|"))
 	f.IntVarP(&o.K, "k", "k", 10, "products per carousel")
 	f.StringVar(&o.At, "at", "", "rank as of this time (RFC 3339 or date; default: the log's last event)")
@@ -364,9 +365,15 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 	var written int
 	emit := func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
-		cw := csv.NewWriter(bw)
-		if err := cw.Write([]string{"user", "strategy", "rank", "item", "score", "reason"}); err != nil {
-			return err
+		var cw interface{ Write([]string) error }
+		if isParquetName(o.Out) {
+			cw = itemmodel.NewRecWriter(bw)
+		} else {
+			c := csv.NewWriter(bw)
+			if err := c.Write(itemmodel.RecHeader); err != nil {
+				return err
+			}
+			cw = c
 		}
 		rows := make([][][]string, block*workers)
 		for start := 0; start < len(users); start += len(rows) {
@@ -413,9 +420,16 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 			prog.Update("ranking users", int64(end), 0)
 		}
 		prog.Done()
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
+		switch c := cw.(type) {
+		case *csv.Writer:
+			c.Flush()
+			if err := c.Error(); err != nil {
+				return err
+			}
+		case *itemmodel.RecWriter:
+			if err := c.Close(); err != nil {
+				return err
+			}
 		}
 		return bw.Flush()
 	}

@@ -130,7 +130,7 @@ EXIT STATUS
 	f.IntVar(&o.Items, "items", 0, "synthetic: generate a catalog of N products instead of --catalog")
 	f.StringVar(&o.Start, "start", "2024-01-01", "synthetic: first simulated day")
 	f.IntVar(&o.RetrainDays, "retrain-days", 7, "synthetic: rebuild the item model every N days")
-	f.StringVar(&o.EmitEvents, "emit-events", "", "synthetic: also write the simulated event log (canonical CSV) to this file")
+	f.StringVar(&o.EmitEvents, "emit-events", "", "synthetic: also write the simulated event log (canonical CSV; Parquet when the name ends in .parquet) to this file")
 	f.BoolVar(&o.OrganicOnly, "organic-only", false, "synthetic: only generate the browsing log for --emit-events (no ads; memory bounded by one shopper)")
 	fn := &o.Funnel
 	f.Float64Var(&fn.VisitRate, "visit-rate", fn.VisitRate, "synthetic: daily chance a shopper visits the shop")
@@ -343,6 +343,9 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		var res *sim.SynthResult
 		run := func(w io.Writer) error {
 			so.EmitEvents = w
+			if isParquetName(o.EmitEvents) {
+				so.EmitEvents = events.ParquetOutput(w)
+			}
 			var err error
 			res, err = sim.Synthetic(ctx, *so)
 			return err
