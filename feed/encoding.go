@@ -30,6 +30,7 @@ const (
 	RuleEncodingDetected = "encoding.detected"
 	RuleFeedEmpty        = "feed.empty"
 	RuleNoItems          = "feed.no_items"
+	RuleHTML             = "feed.html"
 	RuleCSVColumnCount   = "csv.column_count"
 	RuleCSVSyntax        = "csv.syntax"
 	RuleJSONSyntax       = "json.syntax"

@@ -58,7 +58,7 @@ func hostileCases(t *testing.T, xxeURL string) []hostileCase {
 	}
 	return []hostileCase{
 		{name: "empty file", file: "empty.csv", diags: []string{"feed.empty:error"}},
-		{name: "header only", file: "header-only.csv", diags: []string{"feed.no_items:warning"},
+		{name: "header only", file: "header-only.csv", diags: []string{"feed.no_items:error"},
 			check: func(t *testing.T, res readResult) {
 				if len(res.cols) != 9 || res.cols[8] != "brand" {
 					t.Errorf("columns %q", res.cols)
@@ -173,7 +173,7 @@ func hostileCases(t *testing.T, xxeURL string) []hostileCase {
 			}},
 		// Never evaluated: without a cached value a cell is empty, so rows
 		// of uncached formulas are blank rows, skipped like any other.
-		{name: "XLSX with a formula in every cell", file: "formulas.xlsx", items: 0, diags: []string{"feed.no_items:warning"},
+		{name: "XLSX with a formula in every cell", file: "formulas.xlsx", items: 0, diags: []string{"feed.no_items:error"},
 			gen: func(t *testing.T) []byte { return formulaXLSX(t, false) }},
 		{name: "XLSX with formulas and cached values", file: "formulas-cached.xlsx", items: 3,
 			gen:   func(t *testing.T) []byte { return formulaXLSX(t, true) },

@@ -165,7 +165,17 @@ func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts 
 				format = FormatCSV
 			}
 		}
-		diags = append(diags, fileFinding(name, RuleFeedEmpty, Error, "the feed file is empty", ""))
+		diags = append(diags, fileFinding(name, RuleFeedEmpty, emptySeverity(opts), "the feed file is empty", ""))
+		return &emptyReader{format: format, diags: diags, closers: allClosers()}, nil
+	}
+	if looksHTML(prefix) {
+		// A login, error or maintenance page saved under the feed's name
+		// by a failed download: never "a feed with no items".
+		if format == "" {
+			format = FormatXML
+		}
+		diags = append(diags, fileFinding(name, RuleHTML, Error,
+			"the file is an HTML document (a web page, e.g. an error or login page), not a feed", ""))
 		return &emptyReader{format: format, diags: diags, closers: allClosers()}, nil
 	}
 	if format == "" {
@@ -174,7 +184,7 @@ func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts 
 		}
 		format = sniffTextFormat(prefix, ext)
 	}
-	base := readerBase{file: name, diags: diags, closers: allClosers(), enc: te, bufN: bufN, maxRecord: opts.maxRecordBytes(), hint: channelFromHead(prefix)}
+	base := readerBase{file: name, diags: diags, allowEmpty: opts.AllowEmpty, closers: allClosers(), enc: te, bufN: bufN, maxRecord: opts.maxRecordBytes(), hint: channelFromHead(prefix)}
 	switch format {
 	case FormatCSV, FormatTSV:
 		return newCSVReader(base, text, format, ext, opts)
@@ -220,6 +230,8 @@ type readerBase struct {
 	seen      map[string]struct{}
 	closed    bool
 	hint      string // channel guessed from the sniffed prefix (DetectChannel)
+	// allowEmpty: a feed without items is a warning, not an error.
+	allowEmpty bool
 }
 
 func (b *readerBase) channelHint() string { return b.hint }
@@ -256,8 +268,60 @@ func (b *readerBase) noteColumns(it *Item) {
 }
 
 func (b *readerBase) noItems(format string) {
-	b.diags = append(b.diags, fileFinding(b.file, RuleNoItems, Warning,
+	sev := Error
+	if b.allowEmpty {
+		sev = Warning
+	}
+	b.diags = append(b.diags, fileFinding(b.file, RuleNoItems, sev,
 		fmt.Sprintf("the %s feed has no items", format), ""))
+}
+
+// emptySeverity is the severity of "the feed has no items": an empty
+// upload deletes a whole catalog, so it is an error unless allowed.
+func emptySeverity(opts ReadOptions) Severity {
+	if opts.AllowEmpty {
+		return Warning
+	}
+	return Error
+}
+
+// ErrNoItems is wrapped by NoItemsError.
+var ErrNoItems = errors.New("no items")
+
+// NoItemsError returns nil when a read that yielded items items may
+// proceed, and otherwise an error wrapping ErrNoItems that says why the
+// feed is empty (an HTML page, an empty file, a header only), taken from
+// r's file findings. Commands that write an output call it before
+// committing, so a failed download never replaces a good feed with an
+// empty one. An HTML document is refused even with allowEmpty.
+func NoItemsError(r Reader, items int, allowEmpty bool) error {
+	if items > 0 {
+		return nil
+	}
+	why := "the feed has no items"
+	html := false
+	for _, d := range r.Diagnostics() {
+		switch d.Rule {
+		case RuleHTML:
+			html = true
+			why = d.Message
+		case RuleFeedEmpty, RuleNoItems:
+			if !html {
+				why = d.Message
+			}
+		}
+	}
+	if allowEmpty && !html {
+		return nil
+	}
+	name := ""
+	for _, d := range r.Diagnostics() {
+		if d.File != "" {
+			name = d.File + ": "
+			break
+		}
+	}
+	return fmt.Errorf("%s%s: %w", name, why, ErrNoItems)
 }
 
 // emptyReader is the Reader of a zero-length (or whitespace-only) file.

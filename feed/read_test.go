@@ -255,9 +255,9 @@ func TestEmptyAndHeaderOnly(t *testing.T) {
 		{"whitespace only", "f.csv", " \n\n", 0, []string{"feed.empty:error"}},
 		{"empty xml", "f.xml", "", 0, []string{"feed.empty:error"}},
 		{"comment only", "f.csv", "# ref_application_id 1\n", 0, []string{"feed.empty:error"}},
-		{"header only", "f.csv", "id,title\n", 0, []string{"feed.no_items:warning"}},
-		{"header and blank lines", "f.csv", "id,title\n\n\n,\n", 0, []string{"feed.no_items:warning"}},
-		{"xml without items", "f.xml", "<rss><channel><title>x</title></channel></rss>", 0, []string{"feed.no_items:warning"}},
+		{"header only", "f.csv", "id,title\n", 0, []string{"feed.no_items:error"}},
+		{"header and blank lines", "f.csv", "id,title\n\n\n,\n", 0, []string{"feed.no_items:error"}},
+		{"xml without items", "f.xml", "<rss><channel><title>x</title></channel></rss>", 0, []string{"feed.no_items:error"}},
 		{"blank lines between rows", "f.csv", "id\n\n1\n\n\n2\n", 2, nil},
 	}
 	for _, tc := range tests {

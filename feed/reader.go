@@ -38,6 +38,10 @@ type ReadOptions struct {
 	// http.DefaultTransport. Its CheckRedirect is kept when set, otherwise
 	// redirects are capped at MaxRedirects.
 	HTTPClient *http.Client
+	// AllowEmpty makes a feed without items (an empty file, a header
+	// only) a warning instead of an error. A failed download that saved an
+	// HTML page is an error regardless (RuleHTML).
+	AllowEmpty bool
 }
 
 // Reader streams the items of one feed file in bounded memory.

@@ -36,8 +36,9 @@ var google = []string{"google"}
 
 // RuleTable is every rule, in a stable order (grouped by topic).
 var RuleTable = []Rule{
-	{Code: "feed.empty", Severity: Error, Summary: "The file is empty; an empty upload deletes every product of the feed.", Fix: "Check the export job; never upload an empty feed."},
-	{Code: "feed.no_items", Severity: Warning, Summary: "The file has a header but no items.", Fix: "Check the export filter; a feed without items empties the catalog."},
+	{Code: "feed.empty", Severity: Error, Summary: "The file is empty; an empty upload deletes every product of the feed (a warning with --allow-empty).", Fix: "Check the export job; never upload an empty feed."},
+	{Code: "feed.no_items", Severity: Error, Summary: "The file has a header but no items (a warning with --allow-empty).", Fix: "Check the export filter; a feed without items empties the catalog."},
+	{Code: "feed.html", Severity: Error, Summary: "The file is an HTML page (an error, login or maintenance page saved by a failed download), not a feed.", Fix: "Check the download URL and its credentials; fetch the feed again."},
 	{Code: "feed.parse_error", Severity: Error, Summary: "The document is malformed; items after this point could not be read.", Fix: "Fix the syntax at the line shown (unclosed tag, stray quote, truncated file) and export again."},
 	{Code: "feed.too_large", Severity: Error, Summary: "The input passed a size limit (download, decompressed size or one record); the rest was not read.", Fix: "Check the file is what you expect (a zip or gzip bomb, a runaway field); raise --max-bytes if it is genuine."},
 	{Code: "feed.record_too_large", Severity: Error, Summary: "One record (line) is larger than the record limit and was skipped.", Fix: "Check the line for a missing quote or newline."},

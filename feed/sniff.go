@@ -102,6 +102,38 @@ func sniffTextFormat(prefix []byte, ext string) string {
 	return FormatCSV
 }
 
+// looksHTML reports whether the sniffed text is an HTML document (a web
+// page saved in place of a feed): after an optional BOM, blanks and
+// comments it opens with <!DOCTYPE html>, <html>, <head> or <body>. RSS
+// and Atom feeds never start like that.
+func looksHTML(prefix []byte) bool {
+	p := bytes.TrimPrefix(prefix, []byte("\xef\xbb\xbf"))
+	for {
+		p = bytes.TrimLeft(p, " \t\r\n")
+		if !bytes.HasPrefix(p, []byte("<!--")) {
+			break
+		}
+		end := bytes.Index(p, []byte("-->"))
+		if end < 0 {
+			return false
+		}
+		p = p[end+3:]
+	}
+	if len(p) > 32 {
+		p = p[:32]
+	}
+	l := bytes.ToLower(p)
+	if bytes.HasPrefix(l, []byte("<!doctype html")) {
+		return true
+	}
+	for _, tag := range []string{"<html", "<head", "<body"} {
+		if bytes.HasPrefix(l, []byte(tag)) && len(l) > len(tag) && bytes.ContainsRune([]byte(" \t\r\n>"), rune(l[len(tag)])) {
+			return true
+		}
+	}
+	return false
+}
+
 // looksBinary reports whether decoded text is so full of NUL and control
 // bytes that it is no text feed at all (an image, an executable, random
 // data). A few stray NULs, which broken exports do leave in a field, do

@@ -157,6 +157,9 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		if _, known := ruleIndex[pre[i].Rule]; !known {
 			findings = append(findings, pre[i]) // a reader rule dpa has no table entry for: keep it as is
 		} else if s, ok := v.sev[pre[i].Rule]; ok {
+			if (pre[i].Rule == RuleFeedEmpty || pre[i].Rule == RuleNoItems) && pre[i].Severity < s {
+				s = pre[i].Severity // ReadOptions.AllowEmpty lowered it
+			}
 			pre[i].Severity = s
 			findings = append(findings, pre[i])
 		}

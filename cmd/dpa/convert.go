@@ -269,6 +269,9 @@ func (o *convertOptions) convert(ctx context.Context, cols []string) (*convertSu
 			}
 			it, err = r.Next()
 		}
+		if err := feed.NoItemsError(r, sum.ItemsIn, o.Read.AllowEmpty); err != nil {
+			return &inputError{err: fmt.Errorf("%w (nothing written; --allow-empty writes an empty file)", err)}
+		}
 		return iw.Close()
 	})
 	return sum, err

@@ -192,6 +192,9 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := feed.NoItemsError(r, res.items, o.Read.AllowEmpty); err != nil {
+		return &inputError{err: fmt.Errorf("%w (nothing written; --allow-empty exports an empty catalog)", err)}
+	}
 	sel := res.sel
 	issues := sel.Issues()
 	printIssues(o.IO.ErrOut, issues, o.app.Quiet)

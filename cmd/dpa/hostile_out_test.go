@@ -21,7 +21,7 @@ func TestHostileOutDevice(t *testing.T) {
 		t.Skipf("mknod needs root: %v", err)
 	}
 	io, _, errOut := render.Test()
-	code := run(t.Context(), []string{"validate", "-o", "json", "--out", node, "../../feed/testdata/hostile/header-only.csv"}, io, fixedNow)
+	code := run(t.Context(), []string{"validate", "-o", "json", "--out", node, "--allow-empty", "../../feed/testdata/hostile/header-only.csv"}, io, fixedNow)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

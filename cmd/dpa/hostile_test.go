@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,7 +24,11 @@ func TestHostileCLI(t *testing.T) {
 		stderr string
 	}{
 		{file: "empty.csv", code: 1, rules: []string{"feed.empty"}},
-		{file: "header-only.csv", code: 0, rules: []string{"feed.no_items"}},
+		{file: "header-only.csv", code: 1, rules: []string{"feed.no_items"}},
+		{file: "header-only.csv", args: []string{"--allow-empty"}, code: 0, rules: []string{"feed.no_items"}},
+		{file: "maintenance.html.xml", code: 1, rules: []string{"feed.html"}},
+		{file: "maintenance.html.xml", args: []string{"--allow-empty"}, code: 1, rules: []string{"feed.html"}},
+		{file: "bad-gateway.csv", code: 1, rules: []string{"feed.html"}},
 		{file: "binary.csv", code: 2, stderr: "binary data"},
 		{file: "truncated.csv.gz", code: 1, items: 963, rules: []string{"feed.parse_error"}},
 		{file: "doctype-entities.xml", code: 1, items: 1, rules: []string{"feed.parse_error"}},
@@ -72,5 +77,55 @@ func TestHostileCLI(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHostileEmptyKeepsOut (issue 10, item 3): an input that yields no
+// items (a failed download: empty, header only, an HTML page) never
+// replaces a good OUT: exit 2, OUT untouched, unless --allow-empty (an
+// HTML page is refused even then).
+func TestHostileEmptyKeepsOut(t *testing.T) {
+	const good = "id,title\nSKU-1,Linen Shirt\n"
+	html, err := os.ReadFile("../../feed/testdata/hostile/maintenance.html.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]string{"empty.csv": "", "header.csv": "id,title,price\n", "feed.xml": string(html)}
+	cmds := map[string][]string{
+		"normalize": {"normalize", "--channel", "meta", "--out"},
+		"convert":   {"convert", "--format", "csv", "--out"},
+	}
+	for cmdName, prefix := range cmds {
+		for in, data := range inputs {
+			for _, allow := range []bool{false, true} {
+				t.Run(cmdName+"/"+in+map[bool]string{true: "/allow"}[allow], func(t *testing.T) {
+					dir := t.TempDir()
+					src := filepath.Join(dir, in)
+					out := filepath.Join(dir, "good.csv")
+					os.WriteFile(src, []byte(data), 0o644)
+					os.WriteFile(out, []byte(good), 0o644)
+					args := append(append([]string(nil), prefix...), out, src)
+					if allow {
+						args = append(args, "--allow-empty")
+					}
+					io, _, errOut := render.Test()
+					code := run(t.Context(), args, io, fixedNow)
+					got, _ := os.ReadFile(out)
+					isHTML := in == "feed.xml"
+					if allow && !isHTML {
+						if code != 0 || string(got) == good {
+							t.Fatalf("--allow-empty: exit %d, OUT %q; stderr %s", code, got, errOut)
+						}
+						return
+					}
+					if code != 2 || string(got) != good {
+						t.Fatalf("exit %d (want 2), OUT %q (want untouched); stderr %s", code, got, errOut)
+					}
+					if isHTML && !strings.Contains(errOut.String(), "HTML document") {
+						t.Errorf("stderr does not name the HTML page: %s", errOut)
+					}
+				})
+			}
+		}
 	}
 }

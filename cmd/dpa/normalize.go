@@ -403,6 +403,9 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 		}
 		return err
 	}
+	if err := feed.NoItemsError(r, res.ItemsIn, o.Read.AllowEmpty); err != nil {
+		return &inputError{err: fmt.Errorf("%w (nothing written; --allow-empty writes an empty feed)", err)}
+	}
 	sum := &normalizeSummary{SchemaVersion: 1, Input: o.File, Out: o.Out, Report: o.Report, NormalizeResult: res}
 	if res.ItemsRejected > 0 {
 		sum.Rejects = rejPath

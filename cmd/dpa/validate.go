@@ -51,6 +51,8 @@ type readFlags struct {
 	MaxBytes  string
 	Timeout   time.Duration
 	Cache     string
+	// AllowEmpty: an input without items is a warning, not an error.
+	AllowEmpty bool
 }
 
 func (r *readFlags) register(cmd *cobra.Command) {
@@ -75,11 +77,12 @@ func (r *readFlags) registerInput(cmd *cobra.Command) {
 func (r *readFlags) registerRemote(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&r.MaxBytes, "max-bytes", "4GiB", "largest download or decompressed input (e.g. 500MB, 4GiB; 0 = no limit)")
 	cmd.Flags().DurationVar(&r.Timeout, "timeout", 60*time.Second, "for http(s) inputs: time allowed to connect, and for each stall while reading")
+	cmd.Flags().BoolVar(&r.AllowEmpty, "allow-empty", false, "an input without items (empty file, header only) is a warning, not an error; an HTML page never passes")
 	cmd.Flags().StringVar(&r.Cache, "cache", "", "for http(s) inputs: cache directory; unchanged feeds are not downloaded again (ETag, If-Modified-Since)")
 }
 
 func (r *readFlags) options() (feed.ReadOptions, error) {
-	o := feed.ReadOptions{Format: r.Format, Encoding: r.Encoding, Sheet: r.Sheet, Timeout: r.Timeout, CacheDir: r.Cache}
+	o := feed.ReadOptions{Format: r.Format, Encoding: r.Encoding, Sheet: r.Sheet, Timeout: r.Timeout, CacheDir: r.Cache, AllowEmpty: r.AllowEmpty}
 	if r.MaxBytes != "" {
 		n, err := parseSize(r.MaxBytes)
 		if err != nil {
