@@ -415,7 +415,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			return fmt.Errorf("write %s: %w", o.Report, err)
 		}
 	}
-	if res.ItemsOut == 0 {
+	if res.ItemsOut == 0 && !(res.ItemsIn == 0 && o.Read.AllowEmpty) {
 		// Never an empty success: the feed is not replaced by an empty
 		// one. The rejects (and the change report) are kept, because
 		// they are what the user fixes next.
