@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Target policy names besides the arms of a dpa log.
@@ -43,16 +44,15 @@ type Evaluation struct {
 // log are "uniform" or "logged". An arm is deterministic, so its weight is
 // 1[a = arm]/π_b(a|x) on the rounds where it had a carousel (π_b(arm|x) >
 // 0): its estimate is its CTR per served carousel, like the online report.
+// No targets: every arm and the logging policy (dpa), or uniform and the
+// logging policy (OBD).
 func Evaluate(ctx context.Context, r io.Reader, layout string, targets []string, level float64) (*Evaluation, error) {
-	if len(targets) == 0 {
-		return nil, fmt.Errorf("no target policies to evaluate")
-	}
 	if level <= 0 || level >= 1 {
 		level = 0.95
 	}
 	ev := &Evaluation{SchemaVersion: 1, Mode: "off-policy", Level: level}
-	accs := make([]Accumulator, len(targets))
-	armOf := make([]int, len(targets)) // index into the log's arms, -1 for special targets
+	var accs []Accumulator
+	var armOf []int // index into the log's arms, -1 for special targets
 	segs := map[string]int{}
 	acts := map[string]int{}
 	model := NewRewardModel()
@@ -62,6 +62,13 @@ func Evaluate(ctx context.Context, r io.Reader, layout string, targets []string,
 		if first {
 			first = false
 			ev.Arms = rd.Arms
+			if len(targets) == 0 {
+				targets = append(append(targets, rd.Arms...), TargetLogged)
+				if len(rd.Arms) == 0 {
+					targets = []string{TargetUniform, TargetLogged}
+				}
+			}
+			accs, armOf = make([]Accumulator, len(targets)), make([]int, len(targets))
 			for i, t := range targets {
 				armOf[i] = -1
 				switch {
@@ -78,7 +85,7 @@ func Evaluate(ctx context.Context, r io.Reader, layout string, targets []string,
 						if len(rd.Arms) == 0 {
 							return fmt.Errorf("policy %q: an Open Bandit Dataset log can evaluate %q or %q", t, TargetUniform, TargetLogged)
 						}
-						return fmt.Errorf("policy %q: the log has no probabilities for it (its arms: %v); add %q or %q", t, rd.Arms, TargetLogged, "one of the arms")
+						return fmt.Errorf("policy %q: the log has no probabilities for it (it can evaluate %s and %s)", t, strings.Join(rd.Arms, ", "), TargetLogged)
 					}
 				}
 			}

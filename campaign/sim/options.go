@@ -182,6 +182,9 @@ func (o *SyntheticOptions) Validate() error {
 	if err := checkStrategies(o.Strategies); err != nil {
 		errs = append(errs, err)
 	}
+	if !(o.Drift >= 0 && o.Drift <= 1) {
+		errs = append(errs, fmt.Errorf("invalid drift %g: must be between 0 and 1", o.Drift))
+	}
 	errs = append(errs, o.Funnel.Validate(), o.Ads.Validate())
 	return errors.Join(errs...)
 }

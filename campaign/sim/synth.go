@@ -96,8 +96,15 @@ type SyntheticOptions struct {
 	// OrganicOnly generates (and emits) the organic log without running
 	// the ad comparison, in memory bounded by one shopper.
 	OrganicOnly bool
-	Progress    func(done, total int)
-	Workers     int
+	// Drift is the daily speed at which every shopper's taste moves to
+	// three trend categories, in browsing and in ad response (0: none;
+	// 0.05 moves it fully in 20 days).
+	Drift float64
+	// Learn, when set, adds the stochastic policy (the learned strategy,
+	// or a softmax logging policy) to the comparison (learn.go).
+	Learn    *LearnOptions
+	Progress func(done, total int)
+	Workers  int
 }
 
 // SynthStrategy is one strategy's simulated campaign outcome.
@@ -151,6 +158,8 @@ type SynthResult struct {
 	K             int             `json:"k"`
 	Organic       OrganicStats    `json:"organic"`
 	Settings      SynthSettings   `json:"settings"`
+	// Learning is the stochastic policy's learning curve (with Learn).
+	Learning *LearningReport `json:"learning,omitempty"`
 }
 
 func (o *SyntheticOptions) defaults() {

@@ -82,16 +82,20 @@ func (a *adSim) shopper(u int, acc []sacc) {
 	}
 	states := make([]ustate, len(r.strategies))
 	relCache := map[int32]float64{}
-	sc := slotCtx{u: u, uid: userID(u), items: map[int32]*itemState{}, rel: func(it int32) float64 {
+	sc := slotCtx{u: u, uid: userID(u), items: map[int32]*itemState{}}
+	sc.rel = func(it int32) float64 {
 		v, ok := relCache[it]
 		if !ok {
-			v = r.w.relevance(s, it)
+			v = r.w.relevance(s, it, sc.d+1)
 			relCache[it] = v
 		}
 		return v
-	}}
+	}
 	for d := 1; d < opts.Days; d++ {
 		sc.d, sc.now = d, r.day(d+1)
+		if r.w.drift > 0 {
+			clear(relCache) // relevance changes by the day
+		}
 		for sc.consumed < len(evs) && evs[sc.consumed].t < sc.now {
 			sc.observe(evs[sc.consumed])
 			sc.consumed++
@@ -148,6 +152,9 @@ func (a *adSim) slot(sc *slotCtx, si int, st rank.Strategy, us *ustate, ac *sacc
 		return
 	}
 	ac.imp++
+	if ac.dayImp != nil {
+		ac.dayImp[sc.d]++
+	}
 	us.impDays = append(us.impDays, sc.d)
 	if !us.reached {
 		us.reached = true
@@ -170,17 +177,11 @@ func (a *adSim) slot(sc *slotCtx, si int, st rank.Strategy, us *ustate, ac *sacc
 	}
 	us.nonclick = 0
 	ac.clicks++
-	it := a.ids[clicked]
-	cvr := ads.CVR * (0.5 + sc.rel(it))
-	if is := sc.items[it]; is != nil && !is.bought {
-		switch {
-		case is.lastCart > 0 && sc.now-is.lastCart <= a.lookback:
-			cvr = ads.CartCVR
-		case is.lastView > 0 && sc.now-is.lastView <= a.lookback:
-			cvr = ads.ViewedCVR
-		}
+	if ac.dayClicks != nil {
+		ac.dayClicks[sc.d]++
 	}
-	if r.prods[it].InStock && sc.uConv < cvr {
+	it := a.ids[clicked]
+	if a.converts(sc, it) {
 		ac.buys++
 		ac.rev += r.prods[it].Price
 		us.bought = append(us.bought, rank.Event{ItemID: r.prods[it].ID, Kind: rank.KindPurchase, Time: time.Unix(0, sc.now)})
@@ -215,7 +216,7 @@ func (a *adSim) carousel(sc *slotCtx, st rank.Strategy, us *ustate) []rank.Rec {
 // click walks the carousel in the cascade model and returns the clicked
 // position, -1 for none; every shown product counts for coverage.
 func (a *adSim) click(sc *slotCtx, si int, us *ustate, ac *sacc) int {
-	r, ads := a.r, &a.r.opts.Ads
+	r := a.r
 	clicked := -1
 	for p, it := range a.ids {
 		ac.shown++
@@ -226,23 +227,49 @@ func (a *adSim) click(sc *slotCtx, si int, us *ustate, ac *sacc) int {
 		if clicked >= 0 {
 			continue
 		}
-		boost := 0.0
-		mult := 1.0
-		if is := sc.items[it]; is != nil {
-			switch {
-			case is.bought:
-				mult = 0.1
-			case is.lastCart > 0 && sc.now-is.lastCart <= a.lookback:
-				boost = ads.CartBoost
-			case is.lastView > 0 && sc.now-is.lastView <= a.lookback:
-				boost = ads.ViewBoost
-			}
-		}
-		pr := math.Pow(ads.PositionDecay, float64(p)) * ads.ClickBase * (sc.rel(it) + boost) * mult *
-			math.Pow(ads.Fatigue, float64(us.shown[it]))
+		pr := a.clickProb(sc, us, p, it)
 		if a.uClick[p] < pr {
 			clicked = p
 		}
 	}
 	return clicked
+}
+
+// clickProb is the true probability that the shopper clicks product it at
+// position p if the cascade reaches it: PositionDecay^p · ClickBase ·
+// (relevance + intent boost) · Fatigue^(earlier impressions of it), a
+// tenth for products already bought.
+func (a *adSim) clickProb(sc *slotCtx, us *ustate, p int, it int32) float64 {
+	ads := &a.r.opts.Ads
+	boost := 0.0
+	mult := 1.0
+	if is := sc.items[it]; is != nil {
+		switch {
+		case is.bought:
+			mult = 0.1
+		case is.lastCart > 0 && sc.now-is.lastCart <= a.lookback:
+			boost = ads.CartBoost
+		case is.lastView > 0 && sc.now-is.lastView <= a.lookback:
+			boost = ads.ViewBoost
+		}
+	}
+	return math.Pow(ads.PositionDecay, float64(p)) * ads.ClickBase * (sc.rel(it) + boost) * mult *
+		math.Pow(ads.Fatigue, float64(us.shown[it]))
+}
+
+// converts decides whether a click on product it converts: the cold CVR
+// scaled by fit, or the viewed / cart-abandoner CVR, against the slot's
+// conversion draw; out-of-stock products never convert.
+func (a *adSim) converts(sc *slotCtx, it int32) bool {
+	ads := &a.r.opts.Ads
+	cvr := ads.CVR * (0.5 + sc.rel(it))
+	if is := sc.items[it]; is != nil && !is.bought {
+		switch {
+		case is.lastCart > 0 && sc.now-is.lastCart <= a.lookback:
+			cvr = ads.CartCVR
+		case is.lastView > 0 && sc.now-is.lastView <= a.lookback:
+			cvr = ads.ViewedCVR
+		}
+	}
+	return a.r.prods[it].InStock && sc.uConv < cvr
 }

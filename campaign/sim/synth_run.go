@@ -39,6 +39,9 @@ type synthRun struct {
 type sacc struct {
 	imp, clicks, buys, oos, shown, reach int64
 	rev                                  float64
+	// dayImp, dayClicks count per simulated day, for the learning curve
+	// (allocated only with Learn).
+	dayImp, dayClicks []int64
 }
 
 const (
@@ -77,6 +80,11 @@ func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error)
 		return nil, err
 	}
 	r.reduce()
+	if r.opts.Learn != nil {
+		if err := r.learn(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return r.res, nil
 }
 
@@ -98,6 +106,7 @@ func newSynthRun(opts SyntheticOptions) (*synthRun, error) {
 		return nil, errors.New("sim: empty catalog")
 	}
 	w := newWorld(prods, opts.Seed)
+	w.setDrift(opts.Drift, opts.Seed)
 	res := &SynthResult{SchemaVersion: 1, Mode: "synthetic", Seed: opts.Seed, Users: opts.Users, Days: opts.Days, K: opts.K,
 		Settings: SynthSettings{Items: len(prods), InStock: w.inStock, Start: opts.Start.Format("2006-01-02"),
 			RetrainDays: opts.RetrainDays, Funnel: opts.Funnel, Ads: opts.Ads}}
@@ -240,6 +249,11 @@ func (r *synthRun) ads(ctx context.Context) error {
 	}
 	return par.Blocks(ctx, workers, nShards, func(_ context.Context, wi, sh int) error {
 		acc := make([]sacc, len(r.strategies))
+		if opts.Learn != nil {
+			for si := range acc {
+				acc[si].dayImp, acc[si].dayClicks = make([]int64, opts.Days), make([]int64, opts.Days)
+			}
+		}
 		for u := sh * adsShard; u < min(opts.Users, (sh+1)*adsShard); u++ {
 			sims[wi].shopper(u, acc)
 		}

@@ -24,6 +24,44 @@ type world struct {
 	catShare  []float64 // cumulative share of products per category
 	nBrand    int
 	inStock   int
+	// drift is the daily speed of the collective taste shift (--drift):
+	// on day d a share τ(d) = min(1, drift·d) of every shopper's category
+	// preference has moved to the trend categories.
+	drift float64
+	trend [3]int32
+}
+
+// setDrift turns on the taste shift towards three seeded trend categories
+// (the least popular ones first: a new season's lines, not the staples).
+func (w *world) setDrift(drift float64, seed uint64) {
+	w.drift = drift
+	if drift <= 0 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(seed, 0xd41f7))
+	n := len(w.catItems)
+	for i := range w.trend {
+		w.trend[i] = int32(n - 1 - (i+rng.IntN(2))%n)
+	}
+}
+
+// tau is the share of taste moved to the trend on day d.
+func (w *world) tau(d int) float64 {
+	return math.Min(1, w.drift*float64(d))
+}
+
+// catFit is how well category c fits preferences cats (1, 0.7, 0.5 for
+// the first three, 0.1 otherwise).
+func catFit(c int32, cats *[3]int32) float64 {
+	switch c {
+	case cats[0]:
+		return 1
+	case cats[1]:
+		return 0.7
+	case cats[2]:
+		return 0.5
+	}
+	return 0.1
 }
 
 func newWorld(prods []rank.Product, seed uint64) *world {
@@ -113,16 +151,14 @@ func (w *world) pickCategory(rng *rand.Rand) int32 {
 	return int32(sort.SearchFloat64s(w.catShare, x))
 }
 
-// relevance in (0, 1]: category fit × brand fit × price fit.
-func (w *world) relevance(s *shopperModel, i int32) float64 {
-	cf := 0.1
-	switch w.cat[i] {
-	case s.cats[0]:
-		cf = 1
-	case s.cats[1]:
-		cf = 0.7
-	case s.cats[2]:
-		cf = 0.5
+// relevance in (0, 1] on day d: category fit × brand fit × price fit,
+// the category fit moving from the shopper's own preferences to the trend
+// categories with drift.
+func (w *world) relevance(s *shopperModel, i int32, d int) float64 {
+	cf := catFit(w.cat[i], &s.cats)
+	if w.drift > 0 {
+		t := w.tau(d)
+		cf = (1-t)*cf + t*catFit(w.cat[i], &w.trend)
 	}
 	bf := 0.6
 	if w.brand[i] == s.brands[0] || w.brand[i] == s.brands[1] {
@@ -180,6 +216,13 @@ func (w *world) organic(o *SyntheticOptions, u int, buf []oev, st *OrganicStats)
 					var c int32
 					if rng.Float64() < f.Explore {
 						c = w.pickCategory(rng)
+					} else if w.drift > 0 && rng.Float64() < w.tau(d) {
+						c = w.trend[0]
+						if x := rng.Float64(); x >= s.catW[1] {
+							c = w.trend[2]
+						} else if x >= s.catW[0] {
+							c = w.trend[1]
+						}
 					} else {
 						x := rng.Float64()
 						c = s.cats[0]
@@ -191,7 +234,7 @@ func (w *world) organic(o *SyntheticOptions, u int, buf []oev, st *OrganicStats)
 						}
 					}
 					it = w.pickItem(rng, c)
-					if rng.Float64() < 0.2+0.8*w.relevance(&s, it) {
+					if rng.Float64() < 0.2+0.8*w.relevance(&s, it, d) {
 						break
 					}
 				}
@@ -203,7 +246,7 @@ func (w *world) organic(o *SyntheticOptions, u int, buf []oev, st *OrganicStats)
 			buf = append(buf, oev{t: t, item: it, visit: visit, kind: rank.KindView})
 			st.Views++
 			t += int64(20+rng.IntN(100)) * int64(time.Second)
-			rel := w.relevance(&s, it)
+			rel := w.relevance(&s, it, d)
 			if w.prods[it].InStock && rng.Float64() < f.CartRate*2*rel {
 				buf = append(buf, oev{t: t, item: it, visit: visit, kind: rank.KindCart})
 				st.Carts++

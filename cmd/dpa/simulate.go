@@ -51,6 +51,7 @@ type simulateOptions struct {
 	OrganicOnly bool
 	Funnel      sim.Funnel
 	Ads         sim.Ads
+	Learn       learnFlags // simulate_learn.go
 
 	split, start time.Time
 	strategies   []rank.Strategy // parsed --strategies; nil: all
@@ -132,6 +133,7 @@ EXIT STATUS
 	f.IntVar(&o.RetrainDays, "retrain-days", 7, "synthetic: rebuild the item model every N days")
 	f.StringVar(&o.EmitEvents, "emit-events", "", "synthetic: also write the simulated event log (canonical CSV; Parquet when the name ends in .parquet) to this file")
 	f.BoolVar(&o.OrganicOnly, "organic-only", false, "synthetic: only generate the browsing log for --emit-events (no ads; memory bounded by one shopper)")
+	o.Learn.register(cmd)
 	fn := &o.Funnel
 	f.Float64Var(&fn.VisitRate, "visit-rate", fn.VisitRate, "synthetic: daily chance a shopper visits the shop")
 	f.Float64Var(&fn.ViewsPerVisit, "views-per-visit", fn.ViewsPerVisit, "synthetic: mean product views per visit")
@@ -167,6 +169,9 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 	if o.Output == "xlsx" && o.Out == "" && o.IO.OutTTY {
 		return usageErr("-o xlsx writes a binary workbook: give --out FILE or redirect stdout")
 	}
+	if o.Learn.Impressions != "" {
+		return o.checkOPE(cmd)
+	}
 	if !o.replay() && o.Catalog == "" && o.Items <= 0 {
 		return usageErr("give --events FILE (replay a log) or --catalog FEED / --items N (simulate shoppers)")
 	}
@@ -176,11 +181,12 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 	if o.ProductSet != "" && o.Catalog == "" {
 		return usageErr("--product-set needs --catalog")
 	}
-	sts, err := sim.ParseStrategies(o.Strategies)
+	names := o.Learn.takeLearned(o.Strategies)
+	sts, err := sim.ParseStrategies(names)
 	if err != nil {
 		return usageErr("invalid --strategies: %v", err)
 	}
-	if len(o.Strategies) > 0 {
+	if len(names) > 0 {
 		o.strategies = sts
 	}
 	if err := oneOf("similarity", o.Similarity, rank.SimCosine, rank.SimLift, rank.SimConditional); err != nil {
@@ -194,6 +200,7 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 	synthOnly := []string{"users", "days", "items", "start", "retrain-days", "emit-events", "organic-only", "visit-rate", "views-per-visit",
 		"repeat-view", "explore", "cart-rate", "purchase-rate", "ad-rate", "click-base", "position-decay", "fatigue",
 		"cap", "cap-days", "cvr", "viewed-cvr", "cart-cvr"}
+	synthOnly = append(synthOnly, learnOnlyFlags...)
 	if o.replay() {
 		for _, n := range synthOnly {
 			if fl.Changed(n) {
@@ -217,6 +224,9 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 		if fl.Changed(n) {
 			return usageErr("--%s is for replays (--events FILE)", n)
 		}
+	}
+	if err := o.checkLearn(); err != nil {
+		return err
 	}
 	if o.OrganicOnly && o.EmitEvents == "" {
 		return usageErr("--organic-only needs --emit-events FILE")
@@ -247,7 +257,7 @@ func (o *simulateOptions) replayOptions() *sim.ReplayOptions {
 func (o *simulateOptions) syntheticOptions(cd *catalogData) *sim.SyntheticOptions {
 	so := &sim.SyntheticOptions{Items: o.Items, Users: o.Users, Days: o.Days, Seed: o.Seed, K: o.K, Strategies: o.strategies,
 		Start: o.start, Funnel: o.Funnel, Ads: o.Ads, Model: rank.ModelConfig{Similarity: o.Similarity}, RetrainDays: o.RetrainDays,
-		Workers: o.Workers, OrganicOnly: o.OrganicOnly}
+		Workers: o.Workers, OrganicOnly: o.OrganicOnly, Drift: o.Learn.Drift}
 	if cd != nil {
 		so.Catalog = cd.Products
 	}
@@ -263,8 +273,11 @@ type replayReport struct {
 }
 
 func runSimulate(ctx context.Context, o *simulateOptions) error {
-	inputs := append(slices.Clone(o.Events.Files), o.Catalog)
-	for _, out := range []string{o.Out, o.EmitEvents} {
+	if o.Learn.Impressions != "" {
+		return runOPE(ctx, o)
+	}
+	inputs := append(slices.Clone(o.Events.Files), o.Catalog, o.Learn.Campaign)
+	for _, out := range []string{o.Out, o.EmitEvents, o.Learn.EmitImpr} {
 		if out == "" {
 			continue
 		}
@@ -340,8 +353,13 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		// RSS (1.25 GB vs 0.55 GB). GOGC still applies for those who want it.
 		so := o.syntheticOptions(cd)
 		so.Rank, so.Progress = rk, progress("shoppers")
+		lo, err := o.learnOptions()
+		if err != nil {
+			return err
+		}
+		so.Learn = lo
 		var res *sim.SynthResult
-		run := func(w io.Writer) error {
+		run := o.withImpressions(inputs, so, func(w io.Writer) error {
 			so.EmitEvents = w
 			if isParquetName(o.EmitEvents) {
 				so.EmitEvents = events.ParquetOutput(w)
@@ -349,8 +367,7 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 			var err error
 			res, err = sim.Synthetic(ctx, *so)
 			return err
-		}
-		var err error
+		})
 		if o.EmitEvents != "" {
 			err = render.WriteFileAtomic(o.EmitEvents, inputs, run)
 		} else {
@@ -369,6 +386,7 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		if o.EmitEvents != "" && !o.app.Quiet {
 			fmt.Fprintf(o.IO.ErrOut, "wrote %s (%s events)\n", o.EmitEvents, render.Int(res.Organic.Events))
 		}
+		o.reportImpressions(res)
 		emit = func(w io.Writer) error {
 			switch o.Output {
 			case "json":

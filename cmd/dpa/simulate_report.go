@@ -240,5 +240,8 @@ func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts
 		return err
 	}
 	fmt.Fprintln(w, st.Muted("CTR = clicks/impressions, CVR = purchases/clicks, RPM = revenue per 1,000 impressions, OOS = out-of-stock share of shown products"))
+	if res.Learning != nil {
+		return writeLearningTable(w, res.Learning, opts)
+	}
 	return nil
 }

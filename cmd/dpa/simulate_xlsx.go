@@ -108,5 +108,9 @@ func synthWorkbook(r *sim.SynthResult, o *simulateOptions) render.Workbook {
 		{"cap", s.Ads.Cap}, {"cap days", s.Ads.CapDays}, {"cvr", s.Ads.CVR}, {"viewed cvr", s.Ads.ViewedCVR}, {"cart cvr", s.Ads.CartCVR},
 		{"organic events", r.Organic.Events}, {"organic visits", r.Organic.Visits}, {"organic views", r.Organic.Views},
 		{"organic carts", r.Organic.Carts}, {"organic purchases", r.Organic.Purchases}, {"organic revenue", r.Organic.Revenue}}}
-	return render.Workbook{Sheets: []render.Sheet{res, settings}}
+	wb := render.Workbook{Sheets: []render.Sheet{res, settings}}
+	if r.Learning != nil {
+		wb.Sheets = append(wb.Sheets, learningSheet(r.Learning))
+	}
+	return wb
 }

@@ -1,0 +1,669 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dpa-tools/dpa/campaign/bandit"
+	"github.com/dpa-tools/dpa/campaign/ope"
+	"github.com/dpa-tools/dpa/campaign/rank"
+	"github.com/dpa-tools/dpa/feed/par"
+)
+
+// Learned is the name of the learning strategy in reports; Advantage is
+// its alias in the campaign vocabulary (Meta's Advantage+ catalog ads
+// choose products and creative from the responses they observe).
+const (
+	Learned   = "learned"
+	Advantage = "advantage"
+)
+
+// Segments are the bandit's contexts: the strategy router's audiences
+// (rank.Model.Segment), in a fixed order.
+var Segments = []string{"new", "viewer", "cart_abandoner", "buyer"}
+
+// LearnOptions configures the stochastic policy of a synthetic run: the
+// learned strategy (Thompson sampling, campaign/bandit) or, with Explore,
+// a fixed softmax logging policy. Either one serves a carousel per ad slot
+// taken from one of the arms (fixed strategies), so its log carries the
+// probability of every arm and any arm can be evaluated off-policy.
+type LearnOptions struct {
+	// Arms are the fixed strategies the policy chooses among (default: the
+	// run's strategies).
+	Arms []rank.Strategy
+	// Explore > 0 replaces Thompson sampling by a softmax with temperature
+	// Explore over the scores 1 for Arms[0] and 0 for every other arm:
+	// Arms[0] is served with probability e^(1/T)/(e^(1/T)+n−1).
+	Explore float64
+	// Discount is the daily posterior discount (default 1: none).
+	Discount float64
+	// Floor is Thompson sampling's uniform exploration share (default
+	// 0.02), which keeps every arm's propensity positive.
+	Floor float64
+	// Variants are creative names; Variants[0] is the main creative, the
+	// one the fixed strategies show. Empty: one creative.
+	Variants []string
+	// VariantSpread is the standard deviation of each other variant's
+	// hidden log click-effect (default 0.2).
+	VariantSpread float64
+	// Impressions, when set, receives the policy's impressions log in
+	// Layout (ope.LayoutDPA by default).
+	Impressions io.Writer
+	Layout      string
+}
+
+// LearnDay is one day of the policy's learning curve.
+type LearnDay struct {
+	Day         int        `json:"day"`
+	Date        string     `json:"date"`
+	Impressions int64      `json:"impressions"`
+	Clicks      int64      `json:"clicks"`
+	CTR         float64    `json:"ctr"`
+	CTRCI       [2]float64 `json:"ctr_ci"`
+	// ExpectedCTR is the policy's mean true click probability on the
+	// day's slots; OracleCTR the same for an oracle that knows the true
+	// click probabilities and picks the best arm and variant every slot.
+	ExpectedCTR float64 `json:"expected_ctr"`
+	OracleCTR   float64 `json:"oracle_ctr"`
+	// Regret is the cumulative expected clicks lost to the oracle up to
+	// this day, with a normal interval over slots.
+	Regret   float64    `json:"regret"`
+	RegretCI [2]float64 `json:"regret_ci"`
+	// VariantRegret is the cumulative expected clicks lost to always
+	// showing the best variant (the best fixed creative).
+	VariantRegret float64   `json:"variant_regret"`
+	ArmShare      []float64 `json:"arm_share"`
+	VariantShare  []float64 `json:"variant_share"`
+}
+
+// VariantReport is one creative variant's outcome and its (hidden) effect.
+type VariantReport struct {
+	Name        string  `json:"name"`
+	Effect      float64 `json:"effect"`
+	Impressions int64   `json:"impressions"`
+	Clicks      int64   `json:"clicks"`
+	Share       float64 `json:"share"`
+}
+
+// FixedCurve is a fixed strategy's CTR per day (aligned with Days).
+type FixedCurve struct {
+	Name string    `json:"name"`
+	CTR  []float64 `json:"ctr"`
+}
+
+// ArmTruth is an arm's true expected CTR on the policy's slots.
+type ArmTruth struct {
+	Name        string  `json:"name"`
+	Slots       int64   `json:"slots"`
+	ExpectedCTR float64 `json:"expected_ctr"`
+}
+
+// LearningReport is the learning curve of the stochastic policy.
+type LearningReport struct {
+	Name     string          `json:"name"`
+	Policy   string          `json:"policy"` // thompson or softmax
+	Arms     []string        `json:"arms"`
+	Segments []string        `json:"segments"`
+	Discount float64         `json:"discount"`
+	Floor    float64         `json:"floor"`
+	Explore  float64         `json:"explore,omitempty"`
+	Variants []VariantReport `json:"variants"`
+	Days     []LearnDay      `json:"days"`
+	// Fixed are the fixed strategies' daily CTRs in the same run, for
+	// the learning-curve comparison.
+	Fixed []FixedCurve `json:"fixed"`
+	// Counterfactual is the ground truth of off-policy evaluation: each
+	// arm's mean true click probability on the policy's own slots where
+	// the arm had a carousel (same shoppers, same days, same ad state).
+	Counterfactual []ArmTruth `json:"counterfactual"`
+	// FinalArmProbs are the policy's arm probabilities per segment after
+	// the last day (all arms available).
+	FinalArmProbs [][]float64 `json:"final_arm_probs"`
+}
+
+func (lo *LearnOptions) defaults(strategies []rank.Strategy) {
+	if len(lo.Arms) == 0 {
+		lo.Arms = strategies
+	}
+	if lo.Discount <= 0 {
+		lo.Discount = 1
+	}
+	if lo.Floor <= 0 {
+		lo.Floor = 0.02
+	}
+	if lo.VariantSpread <= 0 {
+		lo.VariantSpread = 0.2
+	}
+	if len(lo.Variants) == 0 {
+		lo.Variants = []string{"main"}
+	}
+	if lo.Layout == "" {
+		lo.Layout = ope.LayoutDPA
+	}
+}
+
+// Validate checks the options after defaults.
+func (lo *LearnOptions) Validate() error {
+	var errs []error
+	if err := checkStrategies(lo.Arms); err != nil {
+		errs = append(errs, err)
+	}
+	if len(lo.Arms) > 64 {
+		errs = append(errs, errors.New("at most 64 arms"))
+	}
+	if lo.Explore < 0 || math.IsNaN(lo.Explore) {
+		errs = append(errs, fmt.Errorf("invalid explore %g: must be positive", lo.Explore))
+	}
+	if lo.Discount > 1 {
+		errs = append(errs, fmt.Errorf("invalid discount %g: must be in (0, 1]", lo.Discount))
+	}
+	if lo.Floor >= 1 {
+		errs = append(errs, fmt.Errorf("invalid floor %g: must be below 1", lo.Floor))
+	}
+	if lo.Layout != ope.LayoutDPA && lo.Layout != ope.LayoutOBD {
+		errs = append(errs, fmt.Errorf("invalid impressions layout %q: one of %s, %s", lo.Layout, ope.LayoutDPA, ope.LayoutOBD))
+	}
+	return errors.Join(errs...)
+}
+
+// variantEffects draws the hidden click multipliers: 1 for the main
+// creative, e^N(0, spread²) for the others, seeded by the run's seed.
+func variantEffects(n int, spread float64, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 0xc4ea71e))
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = 1
+		if i > 0 {
+			out[i] = math.Exp(rng.NormFloat64() * spread)
+		}
+	}
+	return out
+}
+
+// learnShopper is the policy's campaign state on one shopper, kept across
+// days: its own frequency and fatigue state, and a carousel memo per arm.
+type learnShopper struct {
+	us   ustate
+	memo []ustate
+}
+
+// learnShard sums one shard of shoppers' day.
+type learnShard struct {
+	trials, clicks   []float64 // per segment*arm
+	vTrials, vClicks []float64 // per variant
+	imp, clk, buys   int64
+	rev              float64
+	exp, oracle      float64
+	reg, reg2, vreg  float64
+	reached          int64
+	cfN, cfP         []float64 // per arm: slots where it had a carousel, Σ true P(click)
+	imps             []ope.Impression
+}
+
+type learnRun struct {
+	r       *synthRun
+	lo      LearnOptions
+	ts, vts *bandit.Thompson
+	effects []float64
+	bestEff float64
+	states  []learnShopper
+
+	mu    sync.Mutex
+	cache map[uint64][]float64 // (segment, availability mask) -> arm probabilities, for the current day
+	vprob []float64
+}
+
+// armProbs returns the policy's arm probabilities for a segment and the
+// available arms, computed once per day and key.
+func (l *learnRun) armProbs(seg int, avail []bool) []float64 {
+	mask := uint64(0)
+	for k, ok := range avail {
+		if ok {
+			mask |= 1 << uint(k)
+		}
+	}
+	key := mask<<8 | uint64(seg)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p, ok := l.cache[key]; ok {
+		return p
+	}
+	p := make([]float64, len(avail))
+	if l.lo.Explore > 0 {
+		// Softmax over scores 1 (Arms[0]) and 0 (the rest), available arms only.
+		z := 0.0
+		for k, ok := range avail {
+			if ok {
+				p[k] = 1
+				if k == 0 {
+					p[k] = math.Exp(1 / l.lo.Explore)
+				}
+				z += p[k]
+			}
+		}
+		for k := range p {
+			p[k] /= z
+		}
+	} else {
+		l.ts.Probs(seg, avail, p)
+	}
+	l.cache[key] = p
+	return p
+}
+
+// learn runs the stochastic policy day by day over all shoppers: within a
+// day every shopper faces the posteriors of the day's start (a batch
+// bandit), shards run in parallel, and their counts are merged in shard
+// order at the end of the day, so the run is deterministic.
+func (r *synthRun) learn(ctx context.Context) error {
+	opts := &r.opts
+	lo := *opts.Learn
+	lo.defaults(r.strategies)
+	if err := lo.Validate(); err != nil {
+		return errors.New("sim: " + err.Error())
+	}
+	nArm, nVar, nSeg := len(lo.Arms), len(lo.Variants), len(Segments)
+	l := &learnRun{r: r, lo: lo,
+		ts:      bandit.New(nSeg, nArm, bandit.Options{Discount: lo.Discount, Floor: lo.Floor, Seed: opts.Seed}),
+		vts:     bandit.New(1, nVar, bandit.Options{Discount: lo.Discount, Floor: lo.Floor, Seed: opts.Seed ^ 0x7a4}),
+		effects: variantEffects(nVar, lo.VariantSpread, opts.Seed),
+		states:  make([]learnShopper, opts.Users)}
+	for _, e := range l.effects {
+		l.bestEff = math.Max(l.bestEff, e)
+	}
+	name := Learned
+	policy := "thompson"
+	if lo.Explore > 0 {
+		name, policy = "softmax:"+string(lo.Arms[0]), "softmax"
+	}
+	rep := &LearningReport{Name: name, Policy: policy, Segments: Segments, Discount: lo.Discount, Floor: lo.Floor, Explore: lo.Explore}
+	for _, a := range lo.Arms {
+		rep.Arms = append(rep.Arms, string(a))
+	}
+	var iw *ope.Writer
+	if lo.Impressions != nil {
+		var err error
+		if iw, err = ope.NewWriter(lo.Impressions, lo.Layout, rep.Arms); err != nil {
+			return err
+		}
+	}
+	workers := par.Workers(opts.Workers)
+	cat := rank.NewCatalog(r.prods)
+	sims := make([]*adSim, workers)
+	covered := make([][]bool, workers)
+	for wi := range sims {
+		covered[wi] = make([]bool, len(r.prods))
+		sims[wi] = r.newAdSim([][]bool{covered[wi]}, cat)
+	}
+	nShards := (opts.Users + adsShard - 1) / adsShard
+	shards := make([]learnShard, nShards)
+	var total sacc
+	var cumReg, cumReg2, cumVReg float64
+	var cumN int64
+	cfN, cfP := make([]float64, nArm), make([]float64, nArm)
+	vImp, vClk := make([]int64, nVar), make([]int64, nVar)
+	var impID int64
+	for d := 1; d < opts.Days; d++ {
+		l.cache = map[uint64][]float64{}
+		l.vprob = make([]float64, nVar)
+		if lo.Explore > 0 || nVar == 1 {
+			for v := range l.vprob {
+				l.vprob[v] = 1 / float64(nVar)
+			}
+			if lo.Explore > 0 && nVar > 1 {
+				// The logging policy keeps the main creative (0) mostly.
+				for v := range l.vprob {
+					l.vprob[v] = 1
+				}
+				l.vprob[0] = math.Exp(1 / lo.Explore)
+				z := l.vprob[0] + float64(nVar-1)
+				for v := range l.vprob {
+					l.vprob[v] /= z
+				}
+			}
+		} else {
+			l.vts.Probs(0, nil, l.vprob)
+		}
+		for i := range shards {
+			s := &shards[i]
+			*s = learnShard{trials: make([]float64, nSeg*nArm), clicks: make([]float64, nSeg*nArm),
+				vTrials: make([]float64, nVar), vClicks: make([]float64, nVar), imps: s.imps[:0],
+				cfN: make([]float64, nArm), cfP: make([]float64, nArm)}
+		}
+		err := par.Blocks(ctx, workers, nShards, func(_ context.Context, wi, sh int) error {
+			for u := sh * adsShard; u < min(opts.Users, (sh+1)*adsShard); u++ {
+				l.slot(sims[wi], u, d, &shards[sh], iw != nil)
+			}
+			return nil
+		}, nil)
+		if err != nil {
+			return err
+		}
+		day := LearnDay{Day: d + 1, Date: time.Unix(0, r.day(d+1)).UTC().Format("2006-01-02"),
+			ArmShare: make([]float64, nArm), VariantShare: make([]float64, nVar)}
+		var dayReg, dayReg2, dayVReg float64
+		armImp := make([]float64, nArm)
+		for i := range shards {
+			s := &shards[i]
+			for j := range s.trials {
+				l.ts.Update(j/nArm, j%nArm, s.clicks[j], s.trials[j])
+				armImp[j%nArm] += s.trials[j]
+			}
+			for j := range s.cfN {
+				cfN[j] += s.cfN[j]
+				cfP[j] += s.cfP[j]
+			}
+			for v := range s.vTrials {
+				if lo.Explore == 0 {
+					l.vts.Update(0, v, s.vClicks[v], s.vTrials[v])
+				}
+				day.VariantShare[v] += s.vTrials[v]
+				vImp[v] += int64(s.vTrials[v])
+				vClk[v] += int64(s.vClicks[v])
+			}
+			day.Impressions += s.imp
+			day.Clicks += s.clk
+			day.ExpectedCTR += s.exp
+			day.OracleCTR += s.oracle
+			dayReg += s.reg
+			dayReg2 += s.reg2
+			dayVReg += s.vreg
+			total.imp += s.imp
+			total.clicks += s.clk
+			total.buys += s.buys
+			total.rev += s.rev
+			total.reach += s.reached
+			for k := range s.imps {
+				im := &s.imps[k]
+				impID++
+				im.ID = impID
+				if err := iw.Write(im); err != nil {
+					return err
+				}
+			}
+		}
+		l.ts.EndDay()
+		l.vts.EndDay()
+		cumReg += dayReg
+		cumReg2 += dayReg2
+		cumVReg += dayVReg
+		cumN += day.Impressions
+		if day.Impressions > 0 {
+			n := float64(day.Impressions)
+			day.CTR = round6(float64(day.Clicks) / n)
+			ci := Wilson(day.Clicks, day.Impressions)
+			day.CTRCI = [2]float64{round6(ci[0]), round6(ci[1])}
+			day.ExpectedCTR = round6(day.ExpectedCTR / n)
+			day.OracleCTR = round6(day.OracleCTR / n)
+			for k := range armImp {
+				day.ArmShare[k] = round6(armImp[k] / n)
+			}
+			for v := range day.VariantShare {
+				day.VariantShare[v] = round6(day.VariantShare[v] / n)
+			}
+		}
+		day.Regret, day.VariantRegret = round6(cumReg), round6(cumVReg)
+		if cumN > 1 {
+			n := float64(cumN)
+			m := cumReg / n
+			sd := math.Sqrt(math.Max(0, (cumReg2-n*m*m)/(n-1)))
+			half := 1.96 * sd * math.Sqrt(n)
+			day.RegretCI = [2]float64{round6(cumReg - half), round6(cumReg + half)}
+		}
+		rep.Days = append(rep.Days, day)
+	}
+	if iw != nil {
+		if err := iw.Flush(); err != nil {
+			return err
+		}
+	}
+	for v, nm := range lo.Variants {
+		vr := VariantReport{Name: nm, Effect: round6(l.effects[v]), Impressions: vImp[v], Clicks: vClk[v]}
+		if total.imp > 0 {
+			vr.Share = round6(float64(vImp[v]) / float64(total.imp))
+		}
+		rep.Variants = append(rep.Variants, vr)
+	}
+	for j, a := range lo.Arms {
+		t := ArmTruth{Name: string(a), Slots: int64(cfN[j])}
+		if cfN[j] > 0 {
+			t.ExpectedCTR = round6(cfP[j] / cfN[j])
+		}
+		rep.Counterfactual = append(rep.Counterfactual, t)
+	}
+	for si, st := range r.strategies {
+		fc := FixedCurve{Name: string(st)}
+		for d := 1; d < opts.Days; d++ {
+			var imp, clk int64
+			for sh := range r.shardAcc {
+				if acc := r.shardAcc[sh]; acc != nil && acc[si].dayImp != nil {
+					imp += acc[si].dayImp[d]
+					clk += acc[si].dayClicks[d]
+				}
+			}
+			ctr := 0.0
+			if imp > 0 {
+				ctr = round6(float64(clk) / float64(imp))
+			}
+			fc.CTR = append(fc.CTR, ctr)
+		}
+		rep.Fixed = append(rep.Fixed, fc)
+	}
+	all := make([]bool, nArm)
+	for k := range all {
+		all[k] = true
+	}
+	l.cache = map[uint64][]float64{}
+	for s := range Segments {
+		p := l.armProbs(s, all)
+		q := make([]float64, len(p))
+		for k := range p {
+			q[k] = round6(p[k])
+		}
+		rep.FinalArmProbs = append(rep.FinalArmProbs, q)
+	}
+	cov := 0
+	for it := range r.prods {
+		for wi := range covered {
+			if covered[wi][it] {
+				cov++
+				break
+			}
+		}
+	}
+	row := r.report(rank.Strategy(name), total, cov)
+	r.res.Strategies = append(r.res.Strategies, row)
+	r.res.Learning = rep
+	return nil
+}
+
+// slot runs shopper u's ad slot of day d under the policy.
+func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
+	r := l.r
+	opts := &r.opts
+	ads := &opts.Ads
+	now := r.day(d + 1)
+	// The same per-shopper-day draws as the fixed strategies (common
+	// random numbers), plus a stream of the policy's own.
+	rng := rand.New(rand.NewPCG(opts.Seed^0xad5, uint64(u)<<16|uint64(d)))
+	uOpp, uShow, uConv := rng.Float64(), rng.Float64(), rng.Float64()
+	for p := range a.uClick {
+		a.uClick[p] = rng.Float64()
+	}
+	if uOpp >= ads.OpportunityRate {
+		return
+	}
+	st := &l.states[u]
+	us := &st.us
+	recent := 0
+	for _, dd := range us.impDays {
+		if dd > d-ads.CapDays {
+			recent++
+		}
+	}
+	if recent >= ads.Cap || uShow >= math.Pow(ads.ShowDecay, float64(us.nonclick)) {
+		return
+	}
+	evs := r.all[u]
+	s := &r.shoppers[u]
+	sc := slotCtx{u: u, d: d, uid: userID(u), now: now, items: map[int32]*itemState{}}
+	relCache := map[int32]float64{}
+	sc.rel = func(it int32) float64 {
+		v, ok := relCache[it]
+		if !ok {
+			v = r.w.relevance(s, it, d+1)
+			relCache[it] = v
+		}
+		return v
+	}
+	a.hist = a.hist[:0]
+	for _, e := range evs {
+		if e.t >= now {
+			break
+		}
+		sc.observe(e)
+		a.hist = append(a.hist, rank.Event{ItemID: r.prods[e.item].ID, Kind: e.kind, Time: time.Unix(0, e.t)})
+		sc.consumed++
+	}
+	sc.uShow, sc.uConv = uShow, uConv
+	sc.mi = min(len(r.models)-1, (d-1)/opts.RetrainDays)
+	sc.lbIdx = sort.Search(sc.consumed, func(i int) bool { return a.hist[i].Time.UnixNano() >= now-a.lookback })
+
+	arms := l.lo.Arms
+	if st.memo == nil {
+		st.memo = make([]ustate, len(arms))
+	}
+	recs := make([][]rank.Rec, len(arms))
+	avail := make([]bool, len(arms))
+	anyArm := false
+	for k, arm := range arms {
+		st.memo[k].bought = us.bought
+		recs[k] = a.carousel(&sc, arm, &st.memo[k])
+		avail[k] = len(recs[k]) > 0
+		anyArm = anyArm || avail[k]
+	}
+	if !anyArm {
+		return
+	}
+	h := rank.History{UserID: sc.uid, Events: a.hist[:sc.consumed]}
+	if len(us.bought) > 0 {
+		h.Events = append(append([]rank.Event(nil), a.hist[:sc.consumed]...), us.bought...)
+	}
+	seg := segmentIndex(r.models[sc.mi].Segment(h, time.Unix(0, now), a.ropts))
+	probs := l.armProbs(seg, avail)
+	prng := rand.New(rand.NewPCG(opts.Seed^0x1ea4, uint64(u)<<16|uint64(d)))
+	k := bandit.Pick(probs, prng.Float64())
+	v := bandit.Pick(l.vprob, prng.Float64())
+	if us.shown == nil {
+		us.shown = map[int32]int{}
+	}
+	// True click probabilities: of every available arm's carousel with
+	// the best variant (the oracle), and of the chosen carousel with the
+	// chosen and with the best variant (the creative's regret).
+	oracle := 0.0
+	for j := range arms {
+		if avail[j] {
+			ids := l.ids(recs[j], a.ids[:0])
+			oracle = math.Max(oracle, a.slateProb(&sc, us, ids, l.bestEff))
+			out.cfN[j]++
+			out.cfP[j] += a.slateProb(&sc, us, ids, 1)
+		}
+	}
+	a.ids = l.ids(recs[k], a.ids[:0])
+	eff := l.effects[v]
+	pChosen := a.slateProb(&sc, us, a.ids, eff)
+	pBestVariant := a.slateProb(&sc, us, a.ids, l.bestEff)
+	clicked := -1
+	for p, it := range a.ids {
+		if clicked < 0 && a.uClick[p] < math.Min(1, a.clickProb(&sc, us, p, it)*eff) {
+			clicked = p
+		}
+		a.covered[0][it] = true
+	}
+	reg := oracle - pChosen
+	out.imp++
+	out.exp += pChosen
+	out.oracle += oracle
+	out.reg += reg
+	out.reg2 += reg * reg
+	out.vreg += pBestVariant - pChosen
+	if !us.reached {
+		us.reached = true
+		out.reached++
+	}
+	j := seg*len(arms) + k
+	out.trials[j]++
+	out.vTrials[v]++
+	us.impDays = append(us.impDays, d)
+	for _, it := range a.ids {
+		us.shown[it]++
+	}
+	if clicked >= 0 {
+		out.clk++
+		out.clicks[j]++
+		out.vClicks[v]++
+		us.nonclick = 0
+		it := a.ids[clicked]
+		if a.converts(&sc, it) {
+			out.buys++
+			out.rev += r.prods[it].Price
+			us.bought = append(us.bought, rank.Event{ItemID: r.prods[it].ID, Kind: rank.KindPurchase, Time: time.Unix(0, now)})
+		}
+	} else {
+		us.nonclick++
+	}
+	if !logIt {
+		return
+	}
+	im := ope.Impression{Time: time.Unix(0, now).UTC(), UserID: sc.uid, Segment: Segments[seg], Action: string(arms[k]),
+		Propensity: probs[k], Click: clicked + 1, Variant: l.lo.Variants[v], VariantPropensity: l.vprob[v],
+		ArmPropensity: append([]float64(nil), probs...)}
+	for p, it := range a.ids {
+		im.Items = append(im.Items, r.prods[it].ID)
+		im.ItemIndex = append(im.ItemIndex, int(it))
+		// The product's probability at this position: every arm whose
+		// carousel has it there.
+		ps := 0.0
+		for j2 := range arms {
+			if avail[j2] && p < len(recs[j2]) && recs[j2][p].ItemID == r.prods[it].ID {
+				ps += probs[j2]
+			}
+		}
+		im.ItemPropensity = append(im.ItemPropensity, ps)
+	}
+	out.imps = append(out.imps, im)
+}
+
+func segmentIndex(s string) int {
+	for i, x := range Segments {
+		if x == s {
+			return i
+		}
+	}
+	return 0
+}
+
+// ids maps a carousel to product indices, appending to buf.
+func (l *learnRun) ids(recs []rank.Rec, buf []int32) []int32 {
+	for _, rc := range recs {
+		buf = append(buf, l.r.w.byID[rc.ItemID])
+	}
+	return buf
+}
+
+// slateProb is the true probability that a carousel gets a click under
+// the cascade model with a creative effect: 1 − Π(1 − p_position).
+func (a *adSim) slateProb(sc *slotCtx, us *ustate, ids []int32, eff float64) float64 {
+	miss := 1.0
+	for p, it := range ids {
+		miss *= 1 - math.Min(1, a.clickProb(sc, us, p, it)*eff)
+	}
+	return 1 - miss
+}
