@@ -11,7 +11,6 @@ package rank
 
 import (
 	"context"
-	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -86,6 +85,10 @@ type ModelConfig struct {
 	// SessionGap splits a user's events into sessions when they carry no
 	// session id (default 30 minutes).
 	SessionGap time.Duration
+	// AllPairs keeps every co-occurrence count ≥ MinCount, not only the
+	// top Neighbours, for Model.Graphs (the complete count table that the
+	// model artifact and its SQL twin hold).
+	AllPairs bool
 }
 
 func (c *ModelConfig) defaults() {
@@ -191,8 +194,9 @@ type neighbour struct {
 type graph struct {
 	start []int32 // len items+1
 	nb    []neighbour
-	count []uint32 // baskets containing the item
-	n     int      // baskets
+	count []uint32      // baskets containing the item
+	n     int           // baskets
+	all   [][]neighbour // every pair ≥ MinCount per item, with ModelConfig.AllPairs
 }
 
 func (g *graph) of(i int32) []neighbour {
@@ -225,6 +229,10 @@ type Model struct {
 // purchased items), and returns the Model. The Builder must not be used
 // afterwards.
 func (b *Builder) Build(ctx context.Context) (*Model, error) {
+	return b.build(ctx, nil)
+}
+
+func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -281,6 +289,11 @@ func (b *Builder) Build(ctx context.Context) (*Model, error) {
 
 	gap := int64(b.cfg.SessionGap)
 	nItems := len(m.itemIDs)
+	if pre != nil {
+		m.coView = m.graphFromCounts(&pre.View)
+		m.coBuy = m.graphFromCounts(&pre.Buy)
+		return m, nil
+	}
 	// Co-view baskets: the distinct items of each session (any kind).
 	var err error
 	m.coView, err = m.buildGraph(ctx, nItems, func(emit func([]int32)) {
@@ -371,6 +384,9 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, gen func(emit func([
 		}
 	}
 	per := make([][]neighbour, nItems)
+	if cfg.AllPairs {
+		g.all = make([][]neighbour, nItems)
+	}
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	var wg sync.WaitGroup
 	var cancelled bool
@@ -409,17 +425,11 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, gen func(emit func([
 					if int(c) < cfg.MinCount {
 						continue
 					}
-					cj := float64(g.count[j])
-					var s float64
-					switch cfg.Similarity {
-					case SimLift:
-						s = float64(c) * float64(g.n) / (ci * cj)
-					case SimConditional:
-						s = float64(c) / ci
-					default:
-						s = float64(c) / math.Sqrt(ci*cj)
+					s := similarity(cfg.Similarity, c, ci, float64(g.count[j]), g.n)
+					h.push(neighbour{item: j, co: c, score: s})
+					if g.all != nil {
+						g.all[i] = append(g.all[i], neighbour{item: j, co: c, score: s})
 					}
-					h.push(neighbour{item: j, co: c, score: float32(s)})
 				}
 				per[i] = h.sorted()
 			}

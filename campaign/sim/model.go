@@ -12,6 +12,12 @@ import (
 // `dpa recommend`: the model then answers History(user) and Recommend for
 // any user of the log as of the log's last timestamp (Stats.MaxTime).
 func BuildModel(ctx context.Context, r io.Reader, read events.Options, cfg rank.ModelConfig) (*rank.Model, events.Stats, error) {
+	return BuildModelWith(ctx, r, read, cfg, nil)
+}
+
+// BuildModelWith is BuildModel with the item-to-item graphs taken from a
+// model artifact's counts when g is not nil (rank.Builder.BuildWith).
+func BuildModelWith(ctx context.Context, r io.Reader, read events.Options, cfg rank.ModelConfig, g *rank.Graphs) (*rank.Model, events.Stats, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -26,6 +32,10 @@ func BuildModel(ctx context.Context, r io.Reader, read events.Options, cfg rank.
 	})
 	if err != nil {
 		return nil, st, err
+	}
+	if g != nil {
+		m, err := b.BuildWith(ctx, g)
+		return m, st, err
 	}
 	m, err := b.Build(ctx)
 	return m, st, err

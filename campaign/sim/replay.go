@@ -39,6 +39,10 @@ type ReplayOptions struct {
 	Rank rank.Options
 	// Model tunes the item-to-item model.
 	Model rank.ModelConfig
+	// Graphs, when set, are the item-to-item counts of a model artifact
+	// built for this split (dpa model build): training then takes the
+	// graphs from them instead of counting the training events.
+	Graphs *rank.Graphs
 	// SessionGap splits sessions of logs without session ids (30 min).
 	SessionGap time.Duration
 	// Progress, when set, is called with (done, total) test users or

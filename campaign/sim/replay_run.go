@@ -204,7 +204,13 @@ func (r *replayRun) train(ctx context.Context) error {
 		r.pop[id]++
 		r.maxPop = max(r.maxPop, r.pop[id])
 	}
-	model, err := b.Build(ctx)
+	var model *rank.Model
+	var err error
+	if r.opts.Graphs != nil {
+		model, err = b.BuildWith(ctx, r.opts.Graphs)
+	} else {
+		model, err = b.Build(ctx)
+	}
 	if err != nil {
 		return err
 	}

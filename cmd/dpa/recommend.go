@@ -37,6 +37,7 @@ type recommendOptions struct {
 	At              string
 	Lookback        time.Duration
 	Similarity      string
+	ModelFile       string
 	AllowOutOfStock bool
 	KeepPurchased   bool
 	Seed            uint64
@@ -98,6 +99,7 @@ EXIT STATUS
 	f.StringVar(&o.At, "at", "", "rank as of this time (RFC 3339 or date; default: the log's last event)")
 	f.DurationVar(&o.Lookback, "lookback", 14*24*time.Hour, "history window for retarget, crosssell, similar and upsell")
 	f.StringVar(&o.Similarity, "similarity", rank.SimCosine, "item-to-item similarity: cosine|lift|conditional")
+	f.StringVar(&o.ModelFile, "model", "", "take the item-to-item counts from this artifact (dpa model build) instead of counting the log")
 	f.BoolVar(&o.AllowOutOfStock, "allow-out-of-stock", false, "do not drop out-of-stock catalog items")
 	f.BoolVar(&o.KeepPurchased, "keep-purchased", false, "allow products the shopper already bought")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the random strategy")
@@ -217,7 +219,15 @@ func runRecommend(ctx context.Context, o *recommendOptions) error {
 	if err != nil {
 		return err
 	}
-	model, st, err := sim.BuildModel(ctx, r, ro, rank.ModelConfig{Similarity: o.Similarity})
+	cfg := rank.ModelConfig{Similarity: o.Similarity}
+	var graphs *rank.Graphs
+	if o.ModelFile != "" {
+		if graphs, _, err = loadModelFile(o.ModelFile, "recommend", cfg); err != nil {
+			closeAll()
+			return err
+		}
+	}
+	model, st, err := sim.BuildModelWith(ctx, r, ro, cfg, graphs)
 	closeAll()
 	prog.Done()
 	if err != nil {

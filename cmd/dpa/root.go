@@ -117,6 +117,7 @@ ENVIRONMENT
 		newEventsCmd(a),
 		newRecommendCmd(a, nil),
 		newSimulateCmd(a, nil),
+		newModelCmd(a),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dpa-tools/dpa/campaign/events"
+	itemmodel "github.com/dpa-tools/dpa/campaign/model"
 	"github.com/dpa-tools/dpa/campaign/rank"
 	"github.com/dpa-tools/dpa/campaign/sim"
 	"github.com/dpa-tools/dpa/render"
@@ -32,6 +33,7 @@ type simulateOptions struct {
 	Workers    int
 	Lookback   time.Duration
 	Similarity string
+	ModelFile  string
 	Seed       uint64
 
 	// Replay.
@@ -118,6 +120,7 @@ EXIT STATUS
 	f.IntVar(&o.Workers, "workers", 0, "goroutines (default: number of CPUs; results do not depend on it)")
 	f.DurationVar(&o.Lookback, "lookback", 14*24*time.Hour, "history window for retarget, crosssell, similar and upsell")
 	f.StringVar(&o.Similarity, "similarity", rank.SimCosine, "item-to-item similarity: cosine|lift|conditional")
+	f.StringVar(&o.ModelFile, "model", "", "replay: take the item-to-item counts from this artifact (dpa model build --for replay) instead of counting the training events")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (shoppers, draws and the random strategy)")
 
 	f.StringVar(&o.Split, "split", "", "replay: first instant of the test window (RFC 3339 or date)")
@@ -196,7 +199,7 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 		return usageErr("invalid --lookback %s: must be positive", o.Lookback)
 	}
 	fl := cmd.Flags()
-	replayOnly := []string{"split", "test-days", "by", "target", "curve-k"}
+	replayOnly := []string{"split", "test-days", "by", "target", "curve-k", "model"}
 	synthOnly := []string{"users", "days", "items", "start", "retrain-days", "emit-events", "organic-only", "visit-rate", "views-per-visit",
 		"repeat-view", "explore", "cart-rate", "purchase-rate", "ad-rate", "click-base", "position-decay", "fatigue",
 		"cap", "cap-days", "cvr", "viewed-cvr", "cart-cvr"}
@@ -320,11 +323,23 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		}
 		opts := o.replayOptions()
 		opts.Read, opts.Rank, opts.Progress = ro, rk, progress("ranking")
+		var modelMeta itemmodel.Meta
+		if o.ModelFile != "" {
+			if opts.Graphs, modelMeta, err = loadModelFile(o.ModelFile, "replay", opts.Model); err != nil {
+				closeAll()
+				return err
+			}
+		}
 		res, err := sim.Replay(ctx, r, *opts)
 		closeAll()
 		prog.Done()
 		if err != nil {
 			return eventsError(ctx, label, err)
+		}
+		if o.ModelFile != "" {
+			if err := checkModelSplit(o.ModelFile, modelMeta, res.Split); err != nil {
+				return err
+			}
 		}
 		if !o.app.Quiet {
 			writeReadSummary(o.IO.ErrOut, o.IO.ErrStyles(), label, res.Read)
