@@ -44,7 +44,7 @@ type Options struct {
 	// Floor is the uniform exploration share (default 0: none).
 	Floor float64
 	// Draws is the Monte Carlo sample size of the selection probabilities
-	// (default 4000).
+	// (default 1000).
 	Draws int
 	// PriorA, PriorB are the Beta prior (default 1, 1: uniform).
 	PriorA, PriorB float64
@@ -67,7 +67,7 @@ func New(contexts, arms int, o Options) *Thompson {
 		o.Discount = 1
 	}
 	if o.Draws <= 0 {
-		o.Draws = 4000
+		o.Draws = 1000
 	}
 	if o.PriorA <= 0 {
 		o.PriorA = 1

@@ -50,6 +50,12 @@ type LearnOptions struct {
 	// Variants are creative names; Variants[0] is the main creative, the
 	// one the fixed strategies show. Empty: one creative.
 	Variants []string
+	// PriorA, PriorB are the Beta prior of every arm's click rate
+	// (default Beta(1, 99): a CTR of about 1%, worth 100 impressions, the
+	// middle of the 0.5–2% display and social CTRs of the background doc
+	// §10). A flat Beta(1, 1) prior claims a 50% CTR is as likely as 1% and
+	// makes the first days explore far more than the data warrant.
+	PriorA, PriorB float64
 	// VariantSpread is the standard deviation of each other variant's
 	// hidden log click-effect (default 0.2).
 	VariantSpread float64
@@ -137,6 +143,9 @@ func (lo *LearnOptions) defaults(strategies []rank.Strategy) {
 	}
 	if lo.Floor <= 0 {
 		lo.Floor = 0.02
+	}
+	if lo.PriorA <= 0 || lo.PriorB <= 0 {
+		lo.PriorA, lo.PriorB = 1, 99
 	}
 	if lo.VariantSpread <= 0 {
 		lo.VariantSpread = 0.2
@@ -271,8 +280,10 @@ func (r *synthRun) learn(ctx context.Context) error {
 	}
 	nArm, nVar, nSeg := len(lo.Arms), len(lo.Variants), len(Segments)
 	l := &learnRun{r: r, lo: lo,
-		ts:      bandit.New(nSeg, nArm, bandit.Options{Discount: lo.Discount, Floor: lo.Floor, Seed: opts.Seed}),
-		vts:     bandit.New(1, nVar, bandit.Options{Discount: lo.Discount, Floor: lo.Floor, Seed: opts.Seed ^ 0x7a4}),
+		ts: bandit.New(nSeg, nArm, bandit.Options{Discount: lo.Discount, Floor: lo.Floor, Seed: opts.Seed,
+			PriorA: lo.PriorA, PriorB: lo.PriorB}),
+		vts: bandit.New(1, nVar, bandit.Options{Discount: lo.Discount, Floor: lo.Floor, Seed: opts.Seed ^ 0x7a4,
+			PriorA: lo.PriorA, PriorB: lo.PriorB}),
 		effects: variantEffects(nVar, lo.VariantSpread, opts.Seed),
 		states:  make([]learnShopper, opts.Users)}
 	for _, e := range l.effects {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dpa-tools/dpa/campaign/ope"
 	"github.com/dpa-tools/dpa/campaign/rank"
@@ -171,5 +172,42 @@ func TestOffPolicyCoverage(t *testing.T) {
 	}
 	if len(cover) != 3*len(arms) {
 		t.Errorf("coverage counted for %d of %d estimator × arm pairs", len(cover), 3*len(arms))
+	}
+}
+
+// Drift moves the shopper's category fit to the trend categories and
+// fades the intent of old views; without drift nothing changes.
+func TestDriftWorld(t *testing.T) {
+	w := newWorld(GenerateCatalog(400, 1), 1)
+	var s shopperModel
+	s.cats = [3]int32{w.trend[0] + 1, w.trend[0] + 2, w.trend[0] + 3} // no drift yet: trend unset
+	w.setDrift(0.05, 1)
+	var own, trend int32 = -1, -1
+	for i := range w.prods {
+		c := w.cat[i]
+		if own < 0 && c != w.trend[0] && c != w.trend[1] && c != w.trend[2] {
+			own = int32(i)
+			s.cats[0] = c
+		}
+		if trend < 0 && c == w.trend[0] {
+			trend = int32(i)
+		}
+	}
+	if own < 0 || trend < 0 {
+		t.Fatal("fixture: no product outside / inside the trend")
+	}
+	if s.cats[1] == w.trend[0] || s.cats[2] == w.trend[0] {
+		s.cats[1], s.cats[2] = s.cats[0], s.cats[0]
+	}
+	if !(w.relevance(&s, trend, 20) > w.relevance(&s, trend, 0) && w.relevance(&s, own, 20) < w.relevance(&s, own, 0)) {
+		t.Errorf("relevance does not move to the trend: trend %.3f→%.3f, own %.3f→%.3f",
+			w.relevance(&s, trend, 0), w.relevance(&s, trend, 20), w.relevance(&s, own, 0), w.relevance(&s, own, 20))
+	}
+	if f := w.fade(int64(10 * 24 * time.Hour)); math.Abs(f-0.5) > 1e-9 {
+		t.Errorf("fade after 10 days at 5%%/day = %v, want 0.5", f)
+	}
+	w.setDrift(0, 1)
+	if w.fade(int64(10*24*time.Hour)) != 1 || w.relevance(&s, trend, 20) != w.relevance(&s, trend, 0) {
+		t.Error("without drift relevance and intent must not change")
 	}
 }

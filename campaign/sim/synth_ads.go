@@ -238,7 +238,8 @@ func (a *adSim) click(sc *slotCtx, si int, us *ustate, ac *sacc) int {
 // clickProb is the true probability that the shopper clicks product it at
 // position p if the cascade reaches it: PositionDecay^p · ClickBase ·
 // (relevance + intent boost) · Fatigue^(earlier impressions of it), a
-// tenth for products already bought.
+// tenth for products already bought. With drift the intent of a view or
+// cart fades as the taste moves on (world.fade).
 func (a *adSim) clickProb(sc *slotCtx, us *ustate, p int, it int32) float64 {
 	ads := &a.r.opts.Ads
 	boost := 0.0
@@ -248,9 +249,9 @@ func (a *adSim) clickProb(sc *slotCtx, us *ustate, p int, it int32) float64 {
 		case is.bought:
 			mult = 0.1
 		case is.lastCart > 0 && sc.now-is.lastCart <= a.lookback:
-			boost = ads.CartBoost
+			boost = ads.CartBoost * a.r.w.fade(sc.now-is.lastCart)
 		case is.lastView > 0 && sc.now-is.lastView <= a.lookback:
-			boost = ads.ViewBoost
+			boost = ads.ViewBoost * a.r.w.fade(sc.now-is.lastView)
 		}
 	}
 	return math.Pow(ads.PositionDecay, float64(p)) * ads.ClickBase * (sc.rel(it) + boost) * mult *

@@ -50,6 +50,17 @@ func (w *world) tau(d int) float64 {
 	return math.Min(1, w.drift*float64(d))
 }
 
+// fade is what is left of the intent of a view or cart age nanoseconds
+// ago when tastes drift: 1 − drift·days, at least 0 (1 without drift). A
+// product looked at ten days ago, with tastes moving 5% a day, draws half
+// the boost it drew the next day.
+func (w *world) fade(age int64) float64 {
+	if w.drift <= 0 {
+		return 1
+	}
+	return math.Max(0, 1-w.drift*float64(age)/float64(24*time.Hour))
+}
+
 // catFit is how well category c fits preferences cats (1, 0.7, 0.5 for
 // the first three, 0.1 otherwise).
 func catFit(c int32, cats *[3]int32) float64 {
