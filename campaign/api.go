@@ -67,15 +67,26 @@ type ProductAudienceSpec struct {
 	Exclusions   []AudienceRule `json:"exclusions,omitempty"`
 }
 
+// TargetingAutomation holds the Advantage+ audience switch. Since
+// Marketing API v23.0 a new ad set's targeting needs advantage_audience
+// explicitly (1 or 0) unless its targeting is the default one: "Advantage+
+// audience", https://developers.facebook.com/documentation/ads-commerce/marketing-api/audiences/reference/targeting-expansion/advantage-audience
+// ("Beginning with v23.0, the advantage_audience parameter within
+// targeting_automation defaults to 1 or requires an explicit value").
+type TargetingAutomation struct {
+	AdvantageAudience int `json:"advantage_audience"`
+}
+
 // Targeting is the ad set targeting spec.
 type Targeting struct {
-	GeoLocations             GeoLocations `json:"geo_locations"`
-	DynamicAudienceIDs       []string     `json:"dynamic_audience_ids,omitempty"`
-	PublisherPlatforms       []string     `json:"publisher_platforms,omitempty"`
-	FacebookPositions        []string     `json:"facebook_positions,omitempty"`
-	InstagramPositions       []string     `json:"instagram_positions,omitempty"`
-	AudienceNetworkPositions []string     `json:"audience_network_positions,omitempty"`
-	MessengerPositions       []string     `json:"messenger_positions,omitempty"`
+	GeoLocations             GeoLocations        `json:"geo_locations"`
+	DynamicAudienceIDs       []string            `json:"dynamic_audience_ids,omitempty"`
+	PublisherPlatforms       []string            `json:"publisher_platforms,omitempty"`
+	FacebookPositions        []string            `json:"facebook_positions,omitempty"`
+	InstagramPositions       []string            `json:"instagram_positions,omitempty"`
+	AudienceNetworkPositions []string            `json:"audience_network_positions,omitempty"`
+	MessengerPositions       []string            `json:"messenger_positions,omitempty"`
+	TargetingAutomation      TargetingAutomation `json:"targeting_automation"`
 }
 
 // GeoLocations holds the targeted countries.
@@ -120,6 +131,19 @@ type TemplateData struct {
 	Name              string       `json:"name"`
 	FormatOption      string       `json:"format_option,omitempty"`
 	MultiShareEndCard bool         `json:"multi_share_end_card"`
+	// ImageOverlaySpec puts the price on the product image; without it
+	// Meta shows no price on the image (the preview follows).
+	ImageOverlaySpec *ImageOverlaySpec `json:"image_overlay_spec,omitempty"`
+}
+
+// ImageOverlaySpec is AdCreativeLinkDataImageOverlaySpec ("Get Started
+// with Advantage+ Catalog Ads": image_overlay_spec "Specifies how to render
+// overlays on an image for a dynamic item"; field and enum names from
+// facebook-python-business-sdk adcreativelinkdataimageoverlayspec.py).
+type ImageOverlaySpec struct {
+	OverlayTemplate string `json:"overlay_template"`
+	TextType        string `json:"text_type"`
+	Position        string `json:"position"`
 }
 
 // ObjectStorySpec wraps template_data with the page.
@@ -143,6 +167,9 @@ type APIPayloads struct {
 	ProductAudiences []NamedPayload[ProductAudiencePayload]
 	AdSets           []NamedPayload[AdSetPayload]
 	AdCreatives      []NamedPayload[AdCreativePayload]
+	Ads              []NamedPayload[AdPayload]
+	version          string // Graph API version of the paths
+	catalogID        string
 }
 
 // NamedPayload pairs a payload with the slug its file is named after.
@@ -185,11 +212,15 @@ func productAudienceSpecs(as *AdSet) []ProductAudienceSpec {
 	return []ProductAudienceSpec{{ProductSetID: audienceSetRef(as), Inclusions: inc, Exclusions: exc}}
 }
 
+// apiTime writes a time with its offset in the ad account's zone, in the
+// form of the ad set reference's example ("2015-03-12 23:59:59-07:00",
+// https://developers.facebook.com/docs/marketing-api/reference/ad-account/adsets/),
+// so the instant never depends on how Meta reads a zone-less time.
 func apiTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(time.RFC3339)
+	return t.Format("2006-01-02 15:04:05-07:00")
 }
 
 func budgets(b *Budget) (daily, lifetime int64) {
@@ -204,7 +235,7 @@ func budgets(b *Budget) (daily, lifetime int64) {
 
 // BuildAPIPayloads builds every Marketing API payload of c.
 func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
-	p := &APIPayloads{}
+	p := &APIPayloads{version: cmpOr(c.GraphAPIVersion, DefaultGraphAPIVersion), catalogID: c.CatalogID}
 	d, l := budgets(c.Budget)
 	p.Campaign = CampaignPayload{
 		Name: c.Name, Objective: c.Objective, Status: c.Status, SpecialAdCategories: []string{},
@@ -215,25 +246,27 @@ func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
 		p.Campaign.BidStrategy = cmpOr(c.BidStrategy, "LOWEST_COST_WITHOUT_CAP")
 	}
 	for _, as := range c.AdSets {
-		if as.ProductSet.ID == "" {
-			if as.ProductSet.Filter == nil {
-				return nil, fmt.Errorf("ad set %q: no product set filter", as.Name)
+		if as.ProductSet.ID == "" && as.ProductSet.Filter == nil {
+			return nil, fmt.Errorf("ad set %q: no product set filter", as.Name)
+		}
+		// Each set once, by the first ad set naming it; audience source
+		// sets too, before the audiences that name them (plan order).
+		for _, ps := range []*ProductSet{&as.ProductSet, sourceSet(as)} {
+			if ps == nil || ps.ID != "" || !ps.Owner || ps.Filter == nil {
+				continue
 			}
-			fj, err := as.ProductSet.Filter.JSON()
+			fj, err := ps.Filter.JSON()
 			if err != nil {
 				return nil, fmt.Errorf("ad set %q: %w", as.Name, err)
 			}
-			p.ProductSets = append(p.ProductSets, NamedPayload[ProductSetPayload]{as.Slug, ProductSetPayload{Name: as.ProductSet.Name, Filter: fj}})
-		}
-		if as.Audience != nil && as.Audience.Source != nil && as.Audience.Source.ID == "" && as.Audience.Source.Filter != nil {
-			fj, err := as.Audience.Source.Filter.JSON()
-			if err != nil {
-				return nil, fmt.Errorf("ad set %q source: %w", as.Name, err)
+			name := ps.Name
+			if ps != &as.ProductSet {
+				name = cmpOr(ps.Name, as.Name+" (audience source)")
 			}
-			name := cmpOr(as.Audience.Source.Name, as.Name+" (audience source)")
-			p.ProductSets = append(p.ProductSets, NamedPayload[ProductSetPayload]{as.Slug + "-source", ProductSetPayload{Name: name, Filter: fj}})
+			p.ProductSets = append(p.ProductSets, NamedPayload[ProductSetPayload]{ps.Slug, ProductSetPayload{Name: name, Filter: fj}})
 		}
-		tg := Targeting{GeoLocations: GeoLocations{Countries: slices.Clone(as.Countries)}}
+		tg := Targeting{GeoLocations: GeoLocations{Countries: slices.Clone(as.Countries)},
+			TargetingAutomation: TargetingAutomation{AdvantageAudience: as.AdvantageAudience}}
 		if as.Audience != nil {
 			inc, exc := audienceRules(as.Audience)
 			pa := ProductAudiencePayload{Name: as.Name + " audience", ProductSetID: audienceSetRef(as), Inclusions: inc, Exclusions: exc}
@@ -241,7 +274,7 @@ func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
 				pa.EventSources = []EventSource{{ID: c.PixelID, Type: "PIXEL"}}
 			}
 			p.ProductAudiences = append(p.ProductAudiences, NamedPayload[ProductAudiencePayload]{as.Slug, pa})
-			tg.DynamicAudienceIDs = []string{"<PRODUCT_AUDIENCE_ID:" + as.Slug + ">"}
+			tg.DynamicAudienceIDs = []string{audienceRef(as.Slug)}
 		}
 		if pl := as.Placements; pl != nil {
 			tg.PublisherPlatforms = pl.PublisherPlatforms
@@ -251,7 +284,7 @@ func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
 			tg.MessengerPositions = pl.MessengerPositions
 		}
 		ad := AdSetPayload{
-			Name: as.Name, CampaignID: "<CAMPAIGN_ID>", Status: as.Status,
+			Name: as.Name, CampaignID: CampaignRef, Status: as.Status,
 			BillingEvent: as.BillingEvent, OptimizationGoal: as.OptimizationGoal,
 			PromotedObject: PromotedObject{ProductSetID: ProductSetRef(as)}, Targeting: tg,
 			StartTime: apiTime(c.Start), EndTime: apiTime(c.End), BidAmount: as.BidAmount,
@@ -262,15 +295,24 @@ func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
 		}
 		p.AdSets = append(p.AdSets, NamedPayload[AdSetPayload]{as.Slug, ad})
 		cr := as.Creative
+		td := TemplateData{
+			CallToAction: CallToAction{Type: cr.CallToAction},
+			Description:  tplSource(cr.LinkDescription), Link: cr.Link,
+			Message: tplSource(cr.PrimaryText), Name: tplSource(cr.Headline),
+			FormatOption: formatOption[cr.Format],
+		}
+		if cr.Format == "collection" {
+			td.Link = InstantExperienceLink(cr.InstantExperienceID)
+		}
+		if cr.PriceOverlay != "" {
+			td.ImageOverlaySpec = &ImageOverlaySpec{OverlayTemplate: "pill_with_text", TextType: cr.PriceOverlay, Position: "top_left"}
+		}
 		p.AdCreatives = append(p.AdCreatives, NamedPayload[AdCreativePayload]{as.Slug, AdCreativePayload{
 			Name: AdName(as), ProductSetID: ProductSetRef(as), URLTags: cr.URLTags,
-			ObjectStorySpec: ObjectStorySpec{PageID: c.PageID, TemplateData: TemplateData{
-				CallToAction: CallToAction{Type: cr.CallToAction},
-				Description:  tplSource(cr.LinkDescription), Link: cr.Link,
-				Message: tplSource(cr.PrimaryText), Name: tplSource(cr.Headline),
-				FormatOption: formatOption[cr.Format],
-			}},
+			ObjectStorySpec: ObjectStorySpec{PageID: c.PageID, TemplateData: td},
 		}})
+		p.Ads = append(p.Ads, NamedPayload[AdPayload]{as.Slug, AdPayload{Name: AdName(as), AdSetID: adSetRef(as.Slug),
+			Creative: AdCreativeRef{CreativeID: creativeRef(as.Slug)}, Status: as.Status}})
 	}
 	return p, nil
 }
@@ -295,44 +337,31 @@ func EncodeJSON(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Files lays the payloads out under meta/api/, in creation order by
-// directory: campaign.json, product_sets/, product_audiences/, ad_sets/,
-// ad_creatives/. The list is sorted by path.
+// Files lays the payloads out under meta/api/: campaign.json,
+// product_sets/, product_audiences/, ad_sets/, ad_creatives/, ads/. The
+// list is sorted by path; plan.json (BuildPlan) gives the creation order.
 func (p *APIPayloads) Files() ([]File, error) {
 	var out []File
-	add := func(path string, v any) error {
-		b, err := EncodeJSON(v)
+	for _, c := range p.calls() {
+		b, err := EncodeJSON(c.payload)
 		if err != nil {
-			return err
-		}
-		out = append(out, File{Path: path, Data: b})
-		return nil
-	}
-	if err := add("meta/api/campaign.json", p.Campaign); err != nil {
-		return nil, err
-	}
-	for _, x := range p.ProductSets {
-		if err := add("meta/api/product_sets/"+x.Slug+".json", x.Payload); err != nil {
 			return nil, err
 		}
-	}
-	for _, x := range p.ProductAudiences {
-		if err := add("meta/api/product_audiences/"+x.Slug+".json", x.Payload); err != nil {
-			return nil, err
-		}
-	}
-	for _, x := range p.AdSets {
-		if err := add("meta/api/ad_sets/"+x.Slug+".json", x.Payload); err != nil {
-			return nil, err
-		}
-	}
-	for _, x := range p.AdCreatives {
-		if err := add("meta/api/ad_creatives/"+x.Slug+".json", x.Payload); err != nil {
-			return nil, err
-		}
+		out = append(out, File{Path: c.file, Data: b})
 	}
 	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
+}
+
+// InstantExperienceLink is the link of a collection creative: the
+// Instant Experience (canvas) it opens.
+func InstantExperienceLink(id string) string { return "https://fb.com/canvas_doc/" + id }
+
+func sourceSet(as *AdSet) *ProductSet {
+	if as.Audience == nil {
+		return nil
+	}
+	return as.Audience.Source
 }
 
 // BatchOp is one catalog change for items_batch, as the diff engine will

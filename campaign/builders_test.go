@@ -332,6 +332,9 @@ ad_sets:
 	}
 }
 
+// TestSupplementalRow: one value per custom label, as Google requires
+// (the old "a-set|b-set" joins are gone); the first ad set wins and the
+// overlap is counted.
 func TestSupplementalRow(t *testing.T) {
 	s := &Supplemental{Label: 2, labels: []string{"b-set", "a-set", ""}}
 	if h := s.Header(); !slices.Equal(h, []string{"id", "custom_label_2"}) {
@@ -343,17 +346,48 @@ func TestSupplementalRow(t *testing.T) {
 		extra []string
 		want  []string
 	}{
-		{"1", []int{0, 1}, nil, []string{"1", "a-set|b-set"}},
+		{"1", []int{0, 1}, nil, []string{"1", "b-set"}},
 		{"2", nil, nil, nil},
 		{"3", []int{2}, []string{" "}, nil},
-		{"4", []int{0}, []string{"bestseller", "b-set"}, []string{"4", "b-set|bestseller"}},
+		{"4", []int{0}, []string{"bestseller"}, []string{"4", "b-set"}},
 		{"5\tx", []int{1}, nil, []string{"5 x", "a-set"}},
 		{"6", nil, []string{strings.Repeat("é", 60)}, []string{"6", strings.Repeat("é", 50)}},
 	}
 	for _, tt := range tests {
-		if got := s.Row(tt.id, tt.sets, tt.extra...); !slices.Equal(got, tt.want) {
+		got := s.Row(tt.id, tt.sets, tt.extra...)
+		if !slices.Equal(got, tt.want) {
 			t.Errorf("Row(%q, %v, %q) = %q, want %q", tt.id, tt.sets, tt.extra, got, tt.want)
 		}
+		for _, v := range got[min(1, len(got)):] {
+			if strings.Contains(v, "|") {
+				t.Errorf("%q: several values in one label", v)
+			}
+		}
+	}
+	if s.Overlaps() != 1 || s.OverlapIssue() == nil {
+		t.Errorf("overlaps %d", s.Overlaps())
+	}
+}
+
+// TestSupplementalPerSetLabels: google.labels gives each ad set its own
+// label with yes/no, so each set is one product group.
+func TestSupplementalPerSetLabels(t *testing.T) {
+	src := strings.Replace(twoSetsSameFilter, "ad_sets:", "google:\n  labels: {Shoes again: 3, Shoes source: 1}\nad_sets:", 1)
+	src = strings.Replace(src, "  - name: Shoes\n    type: upsell", "  - name: Shoes 2\n    type: upsell", 1)
+	c := mustLoad(t, src)
+	s := NewSupplemental(c)
+	if h := s.Header(); !slices.Equal(h, []string{"id", "custom_label_1", "custom_label_3"}) {
+		t.Errorf("header %v", h)
+	}
+	if r := s.Row("x", []int{0, 1}); !slices.Equal(r, []string{"x", "no", "yes"}) {
+		t.Errorf("row %v", r)
+	}
+	if r := s.Row("y", []int{0}); r != nil {
+		t.Errorf("untagged row %v", r)
+	}
+	msg := loadErrors(t, strings.Replace(src, "Shoes source: 1", "Shoes source: 3", 1))
+	if !strings.Contains(msg, "custom_label_3 is already used") {
+		t.Errorf("duplicate label: %s", msg)
 	}
 }
 

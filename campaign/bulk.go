@@ -104,7 +104,7 @@ func ProductSetRef(as *AdSet) string {
 	if as.ProductSet.ID != "" {
 		return as.ProductSet.ID
 	}
-	return "<PRODUCT_SET_ID:" + as.Slug + ">"
+	return productSetPlaceholder(cmpOr(as.ProductSet.Slug, as.Slug))
 }
 
 // sourceSetRef names the audience source product set of cross-sell / upsell
@@ -113,7 +113,7 @@ func sourceSetRef(as *AdSet) string {
 	if as.Audience.Source.ID != "" {
 		return as.Audience.Source.ID
 	}
-	return "<PRODUCT_SET_ID:" + as.Slug + "-source>"
+	return productSetPlaceholder(cmpOr(as.Audience.Source.Slug, as.Slug+"-source"))
 }
 
 // AdName is the name of the one ad of an ad set.

@@ -5,21 +5,40 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dpa-tools/dpa/feed"
 )
 
 // Supplemental builds a Google Merchant Center supplemental feed (TSV: id
-// plus custom_label_N) that tags catalog items with the segments of the ad
-// sets selecting them, without touching the primary feed
-// (export-formats.md §3.1). Extra segments (bestseller, high margin from
-// `dpa simulate` or rules) can be passed per item.
+// plus custom labels) that tags catalog items with the ad sets selecting
+// them, without touching the primary feed (export-formats.md §3.1).
+//
+// Google takes exactly one value per custom label and item, 1–100
+// characters, at most 1,000 distinct values per label account-wide:
+// "Custom label 0–4 [custom_label_0–4]", Google Merchant Center Help,
+// https://support.google.com/merchants/answer/6324473 ("Submit only 1 value
+// for each custom label attribute"). Joining several segments into one
+// value ("a|b") would create a value no product group targets, so:
+//
+//   - google.labels (per ad set): each mapped ad set has its own label
+//     holding "yes" for the items it shows and "no" for the other tagged
+//     items; a product group "custom_label_N = yes" is the ad set.
+//   - google.custom_label N (one label): the value is the segment of the
+//     first ad set, in campaign order, that selects the item; an item in
+//     several sets is counted in Overlaps and reported in the manifest.
 type Supplemental struct {
-	Label  int      // N of custom_label_N (0..4)
-	labels []string // segment per ad set, campaign order
+	Label    int      // N of custom_label_N (one-label scheme)
+	labels   []string // segment per ad set, campaign order
+	perSet   []int    // per-ad-set scheme: label number per ad set, -1 = none; nil = one label
+	order    []int    // per-ad-set scheme: ad set indexes in label order
+	overlaps int
 }
 
-// MaxCustomLabelLen is the commonly cited custom_label limit [U]
-// (feed-spec.md §3); longer values are cut at a segment boundary.
+// MaxCustomLabelLen is Google's custom_label limit (1–100 characters).
 const MaxCustomLabelLen = 100
+
+// MaxCustomLabelValues is Google's limit of distinct values per label.
+const MaxCustomLabelValues = 1000
 
 // NewSupplemental prepares rows for c's ad sets.
 func NewSupplemental(c *Campaign) *Supplemental {
@@ -27,51 +46,95 @@ func NewSupplemental(c *Campaign) *Supplemental {
 	for _, as := range c.AdSets {
 		s.labels = append(s.labels, as.Segment)
 	}
+	if len(c.GoogleLabels) > 0 {
+		s.perSet = make([]int, len(c.AdSets))
+		for i := range s.perSet {
+			s.perSet[i] = -1
+		}
+		for i, lab := range c.GoogleLabels {
+			s.perSet[i] = lab
+			s.order = append(s.order, i)
+		}
+		slices.SortFunc(s.order, func(a, b int) int { return s.perSet[a] - s.perSet[b] })
+	}
 	return s
 }
 
 // Header is the TSV header.
 func (s *Supplemental) Header() []string {
-	return []string{"id", fmt.Sprintf("custom_label_%d", s.Label)}
+	if s.perSet == nil {
+		return []string{"id", labelName(s.Label)}
+	}
+	h := []string{"id"}
+	for _, i := range s.order {
+		h = append(h, labelName(s.perSet[i]))
+	}
+	return h
 }
 
 // Row returns the row for one item given the ad sets that selected it (the
-// indexes Selection.Add returns) and any extra segments, or nil when the
-// item has no segment (omitting it leaves its primary-feed label alone).
-// Segments are sorted and joined with "|" so the value is stable.
+// indexes Selection.Add returns), or nil when no ad set tagged by the
+// scheme selects it (omitting the row leaves its primary-feed labels
+// alone). In the one-label scheme extra segments (a `dpa simulate` tier)
+// label items no ad set selects.
 func (s *Supplemental) Row(id string, sets []int, extra ...string) []string {
-	var segs []string
-	for _, i := range sets {
-		if i >= 0 && i < len(s.labels) && s.labels[i] != "" {
-			segs = append(segs, s.labels[i])
-		}
-	}
-	for _, e := range extra {
-		if e = strings.TrimSpace(e); e != "" {
-			segs = append(segs, e)
-		}
-	}
-	if len(segs) == 0 || id == "" {
+	if id == "" {
 		return nil
 	}
-	slices.Sort(segs)
-	segs = slices.Compact(segs)
+	if s.perSet != nil {
+		row := []string{tsvClean(id)}
+		any := false
+		for _, i := range s.order {
+			v := "no"
+			if slices.Contains(sets, i) {
+				v, any = "yes", true
+			}
+			row = append(row, v)
+		}
+		if !any {
+			return nil
+		}
+		return row
+	}
 	v := ""
-	for _, sg := range segs {
-		next := v
-		if next != "" {
-			next += "|"
+	n := 0
+	for _, i := range sets {
+		if i >= 0 && i < len(s.labels) && s.labels[i] != "" {
+			if v == "" {
+				v = s.labels[i]
+			}
+			n++
 		}
-		next += sg
-		if len(next) > MaxCustomLabelLen {
-			break
-		}
-		v = next
+	}
+	if n > 1 {
+		s.overlaps++
 	}
 	if v == "" {
-		v = truncateRunes(segs[0], MaxCustomLabelLen)
+		for _, e := range extra {
+			if e = strings.TrimSpace(e); e != "" {
+				v = e
+				break
+			}
+		}
 	}
-	return []string{tsvClean(id), tsvClean(v)}
+	if v == "" {
+		return nil
+	}
+	return []string{tsvClean(id), tsvClean(truncateRunes(v, MaxCustomLabelLen))}
+}
+
+// Overlaps counts the rows (one-label scheme) whose item several ad sets
+// select: the label names the first, so the later sets' product groups
+// miss it in Google.
+func (s *Supplemental) Overlaps() int { return s.overlaps }
+
+// OverlapIssue is the manifest warning for Overlaps, or nil.
+func (s *Supplemental) OverlapIssue() *Issue {
+	if s.overlaps == 0 {
+		return nil
+	}
+	return &Issue{Severity: feed.Warning, Rule: "google-label-overlap", Count: s.overlaps,
+		Message: fmt.Sprintf("items selected by several ad sets carry only the first set's segment in %s (Google takes one value per label); map each ad set to its own label with google.labels to target all of them", labelName(s.Label))}
 }
 
 // tsvClean keeps a TSV cell on one line in one column: Merchant Center has

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dpa-tools/dpa/feed"
 	"go.yaml.in/yaml/v3"
@@ -65,6 +66,8 @@ func Load(name string, r io.Reader) (*Campaign, []Diagnostic, error) {
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+var graphVersionRE = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]$`)
 
 type loader struct {
 	file  string
@@ -307,21 +310,51 @@ func (l *loader) amount(n *rnode, path, currency string) int64 {
 
 var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
 
-// when parses a start/end time. Times without a zone are UTC [U]: Meta
-// reads them in the ad account's time zone, so the marketer should write
-// an offset when it matters.
-func (l *loader) when(n *rnode, path string) time.Time {
+// when parses a start/end time in the ad account's time zone loc, which
+// is how Meta reads a time without an offset. A date alone is the start
+// of that day, or for an end (endOfDay) its last second: "end: 2026-03-31"
+// runs through March 31. A time with an offset keeps its instant.
+func (l *loader) when(n *rnode, path string, loc *time.Location, endOfDay bool) time.Time {
 	s := l.str(n, path)
 	if s == "" {
 		return time.Time{}
 	}
+	if loc == nil {
+		loc = time.UTC // an error about the missing time_zone is reported once, by the caller
+	}
 	for _, lay := range timeLayouts {
-		if t, err := time.Parse(lay, s); err == nil {
-			return t
+		var t time.Time
+		var err error
+		if lay == time.RFC3339 {
+			t, err = time.Parse(lay, s)
+		} else {
+			t, err = time.ParseInLocation(lay, s, loc)
 		}
+		if err != nil {
+			continue
+		}
+		if lay == "2006-01-02" && endOfDay {
+			t = t.AddDate(0, 0, 1).Add(-time.Second)
+		}
+		return t.In(loc)
 	}
 	l.errAt(n, path, "write 2026-03-01 or 2026-03-01T09:00:00+01:00", "invalid date/time %q", s)
 	return time.Time{}
+}
+
+// timeZone reads campaign.time_zone, an IANA name such as Europe/Berlin
+// (the ad account's time zone in Ads Manager > Account settings).
+func (l *loader) timeZone(n *rnode, path string) *time.Location {
+	s := l.str(n, path)
+	if s == "" {
+		return nil
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil || s == "Local" || !strings.Contains(s, "/") && s != "UTC" {
+		l.errAt(n, path, "write the IANA name of the ad account's time zone, e.g. America/New_York or Europe/Berlin", "unknown time zone %q", s)
+		return nil
+	}
+	return loc
 }
 
 func (l *loader) campaign(root *rnode) *Campaign {
@@ -332,8 +365,8 @@ func (l *loader) campaign(root *rnode) *Campaign {
 	}
 	top := l.fields(root, "", "campaign", "ad_sets", "google")
 	cn := l.required(top, "campaign", "", root)
-	cs := l.fields(cn, "campaign", "name", "objective", "catalog_id", "page_id", "pixel_id", "countries",
-		"start", "end", "budget", "currency", "status", "bid_strategy")
+	cs := l.fields(cn, "campaign", "name", "objective", "catalog_id", "page_id", "page_name", "pixel_id", "countries",
+		"time_zone", "start", "end", "budget", "currency", "status", "bid_strategy", "graph_api_version")
 	if cn != nil {
 		if n := l.required(cs, "name", "campaign", cn); n != nil {
 			c.Name = l.str(n, "campaign.name")
@@ -354,8 +387,26 @@ func (l *loader) campaign(root *rnode) *Campaign {
 		if n := l.required(cs, "countries", "campaign", cn); n != nil {
 			c.Countries = l.countries(n, "campaign.countries")
 		}
-		c.Start = l.when(cs["start"], "campaign.start")
-		c.End = l.when(cs["end"], "campaign.end")
+		c.PageName = l.str(cs["page_name"], "campaign.page_name")
+		c.GraphAPIVersion = DefaultGraphAPIVersion
+		if n := cs["graph_api_version"]; n != nil {
+			v := l.str(n, "campaign.graph_api_version")
+			if !graphVersionRE.MatchString(v) {
+				l.errAt(n, "campaign.graph_api_version", "write it as in the API paths, e.g. "+DefaultGraphAPIVersion, "invalid Graph API version %q", v)
+			} else {
+				c.GraphAPIVersion = v
+			}
+		}
+		c.TimeZone = l.timeZone(cs["time_zone"], "campaign.time_zone")
+		if c.TimeZone == nil && cs["time_zone"] == nil && (cs["start"] != nil || cs["end"] != nil) {
+			at := cs["start"]
+			if at == nil {
+				at = cs["end"]
+			}
+			l.errAt(at, "campaign.time_zone", "add time_zone: America/New_York (your ad account's time zone)", "start and end need campaign.time_zone: Meta reads times in the ad account's time zone")
+		}
+		c.Start = l.when(cs["start"], "campaign.start", c.TimeZone, false)
+		c.End = l.when(cs["end"], "campaign.end", c.TimeZone, true)
 		if !c.Start.IsZero() && !c.End.IsZero() && !c.End.After(c.Start) {
 			l.errAt(cs["end"], "campaign.end", "", "end must be after start")
 		}
@@ -369,11 +420,15 @@ func (l *loader) campaign(root *rnode) *Campaign {
 			l.errAt(n, "campaign.budget", "set campaign.end", "a lifetime budget needs an end date")
 		}
 	}
+	c.GoogleLabel = 4
+	var googleLabels *rnode
 	if g := top["google"]; g != nil {
-		gs := l.fields(g, "google", "custom_label")
+		gs := l.fields(g, "google", "custom_label", "labels")
 		c.GoogleLabel = l.intIn(gs["custom_label"], "google.custom_label", 0, 4, 4)
-	} else {
-		c.GoogleLabel = 4
+		googleLabels = gs["labels"]
+		if googleLabels != nil && gs["custom_label"] != nil {
+			l.errAt(googleLabels, "google.labels", "keep one of them", "google.custom_label and google.labels are two label schemes: choose one")
+		}
 	}
 	asn := l.required(top, "ad_sets", "", root)
 	if asn != nil {
@@ -391,6 +446,10 @@ func (l *loader) campaign(root *rnode) *Campaign {
 		}
 	}
 	l.names(c, asn)
+	assignProductSets(c)
+	if googleLabels != nil {
+		c.GoogleLabels = l.googleLabels(googleLabels, c)
+	}
 	return c
 }
 
@@ -472,7 +531,7 @@ func (l *loader) budget(n *rnode, path, currency string) *Budget {
 
 func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 	s := l.fields(n, path, "name", "type", "status", "audience", "product_set", "budget", "bid_strategy",
-		"bid_amount", "optimization_goal", "billing_event", "placements", "countries", "segment", "creative")
+		"bid_amount", "optimization_goal", "billing_event", "placements", "countries", "segment", "advantage_audience", "creative")
 	if n.kind != rMap {
 		return nil
 	}
@@ -485,6 +544,10 @@ func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 	}
 	as.Status = l.enum(s["status"], join(path, "status"), Statuses, c.Status)
 	as.Segment = l.str(s["segment"], join(path, "segment"))
+	if n := utf8.RuneCountInString(as.Segment); n > MaxCustomLabelLen {
+		// Google custom labels take 1–100 characters (see Supplemental).
+		l.errAt(s["segment"], join(path, "segment"), "shorten it", "segment is %d characters: Google custom labels take at most %d", n, MaxCustomLabelLen)
+	}
 	as.Countries = c.Countries
 	if cn := s["countries"]; cn != nil {
 		as.Countries = l.countries(cn, join(path, "countries"))
@@ -542,6 +605,20 @@ func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 	as.BillingEvent = l.enum(s["billing_event"], join(path, "billing_event"), BillingEvents, "IMPRESSIONS")
 	if pn := s["placements"]; pn != nil {
 		as.Placements = l.placements(pn, join(path, "placements"))
+	}
+	// Advantage+ audience: explicit on every ad set, as the API wants since
+	// v23.0; off with a behavioural audience (expansion would show the
+	// products to people outside it), on for broad prospecting.
+	as.AdvantageAudience = 1
+	if as.Audience != nil {
+		as.AdvantageAudience = 0
+	}
+	if an := s["advantage_audience"]; an != nil {
+		if l.boolean(an, join(path, "advantage_audience"), as.AdvantageAudience == 1) {
+			as.AdvantageAudience = 1
+		} else {
+			as.AdvantageAudience = 0
+		}
 	}
 	if cr := l.required(s, "creative", path, n); cr != nil {
 		as.Creative = l.creative(cr, join(path, "creative"))
@@ -699,9 +776,23 @@ func lowerNode(n *rnode) *rnode {
 var cardsByFormat = map[string]int{"carousel": 5, "single_image": 1, "collection": 4}
 
 func (l *loader) creative(n *rnode, path string) Creative {
-	s := l.fields(n, path, "name", "format", "headline", "primary_text", "link_description", "call_to_action", "link", "url_tags", "cards", "variants")
+	s := l.fields(n, path, "name", "format", "headline", "primary_text", "link_description", "call_to_action", "link", "url_tags", "cards", "variants", "instant_experience_id", "price_overlay")
 	cr := Creative{Name: l.str(s["name"], join(path, "name"))}
 	cr.Format = l.enum(s["format"], join(path, "format"), CreativeFormats, "carousel")
+	if ie := s["instant_experience_id"]; ie != nil {
+		cr.InstantExperienceID = l.id(ie, join(path, "instant_experience_id"))
+		if cr.Format != "collection" {
+			l.errAt(ie, join(path, "instant_experience_id"), "remove it or use format: collection", "instant_experience_id applies to format collection only")
+		}
+	} else if cr.Format == "collection" {
+		at := s["format"]
+		if at == nil {
+			at = n
+		}
+		l.errAt(at, join(path, "instant_experience_id"), "create the Instant Experience (Ads Manager > Instant Experiences, or POST /<PAGE_ID>/canvases) and add instant_experience_id: \"<its id>\"",
+			"format collection opens an Instant Experience: instant_experience_id is required")
+	}
+	cr.PriceOverlay = l.enum(s["price_overlay"], join(path, "price_overlay"), PriceOverlays, "")
 	cr.CallToAction = l.enum(s["call_to_action"], join(path, "call_to_action"), CallsToAction, "SHOP_NOW")
 	tpl := func(key, def string, req bool) *Template {
 		tn := s[key]

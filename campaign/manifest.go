@@ -15,6 +15,9 @@ type Manifest struct {
 	Catalog            string         `json:"catalog"`
 	CatalogItems       int            `json:"catalog_items"`
 	BulkColumnsVersion string         `json:"bulk_columns_version"`
+	GraphAPIVersion    string         `json:"graph_api_version"`
+	CurrencyTable      string         `json:"meta_currency_table"`
+	TimeZone           string         `json:"time_zone,omitempty"`
 	Files              []ManifestFile `json:"files"`
 	Sets               []ManifestSet  `json:"sets"`
 	Issues             []Issue        `json:"issues"`
@@ -52,8 +55,13 @@ var unconfirmedFacts = []string{
 // NewManifest starts a manifest from a finished selection.
 func NewManifest(c *Campaign, sel *Selection) *Manifest {
 	_, ver, _ := BulkColumns()
+	_, curVer := MetaCurrencies()
 	m := &Manifest{Tool: "dpa", Campaign: c.Name, CampaignFile: c.File, BulkColumnsVersion: ver,
+		GraphAPIVersion: cmpOr(c.GraphAPIVersion, DefaultGraphAPIVersion), CurrencyTable: curVer,
 		Files: []ManifestFile{}, Issues: sel.Issues(), Unconfirmed: slices.Clone(unconfirmedFacts)}
+	if c.TimeZone != nil {
+		m.TimeZone = c.TimeZone.String()
+	}
 	if m.Issues == nil {
 		m.Issues = []Issue{}
 	}

@@ -11,14 +11,21 @@ type Campaign struct {
 	PageID      string
 	PixelID     string // optional: event source of product audiences
 	Countries   []string
-	Start       time.Time // zero: start when published
-	End         time.Time // zero: run until stopped
-	Currency    string    // ISO 4217 of every budget and friendly price
-	Budget      *Budget   // campaign budget; nil when ad sets carry budgets
-	Status      string    // ACTIVE or PAUSED
-	BidStrategy string    // campaign-level, optional
-	GoogleLabel int       // custom_label_N used by the supplemental feed
-	AdSets      []*AdSet
+	PageName    string         // shown in the preview; "" = the page id
+	TimeZone    *time.Location // the ad account's time zone (IANA); nil when no date is given
+	Start       time.Time      // zero: start when published; in TimeZone
+	End         time.Time      // zero: run until stopped; an end date is inclusive (23:59:59 that day)
+	Currency    string         // ISO 4217 of every budget and friendly price
+	Budget      *Budget        // campaign budget; nil when ad sets carry budgets
+	Status      string         // ACTIVE or PAUSED
+	BidStrategy string         // campaign-level, optional
+	GoogleLabel int            // custom_label_N used by the supplemental feed (one-label scheme)
+	// GoogleLabels maps ad set index → custom_label_N for the per-ad-set
+	// scheme (google.labels): each set gets its own label, "yes" or "no".
+	GoogleLabels map[int]int
+	// GraphAPIVersion is the Marketing API version the payloads follow.
+	GraphAPIVersion string
+	AdSets          []*AdSet
 }
 
 // Budget is a daily or lifetime budget in minor units of Campaign.Currency.
@@ -43,7 +50,11 @@ type AdSet struct {
 	Placements       *Placements // nil: Advantage+ placements
 	Countries        []string    // campaign countries unless overridden
 	Segment          string      // Google custom label value; default Slug
-	Creative         Creative
+	// AdvantageAudience is targeting_automation.advantage_audience (0 or
+	// 1): Marketing API v23.0+ wants it explicit on new ad sets with
+	// custom audiences. Default 0 with a behavioural audience, 1 without.
+	AdvantageAudience int
+	Creative          Creative
 }
 
 // Audience is the behavioural audience of a product-audience ad set.
@@ -60,6 +71,13 @@ type ProductSet struct {
 	ID     string // existing product set id; "" = create from Filter
 	Name   string
 	Filter *Filter
+	// Slug is the file stem and placeholder key of the set dpa creates,
+	// unique among the campaign's sets; ad sets with identical filters
+	// share one set (Meta refuses a second set with the same filter).
+	Slug string
+	// Owner: this ad set's entry creates the set (false when it reuses
+	// an earlier identical one).
+	Owner bool
 }
 
 // Placements restricts delivery; nil lists mean "let Meta choose".
@@ -82,6 +100,12 @@ type Creative struct {
 	Link            string
 	URLTags         string
 	Cards           int // cards shown in the preview; fewer items → warning
+	// InstantExperienceID is the canvas a collection opens (required for
+	// format collection).
+	InstantExperienceID string
+	// PriceOverlay is the image_overlay_spec text_type shown on product
+	// images (price, strikethrough_price, percentage_off); "" = none.
+	PriceOverlay string
 	// Variants are alternative headline / primary text pairs the ad set
 	// may rotate (Meta's Dynamic Creative takes several titles and bodies
 	// in asset_feed_spec: "Asset Feed Spec",
@@ -133,13 +157,25 @@ var (
 var eventNames = map[string]string{"viewed": "ViewContent", "carted": "AddToCart", "purchased": "Purchase"}
 
 // formatOption maps the creative format to template_data.format_option
-// (SDK AdCreativeLinkData.FormatOption). Collection has no format_option:
-// it is an Instant Experience, so the API payload omits it.
+// (SDK AdCreativeLinkData.FormatOption). A catalog collection is
+// format_option "collection_video" with the Instant Experience as link:
+// "Allow product video in Advantage+ catalog ads",
+// https://developers.facebook.com/documentation/ads-commerce/marketing-api/advantage-catalog-ads/dynamic-media
+// ("format_option": "collection_video", "link": "https://fb.com/canvas_doc/<CANVAS_ID>").
 var formatOption = map[string]string{
 	"carousel":     "carousel_images_multi_items",
 	"single_image": "single_image",
-	"collection":   "",
+	"collection":   "collection_video",
 }
+
+// PriceOverlays are the image_overlay_spec text_type values dpa offers
+// (SDK AdCreativeLinkDataImageOverlaySpec.TextType, price subset).
+var PriceOverlays = []string{"percentage_off", "price", "strikethrough_price"}
+
+// DefaultGraphAPIVersion is the Marketing API version the payloads were
+// checked against: the docs' examples (graph.facebook.com/v25.0/...) and
+// facebook-python-business-sdk's apiconfig (API_VERSION v25.0).
+const DefaultGraphAPIVersion = "v25.0"
 
 // MaxLookbackDays bounds audience retention; Meta's product audiences
 // accept up to 180 days [U].

@@ -19,24 +19,26 @@ type TagInfo struct {
 	Status string // confidence mark from export-formats.md §2.4
 }
 
-// Tags are the template tags of export-formats.md §2.4. The [U] ones are
-// likely but not on Meta's confirmed list; they are accepted so marketers
-// can use them, and reported in the manifest as unconfirmed by callers
-// that care.
+// Tags are the template values Meta documents for catalog ads, and only
+// those: "Get Started with Advantage+ Catalog Ads", section "Use data feed
+// file data in your template",
+// https://developers.facebook.com/documentation/ads-commerce/marketing-api/advantage-catalog-ads/get-started
+// lists brand, current_price, description, name, price, retailer_id, url
+// and custom_label_0…4. There is no sale_price tag: current_price shows
+// the sale price while a sale is on.
 var Tags = []TagInfo{
-	{"product.brand", "brand", false, "P"},
+	{"product.brand", "brand", false, "C"},
 	{"product.current_price", "", true, "C"},
-	{"product.custom_label_0", "custom_label_0", false, "U"},
-	{"product.custom_label_1", "custom_label_1", false, "U"},
-	{"product.custom_label_2", "custom_label_2", false, "U"},
-	{"product.custom_label_3", "custom_label_3", false, "U"},
-	{"product.custom_label_4", "custom_label_4", false, "U"},
+	{"product.custom_label_0", "custom_label_0", false, "C"},
+	{"product.custom_label_1", "custom_label_1", false, "C"},
+	{"product.custom_label_2", "custom_label_2", false, "C"},
+	{"product.custom_label_3", "custom_label_3", false, "C"},
+	{"product.custom_label_4", "custom_label_4", false, "C"},
 	{"product.description", "description", false, "C"},
 	{"product.name", "title", false, "C"},
 	{"product.price", "price", true, "C"},
-	{"product.retailer_id", "id", false, "U"},
-	{"product.sale_price", "sale_price", true, "U"},
-	{"product.url", "link", false, "U"},
+	{"product.retailer_id", "id", false, "C"},
+	{"product.url", "link", false, "C"},
 }
 
 // Modifiers: Meta writes some after a pipe ({{product.name | titleize}})
@@ -161,7 +163,7 @@ func parseTag(body string, line, col int) (*TagUse, error) {
 			return nil, e(suggest(m, append(append([]string{}, SpaceModifiers...), PipeModifiers...)), "unknown modifier %q in {{%s}}", m, body)
 		}
 		if !info.Price {
-			return nil, e("", "modifier %q only applies to price tags (product.price, product.current_price, product.sale_price)", m)
+			return nil, e("", "modifier %q only applies to price tags (product.price, product.current_price)", m)
 		}
 		use.Space = append(use.Space, m)
 	}
@@ -188,6 +190,7 @@ func parseTag(body string, line, col int) (*TagUse, error) {
 // feedTagAliases catch the feed's column names used as tags.
 var feedTagAliases = map[string]string{
 	"title": "product.name", "link": "product.url", "id": "product.retailer_id",
+	"sale_price": "product.current_price", // Meta has no sale_price tag; current_price shows the sale price
 }
 
 // Uses returns the tag occurrences in source order.

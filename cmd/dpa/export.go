@@ -220,6 +220,13 @@ func runExport(ctx context.Context, o *exportOptions) error {
 			return err
 		}
 	}
+	plan, err := payloads.BuildPlan(apiFiles, res.batches)
+	if err != nil {
+		return err
+	}
+	if err := st.writeFile(campaign.PlanPath, plan); err != nil {
+		return err
+	}
 	if err := st.writeWith("preview.html", func(w io.Writer) error {
 		return campaign.RenderPreview(w, campaign.BuildPreview(c, sel, campaign.CurrencyFormat{}))
 	}); err != nil {
@@ -233,6 +240,9 @@ func runExport(ctx context.Context, o *exportOptions) error {
 		m.Sets[i].Feed = setFeedPath(c.AdSets[i])
 	}
 	m.Issues = append(m.Issues, res.catalogIssues()...)
+	if is := res.supplemental.OverlapIssue(); is != nil {
+		m.Issues = append(m.Issues, *is)
+	}
 	m.Files = st.manifestFiles()
 	mj, err := m.JSON()
 	if err != nil {
@@ -334,6 +344,7 @@ func setFeedPath(as *campaign.AdSet) string { return "feeds/adsets/" + as.Slug +
 
 type streamResult struct {
 	sel                              *campaign.Selection
+	supplemental                     *campaign.Supplemental
 	items, batches, updates, deletes int
 	unchanged                        int
 	missingID                        int
@@ -547,6 +558,7 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 	if err := fw.close(); err != nil {
 		return nil, err
 	}
+	res.supplemental = fw.sup
 	if res.missingID > 0 && !o.app.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.missingID))
 	}

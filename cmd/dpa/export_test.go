@@ -144,7 +144,9 @@ func TestExportGolden(t *testing.T) {
 		"meta/api/ad_creatives/premium-accessories.json",
 		"meta/api/ad_sets/30-outlet.json", "meta/api/ad_sets/cart-abandoners.json", "meta/api/ad_sets/footwear-under-150.json",
 		"meta/api/ad_sets/outerwear-for-top-buyers.json", "meta/api/ad_sets/premium-accessories.json",
-		"meta/api/campaign.json", "meta/api/items_batch/batch-0001.json",
+		"meta/api/ads/30-outlet.json", "meta/api/ads/cart-abandoners.json", "meta/api/ads/footwear-under-150.json",
+		"meta/api/ads/outerwear-for-top-buyers.json", "meta/api/ads/premium-accessories.json",
+		"meta/api/campaign.json", "meta/api/items_batch/batch-0001.json", "meta/api/plan.json",
 		"meta/api/product_audiences/30-outlet.json", "meta/api/product_audiences/cart-abandoners.json",
 		"meta/api/product_audiences/outerwear-for-top-buyers.json", "meta/api/product_audiences/premium-accessories.json",
 		"meta/api/product_sets/30-outlet.json", "meta/api/product_sets/cart-abandoners.json",
@@ -367,6 +369,9 @@ type (
 			InstagramPositions       []string `json:"instagram_positions"`
 			AudienceNetworkPositions []string `json:"audience_network_positions"`
 			MessengerPositions       []string `json:"messenger_positions"`
+			TargetingAutomation      struct {
+				AdvantageAudience *int `json:"advantage_audience"`
+			} `json:"targeting_automation"`
 		} `json:"targeting"`
 		StartTime string `json:"start_time"`
 		EndTime   string `json:"end_time"`
@@ -478,7 +483,11 @@ func TestExportAPIShapes(t *testing.T) {
 		var cr apiCreative
 		decodeStrict(t, filepath.Join(api, "ad_creatives", as.Slug+".json"), &cr)
 		td := cr.ObjectStorySpec.TemplateData
-		if cr.ObjectStorySpec.PageID != c.PageID || td.Link != as.Creative.Link || td.CallToAction.Type != as.Creative.CallToAction {
+		wantLink := as.Creative.Link
+		if as.Creative.Format == "collection" {
+			wantLink = campaign.InstantExperienceLink(as.Creative.InstantExperienceID)
+		}
+		if cr.ObjectStorySpec.PageID != c.PageID || td.Link != wantLink || td.CallToAction.Type != as.Creative.CallToAction {
 			t.Errorf("%s: creative %+v", as.Slug, cr)
 		}
 		if as.Creative.Headline != nil && td.Name != as.Creative.Headline.Source {
@@ -1177,7 +1186,8 @@ func TestExportDuplicateIDs(t *testing.T) {
 		checkBatches(t, out, tt.bodies, tt.updates, 0)
 		var m campaign.Manifest
 		json.Unmarshal([]byte(mustRead(t, filepath.Join(out, "manifest.json"))), &m)
-		if n := len(m.Issues); n == 0 || m.Issues[n-1].Rule != "catalog-duplicate-id" || !slices.Equal(m.Issues[n-1].ItemIDs, []string{"DR-6010-RED-S"}) {
+		i := slices.IndexFunc(m.Issues, func(is campaign.Issue) bool { return is.Rule == "catalog-duplicate-id" })
+		if i < 0 || !slices.Equal(m.Issues[i].ItemIDs, []string{"DR-6010-RED-S"}) {
 			t.Errorf("manifest issues lack the duplicate: %+v", m.Issues)
 		}
 	}
