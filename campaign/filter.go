@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/dpa-tools/dpa/feed"
@@ -415,6 +416,9 @@ func (f *Filter) Match(it *feed.Item) bool {
 	}
 	fd := f.fd
 	raw := it.Get(fd.feed)
+	if fd.name == "availability" || fd.name == "condition" {
+		raw = metaEnum(fd.name, raw)
+	}
 	if fd.kind == fPrice || fd.kind == fNumber {
 		var x float64
 		ok := false
@@ -560,3 +564,43 @@ func (f *Filter) Fields() []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// metaEnum spells an availability or condition value as Meta's catalog
+// does, so a catalog in Google's vocabulary ("in_stock", "backorder")
+// matches a filter written in Meta's ("in stock", "available for order"),
+// as Meta itself reads such catalogs after normalize's mapping. Unknown
+// values stay as they are.
+func metaEnum(field, v string) string {
+	metaEnumOnce.Do(func() {
+		ch, err := feed.LookupChannel("meta")
+		if err != nil {
+			return
+		}
+		metaEnumCh = ch
+	})
+	if metaEnumCh == nil {
+		return v
+	}
+	spec := metaEnumCh.Spec(field)
+	if spec == nil || slices.Contains(spec.Enum, v) {
+		return v
+	}
+	lv := strings.ToLower(strings.TrimSpace(v))
+	for _, k := range []string{lv, strings.ReplaceAll(lv, "_", " "), strings.ReplaceAll(lv, "_", "")} {
+		if s, ok := metaEnumCh.Synonyms[k]; ok {
+			lv = s
+			break
+		}
+	}
+	for _, e := range spec.Enum {
+		if strings.EqualFold(e, lv) || strings.EqualFold(e, strings.ReplaceAll(lv, "_", " ")) {
+			return e
+		}
+	}
+	return v
+}
+
+var (
+	metaEnumOnce sync.Once
+	metaEnumCh   *feed.Channel
+)

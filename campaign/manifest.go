@@ -20,6 +20,7 @@ type Manifest struct {
 	TimeZone           string         `json:"time_zone,omitempty"`
 	Files              []ManifestFile `json:"files"`
 	Sets               []ManifestSet  `json:"sets"`
+	Feeds              []FeedSummary  `json:"channel_feeds"`
 	Issues             []Issue        `json:"issues"`
 	Unconfirmed        []string       `json:"unconfirmed"`
 }
@@ -41,6 +42,7 @@ type ManifestSet struct {
 	Items        int    `json:"items"`
 	OutOfStock   int    `json:"out_of_stock_excluded"`
 	Feed         string `json:"feed,omitempty"` // per-set feed path
+	FeedItems    int    `json:"feed_items"`     // items in it: Items minus those left out of the Meta feed
 }
 
 // unconfirmedFacts are the [U] facts of export-formats.md the outputs rely

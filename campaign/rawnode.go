@@ -243,12 +243,48 @@ func (p *jsonParser) value() (*rnode, error) {
 	return n, nil
 }
 
+// MaxYAMLNodes bounds the nodes a YAML document may expand to once its
+// aliases are followed. A campaign file is a few hundred nodes; a
+// "billion laughs" file of 520 bytes (aliases of aliases) or 300 aliases of
+// a 100,000-item list expand to millions and would exhaust memory, so the
+// expansion is counted and refused past this bound (as viper does for
+// dpa.yaml).
+const MaxYAMLNodes = 200_000
+
 // yamlToRnode converts a decoded YAML node, following aliases.
 func yamlToRnode(y *yaml.Node) (*rnode, error) {
-	return yamlConv(y, 0)
+	c := &yamlConverter{}
+	return c.conv(y, 0)
 }
 
-func yamlConv(y *yaml.Node, depth int) (*rnode, error) {
+// yamlConverter counts the nodes made and remembers the alias being
+// expanded, to name it when the count runs over.
+type yamlConverter struct {
+	nodes int
+	alias *yaml.Node
+}
+
+func (c *yamlConverter) conv(y *yaml.Node, depth int) (*rnode, error) {
+	c.nodes++
+	if c.nodes > MaxYAMLNodes {
+		at := y
+		if c.alias != nil {
+			at = c.alias
+		}
+		return nil, &PosError{Line: at.Line, Column: at.Column,
+			Msg: fmt.Sprintf("YAML aliases expand to more than %d nodes (an alias bomb?): refusing to expand *%s", MaxYAMLNodes, aliasName(at))}
+	}
+	return c.convNode(y, depth)
+}
+
+func aliasName(y *yaml.Node) string {
+	if y.Kind == yaml.AliasNode && y.Value != "" {
+		return y.Value
+	}
+	return "alias"
+}
+
+func (c *yamlConverter) convNode(y *yaml.Node, depth int) (*rnode, error) {
 	if depth > 100 {
 		return nil, &PosError{Line: y.Line, Column: y.Column, Msg: "document nested too deeply"}
 	}
@@ -259,12 +295,18 @@ func yamlConv(y *yaml.Node, depth int) (*rnode, error) {
 		if len(y.Content) == 0 {
 			return &rnode{kind: rNull, line: 1, col: 1}, nil
 		}
-		return yamlConv(y.Content[0], depth+1)
+		return c.conv(y.Content[0], depth+1)
 	case yaml.AliasNode:
 		if y.Alias == nil {
 			return nil, &PosError{Line: y.Line, Column: y.Column, Msg: "unknown alias"}
 		}
-		return yamlConv(y.Alias, depth+1)
+		outer := c.alias
+		if outer == nil {
+			c.alias = y // the outermost alias is the one in the user's text
+		}
+		n, err := c.conv(y.Alias, depth+1)
+		c.alias = outer
+		return n, err
 	}
 	n := &rnode{line: y.Line, col: y.Column}
 	switch y.Kind {
@@ -278,7 +320,7 @@ func yamlConv(y *yaml.Node, depth int) (*rnode, error) {
 			if n.get(k.Value) != nil {
 				return nil, &PosError{Line: k.Line, Column: k.Column, Msg: fmt.Sprintf("duplicate key %q", k.Value)}
 			}
-			vn, err := yamlConv(v, depth+1)
+			vn, err := c.conv(v, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -287,8 +329,8 @@ func yamlConv(y *yaml.Node, depth int) (*rnode, error) {
 		}
 	case yaml.SequenceNode:
 		n.kind = rList
-		for _, c := range y.Content {
-			vn, err := yamlConv(c, depth+1)
+		for _, it := range y.Content {
+			vn, err := c.conv(it, depth+1)
 			if err != nil {
 				return nil, err
 			}

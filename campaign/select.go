@@ -138,7 +138,7 @@ func (s *Selection) sampleSize(as *AdSet) int {
 // and preorder / available-for-order items are left out so the per-set
 // feeds only promise what can ship now. Case and "_" are forgiven.
 func InStock(it *feed.Item) bool {
-	a := strings.ToLower(strings.TrimSpace(it.Get("availability")))
+	a := strings.ToLower(strings.TrimSpace(metaEnum("availability", it.Get("availability"))))
 	return a == "in stock" || a == "in_stock" || a == "instock"
 }
 

@@ -55,8 +55,12 @@ product set selects in-stock items and that every template renders, then write
 into DIR:
 
   meta/bulk_import.xlsx, meta/bulk_import.csv   Ads Manager bulk import, one row per ad
-  meta/api/...                                   Marketing API payloads; items_batch bodies
-  feeds/meta.csv, feeds/google.xml               the catalog as channel feeds (--channel-feeds)
+  meta/api/...                                   Marketing API payloads (campaign, product sets,
+                                                 audiences, ad sets, creatives, ads); items_batch
+  meta/api/plan.json                             every call in creation order, with placeholders
+  feeds/meta.csv, feeds/google.xml               the catalog as channel feeds (--channel-feeds),
+                                                 through normalize's mapping and safe fixes; items
+                                                 that still fail validate are left out and listed
   feeds/adsets/<ad-set>.csv                      the in-stock items each ad set shows today
   feeds/google_supplemental.tsv                  id + custom_label_N with each item's ad sets
   preview.html                                   the ad sets as a viewer would see them
@@ -237,12 +241,14 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	m.Catalog = o.Catalog
 	m.CatalogItems = res.items
 	for i := range m.Sets {
-		m.Sets[i].Feed = setFeedPath(c.AdSets[i])
+		m.Sets[i].Feed = campaign.SetFeedPath(c.AdSets[i])
+		if n := res.feeds.SetFeedItems(); i < len(n) {
+			m.Sets[i].FeedItems = n[i]
+		}
 	}
 	m.Issues = append(m.Issues, res.catalogIssues()...)
-	if is := res.supplemental.OverlapIssue(); is != nil {
-		m.Issues = append(m.Issues, *is)
-	}
+	m.Issues = append(m.Issues, res.feeds.Issues()...)
+	m.Feeds = res.feeds.Summaries()
 	m.Files = st.manifestFiles()
 	mj, err := m.JSON()
 	if err != nil {
@@ -340,11 +346,9 @@ func catalogColumns(r feed.Reader, path string, ro feed.ReadOptions) ([]string, 
 	return slices.Clone(r.Columns()), nil
 }
 
-func setFeedPath(as *campaign.AdSet) string { return "feeds/adsets/" + as.Slug + ".csv" }
-
 type streamResult struct {
 	sel                              *campaign.Selection
-	supplemental                     *campaign.Supplemental
+	feeds                            *campaign.Feeds
 	items, batches, updates, deletes int
 	unchanged                        int
 	missingID                        int
@@ -391,29 +395,17 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 		}
 	}
 
-	fw, err := newFeedWriters(st, c, cols, slices.Contains(o.ChannelFeeds, "meta"), slices.Contains(o.ChannelFeeds, "google"))
+	// The item feeds (channel feeds through normalize, per-ad-set feeds,
+	// Google supplemental) run beside the read on their own goroutines.
+	feeds, err := campaign.StartFeeds(ctx, c, stageSink{st}, campaign.FeedsOptions{
+		Meta: slices.Contains(o.ChannelFeeds, "meta"), Google: slices.Contains(o.ChannelFeeds, "google"),
+		InputFormat: r.Format(), SourceColumns: cols})
 	if err != nil {
 		return nil, err
 	}
-	// The XML feed costs as much as all the CSV feeds together, so it has
-	// its own goroutine; both read the same immutable items.
-	var feedsWG sync.WaitGroup
-	feedChans := []chan *itemBlock{make(chan *itemBlock, 4), make(chan *itemBlock, 4)}
-	for i, write := range []func(*itemBlock) error{fw.writeCSV, fw.writeXML} {
-		feedsWG.Add(1)
-		go func() {
-			defer feedsWG.Done()
-			for blk := range feedChans[i] {
-				if ctx.Err() != nil {
-					continue // drain
-				}
-				fail(write(blk))
-			}
-		}()
-	}
 	sendBlock := func(blk *itemBlock) {
-		for _, ch := range feedChans {
-			ch <- blk
+		if ctx.Err() == nil {
+			fail(feeds.Add(blk.items, blk.sets))
 		}
 	}
 
@@ -498,6 +490,7 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 				return &inputError{err: fmt.Errorf("%s: %w", o.Catalog, err)}
 			}
 			res.items++
+			it.Index = res.items // the feeds pair their outputs with the ad sets by it
 			idx := res.sel.Add(it)
 			blk.items = append(blk.items, it)
 			blk.sets = append(blk.sets, slices.Clone(idx))
@@ -541,24 +534,21 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 	if len(ops) > 0 {
 		opsCh <- &opBlock{seq: seq, ops: ops}
 	}
-	for _, ch := range feedChans {
-		close(ch)
-	}
 	close(opsCh)
 	wg.Wait()
 	close(resCh)
 	<-writerDone
-	feedsWG.Wait()
+	feedsErr := feeds.Finish()
 	if readErr != nil {
 		return nil, readErr
 	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
-	if err := fw.close(); err != nil {
-		return nil, err
+	if feedsErr != nil {
+		return nil, feedsErr
 	}
-	res.supplemental = fw.sup
+	res.feeds = feeds
 	if res.missingID > 0 && !o.app.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.missingID))
 	}
@@ -568,115 +558,10 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 	return res, nil
 }
 
-// feedWriters are the item feeds: the catalog as Meta CSV and Google RSS,
-// one CSV per ad set, and the Google supplemental TSV.
-type feedWriters struct {
-	files   []*stagedFile
-	writers []feed.ItemWriter
-	meta    feed.ItemWriter
-	google  feed.ItemWriter
-	sets    []feed.ItemWriter
-	supF    *stagedFile
-	sup     *campaign.Supplemental
-}
+// stageSink lets the campaign engine create files in the stage.
+type stageSink struct{ st *stage }
 
-func newFeedWriters(st *stage, c *campaign.Campaign, cols []string, meta, google bool) (*feedWriters, error) {
-	fw := &feedWriters{sup: campaign.NewSupplemental(c)}
-	newW := func(rel, format string, wo feed.WriteOptions) (feed.ItemWriter, error) {
-		sf, err := st.create(rel)
-		if err != nil {
-			return nil, err
-		}
-		fw.files = append(fw.files, sf)
-		w, err := feed.NewWriter(sf, format, wo)
-		if err != nil {
-			return nil, err
-		}
-		fw.writers = append(fw.writers, w)
-		return w, nil
-	}
-	var err error
-	if meta {
-		if fw.meta, err = newW("feeds/meta.csv", feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
-			return nil, err
-		}
-	}
-	// Google's feed keeps the attributes Merchant Center knows; the rest
-	// would only earn "unknown attribute" notices.
-	gch, err := feed.LookupChannel("google")
-	if err != nil {
-		return nil, err
-	}
-	var gcols []string
-	for _, col := range cols {
-		if gch.Spec(col) != nil {
-			gcols = append(gcols, col)
-		}
-	}
-	if google {
-		if fw.google, err = newW("feeds/google.xml", feed.FormatXML, feed.WriteOptions{Columns: gcols, Title: c.Name}); err != nil {
-			return nil, err
-		}
-	}
-	for _, as := range c.AdSets {
-		w, err := newW(setFeedPath(as), feed.FormatCSV, feed.WriteOptions{Columns: cols})
-		if err != nil {
-			return nil, err
-		}
-		fw.sets = append(fw.sets, w)
-	}
-	if fw.supF, err = st.create("feeds/google_supplemental.tsv"); err != nil {
-		return nil, err
-	}
-	fw.files = append(fw.files, fw.supF)
-	writeTSVRow(fw.supF, fw.sup.Header())
-	return fw, nil
-}
-
-func (fw *feedWriters) writeXML(blk *itemBlock) error {
-	if fw.google == nil {
-		return nil
-	}
-	for _, it := range blk.items {
-		if err := fw.google.Write(it); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (fw *feedWriters) writeCSV(blk *itemBlock) error {
-	for i, it := range blk.items {
-		if fw.meta != nil {
-			if err := fw.meta.Write(it); err != nil {
-				return err
-			}
-		}
-		for _, s := range blk.sets[i] {
-			if err := fw.sets[s].Write(it); err != nil {
-				return err
-			}
-		}
-		if row := fw.sup.Row(it.Get("id"), blk.sets[i]); row != nil {
-			writeTSVRow(fw.supF, row)
-		}
-	}
-	return nil
-}
-
-func (fw *feedWriters) close() error {
-	for _, w := range fw.writers {
-		if err := w.Close(); err != nil {
-			return err
-		}
-	}
-	for _, sf := range fw.files {
-		if err := sf.Close(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s stageSink) Create(rel string) (io.WriteCloser, error) { return s.st.create(rel) }
 
 // catalogIssues are the warnings about the catalog itself, for the
 // manifest next to the ad sets' issues.
@@ -691,12 +576,6 @@ func (res *streamResult) catalogIssues() []campaign.Issue {
 			Message: "catalog items repeat an earlier id: items_batch carries the first item of each id only"})
 	}
 	return out
-}
-
-// writeTSVRow writes cells already cleaned of tabs and line breaks
-// (Supplemental.Row does that); errors surface at Close.
-func writeTSVRow(w io.Writer, cells []string) {
-	io.WriteString(w, strings.Join(cells, "\t")+"\n")
 }
 
 func writeBulk(st *stage, sheet *campaign.BulkSheet) error {
@@ -912,6 +791,7 @@ type stage struct {
 	tmp         string
 	createdRoot bool
 	inputs      []string
+	mu          sync.Mutex // create is called from the feeds' goroutines
 	files       []*stagedFile
 }
 
@@ -958,7 +838,9 @@ func (st *stage) create(rel string) (*stagedFile, error) {
 	}
 	sf := &stagedFile{rel: rel, f: f, h: sha256.New()}
 	sf.bw = bufio.NewWriterSize(f, 256<<10)
+	st.mu.Lock()
 	st.files = append(st.files, sf)
+	st.mu.Unlock()
 	return sf, nil
 }
 

@@ -1060,8 +1060,67 @@ ad_sets:
 			t.Errorf("per-set feed holds %s (%s)", it.Get("id"), it.Get("availability"))
 		}
 	}
-	if n != sum.Sets[0].Items {
-		t.Errorf("per-set feed has %d items, manifest says %d", n, sum.Sets[0].Items)
+	if n != sum.Sets[0].FeedItems || n > sum.Sets[0].Items {
+		t.Errorf("per-set feed has %d items, manifest says %d of %d", n, sum.Sets[0].FeedItems, sum.Sets[0].Items)
+	}
+	checkFeedsValidate(t, out)
+}
+
+// checkFeedsValidate runs the channel's validator (the library behind
+// `dpa validate`) over every feed an export wrote: zero errors.
+func checkFeedsValidate(t *testing.T, out string) {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(out, "feeds", "adsets", "*.csv"))
+	paths = append(paths, filepath.Join(out, "feeds", "meta.csv"), filepath.Join(out, "feeds", "google.xml"))
+	for _, p := range paths {
+		chName := "meta"
+		if strings.HasSuffix(p, ".xml") {
+			chName = "google"
+		}
+		ch, _ := feed.LookupChannel(chName)
+		v, err := feed.NewValidator(ch, feed.Overrides{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := feed.OpenFile(p, feed.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := v.Validate(context.Background(), r, feed.ValidateOptions{})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Errors != 0 {
+			var msgs []string
+			for f := range res.Findings.All() {
+				if f.Severity == feed.Error && len(msgs) < 5 {
+					msgs = append(msgs, f.Rule+": "+f.Message)
+				}
+			}
+			t.Errorf("%s (--channel %s): %d errors, e.g. %v", p, chName, res.Errors, msgs)
+		}
+		if res.Findings != nil {
+			res.Findings.Close()
+		}
+	}
+}
+
+// TestExportFeedsValidate (issue 9 point 3): every feed export writes for
+// the shipped example catalog passes dpa validate for its channel with
+// zero errors; the items that could not be fixed are left out and listed.
+func TestExportFeedsValidate(t *testing.T) {
+	out, _, _ := exportExample(t)
+	checkFeedsValidate(t, out)
+	var m campaign.Manifest
+	json.Unmarshal([]byte(mustRead(t, filepath.Join(out, "manifest.json"))), &m)
+	if len(m.Feeds) != 2 {
+		t.Fatalf("channel_feeds %+v", m.Feeds)
+	}
+	for _, f := range m.Feeds {
+		if f.ItemsIn != m.CatalogItems || f.ItemsOut+f.Rejected.Count != f.ItemsIn {
+			t.Errorf("%s: %d in, %d out, %d left out (catalog %d)", f.Channel, f.ItemsIn, f.ItemsOut, f.Rejected.Count, m.CatalogItems)
+		}
 	}
 }
 
@@ -1223,4 +1282,30 @@ func TestExportChannelFeeds(t *testing.T) {
 	if code := run(t.Context(), []string{"export", "--campaign", "../../examples/campaign.yaml", "--catalog", "../../examples/catalog.csv", "--out", filepath.Join(dir, "bad"), "--channel-feeds", "none,meta"}, s, fixedNow); code != 2 {
 		t.Fatalf("none,meta: exit %d: %s", code, errOut)
 	}
+}
+
+// TestExportGoogleVocabulary (issue 9 point 3): a catalog in Google's
+// vocabulary (in_stock) exports like a Meta-spelled one: "availability:
+// in stock" selects its in_stock items, and the feeds validate.
+func TestExportGoogleVocabulary(t *testing.T) {
+	tmp := t.TempDir()
+	camp := filepath.Join(tmp, "g.yaml")
+	os.WriteFile(camp, []byte(`campaign: {name: G, catalog_id: "1", page_id: "2", countries: [US], currency: USD, budget: {amount: 30}}
+ad_sets:
+  - name: In stock
+    type: retargeting
+    product_set: {where: {availability: in stock}}
+    creative: {primary_text: Hi, link: "https://shop.example.com/"}
+`), 0o644)
+	out := filepath.Join(tmp, "out")
+	code, stdout, stderr := runDPA(t, context.Background(), "export", "--campaign", camp, "--catalog", filepath.Join("..", "..", "examples", "google_feed.xml"), "--out", out, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var sum exportSummary
+	json.Unmarshal([]byte(stdout), &sum)
+	if sum.Sets[0].Items != 3 { // one "in stock", two "in_stock"
+		t.Errorf("in-stock items %d, want 3", sum.Sets[0].Items)
+	}
+	checkFeedsValidate(t, out)
 }

@@ -1,0 +1,253 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/dpa-tools/dpa/feed"
+)
+
+// Sink is where an export writes its files: a transactional directory in
+// the CLI (render.FileSet semantics: nothing is visible before commit).
+// Create opens a file by its slash-separated path inside the export; the
+// caller of Create closes it.
+type Sink interface {
+	Create(rel string) (io.WriteCloser, error)
+}
+
+// FeedsOptions choose the export's item feeds.
+type FeedsOptions struct {
+	Meta, Google  bool     // write feeds/meta.csv, feeds/google.xml
+	InputFormat   string   // the catalog's format
+	SourceColumns []string // every field of the catalog
+}
+
+// FeedSummary is one channel feed in the manifest: how many catalog items
+// went in, how many it holds, and the ones left out with their rules.
+type FeedSummary struct {
+	Channel  string    `json:"channel"`
+	Path     string    `json:"path,omitempty"` // "" when only the per-ad-set feeds were written
+	ItemsIn  int       `json:"items_in"`
+	ItemsOut int       `json:"items_out"`
+	Fixes    int       `json:"items_fixed"`
+	Rejected RejectLog `json:"left_out"`
+}
+
+// SetFeedPath is the feed of the items an ad set shows.
+func SetFeedPath(as *AdSet) string { return "feeds/adsets/" + as.Slug + ".csv" }
+
+// Feeds writes the item feeds of an export from the one read of the
+// catalog: the channel feeds through feed.Normalize (the mapping and safe
+// fixes of `dpa normalize`, then the channel's validator; an item that
+// still fails is left out and listed), the per-ad-set feeds from the Meta
+// feed's items, and the Google supplemental feed.
+type Feeds struct {
+	c       *Campaign
+	sink    Sink
+	meta    *ChannelFeed
+	google  *ChannelFeed
+	paths   map[string]string
+	sup     *Supplemental
+	supW    io.WriteCloser
+	closers []io.Closer
+	mu      sync.Mutex
+	queue   []queued // items some ad set selects, waiting for the Meta feed
+	sets    []feed.ItemWriter
+	counts  []int // rows written per ad set feed
+}
+
+type queued struct {
+	index int
+	sets  []int
+}
+
+// StartFeeds opens the feeds and starts their goroutines.
+func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*Feeds, error) {
+	f := &Feeds{c: c, sink: sink, sup: NewSupplemental(c), paths: map[string]string{}}
+	w, err := sink.Create("feeds/google_supplemental.tsv")
+	if err != nil {
+		return nil, err
+	}
+	f.supW = w
+	io.WriteString(w, strings.Join(f.sup.Header(), "\t")+"\n")
+	mch, err := feed.LookupChannel("meta")
+	if err != nil {
+		return nil, err
+	}
+	// The Meta feed always runs: the per-ad-set feeds are its items.
+	f.meta = StartChannelFeed(ctx, ChannelFeedOptions{Channel: mch, Format: feed.FormatCSV, Currency: c.Currency,
+		InputFormat: o.InputFormat, SourceColumns: o.SourceColumns,
+		Create: func() (io.Writer, error) {
+			if !o.Meta {
+				return io.Discard, nil
+			}
+			return f.create("feeds/meta.csv")
+		},
+		Emitted: f.setFeeds,
+	})
+	if o.Meta {
+		f.paths["meta"] = "feeds/meta.csv"
+	}
+	if o.Google {
+		gch, err := feed.LookupChannel("google")
+		if err != nil {
+			return nil, err
+		}
+		f.paths["google"] = "feeds/google.xml"
+		f.google = StartChannelFeed(ctx, ChannelFeedOptions{Channel: gch, Format: feed.FormatXML, Title: c.Name,
+			Currency: c.Currency, InputFormat: o.InputFormat, SourceColumns: o.SourceColumns,
+			Create: func() (io.Writer, error) { return f.create("feeds/google.xml") }})
+	}
+	return f, nil
+}
+
+func (f *Feeds) create(rel string) (io.Writer, error) {
+	w, err := f.sink.Create(rel)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.closers = append(f.closers, w)
+	f.mu.Unlock()
+	return w, nil
+}
+
+// setFeeds opens the per-ad-set feeds with the Meta feed's columns and
+// returns the hook that writes each Meta item to the sets selecting it.
+func (f *Feeds) setFeeds(cols []string) (func(*feed.Item) error, error) {
+	for _, as := range f.c.AdSets {
+		w, err := f.create(SetFeedPath(as))
+		if err != nil {
+			return nil, err
+		}
+		iw, err := feed.NewWriter(w, feed.FormatCSV, feed.WriteOptions{Columns: cols})
+		if err != nil {
+			return nil, err
+		}
+		f.sets = append(f.sets, iw)
+	}
+	f.counts = make([]int, len(f.sets))
+	return func(it *feed.Item) error {
+		for _, s := range f.popSets(it.Index) {
+			if err := f.sets[s].Write(it); err != nil {
+				return err
+			}
+			f.counts[s]++
+		}
+		return nil
+	}, nil
+}
+
+// popSets returns the ad sets of the item with this index, dropping the
+// entries of earlier items (left out of the Meta feed).
+func (f *Feeds) popSets(index int) []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.queue) > 0 && f.queue[0].index < index {
+		f.queue = f.queue[1:]
+	}
+	if len(f.queue) > 0 && f.queue[0].index == index {
+		s := f.queue[0].sets
+		f.queue = f.queue[1:]
+		return s
+	}
+	return nil
+}
+
+// Add passes a block of catalog items and the ad sets selecting each
+// (Selection.Add, cloned). Items must carry increasing Index values and
+// are read, never modified, by the feeds.
+func (f *Feeds) Add(items []*feed.Item, sets [][]int) error {
+	f.mu.Lock()
+	for i, it := range items {
+		if len(sets[i]) > 0 {
+			f.queue = append(f.queue, queued{it.Index, sets[i]})
+		}
+	}
+	f.mu.Unlock()
+	for i, it := range items {
+		if row := f.sup.Row(it.Get("id"), sets[i]); row != nil {
+			if _, err := io.WriteString(f.supW, strings.Join(row, "\t")+"\n"); err != nil {
+				return err
+			}
+		}
+	}
+	f.meta.Send(items)
+	if f.google != nil {
+		f.google.Send(items)
+	}
+	return nil
+}
+
+// Finish waits for the feeds and closes every file.
+func (f *Feeds) Finish() error {
+	err := f.meta.Finish()
+	if f.google != nil {
+		if gerr := f.google.Finish(); err == nil {
+			err = gerr
+		}
+	}
+	for _, w := range f.sets {
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	for _, c := range f.closers {
+		if cerr := c.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if cerr := f.supW.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// SetFeedItems is the number of items in each ad set's feed (campaign
+// order): the set's in-stock items minus those left out of the Meta feed.
+func (f *Feeds) SetFeedItems() []int { return f.counts }
+
+// Summaries describe the channel feeds for the manifest.
+func (f *Feeds) Summaries() []FeedSummary {
+	var out []FeedSummary
+	for _, cf := range []*ChannelFeed{f.meta, f.google} {
+		if cf == nil || cf.Result == nil {
+			continue
+		}
+		out = append(out, FeedSummary{Channel: cf.Name, Path: f.paths[cf.Name], ItemsIn: cf.Result.ItemsIn,
+			ItemsOut: cf.Result.ItemsOut, Fixes: cf.Result.ItemsChanged, Rejected: cf.Rejected})
+	}
+	return out
+}
+
+// Issues are the manifest warnings of the feeds: items left out of a
+// channel feed, and Google label overlaps.
+func (f *Feeds) Issues() []Issue {
+	var out []Issue
+	for _, s := range f.Summaries() {
+		if s.Rejected.Count == 0 {
+			continue
+		}
+		where := s.Path
+		if where == "" {
+			where = "feeds/adsets/"
+		}
+		var ids []string
+		for _, it := range s.Rejected.Items {
+			ids = append(ids, it.ID)
+		}
+		var rules []string
+		for _, r := range s.Rejected.Rules {
+			rules = append(rules, fmt.Sprintf("%s ×%d", r.Code, r.Count))
+		}
+		out = append(out, Issue{Severity: feed.Warning, Rule: "channel-feed-left-out", Count: s.Rejected.Count, ItemIDs: ids,
+			Message: fmt.Sprintf("left out of %s: the %s validator still finds an error after the safe fixes (%s); see channel_feeds in manifest.json", where, s.Channel, strings.Join(rules, ", "))})
+	}
+	if is := f.sup.OverlapIssue(); is != nil {
+		out = append(out, *is)
+	}
+	return out
+}
