@@ -115,23 +115,24 @@ func (f *Feeds) create(rel string) (io.Writer, error) {
 	return w, nil
 }
 
-// setFeeds opens the per-ad-set feeds with the Meta feed's columns and
-// returns the hook that writes each Meta item to the sets selecting it.
+// setFeeds returns the hook that writes each Meta item to the feeds of
+// the ad sets selecting it. A set's feed is created at its first item: a
+// set whose items were all left out of the Meta feed gets no file rather
+// than an empty feed (which validate rightly calls an error).
 func (f *Feeds) setFeeds(cols []string) (func(*feed.Item) error, error) {
-	for _, as := range f.c.AdSets {
-		w, err := f.create(SetFeedPath(as))
-		if err != nil {
-			return nil, err
-		}
-		iw, err := feed.NewWriter(w, feed.FormatCSV, feed.WriteOptions{Columns: cols})
-		if err != nil {
-			return nil, err
-		}
-		f.sets = append(f.sets, iw)
-	}
-	f.counts = make([]int, len(f.sets))
+	f.sets = make([]feed.ItemWriter, len(f.c.AdSets))
+	f.counts = make([]int, len(f.c.AdSets))
 	return func(it *feed.Item) error {
 		for _, s := range f.popSets(it.Index) {
+			if f.sets[s] == nil {
+				w, err := f.create(SetFeedPath(f.c.AdSets[s]))
+				if err != nil {
+					return err
+				}
+				if f.sets[s], err = feed.NewWriter(w, feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
+					return err
+				}
+			}
 			if err := f.sets[s].Write(it); err != nil {
 				return err
 			}
@@ -191,6 +192,9 @@ func (f *Feeds) Finish() error {
 		}
 	}
 	for _, w := range f.sets {
+		if w == nil {
+			continue
+		}
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}

@@ -41,7 +41,7 @@ type ManifestSet struct {
 	Filter       string `json:"filter"`
 	Items        int    `json:"items"`
 	OutOfStock   int    `json:"out_of_stock_excluded"`
-	Feed         string `json:"feed,omitempty"` // per-set feed path
+	Feed         string `json:"feed,omitempty"` // per-set feed path; "" when no item reached it
 	FeedItems    int    `json:"feed_items"`     // items in it: Items minus those left out of the Meta feed
 }
 

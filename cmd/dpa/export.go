@@ -241,8 +241,8 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	m.Catalog = o.Catalog
 	m.CatalogItems = res.items
 	for i := range m.Sets {
-		m.Sets[i].Feed = campaign.SetFeedPath(c.AdSets[i])
-		if n := res.feeds.SetFeedItems(); i < len(n) {
+		if n := res.feeds.SetFeedItems(); i < len(n) && n[i] > 0 {
+			m.Sets[i].Feed = campaign.SetFeedPath(c.AdSets[i])
 			m.Sets[i].FeedItems = n[i]
 		}
 	}
@@ -315,6 +315,10 @@ func checkOutDir(dir string, force bool, inputs []string) error {
 	if err != nil {
 		return &inputError{err: fmt.Errorf("--out %s: %w", dir, err)}
 	}
+	// The staging directory of an export that was killed (SIGKILL, power
+	// loss) is dpa's own leftover, not the user's content: newStage removes
+	// it, so it does not make DIR "non-empty".
+	ents = slices.DeleteFunc(ents, isStaleStage)
 	if len(ents) > 0 {
 		return &usageError{err: fmt.Errorf("--out %s is not empty (%d entries)", dir, len(ents)),
 			hint: "choose an empty or new directory, or pass --force to replace dpa's files in it"}
@@ -805,15 +809,32 @@ type stagedFile struct {
 	close bool
 }
 
+// stagePrefix names export staging directories inside DIR.
+const stagePrefix = ".dpa-export-"
+
+func isStaleStage(e fs.DirEntry) bool {
+	return e.IsDir() && strings.HasPrefix(e.Name(), stagePrefix)
+}
+
 func newStage(root string, inputs []string) (*stage, error) {
 	st := &stage{root: root, inputs: inputs}
+	// Remove the staging directories of killed exports (issue 10 item 9).
+	// Two exports into one DIR at once are not supported anyway: their
+	// renames would interleave.
+	if ents, err := os.ReadDir(root); err == nil {
+		for _, e := range ents {
+			if isStaleStage(e) {
+				os.RemoveAll(filepath.Join(root, e.Name()))
+			}
+		}
+	}
 	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(root, 0o755); err != nil {
 			return nil, fmt.Errorf("--out %s: %w", root, err)
 		}
 		st.createdRoot = true
 	}
-	tmp, err := os.MkdirTemp(root, ".dpa-export-*")
+	tmp, err := os.MkdirTemp(root, stagePrefix+"*")
 	if err != nil {
 		st.abort()
 		return nil, fmt.Errorf("--out %s: %w", root, err)
@@ -910,6 +931,17 @@ func (st *stage) commit() error {
 		if err := noSymlinkBelow(st.root, sf.rel); err != nil {
 			return usageErr("%v", err)
 		}
+		// A directory where a file must go fails here, before any rename,
+		// so DIR is never left half old, half new with a manifest whose
+		// hashes no longer match (issue 10 item 9).
+		if fi, err := os.Lstat(target); err == nil && !fi.Mode().IsRegular() {
+			return usageErr("%s: is a %s, not a file dpa can replace", target, kindOf(fi.Mode()))
+		}
+		for d := filepath.Dir(target); d != st.root && len(d) > len(st.root); d = filepath.Dir(d) {
+			if fi, err := os.Lstat(d); err == nil && !fi.IsDir() {
+				return usageErr("%s: is a file where dpa needs a directory", d)
+			}
+		}
 	}
 	if err := st.syncAll(); err != nil {
 		return err
@@ -919,9 +951,6 @@ func (st *stage) commit() error {
 		target := filepath.Join(st.root, filepath.FromSlash(sf.rel))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", target, err)
-		}
-		if fi, err := os.Stat(target); err == nil && fi.IsDir() {
-			return usageErr("%s: is a directory", target)
 		}
 		if err := os.Rename(filepath.Join(st.tmp, filepath.FromSlash(sf.rel)), target); err != nil {
 			return fmt.Errorf("write %s: %w", target, err)
@@ -935,6 +964,22 @@ func (st *stage) commit() error {
 	st.tmp = ""
 	st.createdRoot = false
 	return nil
+}
+
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeSymlink != 0:
+		return "symlink"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "non-regular file"
 }
 
 // syncAll makes every staged file durable before the renames, so a crash

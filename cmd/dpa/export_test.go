@@ -1309,3 +1309,43 @@ ad_sets:
 	}
 	checkFeedsValidate(t, out)
 }
+
+// TestExportCommitChecksFirst (issue 10 item 9): a directory where a
+// later file must go fails the export before any rename, so DIR keeps the
+// previous export whole (files and the manifest that hashes them).
+func TestExportCommitChecksFirst(t *testing.T) {
+	dir, _, _ := exportExample(t)
+	before := mustRead(t, filepath.Join(dir, "meta", "api", "campaign.json"))
+	manifest := mustRead(t, filepath.Join(dir, "manifest.json"))
+	os.Remove(filepath.Join(dir, "preview.html"))
+	os.Mkdir(filepath.Join(dir, "preview.html"), 0o755)
+	src, _ := os.ReadFile(exampleCampaign)
+	camp := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(camp, []byte(strings.Replace(string(src), "name: Spring Apparel - Catalog Sales", "name: Summer", 1)), 0o644)
+	code, _, stderr := runDPA(t, context.Background(), "export", "--campaign", camp, "--catalog", exampleCatalog, "--out", dir, "--force")
+	if code != 2 || !strings.Contains(stderr, "preview.html") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := mustRead(t, filepath.Join(dir, "meta", "api", "campaign.json")); got != before {
+		t.Error("campaign.json was replaced although the export failed")
+	}
+	if got := mustRead(t, filepath.Join(dir, "manifest.json")); got != manifest {
+		t.Error("manifest.json changed")
+	}
+}
+
+// TestExportRemovesStaleStage (issue 10 item 9): the staging directory of
+// a killed export neither makes DIR "non-empty" nor survives the next run.
+func TestExportRemovesStaleStage(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	stale := filepath.Join(dir, ".dpa-export-123456")
+	os.MkdirAll(filepath.Join(stale, "feeds"), 0o755)
+	os.WriteFile(filepath.Join(stale, "feeds", "meta.csv"), []byte("id\n"), 0o644)
+	code, _, stderr := runDPA(t, context.Background(), "export", "--campaign", exampleCampaign, "--catalog", exampleCatalog, "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale staging directory still there: %v", err)
+	}
+}
