@@ -394,6 +394,21 @@ const (
 	MaxBatchBytes    = 28 << 20
 )
 
+// MaxBatchBlockBytes bounds the item data an export holds per block of
+// ops waiting to be encoded; a block is at most one items_batch body, so
+// bodies of wide items carry fewer than 5,000 requests.
+const MaxBatchBlockBytes = 8 << 20
+
+// BatchOpSize approximates the encoded size of an op: the retailer id and
+// every data key and value.
+func BatchOpSize(op BatchOp) int {
+	n := len(op.RetailerID) + 32
+	for k, v := range op.Data {
+		n += len(k) + len(v) + 6
+	}
+	return n
+}
+
 // ItemsBatcher groups BatchOps into items_batch bodies as they stream in,
 // holding at most one chunk in memory. Ops keep their input order.
 //

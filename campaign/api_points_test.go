@@ -291,3 +291,32 @@ func TestAdvantageAudienceExplicit(t *testing.T) {
 		t.Errorf("manifest version %q", m.GraphAPIVersion)
 	}
 }
+
+// TestPreviewFidelity (issue 9 point 10): the preview shows the page name
+// from campaign.yaml and a price on the image only when the creative
+// configures a price overlay, which the API creative then carries.
+func TestPreviewFidelity(t *testing.T) {
+	c, sel, _, _ := exampleExport(t)
+	var b strings.Builder
+	if err := RenderPreview(&b, BuildPreview(c, sel, CurrencyFormat{})); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	if strings.Contains(html, "Your Page") || !strings.Contains(html, `<div class="page">Northwind Apparel</div>`) {
+		t.Error("preview does not show the page name from campaign.yaml")
+	}
+	if strings.Contains(html, `class="overlay"`) || strings.Contains(html, "<s>") {
+		t.Error("price overlay shown although no creative configures one")
+	}
+	c.AdSets[0].Creative.PriceOverlay = "strikethrough_price"
+	b.Reset()
+	RenderPreview(&b, BuildPreview(c, sel, CurrencyFormat{}))
+	if got := b.String(); !strings.Contains(got, `<span class="overlay">`) || !strings.Contains(got, "<s>") {
+		i := strings.Index(got, "overlay")
+		t.Errorf("strikethrough overlay missing for the item on sale: %.300s", got[max(i, 0):])
+	}
+	p, _ := BuildAPIPayloads(c)
+	if o := p.AdCreatives[0].Payload.ObjectStorySpec.TemplateData.ImageOverlaySpec; o == nil || o.TextType != "strikethrough_price" {
+		t.Errorf("API overlay %+v", o)
+	}
+}

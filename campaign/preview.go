@@ -2,13 +2,17 @@ package campaign
 
 import (
 	_ "embed"
+	"fmt"
 	"html/template"
 	"io"
 	"strings"
+
+	"github.com/dpa-tools/dpa/feed"
 )
 
 // PreviewData is everything preview.html shows.
 type PreviewData struct {
+	Page      string // the Facebook Page name the ads run from
 	Campaign  string
 	Objective string
 	Currency  string
@@ -25,6 +29,7 @@ type PreviewSet struct {
 	OutOfStock  int    // matched but excluded
 	Filter      string // canonical filter JSON
 	PrimaryText string // rendered for the first item
+	Overlay     string // creative.price_overlay ("" = no price on the image)
 	CTA         string // button label
 	Cards       []PreviewCard
 	Issues      []Issue
@@ -36,8 +41,8 @@ type PreviewCard struct {
 	Image       string
 	Headline    string
 	Description string
-	Price       string // current price
-	WasPrice    string // regular price when on sale
+	Price       string // overlay text on the image; "" without a price overlay
+	WasPrice    string // struck-through regular price (strikethrough_price overlay, on sale)
 	Link        string
 }
 
@@ -51,12 +56,12 @@ func ctaLabel(cta string) string {
 
 // BuildPreview renders the first cards of every ad set from the selection.
 func BuildPreview(c *Campaign, sel *Selection, cf CurrencyFormat) PreviewData {
-	d := PreviewData{Campaign: c.Name, Objective: c.Objective, Currency: c.Currency}
+	d := PreviewData{Page: cmpOr(c.PageName, "Page "+c.PageID), Campaign: c.Name, Objective: c.Objective, Currency: c.Currency}
 	issues := sel.Issues()
 	for _, r := range sel.Sets() {
 		as := r.AdSet
 		ps := PreviewSet{Name: as.Name, Slug: as.Slug, Type: as.Type, Format: as.Creative.Format,
-			Size: r.Count, OutOfStock: r.OutOfStock, CTA: ctaLabel(as.Creative.CallToAction)}
+			Size: r.Count, OutOfStock: r.OutOfStock, CTA: ctaLabel(as.Creative.CallToAction), Overlay: as.Creative.PriceOverlay}
 		if as.ProductSet.Filter != nil {
 			ps.Filter = as.ProductSet.Filter.String()
 		} else {
@@ -79,20 +84,43 @@ func BuildPreview(c *Campaign, sel *Selection, cf CurrencyFormat) PreviewData {
 			if as.Creative.LinkDescription != nil {
 				card.Description, _ = as.Creative.LinkDescription.Render(it, cf)
 			}
-			price, pok := ParsePrice(it.Get("price"))
-			sale, sok := ParsePrice(it.Get("sale_price"))
-			switch {
-			case sok && pok && sale.Minor < price.Minor:
-				card.Price = cf.Format(sale, false, false, false)
-				card.WasPrice = cf.Format(price, false, false, false)
-			case pok:
-				card.Price = cf.Format(price, false, false, false)
-			}
+			card.Price, card.WasPrice = overlayText(as.Creative.PriceOverlay, it, cf)
 			ps.Cards = append(ps.Cards, card)
 		}
 		d.Sets = append(d.Sets, ps)
 	}
 	return d
+}
+
+// overlayText is what the creative's price overlay shows on the image of
+// an item: nothing without an overlay (Meta then shows no price on the
+// image; the texts show whatever their tags render), the current price,
+// the current price with the regular one struck through, or the discount.
+func overlayText(overlay string, it *feed.Item, cf CurrencyFormat) (price, was string) {
+	if overlay == "" {
+		return "", ""
+	}
+	regular, pok := ParsePrice(it.Get("price"))
+	sale, sok := ParsePrice(it.Get("sale_price"))
+	onSale := sok && pok && sale.Minor < regular.Minor && sale.Currency == regular.Currency
+	switch overlay {
+	case "percentage_off":
+		if onSale && regular.Minor > 0 {
+			return fmt.Sprintf("-%d%%", (regular.Minor-sale.Minor)*100/regular.Minor), ""
+		}
+		return "", ""
+	case "strikethrough_price":
+		if onSale {
+			return cf.Format(sale, false, false, false), cf.Format(regular, false, false, false)
+		}
+	}
+	switch {
+	case onSale:
+		return cf.Format(sale, false, false, false), ""
+	case pok:
+		return cf.Format(regular, false, false, false), ""
+	}
+	return "", ""
 }
 
 //go:embed data/preview.html.tmpl

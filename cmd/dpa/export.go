@@ -469,12 +469,19 @@ func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, 
 		seed = maphash.MakeSeed()
 		seen = map[uint64]struct{}{}
 	)
+	// A block of ops is bounded by bytes as well as by --batch-size: each
+	// op holds its item's fields until a worker encodes it, so 5,000 wide
+	// items (thousands of columns) would otherwise sit in memory per
+	// block and per worker (issue 10 item 6). Block boundaries are body
+	// boundaries, and depend only on the data: output stays deterministic.
+	var opsBytes int
 	addOp := func(op campaign.BatchOp) {
 		ops = append(ops, op)
-		if len(ops) == o.BatchSize {
+		opsBytes += campaign.BatchOpSize(op)
+		if len(ops) == o.BatchSize || opsBytes >= campaign.MaxBatchBlockBytes {
 			opsCh <- &opBlock{seq: seq, ops: ops}
 			seq++
-			ops = nil
+			ops, opsBytes = nil, 0
 		}
 	}
 	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)

@@ -1349,3 +1349,42 @@ func TestExportRemovesStaleStage(t *testing.T) {
 		t.Errorf("stale staging directory still there: %v", err)
 	}
 }
+
+// TestExportBatchBoundedByBytes (issue 10 item 6): items_batch blocks are
+// bounded by bytes, not only by --batch-size, so wide items never sit in
+// memory 5,000 at a time: 12 items of 1 MB give bodies of at most
+// MaxBatchBlockBytes plus one item, not one 12 MB body.
+func TestExportBatchBoundedByBytes(t *testing.T) {
+	tmp := t.TempDir()
+	var b strings.Builder
+	b.WriteString("id,title,description,availability,condition,price,link,image_link,brand\n")
+	big := strings.Repeat("x", 1<<20)
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&b, "W-%d,Wide %d,%s,in stock,new,10.00 USD,https://shop.example.com/w%d,https://shop.example.com/w%d.jpg,Acme\n", i, i, big, i, i)
+	}
+	cat := filepath.Join(tmp, "wide.csv")
+	os.WriteFile(cat, []byte(b.String()), 0o644)
+	camp := filepath.Join(tmp, "c.yaml")
+	os.WriteFile(camp, []byte(`campaign: {name: W, catalog_id: "1", page_id: "2", countries: [US], currency: USD, budget: {amount: 30}}
+ad_sets:
+  - name: All
+    type: prospecting
+    product_set: {where: {brand: Acme}}
+    creative: {primary_text: Hi, link: "https://shop.example.com/"}
+`), 0o644)
+	out := filepath.Join(tmp, "out")
+	code, _, stderr := runDPA(t, context.Background(), "export", "--campaign", camp, "--catalog", cat, "--out", out, "--channel-feeds", "none")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	bodies, _ := filepath.Glob(filepath.Join(out, "meta", "api", "items_batch", "*.json"))
+	if len(bodies) < 2 {
+		t.Fatalf("%d bodies for 12 MB of items", len(bodies))
+	}
+	for _, p := range bodies {
+		fi, _ := os.Stat(p)
+		if fi.Size() > campaign.MaxBatchBlockBytes+(2<<20) {
+			t.Errorf("%s is %d bytes", p, fi.Size())
+		}
+	}
+}
