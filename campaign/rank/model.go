@@ -73,7 +73,10 @@ const (
 
 // ModelConfig tunes the item-to-item model.
 type ModelConfig struct {
-	// Similarity is SimCosine (default), SimLift or SimConditional.
+	// Similarity is SimConditional (default), SimCosine or SimLift.
+	// Conditional won on the validation split of the YooChoose sample's
+	// training window (auto hit rate@20 .6370 vs cosine .6281, lift .5504;
+	// MRR .3592 vs .3568, .3263).
 	Similarity string
 	// Neighbours kept per item (default 50).
 	Neighbours int
@@ -93,7 +96,7 @@ type ModelConfig struct {
 
 func (c *ModelConfig) defaults() {
 	if c.Similarity == "" {
-		c.Similarity = SimCosine
+		c.Similarity = SimConditional
 	}
 	if c.Neighbours <= 0 {
 		c.Neighbours = 50
@@ -217,6 +220,7 @@ type Model struct {
 	ustart   []int32 // per user offsets into ixs
 	coView   *graph
 	coBuy    *graph
+	sess     *sessIndex
 	anyBuy   bool
 	mu       sync.RWMutex
 	scratch  sync.Pool
@@ -289,6 +293,7 @@ func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 
 	gap := int64(b.cfg.SessionGap)
 	nItems := len(m.itemIDs)
+	m.sess = m.buildSessIndex(gap)
 	if pre != nil {
 		m.coView = m.graphFromCounts(&pre.View)
 		m.coBuy = m.graphFromCounts(&pre.Buy)

@@ -15,11 +15,14 @@ import (
 // Strategy names a ranking strategy.
 type Strategy string
 
-// Strategy names.
+// Strategy names. retargeting, cross_sell and upsell are campaign.yaml's
+// ad set types (campaign.AdSetTypes); the old names are aliases (see
+// ParseStrategy).
 const (
-	Retarget    Strategy = "retarget"
-	CrossSell   Strategy = "crosssell"
+	Retarget    Strategy = "retargeting"
+	CrossSell   Strategy = "cross_sell"
 	Similar     Strategy = "similar"
+	SessionKNN  Strategy = "session_knn"
 	Upsell      Strategy = "upsell"
 	Popular     Strategy = "popular"
 	Bestsellers Strategy = "bestsellers"
@@ -29,7 +32,7 @@ const (
 )
 
 // Strategies lists every strategy in report order.
-var Strategies = []Strategy{Retarget, CrossSell, Similar, Upsell, Popular, Bestsellers, Trending, Random, Auto}
+var Strategies = []Strategy{Retarget, CrossSell, Similar, SessionKNN, Upsell, Popular, Bestsellers, Trending, Random, Auto}
 
 // Prospecting strategies need no history of the user; they are the only
 // ones a replay scores for cold users.
@@ -47,7 +50,20 @@ func StrategyNames() []string {
 	return out
 }
 
-// ParseStrategy normalises a strategy name ("cross-sell" -> "crosssell").
+// strategyAliases maps cleaned names (lower case, no "-", "_" or space)
+// to strategies: the names before campaign.yaml's vocabulary was adopted
+// (retarget, crosssell), campaign.yaml's prospecting (a broad audience:
+// the popular list) and the literature's names.
+var strategyAliases = map[string]Strategy{
+	"retarget": Retarget, "remarketing": Retarget,
+	"crosssell": CrossSell, "cross": CrossSell,
+	"bestseller": Bestsellers, "best": Bestsellers,
+	"pop": Popular, "popularity": Popular, "prospecting": Popular,
+	"sknn": SessionKNN, "vsknn": SessionKNN, "knn": SessionKNN,
+}
+
+// ParseStrategy normalises a strategy name ("cross-sell" -> "cross_sell",
+// "retarget" -> "retargeting").
 func ParseStrategy(s string) (Strategy, error) {
 	for _, st := range Strategies {
 		if string(st) == s {
@@ -55,16 +71,11 @@ func ParseStrategy(s string) (Strategy, error) {
 		}
 	}
 	n := strings.ToLower(nameCleaner.Replace(s))
-	switch n {
-	case "bestseller", "best":
-		n = string(Bestsellers)
-	case "pop", "popularity":
-		n = string(Popular)
-	case "cross":
-		n = string(CrossSell)
+	if st, ok := strategyAliases[n]; ok {
+		return st, nil
 	}
 	for _, st := range Strategies {
-		if string(st) == n {
+		if nameCleaner.Replace(string(st)) == n {
 			return st, nil
 		}
 	}
@@ -232,6 +243,8 @@ func (m *Model) Recommend(h History, strategy Strategy, k int, now time.Time, op
 		r.crosssell()
 	case Similar:
 		r.similar()
+	case SessionKNN:
+		r.sessionKNN()
 	case Upsell:
 		r.upsell()
 	case Popular:
@@ -529,9 +542,14 @@ func (r *run) spread(sc *scratch, g *graph, seeds []hev) []scoredItem {
 
 // scratch is per-call working memory, pooled on the Model.
 type scratch struct {
-	pos []int32 // item -> 1 + position in buf, 0 when absent
-	buf []scoredItem
-	h   []scoredItem
+	pos   []int32 // item -> 1 + position in buf, 0 when absent
+	buf   []scoredItem
+	h     []scoredItem
+	w     []float32 // sknn: item -> weight in the history, 0 when absent
+	smark []bool    // sknn: session already a candidate
+	cand  []sessSim
+	mix   []scoredItem // blend's candidates
+	mpos  []int32      // item -> 1 + position in mix
 }
 
 func cmpScored(a, b scoredItem) int {
@@ -656,25 +674,38 @@ func (r *run) crosssell() {
 	}
 }
 
-// similar: co-view neighbours of the recently viewed or carted items, the
-// most recent item weighing most. The seed items themselves are excluded.
+// similar: items that sessions like this one went on to view, never the
+// history's own items: the votes of the most similar training sessions
+// (sknn) plus, at weight similarGraphWeight, the co-view neighbours of the
+// most recent items. Both signals are scaled to a maximum of 1.
+//
+// The weight, and sknn's parameters, were chosen on a validation split
+// carved from the training window of the YooChoose sample (train on the
+// days before 2014-04-06 00:45, validate on the sessions of the last
+// training day; the test window was not used): hit rate@20 .2964 for
+// sknn alone, .2971 at 0.3, .2964 at 1, with --similarity conditional.
 func (r *run) similar() {
-	seeds := r.seeds(false, maxSeeds)
-	if len(seeds) == 0 {
+	hist := r.seeds(false, math.MaxInt32)
+	if len(hist) == 0 {
 		return
 	}
 	sc := r.m.scratch.Get().(*scratch)
 	defer r.m.scratch.Put(sc)
-	for _, s := range seeds {
+	for _, s := range hist {
 		r.exclude.add(s.id)
 	}
 	defer func() { r.exclude.reset() }()
-	r.ranked(sc, r.spread(sc, r.m.coView, seeds), func(c scoredItem) {
-		r.offer(r.m.itemIDs[c.idx], c.score, Similar, func() string {
-			return "viewed together with " + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(float64(c.byS))
+	last := hist[0].id
+	r.ranked(sc, r.blend(sc, 1, similarGraphWeight, 0), func(c scoredItem) {
+		s := c.score
+		r.offer(r.m.itemIDs[c.idx], s, Similar, func() string {
+			return "viewed in sessions like this one and with " + last + " (" + r.simName() + ", score " + fmtScore(s) + ")"
 		})
 	})
 }
+
+// similarGraphWeight is the co-view graph's weight in similar's blend.
+const similarGraphWeight = 0.3
 
 func fmtScore(f float64) string {
 	switch {

@@ -80,12 +80,12 @@ func TestVerdict(t *testing.T) {
 		{Name: rank.Auto, HitRate: 0.421, Users: 5000},
 		{Name: rank.Popular, HitRate: 0.1, VsBest: &Comparison{HitRateDiff: -0.321, HitRateDiffCI: [2]float64{-0.35, -0.3}}},
 	}
-	if got, want := verdict(ss, 1, 20), "auto beats retarget by +2.1 hit rate@20 points [1.3, 2.9]"; !strings.HasPrefix(got, want) {
+	if got, want := verdict(ss, 1, 20), "auto beats retargeting by +2.1 hit rate@20 points [1.3, 2.9]"; !strings.HasPrefix(got, want) {
 		t.Errorf("verdict = %q, want prefix %q", got, want)
 	}
 	ss[0].VsBest.HitRateDiffCI = [2]float64{-0.04, 0.005}
 	ss[1].Users = 37
-	if got, want := verdict(ss, 1, 20), "no clear winner between auto and retarget (37 cases)"; !strings.HasPrefix(got, want) {
+	if got, want := verdict(ss, 1, 20), "no clear winner between auto and retargeting (37 cases)"; !strings.HasPrefix(got, want) {
 		t.Errorf("verdict = %q, want prefix %q", got, want)
 	}
 }
@@ -95,7 +95,7 @@ func TestVerdict(t *testing.T) {
 func TestReplayIntervals(t *testing.T) {
 	run := func(seed uint64) *ReplayResult {
 		res, err := Replay(context.Background(), strings.NewReader(tinyLog), ReplayOptions{Seed: seed, CurveK: 2, K: 2,
-			Strategies: []rank.Strategy{"retarget", "popular"}, Split: tinySplit})
+			Strategies: []rank.Strategy{"retargeting", "popular"}, Split: tinySplit})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,7 @@ const tinyLog = `timestamp,user_id,event,item_id
 func TestReplayHandComputed(t *testing.T) {
 	res, err := Replay(context.Background(), strings.NewReader(tinyLog), ReplayOptions{
 		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), K: 2, CurveK: 2, Replicates: -1,
-		Strategies: []rank.Strategy{"retarget", "popular"},
+		Strategies: []rank.Strategy{"retargeting", "popular"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestReplayHandComputed(t *testing.T) {
 	// Warm users u1 (truth A; retarget [B, A], popular [A, B]) and u3
 	// (truth B; retarget [A], popular [A, B]). popular counts A=2, B=1.
 	want := map[rank.Strategy]ReplayStrategy{
-		"retarget": {Name: "retarget", Users: 2, HitRate: 0.5, Precision: 0.25, Recall: 0.5, NDCG: round6(1 / math.Log2(3) / 2), MRR: 0.25,
+		"retargeting": {Name: "retargeting", Users: 2, HitRate: 0.5, Precision: 0.25, Recall: 0.5, NDCG: round6(1 / math.Log2(3) / 2), MRR: 0.25,
 			Coverage: 1, PopularityBias: round6(((0.5+1)/2 + 1) / 2), HitRateByK: []float64{0, 0.5},
 			NewItemCases: 1, NewItemHitRate: 0}, // u3's B is new to u3; retarget only re-shows A
 		"popular": {Name: "popular", Users: 2, HitRate: 1, Precision: 0.5, Recall: 1, NDCG: round6((1 + 1/math.Log2(3)) / 2), MRR: 0.75,
@@ -100,7 +100,7 @@ func TestReplayHandComputed(t *testing.T) {
 	}
 	// JSON contract keys.
 	b, _ := json.Marshal(res)
-	for _, key := range []string{`"schema_version":1`, `"mode":"replay"`, `"k":2`, `"split":{`, `"strategies":[{"name":"retarget","users":2,"hit_rate":0.5,"precision":0.25,"recall":0.5,"ndcg":`} {
+	for _, key := range []string{`"schema_version":2`, `"mode":"replay"`, `"k":2`, `"split":{`, `"strategies":[{"name":"retargeting","users":2,"hit_rate":0.5,"precision":0.25,"recall":0.5,"ndcg":`} {
 		if !bytes.Contains(b, []byte(key)) {
 			t.Errorf("JSON lacks %s: %s", key, b)
 		}
@@ -121,7 +121,7 @@ func TestReplayTargetsAndSession(t *testing.T) {
 	// events, so no prefixes to predict; a two-event session gives one case.
 	log := tinyLog + "2024-01-06T10:05:00Z,u1,view,B\n"
 	res, err = Replay(context.Background(), strings.NewReader(log), ReplayOptions{
-		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), By: BySession, Strategies: []rank.Strategy{"retarget", "similar"}})
+		Split: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), By: BySession, Strategies: []rank.Strategy{"retargeting", "similar"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestBuildModel(t *testing.T) {
 	if st.Events != 6 || m.Users() != 3 || m.Items() != 3 {
 		t.Fatalf("events %d users %d items %d", st.Events, m.Users(), m.Items())
 	}
-	recs, err := m.Recommend(m.History("u1"), "retarget", 10, st.MaxTime, rank.Options{})
+	recs, err := m.Recommend(m.History("u1"), "retargeting", 10, st.MaxTime, rank.Options{})
 	if err != nil || len(recs) != 2 || recs[0].ItemID != "A" || recs[0].Reason != "viewed 2 times, last 2 hours ago" {
 		t.Errorf("recs = %+v, %v", recs, err)
 	}

@@ -38,6 +38,12 @@ const (
 // Targets lists the replay targets, for help texts and completion.
 var Targets = []string{string(TargetAny), string(TargetCart), string(TargetPurchase)}
 
+// SchemaVersion is the version of the simulate and recommend JSON reports.
+// 2: strategies take campaign.yaml's names (retargeting, cross_sell),
+// session_knn is new, replay strategies carry intervals, new-item hit
+// rates and vs_best, and the report a verdict, warnings and notes.
+const SchemaVersion = 2
+
 // MaxK bounds carousel and metric list lengths.
 const MaxK = 1000
 

@@ -73,7 +73,7 @@ func TestRealReplay(t *testing.T) {
 		}
 		logResult(t, "yoochoose-100k", res)
 		m := byName(res)
-		if !(m["similar"].HitRate > 2*m["popular"].HitRate && m["retarget"].HitRate > 2*m["popular"].HitRate) {
+		if !(m["similar"].HitRate > 2*m["popular"].HitRate && m["retargeting"].HitRate > 2*m["popular"].HitRate) {
 			t.Errorf("yoochoose: expected similar and retarget well above popular")
 		}
 	}

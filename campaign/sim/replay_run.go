@@ -106,7 +106,7 @@ func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult,
 		return nil, errors.New("sim: the event log has no usable events")
 	}
 	r := &replayRun{lg: lg, opts: opts, strategies: strategies,
-		res: &ReplayResult{SchemaVersion: 1, Mode: "replay", K: opts.K, Read: lg.Stats}}
+		res: &ReplayResult{SchemaVersion: SchemaVersion, Mode: "replay", K: opts.K, Read: lg.Stats}}
 	r.splitLog()
 	if err := r.train(ctx); err != nil {
 		return nil, err

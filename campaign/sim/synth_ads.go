@@ -198,7 +198,7 @@ func (a *adSim) carousel(sc *slotCtx, st rank.Strategy, us *ustate) []rank.Rec {
 		a.hbuf = append(append(a.hbuf[:0], a.hist[:sc.consumed]...), us.bought...)
 		h.Events = a.hbuf
 	}
-	memoable := st == rank.Retarget || st == rank.Similar || st == rank.CrossSell
+	memoable := st == rank.Retarget || st == rank.Similar || st == rank.CrossSell || st == rank.SessionKNN
 	key := [4]int{sc.mi, sc.consumed, len(us.bought), sc.lbIdx}
 	if memoable && us.memoOK && us.memoKey == key {
 		return us.memo

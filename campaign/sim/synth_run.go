@@ -107,7 +107,7 @@ func newSynthRun(opts SyntheticOptions) (*synthRun, error) {
 	}
 	w := newWorld(prods, opts.Seed)
 	w.setDrift(opts.Drift, opts.Seed)
-	res := &SynthResult{SchemaVersion: 1, Mode: "synthetic", Seed: opts.Seed, Users: opts.Users, Days: opts.Days, K: opts.K,
+	res := &SynthResult{SchemaVersion: SchemaVersion, Mode: "synthetic", Seed: opts.Seed, Users: opts.Users, Days: opts.Days, K: opts.K,
 		Settings: SynthSettings{Items: len(prods), InStock: w.inStock, Start: opts.Start.Format("2006-01-02"),
 			RetrainDays: opts.RetrainDays, Funnel: opts.Funnel, Ads: opts.Ads}}
 	return &synthRun{opts: opts, strategies: strategies, prods: prods, w: w, res: res}, nil

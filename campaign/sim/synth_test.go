@@ -32,8 +32,8 @@ func TestSyntheticProperties(t *testing.T) {
 	}
 	t.Logf("organic: %+v", res.Organic)
 	m := synthByName(res)
-	if m["retarget"].CTRCI[0] <= m["random"].CTRCI[1] {
-		t.Errorf("retarget CTR %v %v should beat random %v %v", m["retarget"].CTR, m["retarget"].CTRCI, m["random"].CTR, m["random"].CTRCI)
+	if m["retargeting"].CTRCI[0] <= m["random"].CTRCI[1] {
+		t.Errorf("retarget CTR %v %v should beat random %v %v", m["retargeting"].CTR, m["retargeting"].CTRCI, m["random"].CTR, m["random"].CTRCI)
 	}
 	if m["random"].Coverage < 0.9 {
 		t.Errorf("random coverage %v, want near 1", m["random"].Coverage)
@@ -82,8 +82,8 @@ func TestEmittedLogReplays(t *testing.T) {
 	for _, s := range rr.Strategies {
 		m[string(s.Name)] = s
 	}
-	if m["retarget"].HitRate <= m["random"].HitRate {
-		t.Errorf("replay on synthetic log: retarget %v <= random %v", m["retarget"].HitRate, m["random"].HitRate)
+	if m["retargeting"].HitRate <= m["random"].HitRate {
+		t.Errorf("replay on synthetic log: retarget %v <= random %v", m["retargeting"].HitRate, m["random"].HitRate)
 	}
 }
 

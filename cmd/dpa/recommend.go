@@ -98,7 +98,7 @@ EXIT STATUS
 	f.IntVarP(&o.K, "k", "k", 10, "products per carousel")
 	f.StringVar(&o.At, "at", "", "rank as of this time (RFC 3339 or date; default: the log's last event)")
 	f.DurationVar(&o.Lookback, "lookback", 14*24*time.Hour, "history window for retarget, crosssell, similar and upsell")
-	f.StringVar(&o.Similarity, "similarity", rank.SimCosine, "item-to-item similarity: cosine|lift|conditional")
+	f.StringVar(&o.Similarity, "similarity", rank.SimConditional, "item-to-item similarity: conditional|cosine|lift")
 	f.StringVar(&o.ModelFile, "model", "", "take the item-to-item counts from this artifact (dpa model build) instead of counting the log")
 	f.BoolVar(&o.AllowOutOfStock, "allow-out-of-stock", false, "do not drop out-of-stock catalog items")
 	f.BoolVar(&o.KeepPurchased, "keep-purchased", false, "allow products the shopper already bought")
@@ -264,7 +264,7 @@ func runRecommend(ctx context.Context, o *recommendOptions) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	rep := &recommendReport{SchemaVersion: 1, User: o.User, Known: known, Strategy: o.Strategy,
+	rep := &recommendReport{SchemaVersion: sim.SchemaVersion, User: o.User, Known: known, Strategy: o.Strategy,
 		Segment: model.Segment(h, now, opts), AsOf: now.UTC(), K: o.K, History: []historyEvent{}, Recommendations: []recItem{}, Read: st}
 	title := func(id string) (string, *rank.Product) {
 		if cd == nil {

@@ -125,8 +125,8 @@ func TestSyntheticSanity(t *testing.T) {
 			t.Errorf("%s showed out-of-stock items (%v)", s.Name, s.OOSShare)
 		}
 	}
-	if !(by["retarget"].CTR > by["random"].CTR) {
-		t.Errorf("retarget CTR %v not above random %v", by["retarget"].CTR, by["random"].CTR)
+	if !(by["retargeting"].CTR > by["random"].CTR) {
+		t.Errorf("retarget CTR %v not above random %v", by["retargeting"].CTR, by["random"].CTR)
 	}
 	if by["random"].Coverage < 0.9 {
 		t.Errorf("random coverage %v, want near 1", by["random"].Coverage)
@@ -169,15 +169,15 @@ func TestRealReplayCLI(t *testing.T) {
 	yc := filepath.Join(dir, "yoochoose-100k")
 	m := hr("--events", filepath.Join(yc, "yoochoose-clicks-100k_train_full.txt"), "--events", filepath.Join(yc, "yoochoose-clicks-100k_test.txt"),
 		"--by", "session", "--test-days", "1", "-k", "20")
-	if !(m["similar"] > 2*m["popular"] && m["retarget"] > 2*m["popular"]) {
+	if !(m["similar"] > 2*m["popular"] && m["retargeting"] > 2*m["popular"]) {
 		t.Errorf("yoochoose: similar and retarget should be well above popular: %v", m)
 	}
 	m = hr("--events", filepath.Join(dir, "diginetica-sample", "sample_train-item-views.csv"), "--by", "session", "--test-days", "7", "-k", "20")
-	if !(m["retarget"] > 2*m["popular"] && m["similar"] > m["popular"]) {
+	if !(m["retargeting"] > 2*m["popular"] && m["similar"] > m["popular"]) {
 		t.Errorf("diginetica: retarget and similar should beat popular: %v", m)
 	}
 	m = hr("--events", filepath.Join(dir, "rees46-2019oct-sample", "2019-Oct-sample.csv"))
-	if !(m["retarget"] > m["popular"]) {
+	if !(m["retargeting"] > m["popular"]) {
 		t.Errorf("rees46: retarget should beat popular: %v", m)
 	}
 }
@@ -209,7 +209,7 @@ func TestSimulateProgressOnlyOnTTY(t *testing.T) {
 // nothing else is; with colour off the table is plain.
 func TestReplayTableHighlightsBest(t *testing.T) {
 	ss := []sim.ReplayStrategy{
-		{Name: "retarget", Users: 5, HitRate: 0.5, Precision: 0.1, Recall: 0.4, NDCG: 0.3, MRR: 0.2, Coverage: 0.1, PopularityBias: 0.2, NewItemHitRate: 0.1},
+		{Name: "retargeting", Users: 5, HitRate: 0.5, Precision: 0.1, Recall: 0.4, NDCG: 0.3, MRR: 0.2, Coverage: 0.1, PopularityBias: 0.2, NewItemHitRate: 0.1},
 		{Name: "popular", Users: 5, HitRate: 0.25, Precision: 0.2, Recall: 0.4, NDCG: 0.1, MRR: 0.1, Coverage: 0.05, PopularityBias: 0.9},
 	}
 	for _, color := range []bool{false, true} {
@@ -220,7 +220,7 @@ func TestReplayTableHighlightsBest(t *testing.T) {
 		lines := strings.Split(b.String(), "\n")
 		var ret, pop string
 		for _, l := range lines {
-			if strings.Contains(l, "retarget") {
+			if strings.Contains(l, "retargeting") {
 				ret = l
 			}
 			if strings.Contains(l, "popular") {
