@@ -214,7 +214,7 @@ func (m Meta) Check(cfg rank.ModelConfig) error {
 	}
 	sim := cfg.Similarity
 	if sim == "" {
-		sim = rank.SimCosine
+		sim = rank.DefaultSimilarity
 	}
 	k := cfg.Neighbours
 	if k <= 0 {

@@ -71,6 +71,9 @@ const (
 	SimConditional = "conditional" // c_ij / c_i  = P(j | i)
 )
 
+// DefaultSimilarity is the similarity of a ModelConfig that names none.
+const DefaultSimilarity = SimConditional
+
 // ModelConfig tunes the item-to-item model.
 type ModelConfig struct {
 	// Similarity is SimConditional (default), SimCosine or SimLift.
@@ -96,7 +99,7 @@ type ModelConfig struct {
 
 func (c *ModelConfig) defaults() {
 	if c.Similarity == "" {
-		c.Similarity = SimConditional
+		c.Similarity = DefaultSimilarity
 	}
 	if c.Neighbours <= 0 {
 		c.Neighbours = 50

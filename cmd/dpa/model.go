@@ -90,7 +90,7 @@ EXIT STATUS
 	f.IntVar(&o.TestDays, "test-days", 0, "replay: test on the last N days (default: the last 20% of the time span)")
 	f.StringVar(&o.By, "by", string(sim.ByUser), "replay protocol: user|session")
 	f.StringVar(&o.Target, "target", string(sim.TargetAny), "replay ground truth: any|cart|purchase")
-	f.StringVar(&o.Similarity, "similarity", rank.SimCosine, "similarity that picks each item's top neighbours: cosine|lift|conditional")
+	f.StringVar(&o.Similarity, "similarity", rank.DefaultSimilarity, "similarity that picks each item's top neighbours: conditional|cosine|lift")
 	f.BoolVar(&o.AllPairs, "all-pairs", false, "list every co-occurrence count, not only the top neighbours (serves any --similarity)")
 	_ = cmd.RegisterFlagCompletionFunc("for", fixedCompletion("recommend", "replay"))
 	_ = cmd.RegisterFlagCompletionFunc("similarity", fixedCompletion(rank.SimCosine, rank.SimLift, rank.SimConditional))

@@ -98,7 +98,7 @@ EXIT STATUS
 	f.IntVarP(&o.K, "k", "k", 10, "products per carousel")
 	f.StringVar(&o.At, "at", "", "rank as of this time (RFC 3339 or date; default: the log's last event)")
 	f.DurationVar(&o.Lookback, "lookback", 14*24*time.Hour, "history window for retarget, crosssell, similar and upsell")
-	f.StringVar(&o.Similarity, "similarity", rank.SimConditional, "item-to-item similarity: conditional|cosine|lift")
+	f.StringVar(&o.Similarity, "similarity", rank.DefaultSimilarity, "item-to-item similarity: conditional|cosine|lift")
 	f.StringVar(&o.ModelFile, "model", "", "take the item-to-item counts from this artifact (dpa model build) instead of counting the log")
 	f.BoolVar(&o.AllowOutOfStock, "allow-out-of-stock", false, "do not drop out-of-stock catalog items")
 	f.BoolVar(&o.KeepPurchased, "keep-purchased", false, "allow products the shopper already bought")

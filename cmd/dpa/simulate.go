@@ -119,7 +119,7 @@ EXIT STATUS
 	f.StringVar(&o.Out, "out", "", "write the report to this file (atomically) instead of stdout")
 	f.IntVar(&o.Workers, "workers", 0, "goroutines (default: number of CPUs; results do not depend on it)")
 	f.DurationVar(&o.Lookback, "lookback", 14*24*time.Hour, "history window for retarget, crosssell, similar and upsell")
-	f.StringVar(&o.Similarity, "similarity", rank.SimConditional, "item-to-item similarity: conditional|cosine|lift")
+	f.StringVar(&o.Similarity, "similarity", rank.DefaultSimilarity, "item-to-item similarity: conditional|cosine|lift")
 	f.StringVar(&o.ModelFile, "model", "", "replay: take the item-to-item counts from this artifact (dpa model build --for replay) instead of counting the training events")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (shoppers, draws and the random strategy)")
 
