@@ -51,8 +51,8 @@ func TestRecommendWithModel(t *testing.T) {
 		t.Errorf("--model --all-pairs --similarity lift differs from training on the log")
 	}
 	code, _, errOut := runCmd(t, "recommend", "--events", ev, "--all-users", "--similarity", "lift", "--model", topk, "-q")
-	if code != exitUsage || !strings.Contains(errOut, "top 50 neighbours by cosine") {
-		t.Errorf("top-k cosine model for lift: exit %d: %s", code, errOut)
+	if code != exitUsage || !strings.Contains(errOut, "top 50 neighbours by conditional") {
+		t.Errorf("top-k conditional (default) model for lift: exit %d: %s", code, errOut)
 	}
 
 	// Halve every co-view pair count: the carousels must change.
