@@ -283,9 +283,20 @@ func ChannelNames() []string {
 	return []string{"meta", "google", "tiktok", "pinterest", "snapchat"}
 }
 
-// LookupChannel returns the named channel or an error listing the choices.
+// channelAliases are the names people use for a channel's platform.
+var channelAliases = map[string]string{
+	"facebook": "meta", "instagram": "meta", "fb": "meta", "ig": "meta", "commerce-manager": "meta",
+	"gmc": "google", "merchant": "google", "merchant-center": "google", "merchant_center": "google", "google-shopping": "google",
+}
+
+// LookupChannel returns the named channel (or an alias: facebook,
+// instagram → meta; gmc, merchant → google) or an error listing the choices.
 func LookupChannel(name string) (*Channel, error) {
-	c, ok := Channels[strings.ToLower(strings.TrimSpace(name))]
+	key := strings.ToLower(strings.TrimSpace(name))
+	if a, ok := channelAliases[key]; ok {
+		key = a
+	}
+	c, ok := Channels[key]
 	if !ok {
 		return nil, fmt.Errorf("unknown channel %q (want one of %s)", name, strings.Join(ChannelNames(), ", "))
 	}

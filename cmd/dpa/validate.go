@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"time"
 
@@ -325,7 +326,16 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		}
 		chName := o.Channel
 		if chName == "" {
-			chName = feed.DetectChannel(r)
+			g := feed.DetectChannel(r, path)
+			chName = g.Channel
+			if !o.app.Quiet {
+				c, _ := feed.LookupChannel(g.Channel)
+				msg := fmt.Sprintf("dpa: %s: checking as %s: %s", path, g.Channel, g.Reason)
+				if g.Weak {
+					msg += fmt.Sprintf(" (weak evidence: not a %s feed? pass --channel %s)", c.Title, strings.Join(feed.ChannelNames(), "|"))
+				}
+				fmt.Fprintln(o.IO.ErrOut, msg)
+			}
 		}
 		ch, _ := feed.LookupChannel(chName)
 		if i == 0 {
