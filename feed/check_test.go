@@ -82,7 +82,7 @@ func TestRules(t *testing.T) {
 		{"tiktok id column", "tiktok", with(base("tiktok"), "sku_id", "\x00", "id", "SKU-1"), "header.wrong_name", "sku_id", Warning, "sku_id"},
 		{"instock", "meta", with(base("meta"), "availability", "instock"), "enum.invalid", "availability", Error, "in stock"},
 		{"backorder on meta", "meta", with(base("meta"), "availability", "backorder"), "enum.invalid", "availability", Error, "available for order"},
-		{"space form on google", "google", with(base("google"), "availability", "in stock"), "enum.alternate_spelling", "availability", Warning, "in_stock"},
+		{"space form on google", "google", with(base("google"), "availability", "in stock"), "enum.alternate_spelling", "availability", Info, "in_stock"},
 		{"case", "meta", with(base("meta"), "availability", "In Stock"), "enum.case", "availability", Warning, "in stock"},
 		{"pinterest folds case", "pinterest", with(base("pinterest"), "availability", "IN STOCK"), "", "", 0, ""},
 		{"bad condition", "meta", with(base("meta"), "condition", "brand new"), "enum.invalid", "condition", Error, ""},

@@ -56,7 +56,11 @@ var RuleTable = []Rule{
 	{Code: "identifier.incomplete", Severity: Warning, Summary: "Google wants a GTIN, or brand plus MPN; the item's reach is limited without them.", Fix: "Add the GTIN, or brand and MPN; use identifier_exists=no only for custom or handmade goods.", Channels: google},
 	{Code: "identifier.exists_false_misuse", Severity: Warning, Summary: "identifier_exists is no, but the item has a GTIN or brand and MPN (Google: identifier_exists_false_misuse).", Fix: "Remove identifier_exists or set it to yes.", Channels: google},
 	{Code: "enum.invalid", Severity: Error, Summary: "The value is not one of the channel's allowed spellings.", Fix: "Use one of the values listed in the message (dpa normalize converts common spellings)."},
-	{Code: "enum.alternate_spelling", Severity: Warning, Summary: "The value uses another platform's separator (in stock vs in_stock); older specs accept it, the current one names the exact spelling.", Fix: "Write the channel's spelling shown in the suggestion (dpa normalize does it)."},
+	// Google accepts the spaced spelling: its availability page
+	// ("Availability [availability]", https://support.google.com/merchants/answer/6324448)
+	// lists "in stock [in stock]" with <g:availability>in stock</g:availability>
+	// in some locales and "in_stock" in others, so on Google it is a note.
+	{Code: "enum.alternate_spelling", Severity: Warning, ChannelSeverity: map[string]Severity{"google": Info}, Summary: "The value uses another platform's separator (in stock vs in_stock); older specs accept it, the current one names the exact spelling.", Fix: "Write the channel's spelling shown in the suggestion (dpa normalize does it)."},
 	{Code: "enum.case", Severity: Warning, Summary: "The value differs from the allowed spelling only in letter case.", Fix: "Write the value in the exact case shown."},
 	{Code: "length.too_long", Severity: Error, Summary: "The value is longer than the channel allows.", Fix: "Shorten the value (dpa normalize truncates on a word boundary)."},
 	{Code: "length.over_recommended", Severity: Info, Summary: "The value is longer than the platform recommends and may be cut off in ads.", Fix: "Put the most important words first, or shorten it."},

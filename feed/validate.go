@@ -23,6 +23,8 @@ type FileResult struct {
 	Findings *FindingList `json:"-"`
 	// Complete is false when reading stopped early (parse error, cancel).
 	Complete bool `json:"complete"`
+	// Kept holds the first ValidateOptions.KeepRows items as read.
+	Kept KeptRows `json:"-"`
 	// Source is the shop layout the header shows (SourceShopify, …), or
 	// SourceFeed. A shop export is not checked item by item: its columns
 	// are not the channel's, so every item would fail for that one reason;
@@ -37,6 +39,10 @@ type ValidateOptions struct {
 	// MemFindings is how many findings stay in memory before the rest is
 	// spooled to a temporary file (0 = DefaultMemFindings).
 	MemFindings int
+	// KeepRows keeps the first KeepRows items (copies) in FileResult.Kept,
+	// for a report that shows the feed itself (XLSX) without reading the
+	// input a second time.
+	KeepRows int
 }
 
 const batchSize = 256
@@ -90,6 +96,9 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	}
 
 	res := &FileResult{File: "", Format: r.Format()}
+	if opts.KeepRows > 0 {
+		res.Kept.Items = []*Item{}
+	}
 	x := newCross(v)
 	list := NewFindingList(opts.MemFindings)
 	count := func(fs []Finding) {
@@ -113,6 +122,12 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 				res.File = it.File
 			}
 			res.Items++
+			if len(res.Kept.Items) < opts.KeepRows {
+				if res.Kept.Header == nil {
+					res.Kept.Header = DialectOf(r).Header
+				}
+				res.Kept.Items = append(res.Kept.Items, it.Clone())
+			}
 			fs, bad := x.check(it, &sl.keys, sl.found, sl.bad)
 			if bad {
 				x.markBad(it.Index)

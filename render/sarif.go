@@ -42,6 +42,9 @@ type SARIFResult struct {
 	RuleID, Level, Message, URI string
 	Line                        int
 	Fingerprint                 string
+	// BaselineState, when set, is SARIF's result.baselineState: "new",
+	// "unchanged", "updated" or "absent" (a run compared with a baseline).
+	BaselineState string
 }
 
 // ErrSARIF marks invalid input to WriteSARIF (unknown rule, bad level,
@@ -98,6 +101,7 @@ type sarifResult struct {
 	Message             sarifMessage      `json:"message"`
 	Locations           []sarifLocation   `json:"locations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+	BaselineState       string            `json:"baselineState,omitempty"`
 }
 
 type sarifLocation struct {
@@ -184,7 +188,7 @@ func buildSARIF(base, tool, version string, rules []SARIFRule, results []SARIFRe
 			}
 			level = l
 		}
-		sr := sarifResult{RuleID: r.RuleID, RuleIndex: idx, Level: level, Message: sarifMessage{Text: r.Message}}
+		sr := sarifResult{RuleID: r.RuleID, RuleIndex: idx, Level: level, Message: sarifMessage{Text: r.Message}, BaselineState: r.BaselineState}
 		if r.URI != "" {
 			uri, baseID := sarifURI(base, r.URI)
 			loc := sarifLocation{PhysicalLocation: sarifPhysicalLocation{

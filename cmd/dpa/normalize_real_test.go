@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dpa-tools/dpa/feed"
 )
 
 // shellFields splits a command line the way planNormalize quotes it
@@ -61,7 +63,7 @@ func TestShopExportJourney(t *testing.T) {
 					t.Fatalf("validate exit %d, want 1: %s", code, errOut)
 				}
 				var rep struct {
-					Files []fileReport `json:"files"`
+					Files []feed.FileReport `json:"files"`
 				}
 				if err := json.Unmarshal([]byte(out), &rep); err != nil {
 					t.Fatal(err)

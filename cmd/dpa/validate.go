@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -209,86 +210,6 @@ func (o *validateOptions) check() error {
 	return err
 }
 
-// validateReport is the JSON contract (schema_version 1), documented in the README.
-type validateReport struct {
-	SchemaVersion int             `json:"schema_version"`
-	Channel       string          `json:"channel"`
-	Files         []fileReport    `json:"files"`
-	Summary       validateSummary `json:"summary"`
-	// lists holds each file's findings, in report order, possibly spooled
-	// to disk; isNew marks findings (by position) not in --baseline.
-	lists []*feed.FindingList
-	isNew []uint64
-}
-
-// each yields every finding in report order, with New set from --baseline.
-// The *Finding is only valid during the call.
-func (r *validateReport) each(fn func(f *feed.Finding) error) error {
-	i := 0
-	for _, l := range r.lists {
-		for f := range l.All() {
-			f.New = r.isNew != nil && r.isNew[i>>6]&(1<<(i&63)) != 0
-			i++
-			if err := fn(f); err != nil {
-				return err
-			}
-		}
-		if err := l.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// count is the number of findings.
-func (r *validateReport) count() int {
-	n := 0
-	for _, l := range r.lists {
-		n += l.Len()
-	}
-	return n
-}
-
-func (r *validateReport) close() {
-	for _, l := range r.lists {
-		l.Close()
-	}
-}
-
-type fileReport struct {
-	File       string `json:"file"`
-	Format     string `json:"format"`
-	Channel    string `json:"channel"`
-	Items      int    `json:"items"`
-	ValidItems int    `json:"valid_items"`
-	Errors     int    `json:"errors"`
-	Warnings   int    `json:"warnings"`
-	Infos      int    `json:"infos"`
-	Complete   bool   `json:"complete"`
-	// A shop export (additive to schema_version 1): its layout and the
-	// normalize command that turns it into the channel's feed.
-	Source    string         `json:"source,omitempty"`
-	Normalize *normalizeHint `json:"normalize,omitempty"`
-}
-
-type validateSummary struct {
-	Items      int `json:"items"`
-	ValidItems int `json:"valid_items"`
-	Errors     int `json:"errors"`
-	Warnings   int `json:"warnings"`
-	Infos      int `json:"infos"`
-	// Baseline is present only with --baseline.
-	Baseline *baselineSummary `json:"baseline,omitempty"`
-}
-
-type baselineSummary struct {
-	File        string `json:"file"`
-	Findings    int    `json:"findings"`
-	NewErrors   int    `json:"new_errors"`
-	NewWarnings int    `json:"new_warnings"`
-	NewInfos    int    `json:"new_infos"`
-}
-
 func runValidate(ctx context.Context, o *validateOptions) error {
 	ro, _ := o.Read.options()
 	ov, err := o.app.ruleOverrides(o.Disable, o.Require)
@@ -307,6 +228,9 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 	if o.Baseline != "" {
 		f, err := os.Open(o.Baseline)
 		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return &inputError{err: fmt.Errorf("--baseline %s: no such file; write one first with --write-baseline %s (it records today's findings, so only new ones fail later runs)", o.Baseline, o.Baseline)}
+			}
 			return &inputError{err: fmt.Errorf("--baseline: %w", err)}
 		}
 		base, err = feed.LoadBaseline(f)
@@ -316,10 +240,14 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		}
 	}
 	setMemoryLimit(o.Files)
-	rep := &validateReport{SchemaVersion: 1, Files: []fileReport{}}
-	defer rep.close()
+	rep := feed.NewReport()
+	defer rep.Close()
+	keep := 0
+	if o.Output == "xlsx" {
+		keep = maxFeedSheetRows // the feed sheet: the input is not read twice
+	}
 	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
-	for i, path := range o.Files {
+	for _, path := range o.Files {
 		r, err := openFeed(path, ro, o.IO.In)
 		if err != nil {
 			return err
@@ -338,15 +266,12 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			}
 		}
 		ch, _ := feed.LookupChannel(chName)
-		if i == 0 {
-			rep.Channel = ch.Name
-		}
 		v, err := feed.NewValidator(ch, ov)
 		if err != nil {
 			r.Close()
 			return &usageError{err: err}
 		}
-		res, err := v.Validate(ctx, r, feed.ValidateOptions{Workers: o.Workers, MemFindings: o.MemFindings, Progress: func(n int64) {
+		res, err := v.Validate(ctx, r, feed.ValidateOptions{Workers: o.Workers, MemFindings: o.MemFindings, KeepRows: keep, Progress: func(n int64) {
 			prog.Update(path, n, 0)
 		}})
 		r.Close()
@@ -357,8 +282,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		if res.File == "" {
 			res.File = path
 		}
-		fr := fileReport{File: res.File, Format: res.Format, Channel: ch.Name, Items: res.Items,
-			ValidItems: res.ValidItems, Errors: res.Errors, Warnings: res.Warnings, Infos: res.Infos, Complete: res.Complete}
+		fr := rep.Add(res, ch.Name)
 		if res.Source != feed.SourceFeed && res.Source != "" {
 			fr.Source = res.Source
 			fr.Normalize = planNormalize(ctx, path, ro, ch, ov)
@@ -367,49 +291,25 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 					path, feed.SourceTitle(res.Source), ch.Title, fr.Normalize.Command)
 			}
 		}
-		rep.Files = append(rep.Files, fr)
-		rep.Summary.Items += res.Items
-		rep.Summary.ValidItems += res.ValidItems
-		rep.Summary.Errors += res.Errors
-		rep.Summary.Warnings += res.Warnings
-		rep.Summary.Infos += res.Infos
-		rep.lists = append(rep.lists, res.Findings)
 	}
-	if base != nil {
-		bs := &baselineSummary{File: o.Baseline, Findings: base.Size}
-		m := base.Match()
-		isNew := make([]uint64, (rep.count()+63)/64)
-		i := 0
-		err := rep.each(func(f *feed.Finding) error {
-			if m.IsNew(f) {
-				isNew[i>>6] |= 1 << (i & 63)
-				switch f.Severity {
-				case feed.Error:
-					bs.NewErrors++
-				case feed.Warning:
-					bs.NewWarnings++
-				default:
-					bs.NewInfos++
-				}
-			}
-			i++
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		rep.isNew = isNew
-		rep.Summary.Baseline = bs
+	// One pass over the findings: baseline state, issues, gate counts.
+	if err := rep.Finish(base, o.Baseline); err != nil {
+		return err
 	}
 	if o.WriteBaseline != "" {
-		if err := render.WriteFileAtomic(o.WriteBaseline, o.Files, func(w io.Writer) error { return writeReportJSON(w, rep) }); err != nil {
+		err := writeOutput(o.IO, true, o.WriteBaseline, o.Files, func(w io.Writer) error { return rep.WriteJSON(w) })
+		if err != nil {
 			return fmt.Errorf("--write-baseline: %w", err)
 		}
 	}
-	if err := o.write(rep); err != nil {
+	err = writeOutput(o.IO, o.app.Quiet, o.Out, o.Files, func(w io.Writer) error { return o.printer().Print(w, rep) })
+	if err != nil {
 		return err
 	}
-	return o.gate(rep)
+	if msg := rep.Gate(feed.GateOptions{FailOn: o.FailOn, MaxErrorRate: o.errRate, MaxWarningRate: o.warnRate}, render.Int, render.Percent); msg != "" {
+		return &findingsError{msg: msg}
+	}
+	return nil
 }
 
 // openFeed opens a feed for reading; failures are input errors (exit 2).
@@ -425,128 +325,6 @@ func openFeed(path string, ro feed.ReadOptions, stdin io.Reader) (feed.Reader, e
 		return nil, &inputError{err: err}
 	}
 	return r, nil
-}
-
-// gate decides the exit status. With --baseline only new findings count;
-// with --max-error-rate/--max-warning-rate the share of affected items is
-// compared instead of the count, because big catalogs always have a few
-// bad items.
-func (o *validateOptions) gate(rep *validateReport) error {
-	counted := func(f feed.Finding) bool { return rep.Summary.Baseline == nil || f.New }
-	if o.errRate >= 0 || o.warnRate >= 0 {
-		errItems, warnItems := map[[2]any]bool{}, map[[2]any]bool{}
-		err := rep.each(func(f *feed.Finding) error {
-			if !counted(*f) {
-				return nil
-			}
-			k := [2]any{f.File, f.Item}
-			switch f.Severity {
-			case feed.Error:
-				errItems[k] = true
-			case feed.Warning:
-				warnItems[k] = true
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, c := range []struct {
-			name  string
-			limit float64
-			n     int
-		}{{"errors", o.errRate, len(errItems)}, {"warnings", o.warnRate, len(warnItems)}} {
-			if c.limit < 0 {
-				continue
-			}
-			share := ratio(c.n, rep.Summary.Items)
-			if share > c.limit {
-				return &findingsError{msg: fmt.Sprintf("%s of %s items (%s) have %s, over the limit of %s", render.Int(c.n), render.Int(rep.Summary.Items), render.Percent(share), c.name, render.Percent(c.limit))}
-			}
-		}
-		return nil
-	}
-	var n int
-	var level string
-	items := map[[2]any]bool{}
-	err := rep.each(func(f *feed.Finding) error {
-		if !counted(*f) {
-			return nil
-		}
-		switch {
-		case o.FailOn == "never":
-			return nil
-		case f.Severity == feed.Error:
-		case f.Severity == feed.Warning && (o.FailOn == "warning" || o.FailOn == "info"):
-		case f.Severity == feed.Info && o.FailOn == "info":
-		default:
-			return nil
-		}
-		n++
-		if f.Item > 0 {
-			items[[2]any{f.File, f.Item}] = true
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	switch o.FailOn {
-	case "error":
-		level = "error"
-	case "warning":
-		level = "error or warning"
-	default:
-		level = "finding"
-	}
-	if rep.Summary.Baseline != nil {
-		level = "new " + level
-	}
-	if n > 0 {
-		return &findingsError{msg: fmt.Sprintf("%s %s finding(s) in %s item(s) (--fail-on %s)", render.Int(n), level, render.Int(len(items)), o.FailOn)}
-	}
-	return nil
-}
-
-// write renders the report to --out (atomically) or stdout.
-func (o *validateOptions) write(rep *validateReport) error {
-	emit := func(w io.Writer) error {
-		switch o.Output {
-		case "json":
-			return writeReportJSON(w, rep)
-		case "csv":
-			return writeFindingsCSV(w, rep)
-		case "junit":
-			suites, err := junitSuites(rep)
-			if err != nil {
-				return err
-			}
-			return render.WriteJUnit(w, "dpa validate", suites)
-		case "sarif":
-			return writeSARIF(w, rep)
-		case "xlsx":
-			return writeValidateXLSX(w, rep, o)
-		case "github":
-			return writeGitHub(w, rep)
-		default:
-			tty := o.IO.OutTTY && o.Out == ""
-			styles := render.NewStyles(o.IO.ColorOut() && o.Out == "")
-			return writeValidateTable(w, rep, o.MaxFindings, tty, styles)
-		}
-	}
-	if o.Out == "" {
-		return emit(o.IO.Out)
-	}
-	if err := render.WriteFileAtomic(o.Out, o.Files, emit); err != nil {
-		if errors.Is(err, render.ErrWouldOverwriteInput) {
-			return usageErr("--out %s: %v", o.Out, err)
-		}
-		return fmt.Errorf("writing %s: %w", o.Out, err)
-	}
-	if !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", o.Out)
-	}
-	return nil
 }
 
 // setMemoryLimit gives the garbage collector a soft target so a million-item

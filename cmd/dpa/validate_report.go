@@ -1,19 +1,46 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/dpa-tools/dpa/feed"
 	"github.com/dpa-tools/dpa/render"
 )
+
+// reportPrinter prints validate's report in one output format. Every
+// printer reads the findings at most once (golangci-lint's printers are
+// the model: one small interface, one implementation per format).
+type reportPrinter interface {
+	Print(w io.Writer, rep *feed.Report) error
+}
+
+// printerFor picks the printer of -o.
+func (o *validateOptions) printer() reportPrinter {
+	switch o.Output {
+	case "json":
+		return jsonPrinter{}
+	case "csv":
+		return csvPrinter{}
+	case "junit":
+		return junitPrinter{}
+	case "sarif":
+		return sarifPrinter{}
+	case "xlsx":
+		return xlsxPrinter{}
+	case "github":
+		return githubPrinter{maxPerRule: o.MaxFindings, summaryPath: os.Getenv("GITHUB_STEP_SUMMARY")}
+	}
+	tty := o.IO.OutTTY && o.Out == ""
+	return tablePrinter{maxPerRule: o.MaxFindings, tty: tty, st: render.NewStyles(o.IO.ColorOut() && o.Out == "")}
+}
+
+type jsonPrinter struct{}
+
+func (jsonPrinter) Print(w io.Writer, rep *feed.Report) error { return rep.WriteJSON(w) }
 
 var findingColumns = []string{"file", "item", "line", "id", "field", "rule", "severity", "message", "value", "suggestion"}
 
@@ -22,43 +49,29 @@ func findingRow(f *feed.Finding) []string {
 		f.Severity.String(), f.Message, f.Value, f.Suggestion}
 }
 
-// writeFindingsCSV streams one row per finding.
-func writeFindingsCSV(w io.Writer, rep *validateReport) error {
+// csvPrinter streams one row per finding (the columns are a contract:
+// unchanged), after which nothing else is written.
+type csvPrinter struct{}
+
+func (csvPrinter) Print(w io.Writer, rep *feed.Report) error {
 	cw := render.NewCSVWriter(w, findingColumns, render.CSVOptions{})
-	if err := rep.each(func(f *feed.Finding) error { return cw.Write(findingRow(f)) }); err != nil {
+	if err := rep.Each(func(_ int, f *feed.Finding) error { return cw.Write(findingRow(f)) }); err != nil {
 		return err
 	}
 	return cw.Flush()
 }
 
-type ruleCount struct {
-	rule    string
-	sev     feed.Severity
-	n       int
-	example feed.Finding
+// tablePrinter is the default: the files and totals, then the issues (title,
+// severity, items and share, fix, documentation, examples), then the
+// findings, capped per rule.
+type tablePrinter struct {
+	maxPerRule int
+	tty        bool
+	st         *render.Styles
 }
 
-// topRules counts findings per rule, worst severity first, then most frequent.
-func topRules(rep *validateReport) ([]ruleCount, error) {
-	idx := map[string]int{}
-	var out []ruleCount
-	err := rep.each(func(f *feed.Finding) error {
-		i, ok := idx[f.Rule]
-		if !ok {
-			i = len(out)
-			idx[f.Rule] = i
-			out = append(out, ruleCount{rule: f.Rule, sev: f.Severity, example: *f})
-		}
-		out[i].n++
-		return nil
-	})
-	slices.SortFunc(out, func(a, b ruleCount) int {
-		return cmp.Or(cmp.Compare(b.sev, a.sev), cmp.Compare(b.n, a.n), cmp.Compare(a.rule, b.rule))
-	})
-	return out, err
-}
-
-func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bool, st *render.Styles) error {
+func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
+	st := p.st
 	var b strings.Builder
 	for _, f := range rep.Files {
 		status := st.OK("valid")
@@ -86,47 +99,73 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 		}
 	}
 	s := rep.Summary
-	b.WriteString(st.KeyValues([][2]string{
+	kv := [][2]string{
 		{"Items", render.Int(s.Items)},
 		{"Valid items", fmt.Sprintf("%s (%s)", render.Int(s.ValidItems), render.Percent(ratio(s.ValidItems, s.Items)))},
 		{"Errors", st.Severity("error", render.Int(s.Errors))},
 		{"Warnings", st.Severity("warning", render.Int(s.Warnings))},
 		{"Infos", st.Severity("info", render.Int(s.Infos))},
-	}))
-	b.WriteString("\n")
-	top, err := topRules(rep)
-	if err != nil {
-		return err
 	}
-	if len(top) > 0 {
-		b.WriteString("\n" + st.Bold("Top rules") + "\n")
-		for i, r := range top {
-			if i == 10 {
-				fmt.Fprintf(&b, "  … and %d more rules\n", len(top)-10)
+	if bs := s.Baseline; bs != nil {
+		kv = append(kv, [2]string{"New", fmt.Sprintf("%s errors, %s warnings, %s infos not in %s", render.Int(bs.NewErrors), render.Int(bs.NewWarnings), render.Int(bs.NewInfos), bs.File)})
+	}
+	b.WriteString(st.KeyValues(kv))
+	b.WriteString("\n")
+	if len(rep.Issues) > 0 {
+		b.WriteString("\n" + st.Bold("Issues") + "\n")
+		for i, is := range rep.Issues {
+			if i == 15 {
+				fmt.Fprintf(&b, "  … and %d more issues (-o json lists them all)\n", len(rep.Issues)-15)
 				break
 			}
-			ex := r.example
-			where := fmt.Sprintf("%s:%d", ex.File, ex.Line)
-			if ex.ID != "" {
-				where += " (" + ex.ID + ")"
+			sev := fmt.Sprintf("%-8s", is.Severity.String()) // pad before styling: escapes would count
+			affected := fmt.Sprintf("%s findings", render.Int(is.Findings))
+			if is.Items > 0 {
+				affected = fmt.Sprintf("%s of %s items (%s)", render.Int(is.Items), render.Int(s.Items), render.Percent(is.Share))
 			}
-			// Pad before styling: escape codes would count as width.
-			sev := fmt.Sprintf("%-8s", r.sev.String())
-			fmt.Fprintf(&b, "  %s %-36s %7s  e.g. %s\n", st.Severity(r.sev.String(), sev), r.rule, render.Int(r.n), where)
+			if s.Baseline != nil && is.New > 0 {
+				affected += fmt.Sprintf(", %s new", render.Int(is.New))
+			}
+			fmt.Fprintf(&b, "  %s %s — %s  [%s]\n", st.Severity(is.Severity.String(), sev), st.Bold(is.Title), affected, is.Rule)
+			if is.Fix != "" {
+				fmt.Fprintf(&b, "           Fix: %s\n", is.Fix)
+			}
+			if is.Docs != "" {
+				fmt.Fprintf(&b, "           Docs: %s\n", is.Docs)
+			}
+			var ex []string
+			for _, e := range is.Examples {
+				at := fmt.Sprintf("line %d", e.Line)
+				if e.ID != "" {
+					at += " (" + e.ID + ")"
+				}
+				if e.Value != "" {
+					at += fmt.Sprintf(" %q", e.Value)
+				}
+				ex = append(ex, at)
+			}
+			if len(ex) > 0 {
+				fmt.Fprintf(&b, "           e.g. %s\n", strings.Join(ex, "; "))
+			}
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-	if rep.count() == 0 {
+	if rep.Count() == 0 {
 		_, err := fmt.Fprintln(w, "\n"+st.OK("No findings."))
 		return err
 	}
-	t := render.Table{Columns: []string{"LOCATION", "ID", "FIELD", "SEVERITY", "RULE", "MESSAGE"}}
+	cols := []string{"LOCATION", "ID", "FIELD", "SEVERITY", "RULE", "MESSAGE"}
+	base := rep.Summary.Baseline != nil
+	if base {
+		cols = append([]string{"NEW"}, cols...)
+	}
+	t := render.Table{Columns: cols}
 	shown := map[string]int{}
 	hidden := 0
-	err = rep.each(func(f *feed.Finding) error {
-		if maxPerRule > 0 && shown[f.Rule] >= maxPerRule {
+	err := rep.Each(func(_ int, f *feed.Finding) error {
+		if p.maxPerRule > 0 && shown[f.Rule] >= p.maxPerRule {
 			hidden++
 			return nil
 		}
@@ -135,16 +174,34 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 		if f.Suggestion != "" && !strings.Contains(msg, f.Suggestion) {
 			msg += " → " + f.Suggestion
 		}
-		t.Rows = append(t.Rows, []string{fmt.Sprintf("%s:%d", f.File, f.Line), f.ID, f.Field, f.Severity.String(), f.Rule, msg})
+		row := []string{fmt.Sprintf("%s:%d", f.File, f.Line), f.ID, f.Field, f.Severity.String(), f.Rule, msg}
+		if base {
+			mark := ""
+			if f.New {
+				mark = "new"
+			}
+			row = append([]string{mark}, row...)
+		}
+		t.Rows = append(t.Rows, row)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	sevCol := 3
+	if base {
+		sevCol = 4
+	}
+	// On a terminal long messages are cut to keep the table readable;
+	// anywhere else (a log, a file) nothing is cut.
+	width := 0
+	if p.tty {
+		width = 80
+	}
 	fmt.Fprintln(w)
-	err = render.WriteTable(w, t, render.TableOptions{TTY: tty, MaxColWidth: 80, Styles: st,
+	err = render.WriteTable(w, t, render.TableOptions{TTY: p.tty, MaxColWidth: width, Styles: st,
 		RowStyle: func(row, col int, cell string) string {
-			if col == 3 {
+			if col == sevCol {
 				return st.Severity(cell, cell)
 			}
 			return cell
@@ -153,7 +210,7 @@ func writeValidateTable(w io.Writer, rep *validateReport, maxPerRule int, tty bo
 		return err
 	}
 	if hidden > 0 {
-		_, err = fmt.Fprintf(w, "%s more findings not shown (--max-findings %d per rule); use -o json or -o csv for all\n", render.Int(hidden), maxPerRule)
+		_, err = fmt.Fprintf(w, "%s more findings not shown (--max-findings %d per rule); use -o json or -o csv for all\n", render.Int(hidden), p.maxPerRule)
 	}
 	return err
 }
@@ -165,18 +222,26 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// junitSuites: one suite per file, one failing test case per item with
-// findings (errors and warnings), and one passing case standing for the
-// items without any, so CI dashboards show the size of the feed.
-func junitSuites(rep *validateReport) ([]render.JUnitSuite, error) {
-	var out []render.JUnitSuite
+// junitPrinter: one suite per file, one test case per item with findings
+// (errors and warnings; with a baseline only new ones fail), and one
+// passing case per item without, so CI dashboards count items.
+type junitPrinter struct{}
+
+func (junitPrinter) Print(w io.Writer, rep *feed.Report) error {
+	suites := make([]render.JUnitSuite, len(rep.Files))
+	byItem := make([]map[int]int, len(rep.Files))
+	base := rep.Summary.Baseline != nil
 	for k, fr := range rep.Files {
-		s := render.JUnitSuite{Name: fr.File}
-		byItem := map[int]int{}
-		for f := range rep.lists[k].All() {
-			if f.Severity == feed.Info {
-				continue
-			}
+		suites[k].Name = fr.File
+		byItem[k] = map[int]int{}
+	}
+	err := rep.Each(func(k int, f *feed.Finding) error {
+		if f.Severity == feed.Info || base && !f.New {
+			return nil
+		}
+		s := &suites[k]
+		i, ok := byItem[k][f.Item]
+		if !ok {
 			name := "file"
 			if f.Item > 0 {
 				name = fmt.Sprintf("item %d (line %d)", f.Item, f.Line)
@@ -184,29 +249,28 @@ func junitSuites(rep *validateReport) ([]render.JUnitSuite, error) {
 					name = fmt.Sprintf("item %s (line %d)", f.ID, f.Line)
 				}
 			}
-			i, ok := byItem[f.Item]
-			if !ok {
-				i = len(s.Cases)
-				byItem[f.Item] = i
-				s.Cases = append(s.Cases, render.JUnitCase{Name: name, Classname: "dpa." + fr.Channel})
-			}
-			s.Cases[i].Failures = append(s.Cases[i].Failures, render.JUnitFailure{
-				Type: f.Rule, Message: fmt.Sprintf("%s: %s: %s", f.Severity, f.Field, f.Message),
-				Text: fmt.Sprintf("%s:%d field %s value %q\n%s", f.File, f.Line, f.Field, f.Value, f.Message)})
+			i = len(s.Cases)
+			byItem[k][f.Item] = i
+			s.Cases = append(s.Cases, render.JUnitCase{Name: name, Classname: "dpa." + rep.Files[k].Channel})
 		}
-		if err := rep.lists[k].Err(); err != nil {
-			return nil, err
-		}
-		clean := fr.Items - len(byItem)
-		if _, ok := byItem[0]; ok {
+		s.Cases[i].Failures = append(s.Cases[i].Failures, render.JUnitFailure{
+			Type: f.Rule, Message: fmt.Sprintf("%s: %s: %s", f.Severity, f.Field, f.Message),
+			Text: fmt.Sprintf("%s:%d field %s value %q\n%s", f.File, f.Line, f.Field, f.Value, f.Message)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k, fr := range rep.Files {
+		clean := fr.Items - len(byItem[k])
+		if _, ok := byItem[k][0]; ok {
 			clean++
 		}
 		if clean > 0 {
-			s.Cases = append(s.Cases, render.JUnitCase{Name: fmt.Sprintf("%d items without findings", clean), Classname: "dpa." + fr.Channel})
+			suites[k].Cases = append(suites[k].Cases, render.JUnitCase{Name: fmt.Sprintf("%d items without findings", clean), Classname: "dpa." + fr.Channel})
 		}
-		out = append(out, s)
 	}
-	return out, nil
+	return render.WriteJUnit(w, "dpa validate", suites)
 }
 
 func sarifLevel(s feed.Severity) string {
@@ -219,25 +283,33 @@ func sarifLevel(s feed.Severity) string {
 	return "info"
 }
 
-func writeSARIF(w io.Writer, rep *validateReport) error {
+// sarifPrinter: one rule per issue (title, fix, documentation link), one
+// result per finding; with a baseline each result says whether it is new
+// or unchanged (SARIF baselineState), which GitHub code scanning shows.
+type sarifPrinter struct{}
+
+func (sarifPrinter) Print(w io.Writer, rep *feed.Report) error {
 	var rules []render.SARIFRule
-	used := map[string]bool{}
-	if err := rep.each(func(f *feed.Finding) error { used[f.Rule] = true; return nil }); err != nil {
-		return err
-	}
-	for _, r := range feed.RulesFor("") {
-		if !used[r.Code] {
+	seen := map[string]bool{}
+	for _, is := range rep.Issues {
+		if seen[is.Rule] { // issues are per rule and field, SARIF rules per rule
 			continue
 		}
-		rules = append(rules, render.SARIFRule{ID: r.Code, Name: r.Code, Short: r.Summary, Full: r.Summary,
-			Help: r.Summary + " Fix: " + r.Fix, Level: sarifLevel(r.Severity)})
-		delete(used, r.Code)
+		seen[is.Rule] = true
+		summary := feed.RuleTitle(is.Rule)
+		if r, ok := feed.LookupRule(is.Rule); ok {
+			summary = r.Summary
+		}
+		help := summary
+		if is.Fix != "" {
+			help += " Fix: " + is.Fix
+		}
+		rules = append(rules, render.SARIFRule{ID: is.Rule, Name: feed.RuleTitle(is.Rule), Short: feed.RuleTitle(is.Rule), Full: summary,
+			Help: help, HelpURI: is.Docs, Level: sarifLevel(is.Severity)})
 	}
-	for code := range used { // reader rules without a table entry
-		rules = append(rules, render.SARIFRule{ID: code, Name: code, Short: code, Level: "error"})
-	}
-	var results []render.SARIFResult
-	err := rep.each(func(f *feed.Finding) error {
+	base := rep.Summary.Baseline != nil
+	results := make([]render.SARIFResult, 0, rep.Count())
+	err := rep.Each(func(_ int, f *feed.Finding) error {
 		msg := f.Message
 		if f.ID != "" {
 			msg = fmt.Sprintf("item %s, field %s: %s", f.ID, f.Field, msg)
@@ -248,8 +320,15 @@ func writeSARIF(w io.Writer, rep *validateReport) error {
 		if uri == "-" {
 			uri = ""
 		}
-		results = append(results, render.SARIFResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: msg, URI: uri, Line: f.Line,
-			Fingerprint: fmt.Sprintf("%s/%s/%s", f.ID, f.Field, f.Rule)})
+		r := render.SARIFResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: msg, URI: uri, Line: f.Line,
+			Fingerprint: fmt.Sprintf("%s/%s/%s", f.ID, f.Field, f.Rule)}
+		if base {
+			r.BaselineState = "unchanged"
+			if f.New {
+				r.BaselineState = "new"
+			}
+		}
+		results = append(results, r)
 		return nil
 	})
 	if err != nil {
@@ -258,13 +337,30 @@ func writeSARIF(w io.Writer, rep *validateReport) error {
 	return render.WriteSARIF(w, "dpa", version(), rules, results)
 }
 
-// writeGitHub prints GitHub Actions workflow commands, one annotation per
-// finding (error, warning or notice), so findings show on the changed lines
-// of a pull request.
-func writeGitHub(w io.Writer, rep *validateReport) error {
+// githubPrinter prints GitHub Actions workflow commands: an annotation per
+// finding (with a baseline only new ones), at most maxPerRule per rule so
+// a large feed does not drown the run in thousands, and a markdown job
+// summary of the issues to $GITHUB_STEP_SUMMARY when set.
+type githubPrinter struct {
+	maxPerRule  int
+	summaryPath string
+}
+
+func (p githubPrinter) Print(w io.Writer, rep *feed.Report) error {
 	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 	data := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
-	err := rep.each(func(f *feed.Finding) error {
+	base := rep.Summary.Baseline != nil
+	shown := map[string]int{}
+	capped := map[string]int{}
+	err := rep.Each(func(_ int, f *feed.Finding) error {
+		if base && !f.New {
+			return nil
+		}
+		if p.maxPerRule > 0 && shown[f.Rule] >= p.maxPerRule {
+			capped[f.Rule]++
+			return nil
+		}
+		shown[f.Rule]++
 		cmd := "notice"
 		switch f.Severity {
 		case feed.Error:
@@ -279,66 +375,77 @@ func writeGitHub(w io.Writer, rep *validateReport) error {
 		if f.Suggestion != "" {
 			msg += " (suggestion: " + f.Suggestion + ")"
 		}
-		_, err := fmt.Fprintf(w, "::%s file=%s,line=%d,title=%s::%s\n", cmd, prop.Replace(f.File), max(f.Line, 1), prop.Replace("dpa "+f.Rule), data.Replace(msg))
+		_, err := fmt.Fprintf(w, "::%s file=%s,line=%d,title=%s::%s\n", cmd, prop.Replace(f.File), max(f.Line, 1), prop.Replace(feed.RuleTitle(f.Rule)+" ("+f.Rule+")"), data.Replace(msg))
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	for _, is := range rep.Issues {
+		if n := capped[is.Rule]; n > 0 {
+			fmt.Fprintf(w, "::notice title=dpa %s::%d more %s findings not annotated (--max-findings %d per rule)\n", prop.Replace(is.Rule), n, data.Replace(feed.RuleTitle(is.Rule)), p.maxPerRule)
+			delete(capped, is.Rule)
+		}
 	}
 	s := rep.Summary
-	_, err = fmt.Fprintf(w, "::notice title=dpa validate::%d items, %d valid, %d errors, %d warnings\n", s.Items, s.ValidItems, s.Errors, s.Warnings)
-	return err
+	line := fmt.Sprintf("%d items, %d valid, %d errors, %d warnings", s.Items, s.ValidItems, s.Errors, s.Warnings)
+	if b := s.Baseline; b != nil {
+		line += fmt.Sprintf("; new since the baseline: %d errors, %d warnings", b.NewErrors, b.NewWarnings)
+	}
+	if _, err := fmt.Fprintf(w, "::notice title=dpa validate::%s\n", line); err != nil {
+		return err
+	}
+	if p.summaryPath == "" {
+		return nil
+	}
+	f, err := os.OpenFile(p.summaryPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+	}
+	werr := writeMarkdownSummary(f, rep)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", werr)
+	}
+	return nil
 }
 
-// writeReportJSON streams the report: the head is small, and findings are
-// encoded one at a time, so a report with a million findings never exists
-// as one buffer. The bytes are the same as encoding the whole struct with
-// render.WriteJSON (two-space indent, no HTML escaping).
-func writeReportJSON(w io.Writer, rep *validateReport) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	head := struct {
-		SchemaVersion int             `json:"schema_version"`
-		Channel       string          `json:"channel"`
-		Files         []fileReport    `json:"files"`
-		Summary       validateSummary `json:"summary"`
-	}{rep.SchemaVersion, rep.Channel, rep.Files, rep.Summary}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(head); err != nil {
-		return err
+// writeMarkdownSummary is the job summary: totals, then one table row per
+// issue (new count with a baseline).
+func writeMarkdownSummary(w io.Writer, rep *feed.Report) error {
+	s := rep.Summary
+	var b strings.Builder
+	fmt.Fprintf(&b, "## dpa validate\n\n%s items, %s valid (%s); %s errors, %s warnings, %s infos\n\n",
+		render.Int(s.Items), render.Int(s.ValidItems), render.Percent(ratio(s.ValidItems, s.Items)), render.Int(s.Errors), render.Int(s.Warnings), render.Int(s.Infos))
+	base := s.Baseline != nil
+	if base {
+		fmt.Fprintf(&b, "New since `%s`: **%s errors, %s warnings**, %s infos\n\n", s.Baseline.File, render.Int(s.Baseline.NewErrors), render.Int(s.Baseline.NewWarnings), render.Int(s.Baseline.NewInfos))
 	}
-	h := bytes.TrimRight(buf.Bytes(), "\n")
-	h = bytes.TrimSuffix(h, []byte("}"))
-	h = bytes.TrimRight(h, "\n")
-	bw.Write(h)
-	if rep.count() == 0 {
-		bw.WriteString(",\n  \"findings\": []\n}\n")
-		return bw.Flush()
-	}
-	bw.WriteString(",\n  \"findings\": [\n")
-	e := json.NewEncoder(&buf)
-	e.SetEscapeHTML(false)
-	e.SetIndent("    ", "  ")
-	first := true
-	err := rep.each(func(f *feed.Finding) error {
-		if !first {
-			bw.WriteString(",\n")
+	if len(rep.Issues) > 0 {
+		b.WriteString("| Severity | Issue | Items | Share |")
+		if base {
+			b.WriteString(" New |")
 		}
-		first = false
-		bw.WriteString("    ")
-		buf.Reset()
-		if err := e.Encode(f); err != nil {
-			return err
+		b.WriteString(" Fix |\n|---|---|---:|---:|")
+		if base {
+			b.WriteString("---:|")
 		}
-		_, err := bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
-		return err
-	})
-	if err != nil {
-		return err
+		b.WriteString("---|\n")
+		md := strings.NewReplacer("|", `\|`, "\n", " ")
+		for _, is := range rep.Issues {
+			title := md.Replace(is.Title)
+			if is.Docs != "" {
+				title = "[" + title + "](" + is.Docs + ")"
+			}
+			fmt.Fprintf(&b, "| %s | %s `%s` | %s | %s |", is.Severity, title, is.Rule, render.Int(is.Items), render.Percent(is.Share))
+			if base {
+				fmt.Fprintf(&b, " %s |", render.Int(is.New))
+			}
+			fmt.Fprintf(&b, " %s |\n", md.Replace(is.Fix))
+		}
 	}
-	bw.WriteString("\n")
-	bw.WriteString("  ]\n}\n")
-	return bw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -8,22 +8,10 @@ import (
 	"github.com/dpa-tools/dpa/feed"
 )
 
-// normalizeHint is the command validate suggests for a shop export, with
-// what a dry run of it gave.
-type normalizeHint struct {
-	Command  string `json:"command"`
-	ItemsIn  int    `json:"items_in"`
-	ItemsOut int    `json:"items_out"`
-	// Examples is true when some flag values are placeholders (the shop's
-	// currency, address or brand) the user must replace.
-	Examples bool     `json:"examples"`
-	Left     []string `json:"left,omitempty"` // what the flags do not fix
-}
-
 // planNormalize dry-runs normalize on a shop export (re-reading the file)
 // to find the flags it needs. Standard input and URLs cannot be re-read
 // cheaply: they get the command without the dry run's flags.
-func planNormalize(ctx context.Context, path string, ro feed.ReadOptions, ch *feed.Channel, ov feed.Overrides) *normalizeHint {
+func planNormalize(ctx context.Context, path string, ro feed.ReadOptions, ch *feed.Channel, ov feed.Overrides) *feed.NormalizeHint {
 	ext := "csv"
 	if ch.Name == "google" {
 		ext = "xml" // Merchant Center takes XML and TSV; XML needs no quoting conventions
@@ -33,7 +21,7 @@ func planNormalize(ctx context.Context, path string, ro feed.ReadOptions, ch *fe
 		base = "products"
 	}
 	base = strings.TrimSuffix(base, filepath.Ext(base))
-	h := &normalizeHint{}
+	h := &feed.NormalizeHint{}
 	args := []string{"dpa", "normalize", feed.ShellQuote(path), "--channel", ch.Name}
 	if path != "-" && !strings.Contains(path, "://") {
 		plan, err := feed.PlanNormalize(ctx, func() (feed.Reader, error) { return feed.OpenFile(path, ro) },

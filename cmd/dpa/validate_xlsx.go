@@ -3,38 +3,72 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/dpa-tools/dpa/feed"
 	"github.com/dpa-tools/dpa/render"
 )
 
-// maxFeedSheetRows caps the "Feed" sheet: the workbook holds rows in
-// memory and is meant for people, not for million-item feeds.
+// maxFeedSheetRows caps the findings and feed sheets: the workbook holds
+// rows in memory and is meant for people, not for million-item feeds
+// (Excel stops at 1,048,576 rows anyway); -o json or csv has them all.
 const maxFeedSheetRows = 100_000
 
-// writeValidateXLSX builds the marketer's workbook: a summary, the findings
-// with filters and a frozen header, and each feed with offending cells
-// highlighted (the feed is read a second time, streamed).
-func writeValidateXLSX(w io.Writer, rep *validateReport, o *validateOptions) error {
+// xlsxPrinter builds the marketer's workbook: the issues first, then a
+// summary, the findings with filters and a frozen header, and each feed
+// (the items kept while validating: the input is not read again) under its
+// own column names with offending cells highlighted.
+type xlsxPrinter struct{}
+
+func (xlsxPrinter) Print(w io.Writer, rep *feed.Report) error {
+	base := rep.Summary.Baseline != nil
+	iss := render.Sheet{Name: "Issues", Columns: []string{"severity", "issue", "rule", "items", "share", "findings", "fix", "documentation", "examples"}, Freeze: true, Filter: true, ForExcel: true}
+	if base {
+		iss.Columns = append(iss.Columns, "new")
+	}
+	for _, is := range rep.Issues {
+		var ex []string
+		for _, e := range is.Examples {
+			s := fmt.Sprintf("line %d", e.Line)
+			if e.ID != "" {
+				s += " (" + e.ID + ")"
+			}
+			ex = append(ex, s)
+		}
+		row := []any{is.Severity.String(), is.Title, is.Rule, is.Items, is.Share, is.Findings, is.Fix, is.Docs, strings.Join(ex, "; ")}
+		if base {
+			row = append(row, is.New)
+		}
+		iss.Rows = append(iss.Rows, row)
+	}
+	iss.Highlight = func(row, col int) string {
+		if col == 0 {
+			return iss.Rows[row][0].(string)
+		}
+		return ""
+	}
 	sum := render.Sheet{Name: "Summary", Columns: []string{"file", "format", "channel", "items", "valid_items", "errors", "warnings", "infos"}, Freeze: true}
 	for _, f := range rep.Files {
 		sum.Rows = append(sum.Rows, []any{f.File, f.Format, f.Channel, f.Items, f.ValidItems, f.Errors, f.Warnings, f.Infos})
 	}
 	sum.Rows = append(sum.Rows, []any{"total", "", rep.Channel, rep.Summary.Items, rep.Summary.ValidItems, rep.Summary.Errors, rep.Summary.Warnings, rep.Summary.Infos})
-	sum.Rows = append(sum.Rows, []any{}, []any{"rule", "severity", "count", "example file", "example line", "example id"})
-	top, err := topRules(rep)
-	if err != nil {
-		return err
-	}
-	for _, r := range top {
-		sum.Rows = append(sum.Rows, []any{r.rule, r.sev.String(), r.n, r.example.File, r.example.Line, r.example.ID})
-	}
+
 	fs := render.Sheet{Name: "Findings", Columns: findingColumns, Freeze: true, Filter: true, ForExcel: true}
-	// A workbook is built in memory (and Excel stops at 1,048,576 rows):
-	// it is meant for people, so it is capped; -o json or csv has them all.
-	err = rep.each(func(f *feed.Finding) error {
+	type key struct {
+		file, item int
+		field      string
+	}
+	worst := map[key]feed.Severity{}
+	// One pass: the findings sheet and the worst severity per feed cell.
+	err := rep.Each(func(k int, f *feed.Finding) error {
 		if len(fs.Rows) < maxFeedSheetRows {
 			fs.Rows = append(fs.Rows, []any{f.File, f.Item, f.Line, f.ID, f.Field, f.Rule, f.Severity.String(), f.Message, f.Value, f.Suggestion})
+		}
+		if f.Item > 0 && f.Item <= maxFeedSheetRows {
+			kk := key{k, f.Item, f.Field}
+			if f.Severity > worst[kk] {
+				worst[kk] = f.Severity
+			}
 		}
 		return nil
 	})
@@ -48,64 +82,44 @@ func writeValidateXLSX(w io.Writer, rep *validateReport, o *validateOptions) err
 		}
 		return ""
 	}
-	wb := render.Workbook{Sheets: []render.Sheet{sum, fs}}
-	ro, _ := o.Read.options()
-	for i, path := range o.Files {
-		if path == "-" {
-			continue // stdin cannot be read twice
+	wb := render.Workbook{Sheets: []render.Sheet{iss, sum, fs}}
+	for k := range rep.Files {
+		kept := rep.Kept(k)
+		if kept.Items == nil {
+			continue
 		}
-		sh, err := feedSheet(path, i, ro, rep)
-		if err != nil {
-			return err
+		name := "Feed"
+		if k > 0 {
+			name = fmt.Sprintf("Feed %d", k+1)
 		}
-		wb.Sheets = append(wb.Sheets, sh)
+		wb.Sheets = append(wb.Sheets, feedSheet(name, k, kept, func(file, item int, field string) (feed.Severity, bool) {
+			s, ok := worst[key{file, item, field}]
+			return s, ok
+		}))
 	}
 	return render.WriteXLSX(w, wb)
 }
 
-func feedSheet(path string, n int, ro feed.ReadOptions, rep *validateReport) (render.Sheet, error) {
-	type key struct {
-		item  int
-		field string
-	}
-	worst := map[key]feed.Severity{}
-	err := rep.each(func(f *feed.Finding) error {
-		if f.File != path || f.Item == 0 || f.Item > maxFeedSheetRows {
-			return nil
-		}
-		k := key{f.Item, f.Field}
-		if f.Severity > worst[k] {
-			worst[k] = f.Severity
-		}
-		return nil
-	})
-	if err != nil {
-		return render.Sheet{}, err
-	}
-	name := "Feed"
-	if n > 0 {
-		name = fmt.Sprintf("Feed %d", n+1)
-	}
+// feedSheet lays the kept items out under the file's own column names
+// (the header as written; fields XML items add later get their canonical
+// name) and highlights each cell with its worst finding.
+func feedSheet(name string, file int, kept feed.KeptRows, worst func(file, item int, field string) (feed.Severity, bool)) render.Sheet {
 	sh := render.Sheet{Name: name, Freeze: true, Filter: true, ForExcel: true}
-	r, err := feed.OpenFile(path, ro)
-	if err != nil {
-		return sh, &inputError{err: err}
-	}
-	defer r.Close()
 	colIdx := map[string]int{}
-	var items []int
-	for len(sh.Rows) < maxFeedSheetRows {
-		it, err := r.Next()
-		if it == nil || err != nil {
-			break
-		}
-		row := make([]any, len(sh.Columns))
-		for _, f := range it.Fields {
+	var canon []string
+	for _, it := range kept.Items {
+		row := make([]any, len(canon))
+		for i, f := range it.Fields {
 			c, ok := colIdx[f.Name]
 			if !ok {
-				c = len(sh.Columns)
+				c = len(canon)
 				colIdx[f.Name] = c
-				sh.Columns = append(sh.Columns, f.Name)
+				canon = append(canon, f.Name)
+				title := f.Name
+				if i < len(kept.Header) && feed.CanonicalName(kept.Header[i]) == f.Name {
+					title = kept.Header[i]
+				}
+				sh.Columns = append(sh.Columns, title)
 			}
 			for len(row) <= c {
 				row = append(row, nil)
@@ -115,16 +129,15 @@ func feedSheet(path string, n int, ro feed.ReadOptions, rep *validateReport) (re
 			}
 		}
 		sh.Rows = append(sh.Rows, row)
-		items = append(items, it.Index)
 	}
 	sh.Highlight = func(row, col int) string {
-		if col >= len(sh.Columns) {
+		if col >= len(canon) {
 			return ""
 		}
-		if s, ok := worst[key{items[row], sh.Columns[col]}]; ok {
+		if s, ok := worst(file, kept.Items[row].Index, canon[col]); ok {
 			return s.String()
 		}
 		return ""
 	}
-	return sh, nil
+	return sh
 }

@@ -22,8 +22,13 @@ func TestValidateXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); len(got) != 3 || got[0] != "Summary" || got[1] != "Findings" || got[2] != "Feed" {
+	if got := f.GetSheetList(); len(got) != 4 || got[0] != "Issues" || got[1] != "Summary" || got[2] != "Findings" || got[3] != "Feed" {
 		t.Fatalf("sheets %v", got)
+	}
+	// Issues first: worst severity, then most items; a human title and a fix.
+	issues, _ := f.GetRows("Issues")
+	if len(issues) < 2 || issues[0][1] != "issue" || issues[1][0] != "error" || issues[1][1] == issues[1][2] || issues[1][6] == "" {
+		t.Fatalf("issues sheet %v", issues[:min(2, len(issues))])
 	}
 	rows, _ := f.GetRows("Findings")
 	if len(rows) != 16 || rows[0][5] != "rule" || rows[1][5] != "price.currency_missing" {
