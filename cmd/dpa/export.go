@@ -143,6 +143,7 @@ type exportSummary struct {
 	Files         []campaign.ManifestFile `json:"files"`
 	Sets          []campaign.ManifestSet  `json:"sets"`
 	Issues        []campaign.Issue        `json:"issues"`
+	Feeds         []campaign.FeedSummary  `json:"channel_feeds"`
 }
 
 func runExport(ctx context.Context, o *exportOptions) error {
@@ -263,7 +264,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	}
 
 	sum := exportSummary{SchemaVersion: 1, Out: o.Out, Campaign: c.Name, CatalogItems: res.items, Batches: res.batches,
-		Updates: res.updates, Deletes: res.deletes, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues}
+		Updates: res.updates, Deletes: res.deletes, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues, Feeds: m.Feeds}
 	if o.Since != "" {
 		sum.Unchanged = res.unchanged
 	}
@@ -671,6 +672,24 @@ func writeExportSummary(o *exportOptions, s *exportSummary) error {
 		if is.Severity == feed.Warning {
 			warns++
 		}
+	}
+	for _, f := range s.Feeds {
+		if f.Path == "" {
+			continue
+		}
+		line := fmt.Sprintf("%s: %s of %s items", f.Path, render.Int(f.ItemsOut), render.Int(f.ItemsIn))
+		if f.Rejected.Count > 0 {
+			var rules []string
+			for i, r := range f.Rejected.Rules {
+				if i == 3 {
+					rules = append(rules, "…")
+					break
+				}
+				rules = append(rules, r.Code)
+			}
+			line += fmt.Sprintf(", %s left out (%s)", render.Int(f.Rejected.Count), strings.Join(rules, ", "))
+		}
+		fmt.Fprintln(o.IO.Out, line)
 	}
 	fmt.Fprintf(o.IO.Out, "%s; %d warning(s), see manifest.json\n", batch, warns)
 	return nil

@@ -1110,8 +1110,12 @@ func checkFeedsValidate(t *testing.T, out string) {
 // the shipped example catalog passes dpa validate for its channel with
 // zero errors; the items that could not be fixed are left out and listed.
 func TestExportFeedsValidate(t *testing.T) {
-	out, _, _ := exportExample(t)
+	out, stdout, _ := exportExample(t)
 	checkFeedsValidate(t, out)
+	// The summary says how many items each channel feed left out.
+	if !strings.Contains(stdout, "feeds/google.xml: ") || !strings.Contains(stdout, " left out (") {
+		t.Errorf("summary lacks the channel feed counts:\n%s", stdout)
+	}
 	var m campaign.Manifest
 	json.Unmarshal([]byte(mustRead(t, filepath.Join(out, "manifest.json"))), &m)
 	if len(m.Feeds) != 2 {
