@@ -177,7 +177,8 @@ func (a *Accumulator) Result(level float64, q func(context, action int) float64,
 	z := Z(level)
 	est := func(mean, variance float64) Estimate {
 		se := math.Sqrt(math.Max(0, variance) / n)
-		return Estimate{Value: mean, SE: se, CI: [2]float64{mean - z*se, mean + z*se}}
+		// Rewards are clicks (≥ 0): a negative lower bound says nothing.
+		return Estimate{Value: mean, SE: se, CI: [2]float64{math.Max(0, mean-z*se), mean + z*se}}
 	}
 	ips := swr / n
 	res.IPS = est(ips, sampleVar(sw2r2, ips, n))

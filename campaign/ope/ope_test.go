@@ -37,6 +37,9 @@ func TestEstimatorsByHand(t *testing.T) {
 	near(t, "MaxWeight", r.MaxWeight, 4)
 	// IPS interval: terms 2, 0, 0; sample sd = sqrt(4/3); se = sd/sqrt(3).
 	near(t, "IPS.SE", r.IPS.SE, math.Sqrt(4.0/3/3))
+	// The normal interval's lower end 2/3 − 1.96·SE is negative: clipped at 0.
+	near(t, "IPS.CI[0]", r.IPS.CI[0], 0)
+	near(t, "IPS.CI[1]", r.IPS.CI[1], 2.0/3+Z(0.95)*math.Sqrt(4.0/3/3))
 	if r.Matches != 2 || r.Rounds != 3 {
 		t.Errorf("rounds %d matches %d", r.Rounds, r.Matches)
 	}
