@@ -516,6 +516,10 @@ func (h *nbHeap) sorted() []neighbour {
 	return out
 }
 
+// HasPurchases reports whether the training data holds a purchase
+// (without one, bestsellers ranks as popular does).
+func (m *Model) HasPurchases() bool { return m.anyBuy }
+
 // Items is the number of distinct items in the model.
 func (m *Model) Items() int { return len(m.itemIDs) }
 

@@ -121,3 +121,54 @@ func TestReplayIntervals(t *testing.T) {
 }
 
 var tinySplit = time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC)
+
+// A log whose users are sessions (every test user is new) is replayed by
+// session, with a note; the same log with --by user stays by user.
+func TestSessionOnlyDetection(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("timestamp,user_id,session_id,event,item_id\n")
+	items := []string{"A", "B", "C", "D"}
+	for s := range 40 {
+		day := 1 + s/10
+		for j := range 3 {
+			fmt.Fprintf(&b, "2024-01-%02dT10:%02d:00Z,s%d,s%d,ViewContent,%s\n", day, j, s, s, items[(s+j)%4])
+		}
+	}
+	log := b.String()
+	res, err := Replay(context.Background(), strings.NewReader(log), ReplayOptions{Split: time.Date(2024, 1, 4, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Split.By != BySession || len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "10 of 10 test users have no training history") {
+		t.Fatalf("by %q, notes %q", res.Split.By, res.Notes)
+	}
+	res, err = Replay(context.Background(), strings.NewReader(log), ReplayOptions{By: ByUser, Split: time.Date(2024, 1, 4, 0, 0, 0, 0, time.UTC)})
+	if err != nil || res.Split.By != ByUser {
+		t.Fatalf("explicit by user: %v %v", res.Split.By, err)
+	}
+	// Less than a day of log: a warning.
+	short := "timestamp,user_id,event,item_id\n2024-01-01T10:00:00Z,u,ViewContent,A\n2024-01-01T12:00:00Z,u,ViewContent,B\n"
+	res, err = Replay(context.Background(), strings.NewReader(short), ReplayOptions{})
+	if err != nil || len(res.Warnings) < 2 || !strings.Contains(strings.Join(res.Warnings, "\n"), "the log spans only 2h0m0s") {
+		t.Fatalf("short log warnings %q, %v", res.Warnings, err)
+	}
+}
+
+// In session mode, rows of one session id carrying different user ids are
+// one session (they were split in two by user).
+func TestSessionGroupingBySessionID(t *testing.T) {
+	log := "timestamp,user_id,session_id,event,item_id\n" +
+		"2024-01-01T10:00:00Z,t,S0,ViewContent,A\n2024-01-01T10:01:00Z,t,S0,ViewContent,B\n" +
+		"2024-01-02T10:00:00Z,u1,S1,ViewContent,A\n" +
+		"2024-01-02T10:01:00Z,u2,S1,ViewContent,B\n" +
+		"2024-01-02T10:02:00Z,u1,S1,ViewContent,C\n"
+	res, err := Replay(context.Background(), strings.NewReader(log), ReplayOptions{By: BySession,
+		Split: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Strategies: []rank.Strategy{rank.Popular}, Replicates: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One session S1 of three events: two cases (B after A, C after A, B).
+	if res.Split.Sessions != 1 || res.Split.Cases != 2 {
+		t.Fatalf("sessions %d cases %d, want 1 session with 2 cases", res.Split.Sessions, res.Split.Cases)
+	}
+}

@@ -20,10 +20,14 @@ const (
 	// BySession predicts the next item of every prefix of every test
 	// session from that prefix alone.
 	BySession Protocol = "session"
+	// ByAuto is ByUser, unless the log's users look like sessions (nearly
+	// every test user has no training history): then BySession, with a
+	// note saying so.
+	ByAuto Protocol = "auto"
 )
 
 // Protocols lists the replay protocols, for help texts and completion.
-var Protocols = []string{string(ByUser), string(BySession)}
+var Protocols = []string{string(ByAuto), string(ByUser), string(BySession)}
 
 // Target selects the relevant test events of a replay.
 type Target string
@@ -86,7 +90,7 @@ func checkStrategies(in []rank.Strategy) error {
 func (o *ReplayOptions) Validate() error {
 	var errs []error
 	switch o.By {
-	case ByUser, BySession:
+	case ByAuto, ByUser, BySession:
 	default:
 		errs = append(errs, fmt.Errorf("invalid by %q: one of %s", o.By, strings.Join(Protocols, ", ")))
 	}

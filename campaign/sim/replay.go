@@ -157,6 +157,7 @@ type Log struct {
 	items   []string
 	evs     []lev
 	hasSess bool
+	bySess  bool // evs sorted by session id (else by user)
 	sessIDs []string
 	Stats   events.Stats
 }
@@ -237,12 +238,42 @@ func (lg *Log) span() (int64, int64) {
 	return lo, hi
 }
 
-// userRanges returns the [start, end) offsets of each user's events.
-func (lg *Log) userRanges() [][2]int {
+// sortBy orders the events by user (or by session id), then time, then
+// log order; it is a no-op when they already are.
+func (lg *Log) sortBy(session bool) {
+	if lg.bySess == session {
+		return
+	}
+	key := func(e *lev) int32 { return e.user }
+	if session {
+		key = func(e *lev) int32 { return e.sess }
+	}
+	slices.SortFunc(lg.evs, func(a, b lev) int {
+		if ka, kb := key(&a), key(&b); ka != kb {
+			return int(ka - kb)
+		}
+		if a.t != b.t {
+			if a.t < b.t {
+				return -1
+			}
+			return 1
+		}
+		return int(a.seq - b.seq)
+	})
+	lg.bySess = session
+}
+
+// ranges returns the [start, end) offsets of each user's (or session's)
+// events; the log must be sorted the same way.
+func (lg *Log) ranges(session bool) [][2]int {
+	same := func(a, b *lev) bool { return a.user == b.user }
+	if session {
+		same = func(a, b *lev) bool { return a.sess == b.sess }
+	}
 	var out [][2]int
 	for i := 0; i < len(lg.evs); {
 		j := i
-		for j < len(lg.evs) && lg.evs[j].user == lg.evs[i].user {
+		for j < len(lg.evs) && same(&lg.evs[j], &lg.evs[i]) {
 			j++
 		}
 		out = append(out, [2]int{i, j})

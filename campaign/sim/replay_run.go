@@ -28,10 +28,11 @@ type replayRun struct {
 	ranges  [][2]int // [start, end) of each user's events in lg.evs
 	isTrain []bool   // per event
 
-	model  *rank.Model
-	ropts  rank.Options
-	pop    map[string]float64 // training interactions per item
-	maxPop float64
+	model    *rank.Model
+	ropts    rank.Options
+	pop      map[string]float64 // training interactions per item
+	maxPop   float64
+	hasCarts bool // a training event is a cart, checkout or purchase
 
 	blocks  []replayBlock
 	covered [][]map[string]struct{} // per worker, per strategy: items shown
@@ -75,7 +76,7 @@ func (o *ReplayOptions) defaults() {
 		o.K = 10
 	}
 	if o.By == "" {
-		o.By = ByUser
+		o.By = ByAuto
 	}
 	if o.Target == "" {
 		o.Target = TargetAny
@@ -108,6 +109,9 @@ func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult,
 	r := &replayRun{lg: lg, opts: opts, strategies: strategies,
 		res: &ReplayResult{SchemaVersion: SchemaVersion, Mode: "replay", K: opts.K, Read: lg.Stats}}
 	r.splitLog()
+	if r.opts.By == ByAuto {
+		r.detectProtocol()
+	}
 	if err := r.train(ctx); err != nil {
 		return nil, err
 	}
@@ -148,8 +152,21 @@ func (r *replayRun) splitLog() {
 		sp.Rule = fmt.Sprintf("last %g%% of the time span", f*100)
 	}
 	sp.At = time.Unix(0, r.split).UTC()
+	if hi-lo < int64(24*time.Hour) {
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf(
+			"the log spans only %s: too short for a temporal split to say much about how strategies do over days", time.Duration(hi-lo).Round(time.Minute)))
+	}
+	r.markTrain()
+}
 
-	r.ranges = lg.userRanges()
+// markTrain groups the events (by user, or by session id in session mode
+// when the log has them, so that rows of one session carrying different
+// user ids stay one session) and marks the training events.
+func (r *replayRun) markTrain() {
+	lg, opts := r.lg, &r.opts
+	bySess := opts.By == BySession && lg.hasSess
+	lg.sortBy(bySess)
+	r.ranges = lg.ranges(bySess)
 	r.isTrain = make([]bool, len(lg.evs))
 	for _, rg := range r.ranges {
 		if opts.By == BySession {
@@ -199,7 +216,12 @@ func (r *replayRun) train(ctx context.Context) error {
 			continue
 		}
 		sp.TrainEvents++
-		b.AddRaw(lg.users[e.user], lg.sessKey(e), lg.items[e.item], e.kind, e.t)
+		r.hasCarts = r.hasCarts || e.kind >= rank.KindCart
+		user := lg.users[e.user]
+		if r.opts.By == BySession && lg.hasSess && e.sess != 0 {
+			user = lg.sessKey(e) // a session is its own shopper
+		}
+		b.AddRaw(user, lg.sessKey(e), lg.items[e.item], e.kind, e.t)
 		id := lg.items[e.item]
 		r.pop[id]++
 		r.maxPop = max(r.maxPop, r.pop[id])
@@ -241,4 +263,37 @@ func ctxEvery(ctx context.Context, i int) error {
 		return ctx.Err()
 	}
 	return nil
+}
+
+// detectProtocol settles ByAuto: sessions when at least 90% of the users
+// with test events have no training event (YooChoose's "users" are
+// sessions: 4,293 of 4,301 test users are cold), else users.
+func (r *replayRun) detectProtocol() {
+	r.opts.By = ByUser
+	test, cold := 0, 0
+	for _, rg := range r.ranges {
+		hasTest, hasTrain := false, false
+		for i := rg[0]; i < rg[1]; i++ {
+			if r.isTrain[i] {
+				hasTrain = true
+			} else if matchesTarget(r.opts.Target, r.lg.evs[i].kind) {
+				hasTest = true
+			}
+		}
+		if hasTest {
+			test++
+			if !hasTrain {
+				cold++
+			}
+		}
+	}
+	if test == 0 || float64(cold) < 0.9*float64(test) {
+		r.res.Split.By = ByUser
+		return
+	}
+	r.opts.By = BySession
+	r.res.Split.By = BySession
+	r.res.Notes = append(r.res.Notes, fmt.Sprintf(
+		"replayed by session: %d of %d test users have no training history, so the log's users look like sessions (give --by user to override)", cold, test))
+	r.markTrain()
 }

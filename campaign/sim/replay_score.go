@@ -245,6 +245,26 @@ func (r *replayRun) reduce() {
 		r.res.Cold = &ColdReport{Users: sp.ColdUsers, Strategies: r.finish(true)}
 	}
 	r.intervals()
+	r.collapseNotes()
+}
+
+// collapseNotes says why two strategies' rows look alike, or why one is
+// empty, instead of leaving readers to guess.
+func (r *replayRun) collapseNotes() {
+	has := map[rank.Strategy]bool{}
+	for _, s := range r.strategies {
+		has[s] = true
+	}
+	note := func(s string) { r.res.Notes = append(r.res.Notes, s) }
+	if has[rank.Bestsellers] && has[rank.Popular] && !r.model.HasPurchases() {
+		note("bestsellers = popular here: the training window has no purchases, so bestsellers falls back to the popular list")
+	}
+	if has[rank.CrossSell] && !r.hasCarts {
+		note("cross_sell has no carts or purchases to learn complements from on this view-only log: it falls back to items viewed together")
+	}
+	if has[rank.Upsell] && r.opts.Rank.Catalog == nil {
+		note("upsell needs --catalog (categories and prices): without one it recommends nothing")
+	}
 }
 
 // finish turns the warm (or cold) sums into per-strategy metrics.

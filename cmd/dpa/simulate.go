@@ -125,7 +125,7 @@ EXIT STATUS
 
 	f.StringVar(&o.Split, "split", "", "replay: first instant of the test window (RFC 3339 or date)")
 	f.IntVar(&o.TestDays, "test-days", 0, "replay: test on the last N days (default: the last 20% of the time span)")
-	f.StringVar(&o.By, "by", string(sim.ByUser), "replay protocol: user (test-window items of each user) | session (next item in each test session)")
+	f.StringVar(&o.By, "by", string(sim.ByAuto), "replay protocol: user (test-window items of each user) | session (next item in each test session) | auto (session when nearly every test user is new, as in logs whose users are sessions)")
 	f.StringVar(&o.Target, "target", string(sim.TargetAny), "replay ground truth: any|cart|purchase")
 	f.IntVar(&o.CurveK, "curve-k", 0, "replay: also report hit rate at k = 1..N (default 20 with -o xlsx)")
 
