@@ -122,3 +122,15 @@ func normName(s string) string {
 	}
 	return b.String()
 }
+
+// TypeAliases returns every recognised event name, normalised as ParseType
+// compares them (lower case, letters and digits only), with its canonical
+// type; "" marks the names that are recognised but not imported. Code that
+// maps event names elsewhere (the model's SQL) uses it so that both agree.
+func TypeAliases() map[string]Type {
+	out := make(map[string]Type, len(typeAliases))
+	for k, v := range typeAliases {
+		out[k] = v
+	}
+	return out
+}

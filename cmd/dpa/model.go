@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,11 @@ type modelBuildOptions struct {
 	Target     string
 	Similarity string
 	AllPairs   bool
+	Engine     string
+	Dialect    string
+	PrintSQL   bool
+	Table      string
+	Cols       []string
 
 	split time.Time
 }
@@ -92,12 +98,30 @@ EXIT STATUS
 	f.StringVar(&o.Target, "target", string(sim.TargetAny), "replay ground truth: any|cart|purchase")
 	f.StringVar(&o.Similarity, "similarity", rank.DefaultSimilarity, "similarity that picks each item's top neighbours: conditional|cosine|lift")
 	f.BoolVar(&o.AllPairs, "all-pairs", false, "list every co-occurrence count, not only the top neighbours (serves any --similarity)")
+	f.StringVar(&o.Engine, "engine", "go", "go (count here) | sql (print the aggregation for a warehouse with --print-sql)")
+	f.StringVar(&o.Dialect, "dialect", "", "SQL dialect for --engine sql: "+strings.Join(itemmodel.Dialects, "|"))
+	f.BoolVar(&o.PrintSQL, "print-sql", false, "--engine sql: print the query on stdout")
+	f.StringVar(&o.Table, "table", "", "--engine sql: the warehouse table of events (project.dataset.table)")
+	f.StringSliceVar(&o.Cols, "column", nil, "--engine sql: column names, CANONICAL=NAME for user_id, session_id (empty: none), event, item_id, timestamp (defaults: the canonical names)")
 	_ = cmd.RegisterFlagCompletionFunc("for", fixedCompletion("recommend", "replay"))
+	_ = cmd.RegisterFlagCompletionFunc("engine", fixedCompletion("go", "sql"))
+	_ = cmd.RegisterFlagCompletionFunc("dialect", fixedCompletion(itemmodel.Dialects...))
 	_ = cmd.RegisterFlagCompletionFunc("similarity", fixedCompletion(rank.SimCosine, rank.SimLift, rank.SimConditional))
 	return cmd
 }
 
 func (o *modelBuildOptions) check(cmd *cobra.Command) error {
+	if err := oneOf("engine", o.Engine, "go", "sql"); err != nil {
+		return err
+	}
+	if o.Engine == "sql" {
+		return o.checkSQL(cmd)
+	}
+	for _, n := range []string{"dialect", "print-sql", "table", "column"} {
+		if cmd.Flags().Changed(n) {
+			return usageErr("--%s is for --engine sql", n)
+		}
+	}
 	if len(o.Events.Files) == 0 {
 		return usageErr("--events LOG is required")
 	}
@@ -140,6 +164,14 @@ func (o *modelBuildOptions) replayOptions() *sim.ReplayOptions {
 }
 
 func runModelBuild(ctx context.Context, o *modelBuildOptions) error {
+	if o.Engine == "sql" {
+		q, err := o.sql()
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		_, err = io.WriteString(o.IO.Out, q)
+		return err
+	}
 	ro, _ := o.Events.options(o.app)
 	label := o.Events.label()
 	r, closeAll, err := o.Events.open(o.IO.In, nil)
@@ -223,4 +255,60 @@ func checkModelSplit(path string, meta itemmodel.Meta, sp sim.SplitInfo) error {
 			path, meta.Split.At.Format(time.RFC3339), meta.Split.By, sp.At.Format(time.RFC3339), sp.By)
 	}
 	return nil
+}
+
+func (o *modelBuildOptions) checkSQL(cmd *cobra.Command) error {
+	if !o.PrintSQL {
+		return usageErr("--engine sql prints the query for the warehouse: add --print-sql (run it there, export the result as Parquet, pass it to --model)")
+	}
+	if err := oneOf("dialect", o.Dialect, itemmodel.Dialects...); err != nil {
+		return err
+	}
+	if o.Table == "" {
+		return usageErr("--engine sql needs --table (the warehouse table of events)")
+	}
+	for _, n := range []string{"events", "out", "all-pairs", "similarity", "test-days", "by", "target"} {
+		if cmd.Flags().Changed(n) {
+			return usageErr("--%s is not for --engine sql (the query lists every pair; --split sets the training window)", n)
+		}
+	}
+	if o.Split != "" {
+		t, err := events.ParseTime(o.Split, nil)
+		if err != nil {
+			return usageErr("invalid --split %q: %v", o.Split, err)
+		}
+		o.split = t
+	}
+	_, err := o.sql()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	return nil
+}
+
+// sql builds the query from --dialect, --table, --column and --split.
+func (o *modelBuildOptions) sql() (string, error) {
+	spec := itemmodel.SQLSpec{Dialect: o.Dialect, Table: o.Table, Split: o.split,
+		User: events.ColUserID, Session: events.ColSessionID, Event: events.ColEvent, Item: events.ColItemID, Time: events.ColTimestamp}
+	for _, kv := range o.Cols {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return "", fmt.Errorf("invalid --column %q: write CANONICAL=NAME", kv)
+		}
+		switch strings.TrimSpace(k) {
+		case events.ColUserID:
+			spec.User = v
+		case events.ColSessionID:
+			spec.Session = v
+		case events.ColEvent:
+			spec.Event = v
+		case events.ColItemID:
+			spec.Item = v
+		case events.ColTimestamp:
+			spec.Time = v
+		default:
+			return "", fmt.Errorf("invalid --column %q: CANONICAL is user_id, session_id, event, item_id or timestamp", kv)
+		}
+	}
+	return itemmodel.SQL(spec)
 }

@@ -148,3 +148,30 @@ func TestModelArtifactRoundTrip(t *testing.T) {
 type nopWriter struct{ b *strings.Builder }
 
 func (w *nopWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
+
+func TestModelBuildPrintSQL(t *testing.T) {
+	for d, fn := range map[string]string{"bigquery": "UNIX_MICROS(event_time)", "snowflake": "DATE_PART(EPOCH_MICROSECOND, event_time)",
+		"spark": "unix_micros(event_time)", "duckdb": "epoch_us(CAST(event_time AS TIMESTAMPTZ))"} {
+		out := mustRun(t, "model", "build", "--engine", "sql", "--dialect", d, "--print-sql", "--table", "shop.events",
+			"--column", "timestamp=event_time", "--column", "user_id=visitor", "--split", "2024-03-01")
+		for _, want := range []string{fn, "FROM shop.events", "TRIM(CAST(visitor AS", "WHERE t < 1709251200000000", "ORDER BY"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: no %q in\n%s", d, want, out)
+			}
+		}
+	}
+	for _, bad := range [][]string{
+		{"--engine", "sql", "--dialect", "duckdb", "--table", "t"},                                       // no --print-sql
+		{"--engine", "sql", "--dialect", "oracle", "--print-sql", "--table", "t"},                        // dialect
+		{"--engine", "sql", "--dialect", "duckdb", "--print-sql"},                                        // no table
+		{"--engine", "sql", "--dialect", "duckdb", "--print-sql", "--table", "t; DROP TABLE x"},          // not a name
+		{"--engine", "sql", "--dialect", "duckdb", "--print-sql", "--table", "t", "--column", "foo=bar"}, // canonical
+		{"--engine", "sql", "--dialect", "duckdb", "--print-sql", "--table", "t", "--out", "m.parquet"},
+		{"--dialect", "duckdb", "--events", "../../examples/events.csv", "--out", "m.parquet"}, // go engine
+	} {
+		code, out, errOut := runCmd(t, append([]string{"model", "build"}, bad...)...)
+		if code != exitUsage || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %s", bad, code, out, errOut)
+		}
+	}
+}
