@@ -362,7 +362,12 @@ func (c *itemCtx) checkValue(f *FieldSpec, val string) {
 			c.add("date.invalid", f.Name, val, fmt.Sprintf("%s %q is not an ISO 8601 date", f.Name, val), "")
 		}
 	case KindDateRange:
-		if _, _, issue := ParseDateRange(val); issue == "format" {
+		if _, ok := ParseFeedDate(val); ok && !strings.Contains(val, "/") {
+			// Google wants "start/end"; a value it cannot read is ignored
+			// (no minimum requirement), so the sale price shows at once and
+			// never ends: a warning, not a rejected item.
+			c.add("sale_price_effective_date.single_date", f.Name, val, "a single date; write the sale's start and end as start/end", "")
+		} else if _, _, issue := ParseDateRange(val); issue == "format" {
 			c.add("sale_price_effective_date.invalid", f.Name, val, "not a start/end ISO 8601 range", "")
 		} else if issue == "order" {
 			c.add("sale_price_effective_date.order", f.Name, val, "the range ends before it starts", "")
@@ -666,7 +671,14 @@ func (c *itemCtx) checkTax(field, val string) {
 			c.add("tax.invalid", field, g, fmt.Sprintf("tax rate %q is not a number from 0 to 100", parts[2]), "")
 			return
 		}
-		if ts := strings.ToLower(strings.TrimSpace(parts[3])); ts != "" && !slices.Contains(yesNo, ts) {
+		switch ts := strings.ToLower(strings.TrimSpace(parts[3])); {
+		case ts == "y" || ts == "n":
+			// The legacy one-letter form older feeds still carry; Google's tax
+			// page names yes/no, so it is a warning, not a rejection.
+			full := map[string]string{"y": "yes", "n": "no"}[ts]
+			c.add("tax.tax_ship_legacy", field, g, fmt.Sprintf("tax_ship %q is the legacy spelling of %q", parts[3], full),
+				strings.Join(append(parts[:3:3], full), ":"))
+		case ts != "" && !slices.Contains(yesNo, ts):
 			c.add("tax.invalid", field, g, fmt.Sprintf("tax_ship %q must be yes or no", parts[3]), "")
 		}
 	})
@@ -772,6 +784,12 @@ func (c *itemCtx) checkItemRules() {
 			c.add("identifier.incomplete", "gtin", "", fmt.Sprintf("no gtin and no %s", missing), "")
 		}
 	}
+	if ch.IdentifierExists {
+		if c.k(kGTIN) != "" && c.k(kBrand) == "" {
+			c.add("gtin.without_brand", "brand", "", "the item has a GTIN but no brand", "")
+		}
+		c.checkApparel()
+	}
 	if c.v.known[kCategory] >= 0 && c.k(kCategory) == "" {
 		c.add("category.missing", "google_product_category", "", "google_product_category is missing", "")
 	}
@@ -792,4 +810,64 @@ func splitList(values []string) []string {
 		}
 	}
 	return out
+}
+
+// Google's apparel rules. The attribute pages (gender
+// https://support.google.com/merchants/answer/6324479, age_group 6324463,
+// color 6324487, size 6324492) require gender, age_group and color for every
+// item in Apparel & Accessories (taxonomy id 166) and size for Clothing
+// (1604) and Shoes (187), in feeds for Brazil, France, Germany, Japan, the UK
+// and the US; elsewhere they are recommended.
+var apparelCountries = []string{"BR", "FR", "DE", "JP", "GB", "UK", "US"}
+
+func apparelKind(cat string) (apparel, sized bool) {
+	cat = strings.TrimSpace(cat)
+	id, _, _ := strings.Cut(cat, " ")
+	switch id {
+	case "166":
+		return true, false
+	case "1604", "187":
+		return true, true
+	}
+	if !hasPrefixFold(cat, "Apparel & Accessories") {
+		return false, false
+	}
+	rest := strings.TrimSpace(cat[len("Apparel & Accessories"):])
+	rest = strings.TrimSpace(strings.TrimPrefix(rest, ">"))
+	return true, hasPrefixFold(rest, "Clothing") || hasPrefixFold(rest, "Shoes")
+}
+
+func (c *itemCtx) checkApparel() {
+	apparel, sized := apparelKind(c.k(kCategory))
+	if !apparel {
+		return
+	}
+	var missing []string
+	for _, k := range []int{kGender, kAgeGroup, kColor} {
+		if c.v.known[k] >= 0 && c.k(k) == "" {
+			missing = append(missing, knownNames[k])
+		}
+	}
+	if sized && c.v.known[kSize] >= 0 && c.k(kSize) == "" {
+		missing = append(missing, "size")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	// The country comes from the item's shipping (COUNTRY:…); without one
+	// the feed's target is unknown, so the item is told what Google requires
+	// where, as a warning.
+	country := ""
+	if sh := strings.TrimSpace(c.get("shipping")); sh != "" {
+		country, _, _ = strings.Cut(sh, ":")
+		country = strings.ToUpper(strings.TrimSpace(country))
+	}
+	for _, f := range missing {
+		switch {
+		case country != "" && slices.Contains(apparelCountries, country):
+			c.add("apparel.attribute_missing", f, "", fmt.Sprintf("apparel items shipped to %s need %s", country, f), "")
+		case country == "":
+			c.add("apparel.attribute_recommended", f, "", fmt.Sprintf("apparel items need %s in feeds for Brazil, France, Germany, Japan, the UK and the US", f), "")
+		}
+	}
 }

@@ -19,7 +19,7 @@ func base(channel string) []Field {
 	if channel == "google" {
 		avail = "in_stock"
 	}
-	return []Field{
+	b := []Field{
 		{id, "SKU-1"}, {"title", "Organic Cotton Tee - Black"},
 		{"description", "Soft organic cotton jersey with a relaxed fit and a ribbed neckline."},
 		{"availability", avail}, {"condition", "new"}, {"price", "24.00 USD"},
@@ -27,6 +27,10 @@ func base(channel string) []Field {
 		{"brand", "Northfield"}, {"mpn", "NF-1"}, {"gtin", "4006381333931"},
 		{"google_product_category", "Apparel & Accessories > Clothing"},
 	}
+	if channel == "google" { // Google's apparel attributes for the Clothing category
+		b = append(b, Field{"gender", "unisex"}, Field{"age_group", "adult"}, Field{"color", "Black"}, Field{"size", "M"})
+	}
+	return b
 }
 
 func with(fields []Field, kv ...string) []Field {
@@ -158,6 +162,14 @@ func TestRules(t *testing.T) {
 		{"quantity", "meta", with(base("meta"), "quantity_to_sell_on_facebook", "0"), "availability.zero_quantity", "quantity_to_sell_on_facebook", Warning, ""},
 		{"quantity not int", "meta", with(base("meta"), "quantity_to_sell_on_facebook", "lots"), "number.invalid", "quantity_to_sell_on_facebook", Error, ""},
 		{"id whitespace", "meta", with(base("meta"), "id", " SKU-1 "), "id.whitespace", "id", Warning, "SKU-1"},
+		{"apparel gender for the US", "google", with(base("google"), "gender", "", "shipping", "US::Standard:4.95 USD"), "apparel.attribute_missing", "gender", Error, ""},
+		{"apparel size, country unknown", "google", with(base("google"), "size", ""), "apparel.attribute_recommended", "size", Warning, ""},
+		{"apparel elsewhere", "google", with(base("google"), "color", "", "shipping", "PH::Air:300 PHP"), "", "", 0, ""},
+		{"bags need no size", "google", with(base("google"), "size", "", "google_product_category", "Apparel & Accessories > Handbags, Wallets & Cases"), "", "", 0, ""},
+		{"apparel id 187 needs size", "google", with(base("google"), "size", "", "google_product_category", "187"), "apparel.attribute_recommended", "size", Warning, ""},
+		{"gtin without brand", "google", with(base("google"), "brand", ""), "gtin.without_brand", "brand", Warning, ""},
+		{"tax_ship y", "google", with(base("google"), "tax", "US:CA:8.75:y"), "tax.tax_ship_legacy", "tax", Warning, "US:CA:8.75:yes"},
+		{"single sale date", "google", with(base("google"), "sale_price", "20.00 USD", "sale_price_effective_date", "2026-11-27"), "sale_price_effective_date.single_date", "sale_price_effective_date", Warning, ""},
 		{"date invalid", "google", with(base("google"), "availability", "backorder", "availability_date", "soon"), "date.invalid", "availability_date", Error, ""},
 	}
 	for _, tc := range tests {
