@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -51,7 +52,7 @@ func TestExactRoundTrip(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			r, err := Open("out."+format, bytes.NewReader(b.Bytes()), ReadOptions{Format: format})
+			r, err := Open(context.Background(), "out."+format, bytes.NewReader(b.Bytes()), ReadOptions{Format: format})
 			if err != nil {
 				t.Fatal(err)
 			}

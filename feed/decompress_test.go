@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -121,7 +122,7 @@ func TestCompressedInputs(t *testing.T) {
 					if err := os.WriteFile(p, tc.data, 0o600); err != nil {
 						t.Fatal(err)
 					}
-					r, err := OpenFile(p, ReadOptions{})
+					r, err := OpenFile(context.Background(), p, ReadOptions{})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -176,7 +177,7 @@ func TestCompressedErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Open(tc.file, bytes.NewReader(tc.data), tc.opts)
+			r, err := Open(context.Background(), tc.file, bytes.NewReader(tc.data), tc.opts)
 			if err == nil {
 				r.Close()
 				t.Fatal("no error")

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestDetectChannel(t *testing.T) {
 		{"exports/gmc.csv", "id,title\n1,a\n", "google"},
 		{"google.csv", "id,title,fb_product_category\n1,a,x\n", "meta"}, // content that settles it beats the name
 	} {
-		r, err := Open(c.name, strings.NewReader(c.body), ReadOptions{})
+		r, err := Open(context.Background(), c.name, strings.NewReader(c.body), ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +65,7 @@ func TestDetectChannelReal(t *testing.T) {
 		if _, err := os.Stat(path); err != nil {
 			t.Skip("../shared/data/real is not available")
 		}
-		r, err := OpenFile(path, ReadOptions{})
+		r, err := OpenFile(context.Background(), path, ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

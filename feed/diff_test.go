@@ -30,7 +30,7 @@ func writeGen(tb testing.TB, path string, n int, seed int64) {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	if err := GenerateFeed(f, GenerateOptions{Items: n, Seed: seed, FaultRate: 0.05}); err != nil {
+	if err := GenerateFeed(context.Background(), f, GenerateOptions{Items: n, Seed: seed, FaultRate: 0.05}); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -39,7 +39,7 @@ func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
 
 func openString(t testing.TB, name, s string) Reader {
 	t.Helper()
-	r, err := Open(name, strings.NewReader(s), ReadOptions{})
+	r, err := Open(context.Background(), name, strings.NewReader(s), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestWriterRoundTrip(t *testing.T) {
 
 func genFeed(tb testing.TB, n int, seed int64, format string) []byte {
 	var buf bytes.Buffer
-	if err := GenerateFeed(&buf, GenerateOptions{Items: n, Seed: seed, Format: format}); err != nil {
+	if err := GenerateFeed(context.Background(), &buf, GenerateOptions{Items: n, Seed: seed, Format: format}); err != nil {
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
@@ -176,7 +176,7 @@ func BenchmarkNormalizeVsValidate(b *testing.B) {
 	b.Run("normalize_google_xml", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		for b.Loop() {
-			r, _ := Open("in.csv", bytes.NewReader(src), ReadOptions{})
+			r, _ := Open(context.Background(), "in.csv", bytes.NewReader(src), ReadOptions{})
 			_, err := Normalize(context.Background(), r, NormalizeOptions{Channel: Channels["google"]}, NormalizeSinks{
 				Out: func(cols []string) (ItemWriter, error) {
 					return NewWriter(discard{}, FormatXML, WriteOptions{Columns: cols})
@@ -194,7 +194,7 @@ func BenchmarkNormalizeVsValidate(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		v, _ := NewValidator(Channels["google"], Overrides{})
 		for b.Loop() {
-			r, _ := Open("in.csv", bytes.NewReader(src), ReadOptions{})
+			r, _ := Open(context.Background(), "in.csv", bytes.NewReader(src), ReadOptions{})
 			if _, err := v.Validate(context.Background(), r, ValidateOptions{}); err != nil {
 				b.Fatal(err)
 			}
@@ -294,8 +294,8 @@ func BenchmarkDiffMemory(b *testing.B) {
 				}
 			}
 		}()
-		o, _ := OpenFile(oldPath, ReadOptions{})
-		nw, _ := OpenFile(newPath, ReadOptions{})
+		o, _ := OpenFile(context.Background(), oldPath, ReadOptions{})
+		nw, _ := OpenFile(context.Background(), newPath, ReadOptions{})
 		if _, err := Diff(context.Background(), o, nw, DiffOptions{ListLimit: 1000}); err != nil {
 			b.Fatal(err)
 		}

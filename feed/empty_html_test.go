@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"context"
 	"errors"
 	"os"
 	"reflect"
@@ -38,7 +39,7 @@ func TestEmptyOrHTMLInput(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r, err := Open(tc.file, strings.NewReader(string(data)), ReadOptions{AllowEmpty: tc.allow})
+			r, err := Open(context.Background(), tc.file, strings.NewReader(string(data)), ReadOptions{AllowEmpty: tc.allow})
 			if err != nil {
 				t.Fatal(err)
 			}

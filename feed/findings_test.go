@@ -12,12 +12,12 @@ import (
 // report order, on every pass.
 func TestFindingListSpill(t *testing.T) {
 	var buf bytes.Buffer
-	if err := GenerateFeed(&buf, GenerateOptions{Items: 3000, FaultRate: 0.2, Seed: 3}); err != nil {
+	if err := GenerateFeed(context.Background(), &buf, GenerateOptions{Items: 3000, FaultRate: 0.2, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	v, _ := NewValidator(Channels["meta"], Overrides{})
 	runWith := func(limit int) *FileResult {
-		r, err := Open("g.csv", bytes.NewReader(buf.Bytes()), ReadOptions{})
+		r, err := Open(context.Background(), "g.csv", bytes.NewReader(buf.Bytes()), ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

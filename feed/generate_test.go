@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -21,10 +22,10 @@ func TestGenerateFeed(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			var a, b bytes.Buffer
 			opts := GenerateOptions{Items: 500, Format: format, FaultRate: 0.2, Seed: 7}
-			if err := GenerateFeed(&a, opts); err != nil {
+			if err := GenerateFeed(context.Background(), &a, opts); err != nil {
 				t.Fatal(err)
 			}
-			if err := GenerateFeed(&b, opts); err != nil {
+			if err := GenerateFeed(context.Background(), &b, opts); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -77,13 +78,13 @@ func TestGenerateFeed(t *testing.T) {
 		})
 	}
 	var clean bytes.Buffer
-	if err := GenerateFeed(&clean, GenerateOptions{Items: 300, Seed: 1}); err != nil {
+	if err := GenerateFeed(context.Background(), &clean, GenerateOptions{Items: 300, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(clean.String(), "http://") {
 		t.Error("fault-free feed has an http link")
 	}
-	if err := GenerateFeed(io.Discard, GenerateOptions{Items: 1, Format: "parquet"}); err == nil {
+	if err := GenerateFeed(context.Background(), io.Discard, GenerateOptions{Items: 1, Format: "parquet"}); err == nil {
 		t.Error("unknown format accepted")
 	}
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -277,7 +278,7 @@ func TestHostileCorpus(t *testing.T) {
 			}
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
-			r, err := OpenFile(path, tc.opts)
+			r, err := OpenFile(context.Background(), path, tc.opts)
 			if tc.openErr != "" {
 				if err == nil {
 					r.Close()
@@ -434,7 +435,7 @@ func TestHostileMemory(t *testing.T) {
 		writeBigField(t, path, 100<<20)
 		var res readResult
 		peak, alloc := peakHeap(func() {
-			r, err := OpenFile(path, ReadOptions{})
+			r, err := OpenFile(context.Background(), path, ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -475,7 +476,7 @@ func TestHostileMemory(t *testing.T) {
 		b = bytes.Buffer{}
 		var res readResult
 		peak, alloc := peakHeap(func() {
-			r, err := OpenFile(path, ReadOptions{})
+			r, err := OpenFile(context.Background(), path, ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -500,7 +501,7 @@ func TestHostileMemory(t *testing.T) {
 		path := filepath.Join(dir, "field.csv")
 		var res readResult
 		peak, alloc := peakHeap(func() {
-			r, err := OpenFile(path, ReadOptions{MaxRecordBytes: -1})
+			r, err := OpenFile(context.Background(), path, ReadOptions{MaxRecordBytes: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

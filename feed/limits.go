@@ -80,6 +80,18 @@ func (o ReadOptions) maxRecordBytes() int64 {
 	return o.MaxRecordBytes
 }
 
+// DefaultMaxTime is the overall time a remote feed may take to download
+// when ReadOptions.MaxTime is 0: a server trickling a byte before each
+// stall timeout would otherwise keep dpa busy forever.
+const DefaultMaxTime = 30 * time.Minute
+
+func (o ReadOptions) maxTime() time.Duration {
+	if o.MaxTime <= 0 {
+		return DefaultMaxTime
+	}
+	return o.MaxTime
+}
+
 func (o ReadOptions) timeout() time.Duration {
 	if o.Timeout <= 0 {
 		return DefaultTimeout

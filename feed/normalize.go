@@ -741,9 +741,15 @@ func (w *normWork) check(it *Item, codes, why []string) ([]string, []string) {
 }
 
 // ScanColumns reads r to the end and returns the union of its field names
-// in first-seen order: a cheap first pass for XML and JSON input.
-func ScanColumns(r Reader) ([]string, error) {
-	for {
+// in first-seen order: a cheap first pass for XML and JSON input. It stops
+// with ctx's error when ctx ends.
+func ScanColumns(ctx context.Context, r Reader) ([]string, error) {
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		it, err := r.Next()
 		if err != nil || it == nil {
 			if errors.Is(err, io.EOF) {

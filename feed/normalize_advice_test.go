@@ -60,7 +60,7 @@ func TestNormalizeMapOverLayout(t *testing.T) {
 		t.Errorf("mapped column missing from the output:\n%s", out)
 	}
 
-	r, _ := Open("woo.csv", bytes.NewReader(src), ReadOptions{})
+	r, _ := Open(context.Background(), "woo.csv", bytes.NewReader(src), ReadOptions{})
 	defer r.Close()
 	_, err := Normalize(context.Background(), r, NormalizeOptions{Channel: ch, Map: map[string]string{"variant_sku": "id"}},
 		NormalizeSinks{Out: func([]string) (ItemWriter, error) { return discardWriter{}, nil }})
@@ -93,7 +93,9 @@ func TestNormalizeActions(t *testing.T) {
 			t.Errorf("actions %q lack %q", flags, want)
 		}
 	}
-	plan, err := PlanNormalize(context.Background(), func() (Reader, error) { return Open("shop.csv", bytes.NewReader(src), ReadOptions{}) },
+	plan, err := PlanNormalize(context.Background(), func() (Reader, error) {
+		return Open(context.Background(), "shop.csv", bytes.NewReader(src), ReadOptions{})
+	},
 		NormalizeOptions{Channel: ch})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +110,7 @@ func TestNormalizeActions(t *testing.T) {
 func TestRejectsDialect(t *testing.T) {
 	src := "Handle;Title;Variant Price;Vendor\nmug;Tasse Café;12;Acme\n"
 	enc, _ := charmap.Windows1252.NewEncoder().String(src)
-	r, err := Open("shop.csv", strings.NewReader(enc), ReadOptions{Encoding: "windows-1252"})
+	r, err := Open(context.Background(), "shop.csv", strings.NewReader(enc), ReadOptions{Encoding: "windows-1252"})
 	if err != nil {
 		t.Fatal(err)
 	}

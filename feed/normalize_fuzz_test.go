@@ -175,7 +175,7 @@ func oneItemCSV(h, row []string) []byte {
 }
 
 func fuzzNormalize(t *testing.T, src []byte, o NormalizeOptions) (string, *NormalizeResult) {
-	r, err := Open("in.csv", bytes.NewReader(src), ReadOptions{Format: FormatCSV})
+	r, err := Open(context.Background(), "in.csv", bytes.NewReader(src), ReadOptions{Format: FormatCSV})
 	if err != nil {
 		return "", nil
 	}

@@ -15,7 +15,7 @@ import (
 // produced, for comparing runs.
 func normalizeWith(t *testing.T, src []byte, name string, o NormalizeOptions, outFormat, rejFormat string) string {
 	t.Helper()
-	r, err := Open(name, bytes.NewReader(src), ReadOptions{})
+	r, err := Open(context.Background(), name, bytes.NewReader(src), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestNormalizeWorkersSameOutput(t *testing.T) {
 // prices without currency, misspelt availability...).
 func faultyFeed(t testing.TB, n int, seed int64, format string) []byte {
 	var buf bytes.Buffer
-	if err := GenerateFeed(&buf, GenerateOptions{Items: n, Seed: seed, Format: format, FaultRate: 0.1}); err != nil {
+	if err := GenerateFeed(context.Background(), &buf, GenerateOptions{Items: n, Seed: seed, Format: format, FaultRate: 0.1}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -95,7 +95,7 @@ func firstDiff(a, b string) int {
 // A failing sink stops the run with its error, and nothing hangs.
 func TestNormalizeSinkErrorStops(t *testing.T) {
 	src := faultyFeed(t, 5000, 3, "csv")
-	r, err := Open("in.csv", bytes.NewReader(src), ReadOptions{})
+	r, err := Open(context.Background(), "in.csv", bytes.NewReader(src), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func (f *failAfter) Write(p []byte) (int, error) {
 
 func TestNormalizeCancel(t *testing.T) {
 	src := faultyFeed(t, 5000, 3, "csv")
-	r, err := Open("in.csv", bytes.NewReader(src), ReadOptions{})
+	r, err := Open(context.Background(), "in.csv", bytes.NewReader(src), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

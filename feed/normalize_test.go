@@ -13,7 +13,7 @@ import (
 // changes and the result.
 func runNormalize(t testing.TB, name string, src []byte, o NormalizeOptions, format string) (string, string, []Change, *NormalizeResult) {
 	t.Helper()
-	r, err := Open(name, bytes.NewReader(src), ReadOptions{})
+	r, err := Open(context.Background(), name, bytes.NewReader(src), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestNormalizeFixes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.opts
 			o.Channel = tt.ch
-			r, err := Open("in.csv", bytes.NewReader(withField(tt.field, tt.value)), ReadOptions{})
+			r, err := Open(context.Background(), "in.csv", bytes.NewReader(withField(tt.field, tt.value)), ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -202,7 +202,7 @@ func checkIdempotentAndValid(t *testing.T, name string, src []byte, chName, form
 		t.Errorf("%s → %s: second pass output differs", name, chName)
 	}
 	v, _ := NewValidator(o.Channel, Overrides{})
-	r, err := Open("out."+format, strings.NewReader(out), ReadOptions{})
+	r, err := Open(context.Background(), "out."+format, strings.NewReader(out), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,12 @@ package feed
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // ErrUnsupportedFormat is wrapped by every error about a file dpa cannot
@@ -17,24 +19,38 @@ var ErrUnsupportedFormat = errors.New("unsupported feed format")
 // OpenFile opens path ("-" = stdin, "http://…" or "https://…" = a remote
 // feed, see openURL) and returns a Reader. The name used in findings is
 // path as given (a URL without its password).
-func OpenFile(path string, opts ReadOptions) (Reader, error) {
+//
+// ctx bounds the whole read, not just the open: once it is done, the
+// Reader's next read of the underlying stream fails with ctx's error (see
+// ctxReader), a blocked read of a pipe or FIFO is woken, and a remote
+// fetch is aborted. Opening a FIFO that has no writer yet waits, but
+// returns ctx's error as soon as ctx is done.
+func OpenFile(ctx context.Context, path string, opts ReadOptions) (Reader, error) {
 	if path == "-" {
-		return open(path, path, os.Stdin, nil, nil, opts)
+		return open(ctx, path, path, os.Stdin, nil, nil, opts)
 	}
 	if isURL(path) {
-		return openURL(path, opts)
+		return openURL(ctx, path, opts)
 	}
-	f, err := os.Open(path)
+	f, err := openCtx(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open feed: %w", err)
 	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	st, err := f.Stat()
+	if err == nil && st.IsDir() {
 		f.Close()
 		return nil, fmt.Errorf("open feed %s: is a directory", path)
 	}
-	r, err := open(path, path, f, f, f, opts)
+	var closer io.Closer = f
+	if err == nil && !st.Mode().IsRegular() {
+		// A pipe or FIFO: a read blocked on a silent writer is woken by
+		// a past deadline when ctx ends (the file is in the poller).
+		stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Unix(1, 0)) })
+		closer = closerFunc(func() error { stop(); return f.Close() })
+	}
+	r, err := open(ctx, path, path, f, f, closer, opts)
 	if err != nil {
-		f.Close()
+		closer.Close()
 		return nil, err
 	}
 	return r, nil
@@ -42,9 +58,61 @@ func OpenFile(path string, opts ReadOptions) (Reader, error) {
 
 // Open wraps an already-open stream. name is used in findings and
 // positions, and its extension is a hint for the format. Open does not
-// close r.
-func Open(name string, r io.Reader, opts ReadOptions) (Reader, error) {
-	return open(name, name, r, nil, nil, opts)
+// close r. ctx bounds the read as for OpenFile.
+func Open(ctx context.Context, name string, r io.Reader, opts ReadOptions) (Reader, error) {
+	return open(ctx, name, name, r, nil, nil, opts)
+}
+
+// openCtx opens path for reading, giving up when ctx ends: open(2) of a
+// FIFO blocks until a writer appears, which may be never. The abandoned
+// open closes its file if it ever completes.
+func openCtx(ctx context.Context, path string) (*os.File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- result{f, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.f, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.f != nil {
+				r.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// ctxReader fails every read once ctx is done, so each format reader
+// (and anything stacked on it: decompression, transcoding, the spool of a
+// zip) stops at its next buffer refill, at most bufSize bytes later. An
+// error caused by the cancellation (a deadline used to wake a blocked
+// read, an aborted HTTP body) is reported as ctx's error.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		if cerr := c.ctx.Err(); cerr != nil {
+			return n, cerr
+		}
+	}
+	return n, err
 }
 
 // open builds the layers: decompression (gzip, bzip2, zstd, a zip with
@@ -53,7 +121,7 @@ func Open(name string, r io.Reader, opts ReadOptions) (Reader, error) {
 // the underlying regular file when there is one (a zip or XLSX can then be
 // opened in place instead of being spooled), closer is closed by Close.
 // On error open releases what it created, but not closer.
-func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts ReadOptions) (_ Reader, err error) {
+func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, closer io.Closer, opts ReadOptions) (_ Reader, err error) {
 	format := ""
 	if opts.Format != "" {
 		f, ok := normalizeFormat(opts.Format)
@@ -79,7 +147,7 @@ func open(name, hint string, r io.Reader, file *os.File, closer io.Closer, opts 
 	}
 	maxB := opts.maxBytes()
 	bufN := bufSizeFor(r)
-	br := bufio.NewReaderSize(r, bufN)
+	br := bufio.NewReaderSize(ctxReader{ctx: ctx, r: r}, bufN)
 	var magic []byte
 	for depth := 0; ; depth++ {
 		magic, err = br.Peek(16)

@@ -3,6 +3,7 @@ package feed
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/xml"
 	"io"
@@ -31,7 +32,7 @@ func benchFeed(b *testing.B, format string) []byte {
 	switch format {
 	case FormatXLSX:
 		var csvBuf bytes.Buffer
-		if err := GenerateFeed(&csvBuf, GenerateOptions{Items: benchItems / 4, Seed: 1, FaultRate: 0.01}); err != nil {
+		if err := GenerateFeed(context.Background(), &csvBuf, GenerateOptions{Items: benchItems / 4, Seed: 1, FaultRate: 0.01}); err != nil {
 			b.Fatal(err)
 		}
 		recs, err := csv.NewReader(&csvBuf).ReadAll()
@@ -61,7 +62,7 @@ func benchFeed(b *testing.B, format string) []byte {
 		}
 		f.Close()
 	default:
-		if err := GenerateFeed(&buf, GenerateOptions{Items: benchItems, Format: format, Seed: 1, FaultRate: 0.01}); err != nil {
+		if err := GenerateFeed(context.Background(), &buf, GenerateOptions{Items: benchItems, Format: format, Seed: 1, FaultRate: 0.01}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -75,7 +76,7 @@ func benchRead(b *testing.B, format string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := Open("bench."+format, bytes.NewReader(data), ReadOptions{})
+		r, err := Open(context.Background(), "bench."+format, bytes.NewReader(data), ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

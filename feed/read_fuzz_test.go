@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -22,7 +23,7 @@ import (
 // hang (bounded by the input), fatal errors are *ParseError with Line ≥ 0,
 // items have strictly increasing Index and Line ≥ 1.
 func fuzzRead(t *testing.T, name string, data []byte, opts ReadOptions) {
-	r, err := Open(name, bytes.NewReader(data), opts)
+	r, err := Open(context.Background(), name, bytes.NewReader(data), opts)
 	if err != nil {
 		// Open may refuse input (unsupported, undecodable, corrupt gzip);
 		// that is exit code 2 upstream, not a reader failure.

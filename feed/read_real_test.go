@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/xml"
 	"errors"
@@ -48,7 +49,7 @@ func TestReadRealFeeds(t *testing.T) {
 				t.Skipf("missing %s", path)
 			}
 			want := independentCount(t, path, tc.comma)
-			r, err := OpenFile(path, ReadOptions{})
+			r, err := OpenFile(context.Background(), path, ReadOptions{})
 			if err != nil {
 				t.Fatalf("OpenFile: %v", err)
 			}

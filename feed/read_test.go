@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -52,7 +53,7 @@ func readAllFrom(t *testing.T, r Reader) readResult {
 
 func readBytes(t *testing.T, name string, data []byte, opts ReadOptions) readResult {
 	t.Helper()
-	r, err := Open(name, bytes.NewReader(data), opts)
+	r, err := Open(context.Background(), name, bytes.NewReader(data), opts)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", name, err)
 	}
@@ -61,7 +62,7 @@ func readBytes(t *testing.T, name string, data []byte, opts ReadOptions) readRes
 
 func readFixture(t *testing.T, name string, opts ReadOptions) readResult {
 	t.Helper()
-	r, err := OpenFile(filepath.Join("testdata", "read", name), opts)
+	r, err := OpenFile(context.Background(), filepath.Join("testdata", "read", name), opts)
 	if err != nil {
 		t.Fatalf("OpenFile(%s): %v", name, err)
 	}
@@ -611,7 +612,7 @@ func TestXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("file", func(t *testing.T) {
-		r, err := OpenFile(path, ReadOptions{})
+		r, err := OpenFile(context.Background(), path, ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -642,7 +643,7 @@ func TestXLSX(t *testing.T) {
 		}
 	})
 	t.Run("unknown sheet", func(t *testing.T) {
-		_, err := Open("-", bytes.NewReader(data), ReadOptions{Sheet: "Nope"})
+		_, err := Open(context.Background(), "-", bytes.NewReader(data), ReadOptions{Sheet: "Nope"})
 		if err == nil || !strings.Contains(err.Error(), "Products, Other") {
 			t.Errorf("error %v", err)
 		}
@@ -737,7 +738,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Open(tc.file, bytes.NewReader(tc.data), tc.opts)
+			_, err := Open(context.Background(), tc.file, bytes.NewReader(tc.data), tc.opts)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -746,10 +747,10 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := OpenFile(filepath.Join("testdata", "read", "legacy.xls"), ReadOptions{}); !errors.Is(err, ErrUnsupportedFormat) {
+	if _, err := OpenFile(context.Background(), filepath.Join("testdata", "read", "legacy.xls"), ReadOptions{}); !errors.Is(err, ErrUnsupportedFormat) {
 		t.Errorf("legacy.xls: %v", err)
 	}
-	if _, err := OpenFile(filepath.Join("testdata", "read", "missing.csv"), ReadOptions{}); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := OpenFile(context.Background(), filepath.Join("testdata", "read", "missing.csv"), ReadOptions{}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -771,7 +772,7 @@ func TestFormatDetection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"/"+tc.want, func(t *testing.T) {
-			r, err := Open(tc.file, strings.NewReader(tc.data), tc.opts)
+			r, err := Open(context.Background(), tc.file, strings.NewReader(tc.data), tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}

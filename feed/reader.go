@@ -30,6 +30,10 @@ type ReadOptions struct {
 	// streams. A slow but steady download is never cut off. 0 =
 	// DefaultTimeout (60 s).
 	Timeout time.Duration
+	// MaxTime bounds a remote download as a whole, from the request to
+	// the end of the body, however steadily it streams. 0 =
+	// DefaultMaxTime (30 min).
+	MaxTime time.Duration
 	// CacheDir, when set, keeps the last body of each URL there with its
 	// ETag and Last-Modified; the next fetch is conditional and a 304
 	// reuses the copy.

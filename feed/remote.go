@@ -32,7 +32,10 @@ func isURL(s string) bool {
 // (a larger Content-Length fails before reading), and any status other
 // than 200 (or 304 with a cached copy) is an error naming it:
 // "GET https://…: 404 Not Found".
-func openURL(raw string, opts ReadOptions) (Reader, error) {
+//
+// ctx aborts the request and the body: a Ctrl-C returns ctx's error
+// (context.Canceled) at once, never a timeout after --timeout.
+func openURL(ctx context.Context, raw string, opts ReadOptions) (Reader, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("open feed: %w", err)
@@ -41,7 +44,7 @@ func openURL(raw string, opts ReadOptions) (Reader, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("open feed %s: no host in URL", name)
 	}
-	body, file, err := fetch(u, name, opts)
+	body, file, err := fetch(ctx, u, name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +52,7 @@ func openURL(raw string, opts ReadOptions) (Reader, error) {
 	if file != nil {
 		src = file
 	}
-	r, err := open(name, u.Path, src, file, body, opts)
+	r, err := open(ctx, name, u.Path, src, file, body, opts)
 	if err != nil {
 		body.Close()
 		return nil, err
@@ -59,8 +62,9 @@ func openURL(raw string, opts ReadOptions) (Reader, error) {
 
 // fetch issues the GET. It returns the body stream, or for a 304 the
 // cached copy as an open file (then body closes that file).
-func fetch(u *url.URL, name string, opts ReadOptions) (io.ReadCloser, *os.File, error) {
+func fetch(parent context.Context, u *url.URL, name string, opts ReadOptions) (io.ReadCloser, *os.File, error) {
 	timeout := opts.timeout()
+	maxTime := opts.maxTime()
 	maxB := opts.maxBytes()
 	client := &http.Client{}
 	if opts.HTTPClient != nil {
@@ -75,12 +79,19 @@ func fetch(u *url.URL, name string, opts ReadOptions) (io.ReadCloser, *os.File, 
 			return nil
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var timedOut atomic.Bool
+	ctx, cancel := context.WithCancel(parent)
+	var timedOut, overTime atomic.Bool
 	timer := time.AfterFunc(timeout, func() { timedOut.Store(true); cancel() })
+	// The overall deadline runs until the body is closed.
+	deadline := time.AfterFunc(maxTime, func() { overTime.Store(true); cancel() })
 	fail := func(err error) (io.ReadCloser, *os.File, error) {
 		timer.Stop()
+		deadline.Stop()
 		cancel()
+		if perr := parent.Err(); perr != nil {
+			// Interrupted: say so, whatever the transport made of it.
+			return nil, nil, fmt.Errorf("GET %s: %w", name, perr)
+		}
 		return nil, nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -96,6 +107,9 @@ func fetch(u *url.URL, name string, opts ReadOptions) (io.ReadCloser, *os.File, 
 	resp, err := client.Do(req)
 	timer.Stop()
 	if err != nil {
+		if overTime.Load() {
+			return fail(fmt.Errorf("GET %s: not complete within %s (overall download deadline)", name, maxTime))
+		}
 		if timedOut.Load() {
 			return fail(fmt.Errorf("GET %s: no response within %s (timeout)", name, timeout))
 		}
@@ -108,6 +122,7 @@ func fetch(u *url.URL, name string, opts ReadOptions) (io.ReadCloser, *os.File, 
 	switch {
 	case resp.StatusCode == http.StatusNotModified && c != nil && c.meta != nil:
 		resp.Body.Close()
+		deadline.Stop()
 		cancel()
 		f, err := os.Open(c.bodyPath)
 		if err != nil {
@@ -130,6 +145,7 @@ func fetch(u *url.URL, name string, opts ReadOptions) (io.ReadCloser, *os.File, 
 	rb := &remoteBody{
 		body: resp.Body, r: newCapReader(resp.Body, maxB, "the download"),
 		name: name, timeout: timeout, timer: timer, timedOut: &timedOut, cancel: cancel,
+		parent: parent, maxTime: maxTime, deadline: deadline, overTime: &overTime,
 	}
 	if c != nil {
 		rb.cache = c.writer(resp)
@@ -150,14 +166,25 @@ type remoteBody struct {
 	cancel   context.CancelFunc
 	cache    *cacheWriter
 	closed   bool
+	parent   context.Context // the caller's: its end is an interruption, not a timeout
+	maxTime  time.Duration
+	deadline *time.Timer
+	overTime *atomic.Bool
 }
 
 func (b *remoteBody) Read(p []byte) (int, error) {
 	b.timer.Reset(b.timeout)
 	n, err := b.r.Read(p)
 	b.timer.Stop()
-	if err != nil && err != io.EOF && b.timedOut.Load() {
-		err = fmt.Errorf("GET %s: no data for %s (timeout)", b.name, b.timeout)
+	if err != nil && err != io.EOF {
+		switch {
+		case b.parent.Err() != nil:
+			err = fmt.Errorf("GET %s: %w", b.name, b.parent.Err())
+		case b.overTime.Load():
+			err = fmt.Errorf("GET %s: not complete within %s (overall download deadline)", b.name, b.maxTime)
+		case b.timedOut.Load():
+			err = fmt.Errorf("GET %s: no data for %s (timeout)", b.name, b.timeout)
+		}
 	}
 	if b.cache != nil {
 		b.cache.add(p[:n], err)
@@ -171,6 +198,7 @@ func (b *remoteBody) Close() error {
 	}
 	b.closed = true
 	b.timer.Stop()
+	b.deadline.Stop()
 	b.cancel()
 	if b.cache != nil {
 		b.cache.abort()

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,7 +20,7 @@ const remoteCSV = "id,title,price\nSKU-1,Shirt,10.00 USD\nSKU-2,Throw,20.00 USD\
 
 func readURL(t *testing.T, url string, opts ReadOptions) (readResult, error) {
 	t.Helper()
-	r, err := OpenFile(url, opts)
+	r, err := OpenFile(context.Background(), url, opts)
 	if err != nil {
 		return readResult{}, err
 	}
@@ -91,7 +92,7 @@ func TestRemoteFeeds(t *testing.T) {
 	t.Run("xlsx spooled and removed", func(t *testing.T) {
 		tmp := t.TempDir()
 		t.Setenv("TMPDIR", tmp)
-		r, err := OpenFile(srv.URL+"/catalog.xlsx", ReadOptions{})
+		r, err := OpenFile(context.Background(), srv.URL+"/catalog.xlsx", ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +109,7 @@ func TestRemoteFeeds(t *testing.T) {
 	})
 	t.Run("password redacted", func(t *testing.T) {
 		u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1) + "/missing.csv"
-		_, err := OpenFile(u, ReadOptions{})
+		_, err := OpenFile(context.Background(), u, ReadOptions{})
 		if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "user:xxxxx@") {
 			t.Errorf("error %v", err)
 		}
@@ -134,7 +135,7 @@ func TestRemoteFeeds(t *testing.T) {
 			if tc.name == "connection refused" {
 				u = "http://127.0.0.1:1/"
 			}
-			r, err := OpenFile(u, tc.opts)
+			r, err := OpenFile(context.Background(), u, tc.opts)
 			if err == nil {
 				r.Close()
 				t.Fatal("no error")
@@ -173,7 +174,7 @@ func TestRemoteFeeds(t *testing.T) {
 		}
 	})
 	t.Run("slow reader is not a stall", func(t *testing.T) {
-		r, err := OpenFile(srv.URL+"/feed.csv", ReadOptions{Timeout: 50 * time.Millisecond})
+		r, err := OpenFile(context.Background(), srv.URL+"/feed.csv", ReadOptions{Timeout: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +261,7 @@ func TestRemoteCache(t *testing.T) {
 
 	// An abandoned read leaves no temporary file and the old copy intact.
 	etag = `"v3"`
-	r, err := OpenFile(u, opts)
+	r, err := OpenFile(context.Background(), u, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 func validateString(t *testing.T, name, src string) *FileResult {
 	t.Helper()
-	r, err := Open(name, strings.NewReader(src), ReadOptions{})
+	r, err := Open(context.Background(), name, strings.NewReader(src), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

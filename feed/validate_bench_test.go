@@ -25,7 +25,7 @@ func benchValidate(b *testing.B, format string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := Open("bench."+format, bytes.NewReader(data), ReadOptions{})
+		r, err := Open(context.Background(), "bench."+format, bytes.NewReader(data), ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func BenchmarkValidateFile(b *testing.B) {
 	}
 	v, _ := NewValidator(Channels["meta"], Overrides{})
 	for b.Loop() {
-		r, err := OpenFile(path, ReadOptions{})
+		r, err := OpenFile(context.Background(), path, ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -94,6 +95,8 @@ func WriteFileAtomic(path string, inputs []string, fn func(w io.Writer) error) (
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmpName := tmp.Name()
+	untrack := trackTemp(tmpName)
+	defer untrack()
 	done := false
 	defer func() {
 		if done {
@@ -260,6 +263,38 @@ func writeInPlace(path string, fn func(w io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// temps are the temporary files WriteFileAtomic has open, so that a
+// process forced to exit (a second Ctrl-C) can remove them first.
+var temps struct {
+	sync.Mutex
+	m map[string]struct{}
+}
+
+func trackTemp(name string) (untrack func()) {
+	temps.Lock()
+	if temps.m == nil {
+		temps.m = map[string]struct{}{}
+	}
+	temps.m[name] = struct{}{}
+	temps.Unlock()
+	return func() {
+		temps.Lock()
+		delete(temps.m, name)
+		temps.Unlock()
+	}
+}
+
+// RemoveTemps deletes every temporary file of a WriteFileAtomic still in
+// progress. It is for a process about to exit without unwinding (the
+// second Ctrl-C); the writes in progress then fail.
+func RemoveTemps() {
+	temps.Lock()
+	defer temps.Unlock()
+	for name := range temps.m {
+		os.Remove(name)
+	}
 }
 
 // syncDir makes the rename durable; best effort (not all platforms let a

@@ -240,9 +240,6 @@ func (b *Builder) Build(ctx context.Context) (*Model, error) {
 }
 
 func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	m := &Model{cfg: b.cfg, glob: map[globKey]*globals{}}
 	m.scratch.New = func() any { return &scratch{} }
 	// Renumber items in id order.

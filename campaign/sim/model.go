@@ -18,9 +18,6 @@ func BuildModel(ctx context.Context, r io.Reader, read events.Options, cfg rank.
 // BuildModelWith is BuildModel with the item-to-item graphs taken from a
 // model artifact's counts when g is not nil (rank.Builder.BuildWith).
 func BuildModelWith(ctx context.Context, r io.Reader, read events.Options, cfg rank.ModelConfig, g *rank.Graphs) (*rank.Model, events.Stats, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	b := rank.NewBuilder(cfg)
 	st, err := events.Each(ctx, r, read, func(ev *events.Event) error {
 		k := rank.KindOf(string(ev.Type))

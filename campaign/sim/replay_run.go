@@ -92,9 +92,6 @@ func (o *ReplayOptions) defaults() {
 // ReplayLog evaluates the strategies on a loaded log. Every strategy ranks
 // the full eligible catalog (no sampled negatives) from training data only.
 func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	opts.defaults()
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)

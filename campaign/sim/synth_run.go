@@ -60,9 +60,6 @@ const (
 // all strategies face identical shoppers; an ad purchase does exclude the
 // product from that strategy's later carousels.
 func Synthetic(ctx context.Context, opts SyntheticOptions) (*SynthResult, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	r, err := newSynthRun(opts)
 	if err != nil {
 		return nil, err

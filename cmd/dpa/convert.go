@@ -143,7 +143,7 @@ func runConvert(ctx context.Context, o *convertOptions) error {
 		// A ragged row: a first pass finds the columns it needs, which go
 		// after the header's.
 		var cols []string
-		if cols, err = o.layout(); err == nil {
+		if cols, err = o.layout(ctx); err == nil {
 			sum, err = o.convert(ctx, cols)
 		}
 	}
@@ -168,9 +168,9 @@ func runConvert(ctx context.Context, o *convertOptions) error {
 
 // layout is the tabular layout that holds every field of the input: the
 // header (if any) and then any names, or repeats of names, only items have.
-func (o *convertOptions) layout() ([]string, error) {
+func (o *convertOptions) layout(ctx context.Context) ([]string, error) {
 	ro, _ := o.Read.options()
-	pr, err := openFeed(o.File, ro, nil)
+	pr, err := openFeed(ctx, o.File, ro, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func (o *convertOptions) layout() ([]string, error) {
 // the header of a tabular input, or a first pass over XML and JSON.
 func (o *convertOptions) convert(ctx context.Context, cols []string) (*convertSummary, error) {
 	ro, _ := o.Read.options()
-	r, err := openFeed(o.File, ro, o.IO.In)
+	r, err := openFeed(ctx, o.File, ro, o.IO.In)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func (o *convertOptions) convert(ctx context.Context, cols []string) (*convertSu
 			if o.File == "-" {
 				return nil, usageErr("%s input from stdin can only be converted to xml or jsonl: a %s file needs every column up front, which takes a first pass over a file", r.Format(), o.Format)
 			}
-			if cols, err = o.layout(); err != nil {
+			if cols, err = o.layout(ctx); err != nil {
 				return nil, err
 			}
 		}

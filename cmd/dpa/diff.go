@@ -100,12 +100,12 @@ func runDiff(ctx context.Context, o *diffOptions) error {
 		ch, _ := feed.LookupChannel(o.Channel)
 		idField = ch.IDField
 	}
-	oldR, err := openFeed(o.Old, ro, o.IO.In)
+	oldR, err := openFeed(ctx, o.Old, ro, o.IO.In)
 	if err != nil {
 		return err
 	}
 	defer oldR.Close()
-	newR, err := openFeed(o.New, ro, o.IO.In)
+	newR, err := openFeed(ctx, o.New, ro, o.IO.In)
 	if err != nil {
 		return err
 	}

@@ -309,7 +309,7 @@ type catalogData struct {
 // list. With a product-set rule, the rule is compiled against the first
 // item's currency (prices in the friendly form are in major units).
 func loadCatalog(ctx context.Context, path string, stdin io.Reader, productSet string) (*catalogData, error) {
-	r, err := openFeed(path, feed.ReadOptions{}, stdin)
+	r, err := openFeed(ctx, path, feed.ReadOptions{}, stdin)
 	if err != nil {
 		return nil, err
 	}

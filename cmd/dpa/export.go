@@ -171,12 +171,12 @@ func runExport(ctx context.Context, o *exportOptions) error {
 		return err
 	}
 
-	r, err := openFeed(o.Catalog, ro, o.IO.In)
+	r, err := openFeed(ctx, o.Catalog, ro, o.IO.In)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	cols, err := catalogColumns(r, o.Catalog, ro)
+	cols, err := catalogColumns(ctx, r, o.Catalog, ro)
 	if err != nil {
 		return err
 	}
@@ -331,18 +331,18 @@ func checkOutDir(dir string, force bool, inputs []string) error {
 // XLSX give it in the header; XML and JSON items need not share fields, so
 // a first pass collects them, which is the only case where the catalog is
 // read twice.
-func catalogColumns(r feed.Reader, path string, ro feed.ReadOptions) ([]string, error) {
+func catalogColumns(ctx context.Context, r feed.Reader, path string, ro feed.ReadOptions) ([]string, error) {
 	switch r.Format() {
 	case "xml", "json", "jsonl":
 		if path == "-" {
 			return nil, usageErr("--catalog -: XML and JSON catalogs must be files (their columns need a first pass)")
 		}
-		pr, err := openFeed(path, ro, nil)
+		pr, err := openFeed(ctx, path, ro, nil)
 		if err != nil {
 			return nil, err
 		}
 		defer pr.Close()
-		cols, err := feed.ScanColumns(pr)
+		cols, err := feed.ScanColumns(ctx, pr)
 		if err != nil {
 			return nil, &inputError{err: fmt.Errorf("%s: %w", path, err)}
 		}
@@ -711,7 +711,7 @@ func indexOldFeed(ctx context.Context, path string, ro feed.ReadOptions, stdin i
 	if path == "-" {
 		return nil, usageErr("--since -: the previous feed must be a file (it is read twice)")
 	}
-	r, err := openFeed(path, ro, stdin)
+	r, err := openFeed(ctx, path, ro, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -782,7 +782,7 @@ func (x *sinceIndex) remaining() int { return len(x.items) }
 // deletes re-reads the old feed and queues a DELETE for every id the
 // catalog no longer has, in the old feed's order.
 func (x *sinceIndex) deletes(ctx context.Context, add func(id string)) (int, error) {
-	r, err := openFeed(x.path, x.ro, nil)
+	r, err := openFeed(ctx, x.path, x.ro, nil)
 	if err != nil {
 		return 0, err
 	}

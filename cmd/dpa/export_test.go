@@ -602,12 +602,12 @@ func TestExportSince(t *testing.T) {
 	}
 
 	// The diff engine agrees.
-	or, err := feed.OpenFile(oldPath, feed.ReadOptions{})
+	or, err := feed.OpenFile(context.Background(), oldPath, feed.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer or.Close()
-	nr, err := feed.OpenFile(exampleCatalog, feed.ReadOptions{})
+	nr, err := feed.OpenFile(context.Background(), exampleCatalog, feed.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -829,7 +829,7 @@ func TestExportInterrupted(t *testing.T) {
 // TestExportXMLCatalog: the same catalog as RSS XML selects the same items.
 func TestExportXMLCatalog(t *testing.T) {
 	tmp := t.TempDir()
-	r, err := feed.OpenFile(exampleCatalog, feed.ReadOptions{})
+	r, err := feed.OpenFile(context.Background(), exampleCatalog, feed.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -882,7 +882,7 @@ func TestExportXMLCatalog(t *testing.T) {
 // feedItems reads a feed as one "name=value;…" line per item, fields sorted.
 func feedItems(t *testing.T, path string) []string {
 	t.Helper()
-	r, err := feed.OpenFile(path, feed.ReadOptions{})
+	r, err := feed.OpenFile(context.Background(), path, feed.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1041,7 +1041,7 @@ ad_sets:
 		t.Errorf("unexpected summary %+v", sum)
 	}
 	// Per-set feeds hold in-stock items only.
-	r, err := feed.OpenFile(filepath.Join(out, "feeds", "adsets", sum.Sets[0].Slug+".csv"), feed.ReadOptions{})
+	r, err := feed.OpenFile(context.Background(), filepath.Join(out, "feeds", "adsets", sum.Sets[0].Slug+".csv"), feed.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1082,7 +1082,7 @@ func checkFeedsValidate(t *testing.T, out string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := feed.OpenFile(p, feed.ReadOptions{})
+		r, err := feed.OpenFile(context.Background(), p, feed.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1142,7 +1142,7 @@ func BenchmarkExport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := feed.GenerateFeed(f, feed.GenerateOptions{Items: n, Seed: 1}); err != nil {
+	if err := feed.GenerateFeed(context.Background(), f, feed.GenerateOptions{Items: n, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	f.Close()

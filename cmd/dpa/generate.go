@@ -55,7 +55,7 @@ func newGenerateFeedCmd(a *app, runF func(context.Context, *generateFeedOptions)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return runGenerateFeed(opts)
+			return runGenerateFeed(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().IntVar(&opts.Items, "items", 1000, "number of items")
@@ -66,9 +66,9 @@ func newGenerateFeedCmd(a *app, runF func(context.Context, *generateFeedOptions)
 	return cmd
 }
 
-func runGenerateFeed(o *generateFeedOptions) error {
+func runGenerateFeed(ctx context.Context, o *generateFeedOptions) error {
 	gen := func(w io.Writer) error {
-		return feed.GenerateFeed(w, feed.GenerateOptions{Items: o.Items, Format: o.Format, FaultRate: o.rate, Seed: o.Seed})
+		return feed.GenerateFeed(ctx, w, feed.GenerateOptions{Items: o.Items, Format: o.Format, FaultRate: o.rate, Seed: o.Seed})
 	}
 	if o.Out == "" {
 		return gen(o.IO.Out)

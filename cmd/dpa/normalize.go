@@ -308,7 +308,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 		return usageErr("invalid --base-url %q: write an absolute http(s) URL", o.BaseURL)
 	}
 
-	r, err := openFeed(o.File, ro, o.IO.In)
+	r, err := openFeed(ctx, o.File, ro, o.IO.In)
 	if err != nil {
 		return err
 	}
@@ -317,11 +317,11 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 	if (inFormat == "xml" || inFormat == "json" || inFormat == "jsonl") && o.File != "-" {
 		// XML and JSON items need not share fields: a first pass finds them
 		// all so a tabular output has a column for each.
-		pr, err := openFeed(o.File, ro, nil)
+		pr, err := openFeed(ctx, o.File, ro, nil)
 		if err != nil {
 			return err
 		}
-		cols, err := feed.ScanColumns(pr)
+		cols, err := feed.ScanColumns(ctx, pr)
 		pr.Close()
 		if err == nil {
 			nopts.SourceColumns = cols

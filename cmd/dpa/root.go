@@ -34,6 +34,8 @@ type app struct {
 // end-to-end tests share it.
 func run(ctx context.Context, args []string, io *render.Streams, now func() time.Time) int {
 	a := &app{IO: io, Now: now}
+	ctx, closeSpools := withSpools(ctx)
+	defer closeSpools()
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(io.In)

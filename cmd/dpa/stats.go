@@ -77,7 +77,7 @@ type statsReport struct {
 
 func runStats(ctx context.Context, o *statsOptions) error {
 	ro, _ := o.Read.options()
-	r, err := openFeed(o.File, ro, o.IO.In)
+	r, err := openFeed(ctx, o.File, ro, o.IO.In)
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,7 @@ type readFlags struct {
 	Sheet     string
 	MaxBytes  string
 	Timeout   time.Duration
+	MaxTime   time.Duration
 	Cache     string
 	// AllowEmpty: an input without items is a warning, not an error.
 	AllowEmpty bool
@@ -79,12 +80,13 @@ func (r *readFlags) registerInput(cmd *cobra.Command) {
 func (r *readFlags) registerRemote(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&r.MaxBytes, "max-bytes", "4GiB", "largest download or decompressed input (e.g. 500MB, 4GiB; 0 = no limit)")
 	cmd.Flags().DurationVar(&r.Timeout, "timeout", 60*time.Second, "for http(s) inputs: time allowed to connect, and for each stall while reading")
+	cmd.Flags().DurationVar(&r.MaxTime, "max-time", 30*time.Minute, "for http(s) inputs: the longest the whole download may take, however steadily it streams")
 	cmd.Flags().BoolVar(&r.AllowEmpty, "allow-empty", false, "an input without items (empty file, header only) is a warning, not an error; an HTML page never passes")
 	cmd.Flags().StringVar(&r.Cache, "cache", "", "for http(s) inputs: cache directory; unchanged feeds are not downloaded again (ETag, If-Modified-Since)")
 }
 
 func (r *readFlags) options() (feed.ReadOptions, error) {
-	o := feed.ReadOptions{Format: r.Format, Encoding: r.Encoding, Sheet: r.Sheet, Timeout: r.Timeout, CacheDir: r.Cache, AllowEmpty: r.AllowEmpty}
+	o := feed.ReadOptions{Format: r.Format, Encoding: r.Encoding, Sheet: r.Sheet, Timeout: r.Timeout, MaxTime: r.MaxTime, CacheDir: r.Cache, AllowEmpty: r.AllowEmpty}
 	if r.MaxBytes != "" {
 		n, err := parseSize(r.MaxBytes)
 		if err != nil {
@@ -97,6 +99,9 @@ func (r *readFlags) options() (feed.ReadOptions, error) {
 	}
 	if r.Timeout < 0 {
 		return o, usageErr("invalid --timeout %s: must not be negative", r.Timeout)
+	}
+	if r.MaxTime < 0 {
+		return o, usageErr("invalid --max-time %s: must not be negative", r.MaxTime)
 	}
 	if r.Format != "" {
 		if err := oneOf("format", r.Format, "csv", "tsv", "xml", "xlsx", "jsonl", "json"); err != nil {
@@ -248,7 +253,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 	}
 	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
 	for _, path := range o.Files {
-		r, err := openFeed(path, ro, o.IO.In)
+		r, err := openFeed(ctx, path, ro, o.IO.In)
 		if err != nil {
 			return err
 		}
@@ -313,14 +318,8 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 }
 
 // openFeed opens a feed for reading; failures are input errors (exit 2).
-func openFeed(path string, ro feed.ReadOptions, stdin io.Reader) (feed.Reader, error) {
-	var r feed.Reader
-	var err error
-	if path == "-" {
-		r, err = feed.Open("-", stdin, ro)
-	} else {
-		r, err = feed.OpenFile(path, ro)
-	}
+func openFeed(ctx context.Context, path string, ro feed.ReadOptions, stdin io.Reader) (feed.Reader, error) {
+	r, err := openInput(ctx, path, ro, stdin)
 	if err != nil {
 		return nil, &inputError{err: err}
 	}

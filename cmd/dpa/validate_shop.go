@@ -24,7 +24,7 @@ func planNormalize(ctx context.Context, path string, ro feed.ReadOptions, ch *fe
 	h := &feed.NormalizeHint{}
 	args := []string{"dpa", "normalize", feed.ShellQuote(path), "--channel", ch.Name}
 	if path != "-" && !strings.Contains(path, "://") {
-		plan, err := feed.PlanNormalize(ctx, func() (feed.Reader, error) { return feed.OpenFile(path, ro) },
+		plan, err := feed.PlanNormalize(ctx, func() (feed.Reader, error) { return openInput(ctx, path, ro, nil) },
 			feed.NormalizeOptions{Channel: ch, Overrides: ov})
 		if err == nil && plan != nil {
 			for _, a := range plan.Flags {
