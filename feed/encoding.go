@@ -28,6 +28,7 @@ const bufSize = 1 << 20
 const (
 	RuleInvalidUTF8      = "encoding.invalid_utf8"
 	RuleEncodingDetected = "encoding.detected"
+	RuleEncodingMismatch = "encoding.mismatch"
 	RuleFeedEmpty        = "feed.empty"
 	RuleNoItems          = "feed.no_items"
 	RuleHTML             = "feed.html"
@@ -133,13 +134,38 @@ func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio
 				fmt.Sprintf("NUL bytes suggest %s without a byte order mark; decoded to UTF-8", strings.ToUpper(enc)), enc))
 			break
 		}
+		utf8OK := validUTF8Prefix(prefix, len(prefix) == sniffSize)
 		if label := xmlDeclEncoding(prefix); label != "" {
 			if d, err := lookupEncoding(label); err == nil && !d.utf8 {
-				te = d
+				// Trust the bytes over the declaration: UTF-16 text
+				// has a BOM or NULs (neither is here), and text in a
+				// single-byte charset is almost never valid UTF-8 with
+				// multi-byte sequences. A declaration that contradicts the
+				// bytes used to turn a whole feed into 0 items.
+				switch {
+				case strings.HasPrefix(d.name, "utf-16"):
+					actual := "utf-8"
+					if !utf8OK {
+						actual = "windows-1252"
+					}
+					diags = append(diags, fileFinding(name, RuleEncodingMismatch, Warning,
+						fmt.Sprintf("the XML declaration says %s but the bytes have no byte order mark and no NULs; read as %s", label, strings.ToUpper(actual)), label))
+					if utf8OK {
+						te = textEncoding{name: "utf-8", utf8: true}
+						break
+					}
+					te, _ = lookupEncoding("windows-1252")
+				case utf8OK && hasMultiByte(prefix):
+					te = textEncoding{name: "utf-8", utf8: true}
+					diags = append(diags, fileFinding(name, RuleEncodingMismatch, Warning,
+						fmt.Sprintf("the XML declaration says %s but the bytes are UTF-8; read as UTF-8", label), label))
+				default:
+					te = d
+				}
 				break
 			}
 		}
-		if validUTF8Prefix(prefix, len(prefix) == sniffSize) {
+		if utf8OK {
 			te = textEncoding{name: "utf-8", utf8: true}
 			break
 		}
@@ -152,6 +178,16 @@ func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio
 	}
 	// Transcoding can grow the text (cp1252 → UTF-8 up to 3x).
 	return bufio.NewReaderSize(transform.NewReader(br, te.dec), min(bufSize, 3*bufN)), te, diags, nil
+}
+
+// hasMultiByte reports whether p holds a non-ASCII byte.
+func hasMultiByte(p []byte) bool {
+	for _, b := range p {
+		if b >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func fileFinding(file, rule string, sev Severity, msg, value string) Finding {

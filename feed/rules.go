@@ -44,6 +44,7 @@ var RuleTable = []Rule{
 	{Code: "feed.record_too_large", Severity: Error, Summary: "One record (line) is larger than the record limit and was skipped.", Fix: "Check the line for a missing quote or newline."},
 	{Code: "feed.read_error", Severity: Error, Summary: "The input could not be read to the end.", Fix: "Check the file or download; it may be truncated or corrupt."},
 	{Code: "encoding.detected", Severity: Info, Summary: "The file is not UTF-8; dpa decoded it with the encoding shown.", Fix: "Save the feed as UTF-8; platforms reject or garble other encodings."},
+	{Code: "encoding.mismatch", Severity: Warning, Summary: "The XML declaration names another encoding than the bytes are in; dpa reads the bytes as what they are (BOM, NUL pattern, valid UTF-8).", Fix: "Make the exporter declare the encoding it writes (usually encoding=\"UTF-8\")."},
 	{Code: "encoding.invalid_utf8", Severity: Error, Summary: "The value has bytes that are not valid UTF-8 (Google: encoding_problem).", Fix: "Save the feed as UTF-8, or pass --encoding with the real encoding."},
 	{Code: "csv.column_count", Severity: Error, Summary: "The row has a different number of fields than the header (Meta: feed_column_count_mismatch; the item may be deleted).", Fix: "Quote values that contain the delimiter, e.g. \"Yellow,Blue\"."},
 	{Code: "csv.syntax", Severity: Error, Summary: "The row is not valid CSV (a stray or unclosed quote).", Fix: "Escape quotes inside quoted fields by doubling them (\"\")."},

@@ -75,20 +75,45 @@ func Stats(ctx context.Context, r Reader, o StatsOptions) (*FeedStats, error) {
 	avail, cond, brands, types, depth := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	groups := map[uint64]struct{}{} // hashes: keeping group id strings would pin every record
 	prices := map[string][]float64{}
-	fill := map[string]int{}
+	// Fill counts per column, in first-seen order. A column's index is
+	// found by position first (every row of a tabular feed has the same
+	// names in the same places), then by map; stamp marks the item that
+	// last counted a column, so a repeated field counts once per item.
+	// (It used to rescan the item's earlier fields for each field:
+	// quadratic in the width, 43 s on 2,000 columns × 10,000 rows.)
+	colIdx := map[string]int{}
 	var order []string
+	var filled, stamp []int
+	var posName []string
+	var posCol []int
 	titles := map[uint64]struct{}{}
 	seed := maphash.MakeSeed()
 	var gtin, mpn, brand, img int
 	err := each(ctx, r, func(it *Item) {
 		s.Items++
-		for i, f := range it.Fields {
-			if _, ok := fill[f.Name]; !ok {
-				fill[f.Name] = 0
-				order = append(order, f.Name)
+		for i := range it.Fields {
+			f := &it.Fields[i]
+			var c int
+			if i < len(posName) && posName[i] == f.Name {
+				c = posCol[i]
+			} else {
+				var ok bool
+				if c, ok = colIdx[f.Name]; !ok {
+					c = len(order)
+					colIdx[f.Name] = c
+					order = append(order, f.Name)
+					filled = append(filled, 0)
+					stamp = append(stamp, 0)
+				}
+				for len(posName) <= i {
+					posName = append(posName, "")
+					posCol = append(posCol, 0)
+				}
+				posName[i], posCol[i] = f.Name, c
 			}
-			if !blank(f.Value) && !filledEarlier(it.Fields[:i], f.Name) {
-				fill[f.Name]++
+			if stamp[c] != s.Items && !blank(f.Value) {
+				stamp[c] = s.Items
+				filled[c]++
 			}
 		}
 		if g := it.Get("item_group_id"); g != "" {
@@ -172,12 +197,12 @@ func Stats(ctx context.Context, r Reader, o StatsOptions) (*FeedStats, error) {
 	for _, c := range curs {
 		s.Prices = append(s.Prices, priceStats(c, prices[c], o.Buckets))
 	}
-	for _, f := range order {
+	for c, f := range order {
 		rate := 0.0
 		if s.Items > 0 {
-			rate = float64(fill[f]) / float64(s.Items)
+			rate = float64(filled[c]) / float64(s.Items)
 		}
-		s.FillRates = append(s.FillRates, FillRate{Field: f, Filled: fill[f], Rate: rate})
+		s.FillRates = append(s.FillRates, FillRate{Field: f, Filled: filled[c], Rate: rate})
 	}
 	return s, nil
 }
@@ -225,14 +250,4 @@ func countKey(m map[string]int, k string) {
 		k = strings.Clone(k)
 	}
 	m[k]++
-}
-
-// filledEarlier reports whether a repeated field already counted as filled.
-func filledEarlier(prev []Field, name string) bool {
-	for _, f := range prev {
-		if f.Name == name && !blank(f.Value) {
-			return true
-		}
-	}
-	return false
 }

@@ -13,9 +13,6 @@ import (
 // trained for (dpa model build): the same split rules and training events
 // as ReplayLog with the same options.
 func TrainModel(ctx context.Context, lg *Log, opts ReplayOptions) (*rank.Model, SplitInfo, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	opts.defaults()
 	opts.Graphs = nil
 	if err := opts.Validate(); err != nil {

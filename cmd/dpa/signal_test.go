@@ -150,8 +150,9 @@ func TestInterrupt(t *testing.T) {
 				cmd.Process.Kill()
 				t.Fatal("dpa did not stop after the signal")
 			}
-			// "Within a second or two"; generous for a loaded CI machine.
-			if d := time.Since(sent); d > 5*time.Second {
+			// "Within a second or two" (about 50 ms here when idle); the bound is
+			// generous for a loaded CI machine.
+			if d := time.Since(sent); d > 10*time.Second {
 				t.Errorf("took %s to stop after the signal", d.Round(time.Millisecond))
 			}
 			if stdin != nil {
