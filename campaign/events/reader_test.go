@@ -452,3 +452,18 @@ func FuzzParseTime(f *testing.F) {
 		}
 	})
 }
+
+// TestTimeRange (issue 10, item 8): timestamps outside 1990–2100 are bad
+// rows (bad_time), not times that overflow nanosecond arithmetic.
+func TestTimeRange(t *testing.T) {
+	for _, s := range []string{"9999-12-31T00:00:00Z", "0001-01-01", "1989-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "253402300799"} {
+		if _, err := ParseTime(s, nil); err == nil {
+			t.Errorf("ParseTime(%q) accepted", s)
+		}
+	}
+	for _, s := range []string{"1990-01-01T00:00:00Z", "2099-12-31T23:59:59Z", "1396867869"} {
+		if _, err := ParseTime(s, nil); err != nil {
+			t.Errorf("ParseTime(%q): %v", s, err)
+		}
+	}
+}

@@ -10,6 +10,17 @@ import (
 
 var errBadTime = errors.New("unparsable timestamp")
 
+// Event times must fall in [MinTime, MaxTime). A stray 9999 or 0001 would
+// overflow the nanosecond arithmetic of windows and splits (time.Duration
+// spans only ±292 years): one event dated 9999 moved a replay split to
+// 1816 and vanished. Such rows are bad rows (bad_time) instead.
+var (
+	MinTime = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+var errTimeRange = errors.New("timestamp outside 1990-01-01 .. 2100-01-01")
+
 // ParseTime reads the timestamp forms found in event logs:
 //
 //   - RFC 3339 / ISO 8601, with or without fraction and zone
@@ -22,7 +33,17 @@ var errBadTime = errors.New("unparsable timestamp")
 //   - US-style "12/1/2010 8:26" (month first, as Excel exports write it).
 //
 // Times without a zone are taken in loc (UTC when nil).
+//
+// A time outside [MinTime, MaxTime) is an error.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	t, err := parseTime(s, loc)
+	if err == nil && (t.Before(MinTime) || !t.Before(MaxTime)) {
+		return time.Time{}, errTimeRange
+	}
+	return t, err
+}
+
+func parseTime(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if loc == nil {
 		loc = time.UTC

@@ -48,6 +48,13 @@ var Targets = []string{string(TargetAny), string(TargetCart), string(TargetPurch
 // rates and vs_best, and the report a verdict, warnings and notes.
 const SchemaVersion = 2
 
+// MaxUsers and MaxDays bound a synthetic run: --users 1000000000 or
+// --days 100000000 ended in a runtime out-of-memory with a stack dump.
+const (
+	MaxUsers = 10_000_000
+	MaxDays  = 3650
+)
+
 // MaxK bounds carousel and metric list lengths.
 const MaxK = 1000
 
@@ -174,11 +181,11 @@ func (o *SyntheticOptions) Validate() error {
 	if o.Items < 0 {
 		errs = append(errs, fmt.Errorf("invalid items %d: must be 1 or more", o.Items))
 	}
-	if o.Users < 1 {
-		errs = append(errs, fmt.Errorf("invalid users %d: must be 1 or more", o.Users))
+	if o.Users < 1 || o.Users > MaxUsers {
+		errs = append(errs, fmt.Errorf("invalid users %d: must be between 1 and %d", o.Users, MaxUsers))
 	}
-	if o.Days < 2 {
-		errs = append(errs, fmt.Errorf("invalid days %d: must be 2 or more (ads start on day 2)", o.Days))
+	if o.Days < 2 || o.Days > MaxDays {
+		errs = append(errs, fmt.Errorf("invalid days %d: must be between 2 (ads start on day 2) and %d", o.Days, MaxDays))
 	}
 	if o.K < 1 || o.K > MaxK {
 		errs = append(errs, fmt.Errorf("invalid k %d: must be between 1 and %d", o.K, MaxK))

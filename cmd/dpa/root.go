@@ -90,7 +90,10 @@ ENVIRONMENT
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return a.loadConfig(cmd)
+			if err := a.loadConfig(cmd); err != nil {
+				return err
+			}
+			return checkFloatFlags(cmd)
 		},
 	}
 	ver, commit := buildInfo()

@@ -190,6 +190,10 @@ func (o *validateOptions) check() error {
 			return &usageError{err: fmt.Errorf("invalid --channel: %w", err)}
 		}
 	}
+	if o.Out != "" && o.WriteBaseline != "" && sameOutput(o.Out, o.WriteBaseline) {
+		// The report would overwrite the baseline just written.
+		return usageErr("--out and --write-baseline name the same file %s: give them different files", o.Out)
+	}
 	if o.Output == "xlsx" && o.Out == "" && o.IO.OutTTY {
 		return usageErr("-o xlsx writes a binary workbook: give --out FILE or redirect stdout")
 	}
