@@ -195,11 +195,11 @@ func TestGlobalLists(t *testing.T) {
 	if recs[0].Score != 6 || recs[1].Score != 5 || recs[2].Score != 4 || recs[3].Score != 1 {
 		t.Errorf("popular scores = %+v", recs)
 	}
-	if recs[0].Reason != "popular: 6 interactions in 30 days" {
+	if recs[0].Reason != "6 interactions in 30 days" {
 		t.Errorf("popular reason %q", recs[0].Reason)
 	}
 	recs, _ = m.Recommend(h, Bestsellers, 10, now, Options{})
-	if got := ids(recs); !reflect.DeepEqual(got, []string{"B"}) || recs[0].Reason != "bestseller: 1 purchase in 30 days" {
+	if got := ids(recs); !reflect.DeepEqual(got, []string{"B"}) || recs[0].Reason != "1 purchase in 30 days" {
 		t.Errorf("bestsellers = %+v", recs)
 	}
 	// A window that excludes every event empties popular.
@@ -448,6 +448,20 @@ func TestRankedPartialSelection(t *testing.T) {
 		for i, idx := range got {
 			if full[skip+i].idx != idx {
 				t.Fatalf("skip %d: position %d got %d want %d", skip, i, idx, full[skip+i].idx)
+			}
+		}
+	}
+}
+
+// A reason never repeats the strategy's name (auto prefixes it; the
+// report said "trending: trending: decayed score 27.0").
+func TestReasonsDoNotRepeatStrategy(t *testing.T) {
+	m := fixture(t, "")
+	for _, st := range []Strategy{Popular, Bestsellers, Trending} {
+		recs, _ := m.Recommend(History{UserID: "nobody"}, st, 3, now, Options{})
+		for _, r := range recs {
+			if strings.HasPrefix(r.Reason, "popular") || strings.HasPrefix(r.Reason, "bestseller") || strings.HasPrefix(r.Reason, "trending") {
+				t.Errorf("%s reason %q repeats a strategy name", st, r.Reason)
 			}
 		}
 	}

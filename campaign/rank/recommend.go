@@ -780,24 +780,26 @@ func (r *run) global(name Strategy) {
 	g := r.m.globals(r.globalAt(), r.o)
 	list, scores := g.popular, g.countF
 	label := func(s float64) string {
-		return "popular: " + strconv.Itoa(int(s)) + " interactions in " + days(r.o.Window)
+		// Labels do not repeat the strategy's name: the strategy column
+		// (or auto's "name: " prefix) carries it.
+		return strconv.Itoa(int(s)) + " interactions in " + days(r.o.Window)
 	}
 	switch name {
 	case Bestsellers:
 		if len(g.bestsellers) > 0 {
 			list, scores = g.bestsellers, g.buysF
 			label = func(s float64) string {
-				return "bestseller: " + plural(int(s), "purchase") + " in " + days(r.o.Window)
+				return plural(int(s), "purchase") + " in " + days(r.o.Window)
 			}
 		} else {
 			label = func(s float64) string {
-				return "popular (no purchases in " + days(r.o.Window) + "): " + strconv.Itoa(int(s)) + " interactions"
+				return "no purchases in " + days(r.o.Window) + ", so by interactions: " + strconv.Itoa(int(s))
 			}
 		}
 	case Trending:
 		list, scores = g.trending, g.trend
 		label = func(s float64) string {
-			return "trending: decayed score " + fmtScore(s) + " (half-life " + days(r.o.HalfLife) + ")"
+			return "decayed score " + fmtScore(s) + " (half-life " + days(r.o.HalfLife) + ")"
 		}
 	}
 	for _, i := range list {
