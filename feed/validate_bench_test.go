@@ -57,3 +57,55 @@ func BenchmarkValidateFile(b *testing.B) {
 		r.Close()
 	}
 }
+
+// BenchmarkValidateMessyCSV is BenchmarkValidateCSV on the messified feed
+// (about one finding per item), with the findings read back once as every
+// report does: it measures the finding path (collect, sort, spool, read).
+// Its floor is BenchmarkBaselineMessyCSV.
+func BenchmarkValidateMessyCSV(b *testing.B) {
+	data := benchMessy(b)
+	v, err := NewValidator(Channels["meta"], Overrides{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := Open("messy.csv", bytes.NewReader(data), ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// A small memory budget so the spool is part of what is timed.
+		res, err := v.Validate(context.Background(), r, ValidateOptions{MemFindings: 2000})
+		if err != nil || res.Items == 0 {
+			b.Fatal(err, res)
+		}
+		n := 0
+		for range res.Findings.All() {
+			n++
+		}
+		if n < res.Items/2 {
+			b.Fatalf("%d findings for %d items", n, res.Items)
+		}
+		res.Findings.Close()
+		r.Close()
+	}
+}
+
+func BenchmarkBaselineMessyCSV(b *testing.B) { benchBaselineCSV(b, benchMessy(b)) }
+
+func benchMessy(b *testing.B) []byte {
+	clean := benchFeed(b, FormatCSV)
+	benchFeeds.Lock()
+	defer benchFeeds.Unlock()
+	if d, ok := benchFeeds.m["messy"]; ok {
+		return d
+	}
+	var buf bytes.Buffer
+	if err := messify(&buf, bytes.NewReader(clean)); err != nil {
+		b.Fatal(err)
+	}
+	benchFeeds.m["messy"] = buf.Bytes()
+	return buf.Bytes()
+}
