@@ -27,6 +27,9 @@ type Item struct {
 	// Problems found while reading this record (ragged row, bad encoding).
 	// Validation turns them into findings on the item.
 	Problems []Problem
+	// raw is a CSV record's text while its parsing is deferred to a
+	// validate worker (csvReader.nextDeferred); "" otherwise.
+	raw string
 }
 
 // Problem is a reading-level defect attached to one item.

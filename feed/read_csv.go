@@ -42,9 +42,15 @@ type csvReader struct {
 	index     int
 	checkU8   bool
 	done      bool
+	// split, while not nil, reads the stream instead of cr: well-formed
+	// records are cut out by csvSplit and parsed by parseCSVBody, which a
+	// validate worker can do (see nextDeferred). The first record split
+	// cannot take goes to encoding/csv with the rest of the stream.
+	split *csvSplit
+	rec   []string
 
 	items  []Item
-	fields []Field
+	fields fieldSlab
 }
 
 func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts ReadOptions) (*csvReader, error) {
@@ -98,17 +104,12 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 		c.lineBase++
 	}
 
-	// The tap reads in chunks of at least bufN, so text (a bufio.Reader
-	// of that size) hands them over without an extra copy, and csv gets a
-	// bufio.Reader it uses as is: the data is copied no more often than in
-	// the bare encoding/csv baseline.
-	c.tap = &rawTap{src: text, minRead: base.bufN, limit: base.maxRecord}
-	c.cr = csv.NewReader(bufio.NewReaderSize(c.tap, base.bufN))
-	c.cr.Comma = comma
-	c.cr.FieldsPerRecord = -1
-	c.cr.ReuseRecord = true
-
-	hdr, _, err := c.read()
+	if comma < utf8.RuneSelf && !forceEncodingCSV {
+		c.split = newCSVSplit(text, byte(comma), base.bufN, base.maxRecord)
+	} else {
+		c.startCSV(text)
+	}
+	hdr, err := c.header()
 	if err == io.EOF {
 		c.done = true
 		c.diags = append(c.diags, fileFinding(c.file, RuleFeedEmpty, Error, "the feed file has no header row", ""))
@@ -131,6 +132,46 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 	}
 	c.columns = append([]string(nil), c.names...)
 	return c, nil
+}
+
+// startCSV hands the stream to encoding/csv, from the start of a record.
+func (c *csvReader) startCSV(text io.Reader) {
+	// The tap reads in chunks of at least bufN, so text (a bufio.Reader
+	// of that size) hands them over without an extra copy, and csv gets a
+	// bufio.Reader it uses as is: the data is copied no more often than in
+	// the bare encoding/csv baseline.
+	c.tap = &rawTap{src: text, minRead: c.bufN, limit: c.maxRecord}
+	c.cr = csv.NewReader(bufio.NewReaderSize(c.tap, c.bufN))
+	c.cr.Comma = c.comma
+	c.cr.FieldsPerRecord = -1
+	c.cr.ReuseRecord = true
+}
+
+// forceEncodingCSV turns the fast split off (tests compare the two paths).
+var forceEncodingCSV = false
+
+// fallBack switches from the split to encoding/csv for the rest.
+func (c *csvReader) fallBack() {
+	c.lineBase += c.split.line
+	c.startCSV(c.split.rest())
+	c.split = nil
+}
+
+// header reads the header record (not skipped when all its cells are
+// empty; a syntax problem in it is read leniently and not reported).
+func (c *csvReader) header() ([]string, error) {
+	if c.split != nil {
+		body, _, st := c.split.next()
+		switch st {
+		case splitRecord:
+			return parseCSVBody(body, byte(c.comma), nil), nil
+		case splitEOF:
+			return nil, io.EOF
+		}
+		c.fallBack()
+	}
+	hdr, _, err := c.read()
+	return hdr, err
 }
 
 // peekLine returns the next line including its '\n' without consuming it,
@@ -188,7 +229,43 @@ func (c *csvReader) lastLine() int {
 
 func (c *csvReader) Format() string { return c.format }
 
-func (c *csvReader) Next() (*Item, error) {
+func (c *csvReader) Next() (*Item, error) { return c.next(false) }
+
+// nextDeferred is Next for the validate pipeline: an item the split cut
+// out comes back unparsed (raw set, no Fields), and parseDeferred, safe
+// to call from other goroutines, finishes it. Items read by encoding/csv
+// come back complete.
+func (c *csvReader) nextDeferred() (*Item, error) { return c.next(true) }
+
+func (c *csvReader) next(deferred bool) (*Item, error) {
+	for !c.done && c.split != nil {
+		body, line, st := c.split.next()
+		if st == splitFallback {
+			c.fallBack()
+			break
+		}
+		if st == splitEOF {
+			c.done = true
+			if c.index == 0 {
+				c.noItems(c.format)
+			}
+			return nil, io.EOF
+		}
+		if maybeEmpty(body, byte(c.comma)) && allEmpty(parseCSVBody(body, byte(c.comma), c.rec[:0])) {
+			continue // a row of bare delimiters, as spreadsheets export
+		}
+		c.index++
+		it := c.newItem(0)
+		it.File, it.Index, it.Line = c.file, c.index, c.lineBase+line
+		if deferred {
+			it.raw = body
+			return it, nil
+		}
+		c.rec = parseCSVBody(body, byte(c.comma), c.rec[:0])
+		it.Fields = c.fields.get(len(c.rec))
+		c.fillFields(it, c.rec, nil)
+		return it, nil
+	}
 	for !c.done {
 		rec, prob, err := c.read()
 		if err == io.EOF {
@@ -214,36 +291,52 @@ func (c *csvReader) Next() (*Item, error) {
 		c.index++
 		it := c.newItem(len(rec))
 		it.File, it.Index, it.Line = c.file, c.index, line
-		for i, v := range rec {
-			name := ""
-			if i < len(c.names) {
-				name = c.names[i]
-			} else {
-				name = "column_" + strconv.Itoa(i+1)
-			}
-			if c.checkU8 && !utf8.ValidString(v) {
-				fixed, esc := fixUTF8(v)
-				v = fixed
-				it.Problems = append(it.Problems, invalidUTF8Problem(name, esc))
-			}
-			it.Fields[i] = Field{Name: name, Value: v}
-		}
-		if prob != nil {
-			it.Problems = append(it.Problems, Problem{
-				Rule:    RuleCSVSyntax,
-				Message: fmt.Sprintf("line %d, column %d: %v; the row was read with lenient quoting", prob.line, prob.col, prob.err),
-			})
-		}
-		if len(rec) != len(c.names) {
-			it.Problems = append(it.Problems, Problem{
-				Rule:    RuleCSVColumnCount,
-				Value:   strconv.Itoa(len(rec)),
-				Message: fmt.Sprintf("row has %d fields, header has %d", len(rec), len(c.names)),
-			})
-		}
+		c.fillFields(it, rec, prob)
 		return it, nil
 	}
 	return nil, io.EOF
+}
+
+// parseDeferred parses an item nextDeferred returned unparsed; rec and
+// fields are the calling goroutine's scratch and slab.
+func (c *csvReader) parseDeferred(it *Item, rec *[]string, fields *fieldSlab) {
+	*rec = parseCSVBody(it.raw, byte(c.comma), (*rec)[:0])
+	it.raw = ""
+	it.Fields = fields.get(len(*rec))
+	c.fillFields(it, *rec, nil)
+}
+
+// fillFields names the record's values (it.Fields has len(rec) slots)
+// and records encoding and column-count problems. It only reads c's
+// header state, so workers may call it concurrently.
+func (c *csvReader) fillFields(it *Item, rec []string, prob *csvProblem) {
+	for i, v := range rec {
+		name := ""
+		if i < len(c.names) {
+			name = c.names[i]
+		} else {
+			name = "column_" + strconv.Itoa(i+1)
+		}
+		if c.checkU8 && !utf8.ValidString(v) {
+			fixed, esc := fixUTF8(v)
+			v = fixed
+			it.Problems = append(it.Problems, invalidUTF8Problem(name, esc))
+		}
+		it.Fields[i] = Field{Name: name, Value: v}
+	}
+	if prob != nil {
+		it.Problems = append(it.Problems, Problem{
+			Rule:    RuleCSVSyntax,
+			Message: fmt.Sprintf("line %d, column %d: %v; the row was read with lenient quoting", prob.line, prob.col, prob.err),
+		})
+	}
+	if len(rec) != len(c.names) {
+		it.Problems = append(it.Problems, Problem{
+			Rule:    RuleCSVColumnCount,
+			Value:   strconv.Itoa(len(rec)),
+			Message: fmt.Sprintf("row has %d fields, header has %d", len(rec), len(c.names)),
+		})
+	}
 }
 
 func allEmpty(rec []string) bool {
@@ -265,13 +358,23 @@ func (c *csvReader) newItem(n int) *Item {
 	}
 	it := &c.items[0]
 	c.items = c.items[1:]
-	if cap(c.fields)-len(c.fields) < n {
-		c.fields = make([]Field, 0, max(8192, n))
-	}
-	l := len(c.fields)
-	c.fields = c.fields[:l+n]
-	it.Fields = c.fields[l : l+n : l+n]
+	it.Fields = c.fields.get(n)
 	return it
+}
+
+// fieldSlab hands out Field slices from shared backing arrays.
+type fieldSlab struct{ buf []Field }
+
+func (s *fieldSlab) get(n int) []Field {
+	if n == 0 {
+		return nil
+	}
+	if cap(s.buf)-len(s.buf) < n {
+		s.buf = make([]Field, 0, max(8192, n))
+	}
+	l := len(s.buf)
+	s.buf = s.buf[:l+n]
+	return s.buf[l : l+n : l+n]
 }
 
 // rawTap feeds encoding/csv and keeps the bytes from the start of the

@@ -69,11 +69,18 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	shop := false
 	source := SourceFeed
 	first, ended := true, false
+	// A CSV reader only cuts records out on the reading goroutine; the
+	// workers parse them (the bare parse is most of a clean run).
+	next := r.Next
+	csvr, _ := r.(*csvReader)
+	if csvr != nil {
+		next = csvr.nextDeferred
+	}
 	fill := func(sl *valSlot) bool {
 		if ended {
 			return false
 		}
-		it, err := r.Next()
+		it, err := next()
 		if first {
 			missingCols = v.missingColumns(r)
 			if src := DetectSource(r.Columns()); src != SourceFeed {
@@ -150,7 +157,12 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		Fill:    fill,
 		Worker: func() func(*valSlot) {
 			var s scratch
+			var rec []string
+			var fields fieldSlab
 			return func(sl *valSlot) {
+				if sl.it.raw != "" {
+					csvr.parseDeferred(sl.it, &rec, &fields)
+				}
 				if shop {
 					sl.found, sl.bad, sl.keys = sl.found[:0], true, crossKeys{}
 					return
