@@ -2,7 +2,7 @@ package feed
 
 import (
 	"bufio"
-	"encoding/gob"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +17,8 @@ const DefaultMemFindings = 50_000
 
 // FindingList holds one file's findings in report order. A feed with
 // millions of findings must not need gigabytes, so past a limit the
-// findings are written to a temporary file (gob) and read back when the
-// report is written. Findings arrive in two kinds: the item stream, already
+// findings are written to a temporary file and read back when the report
+// is written (spool format: see appendSpool). Findings arrive in two kinds: the item stream, already
 // in report order (items in feed order, each item's findings sorted), and
 // extras found out of order (variant groups at the end, file-level
 // findings), kept in memory and merged in when iterating.
@@ -28,7 +28,7 @@ type FindingList struct {
 	spilled int // findings in the temp file, all before mem
 	file    *os.File
 	bw      *bufio.Writer
-	enc     *gob.Encoder
+	enc     []byte
 	extra   []Finding
 	sorted  bool
 	err     error
@@ -52,16 +52,16 @@ func (l *FindingList) add(fs []Finding) {
 
 func (l *FindingList) spill() error {
 	if l.file == nil {
-		f, err := os.CreateTemp("", "dpa-findings-*.gob")
+		f, err := os.CreateTemp("", "dpa-findings-*.spool")
 		if err != nil {
 			return fmt.Errorf("spooling findings: %w", err)
 		}
 		l.file = f
 		l.bw = bufio.NewWriterSize(f, 1<<20)
-		l.enc = gob.NewEncoder(l.bw)
 	}
 	for i := range l.mem {
-		if err := l.enc.Encode(&l.mem[i]); err != nil {
+		l.enc = appendSpool(l.enc[:0], &l.mem[i])
+		if _, err := l.bw.Write(l.enc); err != nil {
 			return fmt.Errorf("spooling findings: %w", err)
 		}
 	}
@@ -110,7 +110,7 @@ func (l *FindingList) All() iter.Seq[*Finding] {
 
 // stream iterates the spilled findings, then the in-memory ones.
 func (l *FindingList) stream() (func() (*Finding, bool), func()) {
-	var dec *gob.Decoder
+	var dec *spoolReader
 	read := 0
 	if l.spilled > 0 && l.err == nil {
 		if err := l.bw.Flush(); err != nil {
@@ -118,15 +118,14 @@ func (l *FindingList) stream() (func() (*Finding, bool), func()) {
 		} else if _, err := l.file.Seek(0, io.SeekStart); err != nil {
 			l.err = err
 		} else {
-			dec = gob.NewDecoder(bufio.NewReaderSize(l.file, 1<<20))
+			dec = &spoolReader{r: bufio.NewReaderSize(l.file, 1<<20)}
 		}
 	}
 	mi := 0
 	var buf Finding
 	next := func() (*Finding, bool) {
 		if dec != nil && read < l.spilled {
-			buf = Finding{}
-			if err := dec.Decode(&buf); err != nil {
+			if err := dec.read(&buf); err != nil {
 				if !errors.Is(err, io.EOF) {
 					l.err = fmt.Errorf("reading spooled findings: %w", err)
 				}
@@ -169,4 +168,93 @@ func (l *FindingList) Close() error {
 	l.file.Close()
 	l.file = nil
 	return os.Remove(name)
+}
+
+// appendSpool appends one finding in the spool format: the length of the
+// record, then Item, Line, Severity and New as varints, then the seven
+// strings, each as its length and its bytes. gob spent more time on its
+// per-value type machinery than on the data; this is a few appends.
+func appendSpool(dst []byte, f *Finding) []byte {
+	var rec [binary.MaxVarintLen64 * 4]byte
+	n := binary.PutVarint(rec[:], int64(f.Item))
+	n += binary.PutVarint(rec[n:], int64(f.Line))
+	n += binary.PutVarint(rec[n:], int64(f.Severity))
+	isNew := 0
+	if f.New {
+		isNew = 1
+	}
+	n += binary.PutVarint(rec[n:], int64(isNew))
+	strs := [...]string{f.File, f.ID, f.Field, f.Rule, f.Message, f.Value, f.Suggestion}
+	size := n
+	for _, s := range strs {
+		size += uvarintLen(uint64(len(s))) + len(s)
+	}
+	dst = binary.AppendUvarint(dst, uint64(size))
+	dst = append(dst, rec[:n]...)
+	for _, s := range strs {
+		dst = binary.AppendUvarint(dst, uint64(len(s)))
+		dst = append(dst, s...)
+	}
+	return dst
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// spoolReader decodes appendSpool records. The strings of one finding
+// share one allocation.
+type spoolReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+var errSpoolCorrupt = errors.New("corrupt findings spool")
+
+func (s *spoolReader) read(f *Finding) error {
+	size, err := binary.ReadUvarint(s.r)
+	if err != nil {
+		return err
+	}
+	if size > 1<<31 {
+		return errSpoolCorrupt
+	}
+	if cap(s.buf) < int(size) {
+		s.buf = make([]byte, size)
+	}
+	b := s.buf[:size]
+	if _, err := io.ReadFull(s.r, b); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	var ints [4]int64
+	off := 0
+	for i := range ints {
+		v, n := binary.Varint(b[off:])
+		if n <= 0 {
+			return errSpoolCorrupt
+		}
+		ints[i], off = v, off+n
+	}
+	str := string(b)
+	var strs [7]string
+	for i := range strs {
+		l, n := binary.Uvarint(b[off:])
+		if n <= 0 || l > uint64(len(b)-off-n) {
+			return errSpoolCorrupt
+		}
+		off += n
+		strs[i] = str[off : off+int(l)]
+		off += int(l)
+	}
+	*f = Finding{File: strs[0], Item: int(ints[0]), Line: int(ints[1]), ID: strs[1], Field: strs[2], Rule: strs[3],
+		Severity: Severity(ints[2]), Message: strs[4], Value: strs[5], Suggestion: strs[6], New: ints[3] != 0}
+	return nil
 }

@@ -38,21 +38,20 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		return bw.Flush()
 	}
 	bw.WriteString(",\n  \"findings\": [\n")
-	e := json.NewEncoder(&buf)
-	e.SetEscapeHTML(false)
-	e.SetIndent("    ", "  ")
+	// Findings are encoded by hand (the bytes of an Encoder with
+	// SetIndent("    ", "  ")): reflection was most of the time of a
+	// report with a finding per item.
 	first := true
+	var line []byte
 	err := r.Each(func(_ int, f *Finding) error {
+		line = line[:0]
 		if !first {
-			bw.WriteString(",\n")
+			line = append(line, ",\n"...)
 		}
 		first = false
-		bw.WriteString("    ")
-		buf.Reset()
-		if err := e.Encode(f); err != nil {
-			return err
-		}
-		_, err := bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+		line = append(line, "    "...)
+		line = f.AppendJSON(line, "    ", "  ")
+		_, err := bw.Write(line)
 		return err
 	})
 	if err != nil {
