@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -162,7 +163,7 @@ func promotional(title string) string {
 		}
 		lt = append(lt, b)
 	}
-	if strings.Contains(string(lt), "!!!") {
+	if bytes.Contains(lt, []byte("!!!")) { // string(lt) would allocate for titles over 32 bytes
 		return "!!!"
 	}
 	for i := 0; i < len(lt); {
@@ -180,8 +181,8 @@ func promotional(title string) string {
 		if !promoFirstWord(word) {
 			i = j
 			if j < len(lt) && lt[j] == '%' {
-				rest := strings.TrimLeft(string(lt[j+1:]), " ")
-				if strings.HasPrefix(rest, "off") && (len(rest) == 3 || !isWordByte(rest[3])) {
+				rest := bytes.TrimLeft(lt[j+1:], " ")
+				if bytes.HasPrefix(rest, []byte("off")) && (len(rest) == 3 || !isWordByte(rest[3])) {
 					return "% off"
 				}
 			}
@@ -196,8 +197,8 @@ func promotional(title string) string {
 			}
 		}
 		if j < len(lt) && lt[j] == '%' {
-			rest := strings.TrimLeft(string(lt[j+1:]), " ")
-			if strings.HasPrefix(rest, "off") && (len(rest) == 3 || !isWordByte(rest[3])) {
+			rest := bytes.TrimLeft(lt[j+1:], " ")
+			if bytes.HasPrefix(rest, []byte("off")) && (len(rest) == 3 || !isWordByte(rest[3])) {
 				return "% off"
 			}
 		}
