@@ -235,7 +235,7 @@ func budgets(b *Budget) (daily, lifetime int64) {
 
 // BuildAPIPayloads builds every Marketing API payload of c.
 func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
-	p := &APIPayloads{version: cmpOr(c.GraphAPIVersion, DefaultGraphAPIVersion), catalogID: c.CatalogID}
+	p := &APIPayloads{version: cmpOr(c.GraphAPIVersion, defaultGraphAPIVersion), catalogID: c.CatalogID}
 	d, l := budgets(c.Budget)
 	p.Campaign = CampaignPayload{
 		Name: c.Name, Objective: c.Objective, Status: c.Status, SpecialAdCategories: []string{},
@@ -284,7 +284,7 @@ func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
 			tg.MessengerPositions = pl.MessengerPositions
 		}
 		ad := AdSetPayload{
-			Name: as.Name, CampaignID: CampaignRef, Status: as.Status,
+			Name: as.Name, CampaignID: campaignRef, Status: as.Status,
 			BillingEvent: as.BillingEvent, OptimizationGoal: as.OptimizationGoal,
 			PromotedObject: PromotedObject{ProductSetID: ProductSetRef(as)}, Targeting: tg,
 			StartTime: apiTime(c.Start), EndTime: apiTime(c.End), BidAmount: as.BidAmount,
@@ -308,10 +308,10 @@ func BuildAPIPayloads(c *Campaign) (*APIPayloads, error) {
 			td.ImageOverlaySpec = &ImageOverlaySpec{OverlayTemplate: "pill_with_text", TextType: cr.PriceOverlay, Position: "top_left"}
 		}
 		p.AdCreatives = append(p.AdCreatives, NamedPayload[AdCreativePayload]{as.Slug, AdCreativePayload{
-			Name: AdName(as), ProductSetID: ProductSetRef(as), URLTags: cr.URLTags,
+			Name: adName(as), ProductSetID: ProductSetRef(as), URLTags: cr.URLTags,
 			ObjectStorySpec: ObjectStorySpec{PageID: c.PageID, TemplateData: td},
 		}})
-		p.Ads = append(p.Ads, NamedPayload[AdPayload]{as.Slug, AdPayload{Name: AdName(as), AdSetID: adSetRef(as.Slug),
+		p.Ads = append(p.Ads, NamedPayload[AdPayload]{as.Slug, AdPayload{Name: adName(as), AdSetID: adSetRef(as.Slug),
 			Creative: AdCreativeRef{CreativeID: creativeRef(as.Slug)}, Status: as.Status}})
 	}
 	return p, nil
@@ -324,9 +324,9 @@ type File struct {
 	Data []byte
 }
 
-// EncodeJSON is the JSON encoding every API file uses: two-space indent,
+// encodeJSON is the JSON encoding every API file uses: two-space indent,
 // no HTML escaping, trailing newline.
-func EncodeJSON(v any) ([]byte, error) {
+func encodeJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -343,7 +343,7 @@ func EncodeJSON(v any) ([]byte, error) {
 func (p *APIPayloads) Files() ([]File, error) {
 	var out []File
 	for _, c := range p.calls() {
-		b, err := EncodeJSON(c.payload)
+		b, err := encodeJSON(c.payload)
 		if err != nil {
 			return nil, err
 		}
@@ -391,7 +391,7 @@ type ItemsBatch struct {
 // per call.
 const (
 	MaxBatchRequests = 5000
-	MaxBatchBytes    = 28 << 20
+	maxBatchBytes    = 28 << 20
 )
 
 // MaxBatchBlockBytes bounds the item data an export holds per block of
@@ -414,7 +414,7 @@ func BatchOpSize(op BatchOp) int {
 //
 // Each request is encoded once, when added, and a body is those bytes
 // between a fixed envelope, one request per line: the size checked against
-// MaxBatchBytes is then exactly the size sent. (Re-encoding the chunk with
+// maxBatchBytes is then exactly the size sent. (Re-encoding the chunk with
 // indentation made bodies larger than the measured size, so a chunk of
 // items with long descriptions could pass the check and still exceed
 // Meta's 28 MB limit.)
@@ -472,10 +472,10 @@ func (b *ItemsBatcher) Add(op BatchOp) error {
 	// BatchRequest; TestAppendBatchRequest holds them equal.
 	enc := appendBatchRequest(b.enc[:0], method, op.RetailerID, b.keys, op.Data)
 	b.enc = enc
-	if len(batchHead)+len(enc)+len(batchTail) > MaxBatchBytes {
-		return fmt.Errorf("items_batch: item %q alone is larger than %d bytes", op.RetailerID, MaxBatchBytes)
+	if len(batchHead)+len(enc)+len(batchTail) > maxBatchBytes {
+		return fmt.Errorf("items_batch: item %q alone is larger than %d bytes", op.RetailerID, maxBatchBytes)
 	}
-	if b.n > 0 && (b.n >= b.max || len(batchHead)+len(b.cur)+2+len(enc)+len(batchTail) > MaxBatchBytes) {
+	if b.n > 0 && (b.n >= b.max || len(batchHead)+len(b.cur)+2+len(enc)+len(batchTail) > maxBatchBytes) {
 		if err := b.Flush(); err != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ func TestPlanCreationOrder(t *testing.T) {
 		if strings.HasSuffix(st.Path, "/ads") {
 			ads++
 		}
-		if !strings.HasPrefix(st.Path, "/"+DefaultGraphAPIVersion+"/") {
+		if !strings.HasPrefix(st.Path, "/"+defaultGraphAPIVersion+"/") {
 			t.Errorf("step %d path %s lacks the Graph API version", st.Step, st.Path)
 		}
 	}
@@ -92,7 +92,7 @@ func TestPlanCreationOrder(t *testing.T) {
 	if ads != len(c.AdSets) {
 		t.Errorf("%d ads for %d ad sets", ads, len(c.AdSets))
 	}
-	if pl.GraphAPIVersion != DefaultGraphAPIVersion {
+	if pl.GraphAPIVersion != defaultGraphAPIVersion {
 		t.Errorf("version %q", pl.GraphAPIVersion)
 	}
 }
@@ -287,7 +287,7 @@ func TestAdvantageAudienceExplicit(t *testing.T) {
 		}
 	}
 	m := NewManifest(c, NewSelection(c, SelectOptions{}))
-	if m.GraphAPIVersion != DefaultGraphAPIVersion {
+	if m.GraphAPIVersion != defaultGraphAPIVersion {
 		t.Errorf("manifest version %q", m.GraphAPIVersion)
 	}
 }

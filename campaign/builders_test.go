@@ -83,7 +83,7 @@ func TestGoldenExport(t *testing.T) {
 	}
 	golden(t, "meta/api/files.txt", []byte(strings.Join(paths, "\n")+"\n"))
 
-	sup := NewSupplemental(c)
+	sup := newSupplemental(c)
 	b.Reset()
 	b.WriteString(strings.Join(sup.Header(), "\t") + "\n")
 	for _, it := range items {
@@ -236,7 +236,7 @@ func TestEscapeFormula(t *testing.T) {
 		"=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "-x": "'-x", "@SUM": "'@SUM",
 		"\tx": "'\tx", "\rx": "'\rx", "{{product.name}}": "{{product.name}}", "": "", "a=b": "a=b",
 	} {
-		if got := EscapeFormula(in); got != want {
+		if got := escapeFormula(in); got != want {
 			t.Errorf("EscapeFormula(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -251,7 +251,7 @@ func TestEscapeFormula(t *testing.T) {
 }
 
 func TestBulkColumnsData(t *testing.T) {
-	cols, ver, err := BulkColumns()
+	cols, ver, err := bulkColumns()
 	if err != nil || ver == "" {
 		t.Fatalf("%v %q", err, ver)
 	}
@@ -375,7 +375,7 @@ func TestSupplementalPerSetLabels(t *testing.T) {
 	src := strings.Replace(twoSetsSameFilter, "ad_sets:", "google:\n  labels: {Shoes again: 3, Shoes source: 1}\nad_sets:", 1)
 	src = strings.Replace(src, "  - name: Shoes\n    type: upsell", "  - name: Shoes 2\n    type: upsell", 1)
 	c := mustLoad(t, src)
-	s := NewSupplemental(c)
+	s := newSupplemental(c)
 	if h := s.Header(); !slices.Equal(h, []string{"id", "custom_label_1", "custom_label_3"}) {
 		t.Errorf("header %v", h)
 	}
@@ -431,7 +431,7 @@ func BenchmarkSelection(b *testing.B) {
 	}
 	items := csvItems(b, f["catalog.csv"])
 	sel := NewSelection(c, SelectOptions{})
-	sup := NewSupplemental(c)
+	sup := newSupplemental(c)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -470,8 +470,8 @@ func TestItemsBatcherBodyBytes(t *testing.T) {
 	total := 0
 	for i, s := range sizes {
 		total += counts[i]
-		if s > MaxBatchBytes {
-			t.Errorf("body %d is %d bytes, over the %d limit", i+1, s, MaxBatchBytes)
+		if s > maxBatchBytes {
+			t.Errorf("body %d is %d bytes, over the %d limit", i+1, s, maxBatchBytes)
 		}
 	}
 	if total != 6000 || len(sizes) < 2 {

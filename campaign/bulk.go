@@ -29,9 +29,9 @@ var (
 	bulkErr     error
 )
 
-// BulkColumns returns the versioned column table of
+// bulkColumns returns the versioned column table of
 // data/meta_bulk_columns.csv and its version.
-func BulkColumns() ([]BulkColumn, string, error) {
+func bulkColumns() ([]BulkColumn, string, error) {
 	bulkOnce.Do(func() {
 		var body []string
 		for _, line := range strings.Split(bulkColumnsCSV, "\n") {
@@ -116,8 +116,8 @@ func sourceSetRef(as *AdSet) string {
 	return productSetPlaceholder(cmpOr(as.Audience.Source.Slug, as.Slug+"-source"))
 }
 
-// AdName is the name of the one ad of an ad set.
-func AdName(as *AdSet) string {
+// adName is the name of the one ad of an ad set.
+func adName(as *AdSet) string {
 	if as.Creative.Name != "" {
 		return as.Creative.Name
 	}
@@ -128,7 +128,7 @@ func AdName(as *AdSet) string {
 // Bulk import cannot create product sets, so Product Set ID holds the
 // configured id or a placeholder to replace after creating the set.
 func BuildBulkSheet(c *Campaign) (*BulkSheet, error) {
-	cols, ver, err := BulkColumns()
+	cols, ver, err := bulkColumns()
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func budgetCell(b *Budget, typ, currency string) string {
 		return ""
 	}
 	// The sheet takes major units, unlike the API [P]/[U].
-	return MajorString(b.Minor, currency)
+	return majorString(b.Minor, currency)
 }
 
 func bulkValue(c *Campaign, as *AdSet, key string) (string, error) {
@@ -214,7 +214,7 @@ func bulkValue(c *Campaign, as *AdSet, key string) (string, error) {
 		if key == "ad_set.excluded_product_audience_specs" {
 			return "", nil // exclusions travel inside each spec
 		}
-		b, err := EncodeJSON(productAudienceSpecs(as))
+		b, err := encodeJSON(productAudienceSpecs(as))
 		if err != nil {
 			return "", err
 		}
@@ -241,7 +241,7 @@ func bulkValue(c *Campaign, as *AdSet, key string) (string, error) {
 		if as.BidAmount == 0 {
 			return "", nil
 		}
-		return MajorString(as.BidAmount, c.Currency), nil
+		return majorString(as.BidAmount, c.Currency), nil
 	case "ad_set.bid_strategy":
 		if c.Budget != nil {
 			return "", nil
@@ -250,7 +250,7 @@ func bulkValue(c *Campaign, as *AdSet, key string) (string, error) {
 	case "ad.status":
 		return as.Status, nil
 	case "ad.name":
-		return AdName(as), nil
+		return adName(as), nil
 	case "ad.title":
 		return tplSource(as.Creative.Headline), nil
 	case "ad.body":
@@ -291,10 +291,10 @@ func placementCell(as *AdSet, f func(*Placements) []string) string {
 // (export-formats.md §7: = + - @ tab CR, and NUL per ASVS).
 const formulaTriggers = "=+-@\t\r\x00"
 
-// EscapeFormula prefixes a text cell that could start a formula with a
+// escapeFormula prefixes a text cell that could start a formula with a
 // single quote (OWASP). Use it only for sheets people open, never for
 // machine feeds or API JSON, where the quote would become data.
-func EscapeFormula(s string) string {
+func escapeFormula(s string) string {
 	if s != "" && strings.ContainsRune(formulaTriggers, rune(s[0])) {
 		return "'" + s
 	}
@@ -309,7 +309,7 @@ func (s *BulkSheet) Records(escape bool) [][]string {
 		rec := make([]string, len(r))
 		for i, c := range r {
 			if escape && !c.Number {
-				rec[i] = EscapeFormula(c.Value)
+				rec[i] = escapeFormula(c.Value)
 			} else {
 				rec[i] = c.Value
 			}

@@ -53,8 +53,8 @@ type RejectedItem struct {
 	Rules []string `json:"rules"`
 }
 
-// MaxListedRejects bounds RejectLog.Items.
-const MaxListedRejects = 20
+// maxListedRejects bounds RejectLog.Items.
+const maxListedRejects = 20
 
 func (l *RejectLog) Write(it *feed.Item) error {
 	l.Count++
@@ -62,7 +62,7 @@ func (l *RejectLog) Write(it *feed.Item) error {
 	for _, r := range rules {
 		l.rules[r]++
 	}
-	if len(l.Items) < MaxListedRejects {
+	if len(l.Items) < maxListedRejects {
 		l.Items = append(l.Items, RejectedItem{ID: it.Get(l.idf), Rules: rules})
 	}
 	return nil
@@ -70,9 +70,9 @@ func (l *RejectLog) Write(it *feed.Item) error {
 
 func (l *RejectLog) Close() error { return nil }
 
-// StartChannelFeed starts the feed's goroutine; send item blocks with
+// startChannelFeed starts the feed's goroutine; send item blocks with
 // Send, then Finish.
-func StartChannelFeed(ctx context.Context, o ChannelFeedOptions) *ChannelFeed {
+func startChannelFeed(ctx context.Context, o ChannelFeedOptions) *ChannelFeed {
 	cf := &ChannelFeed{Name: o.Channel.Name, in: make(chan []*feed.Item, 4), done: make(chan error, 1)}
 	cf.Rejected.rules = map[string]int{}
 	cf.Rejected.idf = o.Channel.IDField

@@ -67,17 +67,17 @@ func loadMetaCurrencies() {
 	})
 }
 
-// MetaOffset returns the offset of an ad account currency in Meta's table
+// metaOffset returns the offset of an ad account currency in Meta's table
 // (1 or 100) and whether Meta lists the currency at all.
-func MetaOffset(code string) (int64, bool) {
+func metaOffset(code string) (int64, bool) {
 	loadMetaCurrencies()
 	c, ok := metaCurs[strings.ToUpper(code)]
 	return c.Offset, ok
 }
 
-// MetaCurrencies lists the codes of Meta's table, sorted, and the table's
+// metaCurrencies lists the codes of Meta's table, sorted, and the table's
 // version.
-func MetaCurrencies() ([]string, string) {
+func metaCurrencies() ([]string, string) {
 	loadMetaCurrencies()
 	return slices.Clone(metaCurCodes), metaCurVersion
 }
@@ -86,9 +86,9 @@ func MetaCurrencies() ([]string, string) {
 // carry for Meta: 0 for offset 1, 2 for offset 100. A currency Meta does
 // not list (only feed prices can have one) falls back to ISO 4217.
 func metaDecimals(code string) int {
-	off, ok := MetaOffset(code)
+	off, ok := metaOffset(code)
 	if !ok {
-		return Exponent(code)
+		return exponent(code)
 	}
 	if off == 1 {
 		return 0
@@ -97,7 +97,7 @@ func metaDecimals(code string) int {
 }
 
 func metaOffsetOr(code string) int64 {
-	off, _ := MetaOffset(code)
+	off, _ := metaOffset(code)
 	return off
 }
 
@@ -105,7 +105,7 @@ func metaOffsetOr(code string) int64 {
 // units of its currency (the unit of price_amount filters): 10.500 JOD is
 // 10500 fils but 1050 in Meta's offset 100.
 func offsetUnits(m Money) int64 {
-	from, to := Exponent(m.Currency), metaDecimals(m.Currency)
+	from, to := exponent(m.Currency), metaDecimals(m.Currency)
 	v := m.Minor
 	for ; from < to; from++ {
 		v *= 10

@@ -29,12 +29,12 @@ func loadMoney(t *testing.T, cur, amount, bid string) (*Campaign, []Diagnostic) 
 // of 250 major units reaches the API as 250 × offset and the bulk sheet
 // as 250 in major units, and a bid of 3 the same way.
 func TestMetaCurrencyOffsets(t *testing.T) {
-	codes, ver := MetaCurrencies()
+	codes, ver := metaCurrencies()
 	if len(codes) < 60 || ver == "" {
 		t.Fatalf("table has %d codes, version %q", len(codes), ver)
 	}
 	for _, code := range codes {
-		off, _ := MetaOffset(code)
+		off, _ := metaOffset(code)
 		c, diags := loadMoney(t, code, "250", "3")
 		if c == nil {
 			t.Fatalf("%s: %v", code, diags)

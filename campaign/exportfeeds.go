@@ -66,7 +66,7 @@ type queued struct {
 
 // StartFeeds opens the feeds and starts their goroutines.
 func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*Feeds, error) {
-	f := &Feeds{c: c, sink: sink, sup: NewSupplemental(c), paths: map[string]string{}}
+	f := &Feeds{c: c, sink: sink, sup: newSupplemental(c), paths: map[string]string{}}
 	w, err := sink.Create("feeds/google_supplemental.tsv")
 	if err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*F
 		return nil, err
 	}
 	// The Meta feed always runs: the per-ad-set feeds are its items.
-	f.meta = StartChannelFeed(ctx, ChannelFeedOptions{Channel: mch, Format: feed.FormatCSV, Currency: c.Currency,
+	f.meta = startChannelFeed(ctx, ChannelFeedOptions{Channel: mch, Format: feed.FormatCSV, Currency: c.Currency,
 		InputFormat: o.InputFormat, SourceColumns: o.SourceColumns,
 		Create: func() (io.Writer, error) {
 			if !o.Meta {
@@ -97,7 +97,7 @@ func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*F
 			return nil, err
 		}
 		f.paths["google"] = "feeds/google.xml"
-		f.google = StartChannelFeed(ctx, ChannelFeedOptions{Channel: gch, Format: feed.FormatXML, Title: c.Name,
+		f.google = startChannelFeed(ctx, ChannelFeedOptions{Channel: gch, Format: feed.FormatXML, Title: c.Name,
 			Currency: c.Currency, InputFormat: o.InputFormat, SourceColumns: o.SourceColumns,
 			Create: func() (io.Writer, error) { return f.create("feeds/google.xml") }})
 	}

@@ -42,9 +42,9 @@ type Literal struct {
 	IsNumber bool
 }
 
-// Operators are the product-set operators export-formats.md lists (§2.2):
+// operators are the product-set operators export-formats.md lists (§2.2):
 // the confirmed ones and the [U] ones from Meta's shared rule grammar.
-var Operators = []string{
+var operators = []string{
 	"eq", "neq", "contains", "not_contains", "i_contains", "i_not_contains",
 	"starts_with", "i_starts_with", "lt", "lte", "gt", "gte", "is_any", "is_not_any",
 }
@@ -67,11 +67,11 @@ type filterField struct {
 	kind fieldKind
 }
 
-// FilterFields are the filterable fields: confirmed by example
+// filterFields are the filterable fields: confirmed by example
 // (product_type, retailer_id, custom_label_0…4, name) or listed as [U]
 // (brand, availability, price, google_product_category, condition,
 // custom_number_0…4).
-var FilterFields = func() []string {
+var filterFields = func() []string {
 	var out []string
 	for _, f := range filterFieldList {
 		out = append(out, f.name)
@@ -123,7 +123,7 @@ func fieldSuggestion(name string) string {
 	if a, ok := feedAliases[strings.ToLower(name)]; ok {
 		return fmt.Sprintf("the feed's %q is %q in product-set filters", name, a)
 	}
-	return suggest(name, FilterFields)
+	return suggest(name, filterFields)
 }
 
 // ParseFilter parses a filter from Meta's JSON. Errors are *PosError with
@@ -262,7 +262,7 @@ func (f *Filter) setValue(fd filterField, op, arg *rnode) error {
 			return perr(op, "i_starts_with [U], or i_contains", "starts_with is only available on the product category fields (product_type, google_product_category) per Meta's March 2022 changelog")
 		}
 	default:
-		return perr(op, suggest(op.str, Operators), "unknown operator %q (want one of %s)", op.str, oneOf(Operators))
+		return perr(op, suggest(op.str, operators), "unknown operator %q (want one of %s)", op.str, oneOf(operators))
 	}
 	if !arg.isScalar() || arg.kind == rBool {
 		return perr(arg, "", "operator %q takes a single value, got %s", op.str, describe(arg))
@@ -334,7 +334,7 @@ func (f *Filter) writeJSON(b *bytes.Buffer) error {
 		b.WriteString("]}")
 		return nil
 	}
-	if f.Field == "" || !slices.Contains(Operators, f.Operator) || len(f.Values) == 0 {
+	if f.Field == "" || !slices.Contains(operators, f.Operator) || len(f.Values) == 0 {
 		return fmt.Errorf("invalid condition %q %q", f.Field, f.Operator)
 	}
 	b.WriteString("{")
@@ -423,7 +423,7 @@ func (f *Filter) Match(it *feed.Item) bool {
 		var x float64
 		ok := false
 		if fd.kind == fPrice {
-			if m, pok := ParsePrice(raw); pok {
+			if m, pok := parsePrice(raw); pok {
 				x, ok = float64(offsetUnits(m)), true
 			}
 		} else if v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64); err == nil {

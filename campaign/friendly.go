@@ -38,8 +38,8 @@ var friendlyOps = map[string]string{
 	"between":      "", // two values → gte and lte
 }
 
-// FriendlyOperators lists the friendly operator names, sorted.
-var FriendlyOperators = func() []string {
+// friendlyOperators lists the friendly operator names, sorted.
+var friendlyOperators = func() []string {
 	var out []string
 	for k := range friendlyOps {
 		out = append(out, k)
@@ -159,7 +159,7 @@ func compileCondition(k, v *rnode, cur string) ([]*Filter, error) {
 	}
 	fd, ok := lookupField(name)
 	if !ok {
-		keys := append(append([]string{}, FilterFields...), "all", "any", "none", "title", "id")
+		keys := append(append([]string{}, filterFields...), "all", "any", "none", "title", "id")
 		return nil, perr(k, suggest(k.str, keys), "unknown filter field %q", k.str)
 	}
 	mk := func(op string, vals []Literal, list bool, at *rnode) *Filter {
@@ -189,7 +189,7 @@ func compileCondition(k, v *rnode, cur string) ([]*Filter, error) {
 			arg := v.items[i]
 			op, ok := friendlyOps[opn.str]
 			if !ok {
-				if slices.Contains(Operators, opn.str) {
+				if slices.Contains(operators, opn.str) {
 					var alt []string
 					for fo, mo := range friendlyOps {
 						if mo == opn.str {
@@ -199,7 +199,7 @@ func compileCondition(k, v *rnode, cur string) ([]*Filter, error) {
 					slices.Sort(alt)
 					return nil, perr(opn, fmt.Sprintf("write %s here, or put Meta JSON under filter:", strings.Join(alt, " / ")), "%q is a Meta operator; the friendly form uses its own names and major-unit prices", opn.str)
 				}
-				return nil, perr(opn, suggest(opn.str, FriendlyOperators), "unknown operator %q (want one of %s)", opn.str, oneOf(FriendlyOperators))
+				return nil, perr(opn, suggest(opn.str, friendlyOperators), "unknown operator %q (want one of %s)", opn.str, oneOf(friendlyOperators))
 			}
 			switch {
 			case opn.str == "between":
@@ -291,13 +291,13 @@ func friendlyLiteral(fd filterField, v *rnode, cur string) (Literal, error) {
 	switch fd.kind {
 	case fPrice:
 		s := strings.TrimSpace(v.scalarText())
-		if m, ok := ParsePrice(s); ok && m.Currency != "" {
+		if m, ok := parsePrice(s); ok && m.Currency != "" {
 			if cur != "" && m.Currency != strings.ToUpper(cur) {
 				return Literal{}, perr(v, "", "price %q is not in the campaign currency %s", s, cur)
 			}
 			return Literal{Text: fmt.Sprint(offsetUnits(m)), IsNumber: true}, nil
 		}
-		minor, ok := ParseDecimalMinor(s, metaDecimals(cur))
+		minor, ok := parseDecimalMinor(s, metaDecimals(cur))
 		if !ok {
 			return Literal{}, perr(v, "write 49.99", "price %q is not a number in major units", s)
 		}

@@ -34,14 +34,11 @@ type Supplemental struct {
 	overlaps int
 }
 
-// MaxCustomLabelLen is Google's custom_label limit (1–100 characters).
-const MaxCustomLabelLen = 100
+// maxCustomLabelLen is Google's custom_label limit (1–100 characters).
+const maxCustomLabelLen = 100
 
-// MaxCustomLabelValues is Google's limit of distinct values per label.
-const MaxCustomLabelValues = 1000
-
-// NewSupplemental prepares rows for c's ad sets.
-func NewSupplemental(c *Campaign) *Supplemental {
+// newSupplemental prepares rows for c's ad sets.
+func newSupplemental(c *Campaign) *Supplemental {
 	s := &Supplemental{Label: c.GoogleLabel}
 	for _, as := range c.AdSets {
 		s.labels = append(s.labels, as.Segment)
@@ -120,7 +117,7 @@ func (s *Supplemental) Row(id string, sets []int, extra ...string) []string {
 	if v == "" {
 		return nil
 	}
-	return []string{tsvClean(id), tsvClean(truncateRunes(v, MaxCustomLabelLen))}
+	return []string{tsvClean(id), tsvClean(truncateRunes(v, maxCustomLabelLen))}
 }
 
 // Overlaps counts the rows (one-label scheme) whose item several ad sets

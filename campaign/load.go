@@ -292,7 +292,7 @@ func (l *loader) amount(n *rnode, path, currency string) int64 {
 		s = n.raw
 	}
 	dec := metaDecimals(currency)
-	v, ok := ParseDecimalMinor(s, dec)
+	v, ok := parseDecimalMinor(s, dec)
 	if !ok || !n.isScalar() || n.kind == rBool {
 		l.errAt(n, path, "write the amount in major units, e.g. 50 or 49.99", "invalid amount %q", n.raw)
 		return 0
@@ -371,7 +371,7 @@ func (l *loader) campaign(root *rnode) *Campaign {
 		if n := l.required(cs, "name", "campaign", cn); n != nil {
 			c.Name = l.str(n, "campaign.name")
 		}
-		c.Objective = l.enum(cs["objective"], "campaign.objective", Objectives, "OUTCOME_SALES")
+		c.Objective = l.enum(cs["objective"], "campaign.objective", objectives, "OUTCOME_SALES")
 		if c.Objective == "PRODUCT_CATALOG_SALES" {
 			l.warnAt(cs["objective"], "campaign.objective", "use OUTCOME_SALES", "PRODUCT_CATALOG_SALES is the legacy objective")
 		}
@@ -388,11 +388,11 @@ func (l *loader) campaign(root *rnode) *Campaign {
 			c.Countries = l.countries(n, "campaign.countries")
 		}
 		c.PageName = l.str(cs["page_name"], "campaign.page_name")
-		c.GraphAPIVersion = DefaultGraphAPIVersion
+		c.GraphAPIVersion = defaultGraphAPIVersion
 		if n := cs["graph_api_version"]; n != nil {
 			v := l.str(n, "campaign.graph_api_version")
 			if !graphVersionRE.MatchString(v) {
-				l.errAt(n, "campaign.graph_api_version", "write it as in the API paths, e.g. "+DefaultGraphAPIVersion, "invalid Graph API version %q", v)
+				l.errAt(n, "campaign.graph_api_version", "write it as in the API paths, e.g. "+defaultGraphAPIVersion, "invalid Graph API version %q", v)
 			} else {
 				c.GraphAPIVersion = v
 			}
@@ -410,8 +410,8 @@ func (l *loader) campaign(root *rnode) *Campaign {
 		if !c.Start.IsZero() && !c.End.IsZero() && !c.End.After(c.Start) {
 			l.errAt(cs["end"], "campaign.end", "", "end must be after start")
 		}
-		c.Status = l.enum(cs["status"], "campaign.status", Statuses, "PAUSED")
-		c.BidStrategy = l.enum(cs["bid_strategy"], "campaign.bid_strategy", BidStrategies, "")
+		c.Status = l.enum(cs["status"], "campaign.status", statuses, "PAUSED")
+		c.BidStrategy = l.enum(cs["bid_strategy"], "campaign.bid_strategy", bidStrategies, "")
 	}
 	c.Currency = l.currency(cs, root, top)
 	if n := cs["budget"]; n != nil {
@@ -492,8 +492,8 @@ func (l *loader) currency(cs spec, root *rnode, top spec) string {
 	cur := ""
 	for _, cd := range cands {
 		v := strings.ToUpper(l.str(cd.n, cd.path))
-		if _, ok := MetaOffset(v); !ok {
-			codes, ver := MetaCurrencies()
+		if _, ok := metaOffset(v); !ok {
+			codes, ver := metaCurrencies()
 			sug := suggest(v, codes)
 			if sug == "" {
 				sug = "use your ad account's currency; Meta's table (" + ver + ") lists " + strings.Join(codes, " ")
@@ -522,7 +522,7 @@ func (l *loader) budget(n *rnode, path, currency string) *Budget {
 	if n.kind != rMap {
 		return nil
 	}
-	b := &Budget{Type: l.enum(s["type"], join(path, "type"), BudgetTypes, "daily")}
+	b := &Budget{Type: l.enum(s["type"], join(path, "type"), budgetTypes, "daily")}
 	if a := l.required(s, "amount", path, n); a != nil {
 		b.Minor = l.amount(a, join(path, "amount"), currency)
 	}
@@ -540,13 +540,13 @@ func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 		as.Name = l.str(nn, join(path, "name"))
 	}
 	if tn := l.required(s, "type", path, n); tn != nil {
-		as.Type = l.enum(tn, join(path, "type"), AdSetTypes, "")
+		as.Type = l.enum(tn, join(path, "type"), adSetTypes, "")
 	}
-	as.Status = l.enum(s["status"], join(path, "status"), Statuses, c.Status)
+	as.Status = l.enum(s["status"], join(path, "status"), statuses, c.Status)
 	as.Segment = l.str(s["segment"], join(path, "segment"))
-	if n := utf8.RuneCountInString(as.Segment); n > MaxCustomLabelLen {
+	if n := utf8.RuneCountInString(as.Segment); n > maxCustomLabelLen {
 		// Google custom labels take 1–100 characters (see Supplemental).
-		l.errAt(s["segment"], join(path, "segment"), "shorten it", "segment is %d characters: Google custom labels take at most %d", n, MaxCustomLabelLen)
+		l.errAt(s["segment"], join(path, "segment"), "shorten it", "segment is %d characters: Google custom labels take at most %d", n, maxCustomLabelLen)
 	}
 	as.Countries = c.Countries
 	if cn := s["countries"]; cn != nil {
@@ -587,7 +587,7 @@ func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 	} else if c.Budget == nil {
 		l.errAt(n, join(path, "budget"), "add budget: {type: daily, amount: 20}", "no budget: set campaign.budget or a budget on every ad set")
 	}
-	as.BidStrategy = l.enum(s["bid_strategy"], join(path, "bid_strategy"), BidStrategies, "")
+	as.BidStrategy = l.enum(s["bid_strategy"], join(path, "bid_strategy"), bidStrategies, "")
 	if ban := s["bid_amount"]; ban != nil {
 		as.BidAmount = l.amount(ban, join(path, "bid_amount"), c.Currency)
 	}
@@ -601,8 +601,8 @@ func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 	if as.BidStrategy == "" && c.BidStrategy == "" {
 		as.BidStrategy = "LOWEST_COST_WITHOUT_CAP"
 	}
-	as.OptimizationGoal = l.enum(s["optimization_goal"], join(path, "optimization_goal"), OptimizationGoals, "OFFSITE_CONVERSIONS")
-	as.BillingEvent = l.enum(s["billing_event"], join(path, "billing_event"), BillingEvents, "IMPRESSIONS")
+	as.OptimizationGoal = l.enum(s["optimization_goal"], join(path, "optimization_goal"), optimizationGoals, "OFFSITE_CONVERSIONS")
+	as.BillingEvent = l.enum(s["billing_event"], join(path, "billing_event"), billingEvents, "IMPRESSIONS")
 	if pn := s["placements"]; pn != nil {
 		as.Placements = l.placements(pn, join(path, "placements"))
 	}
@@ -644,11 +644,11 @@ func (l *loader) audience(n *rnode, path, typ string, parent *rnode, currency st
 	a.Events = slices.Clone(a.Events)
 	s := l.fields(n, path, "events", "lookback_days", "exclude_purchased", "source")
 	if en := s["events"]; en != nil {
-		if ev := l.enumList(en, join(path, "events"), AudienceEvents); len(ev) > 0 {
+		if ev := l.enumList(en, join(path, "events"), audienceEvents); len(ev) > 0 {
 			a.Events = ev
 		}
 	}
-	a.LookbackDays = l.intIn(s["lookback_days"], join(path, "lookback_days"), 1, MaxLookbackDays, a.LookbackDays)
+	a.LookbackDays = l.intIn(s["lookback_days"], join(path, "lookback_days"), 1, maxLookbackDays, a.LookbackDays)
 	a.ExcludePurchased = l.boolean(s["exclude_purchased"], join(path, "exclude_purchased"), a.ExcludePurchased)
 	if a.ExcludePurchased && slices.Contains(a.Events, "purchased") {
 		l.errAt(cmpNode(s["exclude_purchased"], n, parent), join(path, "exclude_purchased"), "drop purchased from events or set exclude_purchased: false", "the audience both includes and excludes purchasers")
@@ -733,11 +733,11 @@ func (l *loader) productSet(n *rnode, path, currency string) *ProductSet {
 func (l *loader) placements(n *rnode, path string) *Placements {
 	s := l.fields(n, path, "publisher_platforms", "facebook_positions", "instagram_positions", "audience_network_positions", "messenger_positions")
 	p := &Placements{
-		PublisherPlatforms:       l.enumListLower(s["publisher_platforms"], join(path, "publisher_platforms"), PublisherPlatforms),
-		FacebookPositions:        l.enumListLower(s["facebook_positions"], join(path, "facebook_positions"), FacebookPositions),
-		InstagramPositions:       l.enumListLower(s["instagram_positions"], join(path, "instagram_positions"), InstagramPositions),
-		AudienceNetworkPositions: l.enumListLower(s["audience_network_positions"], join(path, "audience_network_positions"), AudienceNetworkPositions),
-		MessengerPositions:       l.enumListLower(s["messenger_positions"], join(path, "messenger_positions"), MessengerPositions),
+		PublisherPlatforms:       l.enumListLower(s["publisher_platforms"], join(path, "publisher_platforms"), publisherPlatforms),
+		FacebookPositions:        l.enumListLower(s["facebook_positions"], join(path, "facebook_positions"), facebookPositions),
+		InstagramPositions:       l.enumListLower(s["instagram_positions"], join(path, "instagram_positions"), instagramPositions),
+		AudienceNetworkPositions: l.enumListLower(s["audience_network_positions"], join(path, "audience_network_positions"), audienceNetworkPositions),
+		MessengerPositions:       l.enumListLower(s["messenger_positions"], join(path, "messenger_positions"), messengerPositions),
 	}
 	need := map[string][]string{"facebook": p.FacebookPositions, "instagram": p.InstagramPositions, "audience_network": p.AudienceNetworkPositions, "messenger": p.MessengerPositions}
 	if len(p.PublisherPlatforms) > 0 {
@@ -778,7 +778,7 @@ var cardsByFormat = map[string]int{"carousel": 5, "single_image": 1, "collection
 func (l *loader) creative(n *rnode, path string) Creative {
 	s := l.fields(n, path, "name", "format", "headline", "primary_text", "link_description", "call_to_action", "link", "url_tags", "cards", "variants", "instant_experience_id", "price_overlay")
 	cr := Creative{Name: l.str(s["name"], join(path, "name"))}
-	cr.Format = l.enum(s["format"], join(path, "format"), CreativeFormats, "carousel")
+	cr.Format = l.enum(s["format"], join(path, "format"), creativeFormats, "carousel")
 	if ie := s["instant_experience_id"]; ie != nil {
 		cr.InstantExperienceID = l.id(ie, join(path, "instant_experience_id"))
 		if cr.Format != "collection" {
@@ -792,8 +792,8 @@ func (l *loader) creative(n *rnode, path string) Creative {
 		l.errAt(at, join(path, "instant_experience_id"), "create the Instant Experience (Ads Manager > Instant Experiences, or POST /<PAGE_ID>/canvases) and add instant_experience_id: \"<its id>\"",
 			"format collection opens an Instant Experience: instant_experience_id is required")
 	}
-	cr.PriceOverlay = l.enum(s["price_overlay"], join(path, "price_overlay"), PriceOverlays, "")
-	cr.CallToAction = l.enum(s["call_to_action"], join(path, "call_to_action"), CallsToAction, "SHOP_NOW")
+	cr.PriceOverlay = l.enum(s["price_overlay"], join(path, "price_overlay"), priceOverlays, "")
+	cr.CallToAction = l.enum(s["call_to_action"], join(path, "call_to_action"), callsToAction, "SHOP_NOW")
 	tpl := func(key, def string, req bool) *Template {
 		tn := s[key]
 		if tn == nil || tn.kind == rNull {
@@ -801,14 +801,14 @@ func (l *loader) creative(n *rnode, path string) Creative {
 				l.errAt(n, join(path, key), "", "%s is required", key)
 				return nil
 			}
-			t, _ := ParseTemplate(def)
+			t, _ := parseTemplate(def)
 			return t
 		}
 		if !tn.isScalar() {
 			l.errAt(tn, join(path, key), "", "expected text, got %s", describe(tn))
 			return nil
 		}
-		t, err := ParseTemplate(tn.scalarText())
+		t, err := parseTemplate(tn.scalarText())
 		if err != nil {
 			var pe *PosError
 			if errors.As(err, &pe) {
@@ -823,7 +823,7 @@ func (l *loader) creative(n *rnode, path string) Creative {
 	cr.LinkDescription = tpl("link_description", "{{product.current_price}}", false)
 	if ln := l.required(s, "link", path, n); ln != nil {
 		cr.Link = l.str(ln, join(path, "link"))
-		if lt, err := ParseTemplate(cr.Link); err != nil {
+		if lt, err := parseTemplate(cr.Link); err != nil {
 			var pe *PosError
 			if errors.As(err, &pe) {
 				l.posErr(ln, join(path, "link"), pe)
@@ -834,7 +834,7 @@ func (l *loader) creative(n *rnode, path string) Creative {
 	}
 	cr.URLTags = strings.TrimPrefix(l.str(s["url_tags"], join(path, "url_tags")), "?")
 	if cr.URLTags != "" {
-		if t, err := ParseTemplate(cr.URLTags); err != nil {
+		if t, err := parseTemplate(cr.URLTags); err != nil {
 			var pe *PosError
 			if errors.As(err, &pe) {
 				l.posErr(s["url_tags"], join(path, "url_tags"), pe)
@@ -865,8 +865,8 @@ func (l *loader) variants(n *rnode, path string) []Variant {
 		l.errAt(n, path, "", "variants must be a list, got %s", describe(n))
 		return nil
 	}
-	if len(n.items) > MaxVariants {
-		l.errAt(n, path, "", "%d variants: at most %d besides the main creative", len(n.items), MaxVariants)
+	if len(n.items) > maxVariants {
+		l.errAt(n, path, "", "%d variants: at most %d besides the main creative", len(n.items), maxVariants)
 	}
 	var out []Variant
 	for i, it := range n.items {
@@ -885,7 +885,7 @@ func (l *loader) variants(n *rnode, path string) []Variant {
 				l.errAt(tn, join(vp, key), "", "expected text, got %s", describe(tn))
 				continue
 			}
-			t, err := ParseTemplate(tn.scalarText())
+			t, err := parseTemplate(tn.scalarText())
 			if err != nil {
 				var pe *PosError
 				if errors.As(err, &pe) {
@@ -914,7 +914,7 @@ func (l *loader) names(c *Campaign, asn *rnode) {
 	for _, as := range c.AdSets {
 		names = append(names, as.Name)
 	}
-	slugs := SafeNames(names)
+	slugs := safeNames(names)
 	for i, as := range c.AdSets {
 		as.Slug = slugs[i]
 		if as.Segment == "" {

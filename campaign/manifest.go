@@ -56,10 +56,10 @@ var unconfirmedFacts = []string{
 
 // NewManifest starts a manifest from a finished selection.
 func NewManifest(c *Campaign, sel *Selection) *Manifest {
-	_, ver, _ := BulkColumns()
-	_, curVer := MetaCurrencies()
+	_, ver, _ := bulkColumns()
+	_, curVer := metaCurrencies()
 	m := &Manifest{Tool: "dpa", Campaign: c.Name, CampaignFile: c.File, BulkColumnsVersion: ver,
-		GraphAPIVersion: cmpOr(c.GraphAPIVersion, DefaultGraphAPIVersion), CurrencyTable: curVer,
+		GraphAPIVersion: cmpOr(c.GraphAPIVersion, defaultGraphAPIVersion), CurrencyTable: curVer,
 		Files: []ManifestFile{}, Issues: sel.Issues(), Unconfirmed: slices.Clone(unconfirmedFacts)}
 	if c.TimeZone != nil {
 		m.TimeZone = c.TimeZone.String()
@@ -82,5 +82,5 @@ func NewManifest(c *Campaign, sel *Selection) *Manifest {
 // JSON encodes the manifest with files sorted by path.
 func (m *Manifest) JSON() ([]byte, error) {
 	slices.SortFunc(m.Files, func(a, b ManifestFile) int { return strings.Compare(a.Path, b.Path) })
-	return EncodeJSON(m)
+	return encodeJSON(m)
 }

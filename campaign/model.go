@@ -123,33 +123,33 @@ type Variant struct {
 	PrimaryText *Template
 }
 
-// MaxVariants bounds Creative.Variants: Dynamic Creative takes at most 5
+// maxVariants bounds Creative.Variants: Dynamic Creative takes at most 5
 // titles and 5 bodies [U: third-party SDK documentation of asset_feed_spec,
 // https://www.rubydoc.info/gems/late-sdk/0.0.592/Zernio/CreateStandaloneAdRequestDynamicCreative],
 // the main creative being one of them.
-const MaxVariants = 4
+const maxVariants = 4
 
 // Enumerations accepted by the loader.
 var (
-	Objectives    = []string{"OUTCOME_SALES", "PRODUCT_CATALOG_SALES"}
-	Statuses      = []string{"ACTIVE", "PAUSED"}
-	BudgetTypes   = []string{"daily", "lifetime"}
-	AdSetTypes    = []string{"cross_sell", "custom", "prospecting", "retargeting", "upsell"}
-	BidStrategies = []string{"COST_CAP", "LOWEST_COST_WITHOUT_CAP", "LOWEST_COST_WITH_BID_CAP", "LOWEST_COST_WITH_MIN_ROAS"}
-	// OptimizationGoals are the AdSet.OptimizationGoal values the doc lists.
-	OptimizationGoals = []string{"IMPRESSIONS", "LANDING_PAGE_VIEWS", "LEAD_GENERATION", "LINK_CLICKS", "OFFSITE_CONVERSIONS", "REACH", "VALUE"}
-	BillingEvents     = []string{"APP_INSTALLS", "CLICKS", "IMPRESSIONS", "LINK_CLICKS", "LISTING_INTERACTION", "NONE", "OFFER_CLAIMS", "PAGE_LIKES", "POST_ENGAGEMENT", "PURCHASE", "THRUPLAY"}
-	// CallsToAction are the DPA-relevant values of Meta's 102-value enum.
-	CallsToAction   = []string{"ADD_TO_CART", "BOOK_NOW", "BUY_NOW", "CONTACT_US", "GET_OFFER", "INSTALL_MOBILE_APP", "LEARN_MORE", "NO_BUTTON", "ORDER_NOW", "SEE_MORE", "SHOP_NOW", "SIGN_UP", "USE_APP", "VIEW_PRODUCT"}
-	CreativeFormats = []string{"carousel", "collection", "single_image"}
-	AudienceEvents  = []string{"carted", "purchased", "viewed"}
+	objectives    = []string{"OUTCOME_SALES", "PRODUCT_CATALOG_SALES"}
+	statuses      = []string{"ACTIVE", "PAUSED"}
+	budgetTypes   = []string{"daily", "lifetime"}
+	adSetTypes    = []string{"cross_sell", "custom", "prospecting", "retargeting", "upsell"}
+	bidStrategies = []string{"COST_CAP", "LOWEST_COST_WITHOUT_CAP", "LOWEST_COST_WITH_BID_CAP", "LOWEST_COST_WITH_MIN_ROAS"}
+	// optimizationGoals are the AdSet.OptimizationGoal values the doc lists.
+	optimizationGoals = []string{"IMPRESSIONS", "LANDING_PAGE_VIEWS", "LEAD_GENERATION", "LINK_CLICKS", "OFFSITE_CONVERSIONS", "REACH", "VALUE"}
+	billingEvents     = []string{"APP_INSTALLS", "CLICKS", "IMPRESSIONS", "LINK_CLICKS", "LISTING_INTERACTION", "NONE", "OFFER_CLAIMS", "PAGE_LIKES", "POST_ENGAGEMENT", "PURCHASE", "THRUPLAY"}
+	// callsToAction are the DPA-relevant values of Meta's 102-value enum.
+	callsToAction   = []string{"ADD_TO_CART", "BOOK_NOW", "BUY_NOW", "CONTACT_US", "GET_OFFER", "INSTALL_MOBILE_APP", "LEARN_MORE", "NO_BUTTON", "ORDER_NOW", "SEE_MORE", "SHOP_NOW", "SIGN_UP", "USE_APP", "VIEW_PRODUCT"}
+	creativeFormats = []string{"carousel", "collection", "single_image"}
+	audienceEvents  = []string{"carted", "purchased", "viewed"}
 	// Placement values are Marketing API targeting enums [U]: not in
 	// export-formats.md; verify against a real account.
-	PublisherPlatforms       = []string{"audience_network", "facebook", "instagram", "messenger"}
-	FacebookPositions        = []string{"facebook_reels", "facebook_reels_overlay", "feed", "instream_video", "marketplace", "notification", "profile_feed", "right_hand_column", "search", "story", "video_feeds"}
-	InstagramPositions       = []string{"explore", "explore_home", "ig_search", "profile_feed", "profile_reels", "reels", "story", "stream"}
-	AudienceNetworkPositions = []string{"classic", "rewarded_video"}
-	MessengerPositions       = []string{"messenger_home", "sponsored_messages", "story"}
+	publisherPlatforms       = []string{"audience_network", "facebook", "instagram", "messenger"}
+	facebookPositions        = []string{"facebook_reels", "facebook_reels_overlay", "feed", "instream_video", "marketplace", "notification", "profile_feed", "right_hand_column", "search", "story", "video_feeds"}
+	instagramPositions       = []string{"explore", "explore_home", "ig_search", "profile_feed", "profile_reels", "reels", "story", "stream"}
+	audienceNetworkPositions = []string{"classic", "rewarded_video"}
+	messengerPositions       = []string{"messenger_home", "sponsored_messages", "story"}
 )
 
 // eventNames maps audience events to the pixel events of product-audience
@@ -168,15 +168,15 @@ var formatOption = map[string]string{
 	"collection":   "collection_video",
 }
 
-// PriceOverlays are the image_overlay_spec text_type values dpa offers
+// priceOverlays are the image_overlay_spec text_type values dpa offers
 // (SDK AdCreativeLinkDataImageOverlaySpec.TextType, price subset).
-var PriceOverlays = []string{"percentage_off", "price", "strikethrough_price"}
+var priceOverlays = []string{"percentage_off", "price", "strikethrough_price"}
 
-// DefaultGraphAPIVersion is the Marketing API version the payloads were
+// defaultGraphAPIVersion is the Marketing API version the payloads were
 // checked against: the docs' examples (graph.facebook.com/v25.0/...) and
 // facebook-python-business-sdk's apiconfig (API_VERSION v25.0).
-const DefaultGraphAPIVersion = "v25.0"
+const defaultGraphAPIVersion = "v25.0"
 
-// MaxLookbackDays bounds audience retention; Meta's product audiences
+// maxLookbackDays bounds audience retention; Meta's product audiences
 // accept up to 180 days [U].
-const MaxLookbackDays = 180
+const maxLookbackDays = 180

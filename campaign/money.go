@@ -15,15 +15,15 @@ type Money struct {
 	Currency string // ISO 4217, upper case; "" when the feed omitted it
 }
 
-// Exponent returns the number of decimals of a currency's ISO 4217 minor
+// exponent returns the number of decimals of a currency's ISO 4217 minor
 // unit, from feed's table (one table for feeds and campaigns). Feed prices
 // and previews use it; money sent to Meta uses MetaOffset instead.
-func Exponent(currency string) int { return feed.MinorUnits(currency) }
+func exponent(currency string) int { return feed.MinorUnits(currency) }
 
-// ParseDecimalMinor converts a decimal text ("12.5", "-3", "1234.567") to
+// parseDecimalMinor converts a decimal text ("12.5", "-3", "1234.567") to
 // minor units with the given exponent, rounding half away from zero. It
 // never goes through float64, so 0.1+0.2 problems cannot creep in.
-func ParseDecimalMinor(s string, exp int) (int64, bool) {
+func parseDecimalMinor(s string, exp int) (int64, bool) {
 	s = strings.TrimSpace(s)
 	neg := false
 	if strings.HasPrefix(s, "-") {
@@ -66,12 +66,12 @@ func allDigits(s string) bool {
 	return true
 }
 
-// ParsePrice reads a feed price as Meta and Google write it ("9.99 USD");
+// parsePrice reads a feed price as Meta and Google write it ("9.99 USD");
 // it also accepts "USD 9.99", "9.99USD" and a bare number. It is feed's
 // price parser (one parser for the module) with the readings a platform
 // would misread refused: thousands separators, decimal commas and codes
 // that are not ISO 4217 are problems the validator reports, not prices.
-func ParsePrice(s string) (Money, bool) {
+func parsePrice(s string) (Money, bool) {
 	p, issue := feed.ParsePrice(s, "")
 	switch issue {
 	case feed.PriceOK, feed.PriceCurrencyFirst, feed.PriceNoSpace, feed.PriceLowercaseCode:
@@ -85,18 +85,18 @@ func ParsePrice(s string) (Money, bool) {
 	if strings.Contains(s, ",") {
 		return Money{}, false // "1,299": the currency issue hides the separator
 	}
-	m, ok := p.Scaled(Exponent(p.Currency))
+	m, ok := p.Scaled(exponent(p.Currency))
 	if !ok {
 		return Money{}, false
 	}
 	return Money{Minor: m, Currency: p.Currency}, true
 }
 
-// MajorString formats an amount in Meta's offset units as a plain decimal
+// majorString formats an amount in Meta's offset units as a plain decimal
 // in major units ("1234.50", "10000" for HUF), the way the bulk sheet
 // wants budgets: the same value the API payload carries, in the form Ads
 // Manager shows.
-func MajorString(offsetUnits int64, currency string) string {
+func majorString(offsetUnits int64, currency string) string {
 	return formatAmount(offsetUnits, metaDecimals(currency), "", true)
 }
 
@@ -144,9 +144,9 @@ type CurrencyFormat struct {
 	Thousands string            // "," when empty; use "\x00" for none
 }
 
-// DefaultSymbols are the prefix symbols used when CurrencyFormat.Symbols is
+// defaultSymbols are the prefix symbols used when CurrencyFormat.Symbols is
 // nil; other currencies are written as a suffix code ("12.00 CHF").
-var DefaultSymbols = map[string]string{
+var defaultSymbols = map[string]string{
 	"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩",
 	"BRL": "R$", "AUD": "A$", "CAD": "CA$", "MXN": "MX$", "NZD": "NZ$",
 	"CNY": "CN¥", "ILS": "₪", "VND": "₫", "PHP": "₱", "TRY": "₺",
@@ -155,7 +155,7 @@ var DefaultSymbols = map[string]string{
 // Format renders m, e.g. "$1,234.50"; strip drops ".00", round rounds to
 // whole units, raw omits the currency.
 func (cf CurrencyFormat) Format(m Money, raw, stripZeros, round bool) string {
-	exp := Exponent(m.Currency)
+	exp := exponent(m.Currency)
 	minor := m.Minor
 	if round && exp > 0 {
 		unit := int64(1)
@@ -191,7 +191,7 @@ func (cf CurrencyFormat) Format(m Money, raw, stripZeros, round bool) string {
 	}
 	syms := cf.Symbols
 	if syms == nil {
-		syms = DefaultSymbols
+		syms = defaultSymbols
 	}
 	if sym, ok := syms[m.Currency]; ok {
 		if strings.HasPrefix(amt, "-") {

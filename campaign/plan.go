@@ -28,12 +28,12 @@ func adSetRef(slug string) string    { return "<AD_SET_ID:" + slug + ">" }
 func creativeRef(slug string) string { return "<AD_CREATIVE_ID:" + slug + ">" }
 func audienceRef(slug string) string { return "<PRODUCT_AUDIENCE_ID:" + slug + ">" }
 
-// CampaignRef is the placeholder of the campaign id.
-const CampaignRef = "<CAMPAIGN_ID>"
+// campaignRef is the placeholder of the campaign id.
+const campaignRef = "<CAMPAIGN_ID>"
 
-// AdAccountRef is the one placeholder no call produces: the ad account
+// adAccountRef is the one placeholder no call produces: the ad account
 // the plan runs against, supplied by whoever runs it.
-const AdAccountRef = "<AD_ACCOUNT_ID>"
+const adAccountRef = "<AD_ACCOUNT_ID>"
 
 // PlanStep is one Marketing API call of meta/api/plan.json.
 type PlanStep struct {
@@ -81,8 +81,8 @@ type apiCall struct {
 // sets (before anything that names them), the product audiences, the ad
 // sets, the creatives, the ads.
 func (p *APIPayloads) calls() []apiCall {
-	act := "act_" + AdAccountRef
-	out := []apiCall{{"meta/api/campaign.json", act + "/campaigns", CampaignRef, p.Campaign}}
+	act := "act_" + adAccountRef
+	out := []apiCall{{"meta/api/campaign.json", act + "/campaigns", campaignRef, p.Campaign}}
 	for _, x := range p.ProductSets {
 		out = append(out, apiCall{"meta/api/product_sets/" + x.Slug + ".json", p.catalogID + "/product_sets", productSetPlaceholder(x.Slug), x.Payload})
 	}
@@ -112,7 +112,7 @@ func (p *APIPayloads) BuildPlan(files []File, batches int) ([]byte, error) {
 	for _, f := range files {
 		byPath[f.Path] = f.Data
 	}
-	pl := Plan{SchemaVersion: 1, GraphAPIVersion: p.version, Inputs: []string{AdAccountRef}, Steps: []PlanStep{}}
+	pl := Plan{SchemaVersion: 1, GraphAPIVersion: p.version, Inputs: []string{adAccountRef}, Steps: []PlanStep{}}
 	add := func(endpoint, body, produces string, data []byte) {
 		path := "/" + p.version + "/" + endpoint
 		pl.Steps = append(pl.Steps, PlanStep{Step: len(pl.Steps) + 1, Method: "POST", Path: path, Body: body,
@@ -128,7 +128,7 @@ func (p *APIPayloads) BuildPlan(files []File, batches int) ([]byte, error) {
 		}
 		add(c.endpoint, c.file, c.produces, data)
 	}
-	return EncodeJSON(pl)
+	return encodeJSON(pl)
 }
 
 func productSetPlaceholder(slug string) string { return "<PRODUCT_SET_ID:" + slug + ">" }

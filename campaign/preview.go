@@ -100,8 +100,8 @@ func overlayText(overlay string, it *feed.Item, cf CurrencyFormat) (price, was s
 	if overlay == "" {
 		return "", ""
 	}
-	regular, pok := ParsePrice(it.Get("price"))
-	sale, sok := ParsePrice(it.Get("sale_price"))
+	regular, pok := parsePrice(it.Get("price"))
+	sale, sok := parsePrice(it.Get("sale_price"))
 	onSale := sok && pok && sale.Minor < regular.Minor && sale.Currency == regular.Currency
 	switch overlay {
 	case "percentage_off":

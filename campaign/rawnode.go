@@ -243,13 +243,13 @@ func (p *jsonParser) value() (*rnode, error) {
 	return n, nil
 }
 
-// MaxYAMLNodes bounds the nodes a YAML document may expand to once its
+// maxYAMLNodes bounds the nodes a YAML document may expand to once its
 // aliases are followed. A campaign file is a few hundred nodes; a
 // "billion laughs" file of 520 bytes (aliases of aliases) or 300 aliases of
 // a 100,000-item list expand to millions and would exhaust memory, so the
 // expansion is counted and refused past this bound (as viper does for
 // dpa.yaml).
-const MaxYAMLNodes = 200_000
+const maxYAMLNodes = 200_000
 
 // yamlToRnode converts a decoded YAML node, following aliases.
 func yamlToRnode(y *yaml.Node) (*rnode, error) {
@@ -266,13 +266,13 @@ type yamlConverter struct {
 
 func (c *yamlConverter) conv(y *yaml.Node, depth int) (*rnode, error) {
 	c.nodes++
-	if c.nodes > MaxYAMLNodes {
+	if c.nodes > maxYAMLNodes {
 		at := y
 		if c.alias != nil {
 			at = c.alias
 		}
 		return nil, &PosError{Line: at.Line, Column: at.Column,
-			Msg: fmt.Sprintf("YAML aliases expand to more than %d nodes (an alias bomb?): refusing to expand *%s", MaxYAMLNodes, aliasName(at))}
+			Msg: fmt.Sprintf("YAML aliases expand to more than %d nodes (an alias bomb?): refusing to expand *%s", maxYAMLNodes, aliasName(at))}
 	}
 	return c.convNode(y, depth)
 }

@@ -82,7 +82,7 @@ ad_sets:
 	var empty bool
 	for _, is := range sel.Issues() {
 		t.Logf("%s %s %s %s %d %v", is.Severity, is.AdSet, is.Rule, is.Tag, is.Count, is.ItemIDs)
-		if is.Rule == RuleEmptySet && is.AdSet == "Nothing" {
+		if is.Rule == ruleEmptySet && is.AdSet == "Nothing" {
 			empty = true
 		}
 	}

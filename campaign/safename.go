@@ -7,9 +7,9 @@ import (
 	"unicode"
 )
 
-// MaxSlugLen keeps file names well under every file system's limit even
+// maxSlugLen keeps file names well under every file system's limit even
 // with a suffix and extension added.
-const MaxSlugLen = 60
+const maxSlugLen = 60
 
 // fold maps common Latin letters with diacritics to ASCII so "Été" and
 // "Ete" give the same readable slug without pulling in a Unicode
@@ -33,11 +33,11 @@ var windowsReserved = map[string]bool{
 	"lpt1": true, "lpt2": true, "lpt3": true, "lpt4": true, "lpt5": true, "lpt6": true, "lpt7": true, "lpt8": true, "lpt9": true,
 }
 
-// SafeName turns a display name into a file-name stem made only of
+// safeName turns a display name into a file-name stem made only of
 // [a-z0-9-], so no ad-set name can traverse paths ("../x"), be absolute,
 // hide as a dot file or hit a reserved device name. Names with nothing
 // ASCII-foldable ("夏のセール") get a stable hash-based stem.
-func SafeName(name string) string {
+func safeName(name string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(name) {
@@ -60,8 +60,8 @@ func SafeName(name string) string {
 		b.WriteString(s)
 	}
 	out := b.String()
-	if len(out) > MaxSlugLen {
-		out = strings.TrimRight(out[:MaxSlugLen], "-")
+	if len(out) > maxSlugLen {
+		out = strings.TrimRight(out[:maxSlugLen], "-")
 	}
 	if out == "" {
 		h := fnv.New32a()
@@ -74,16 +74,16 @@ func SafeName(name string) string {
 	return out
 }
 
-// SafeNames slugs every name and disambiguates collisions in input order
+// safeNames slugs every name and disambiguates collisions in input order
 // with -2, -3 …, never producing a slug that another name already owns
 // ("Sale", "sale", "Sale 2" → sale, sale-3, sale-2). Case-insensitive
 // file systems are covered because slugs are lower case.
-func SafeNames(names []string) []string {
+func safeNames(names []string) []string {
 	out := make([]string, len(names))
 	taken := map[string]bool{}
 	base := make([]string, len(names))
 	for i, n := range names {
-		base[i] = SafeName(n)
+		base[i] = safeName(n)
 	}
 	// First come, first served for each distinct base slug; later
 	// duplicates are numbered after every base is reserved, so a literal

@@ -28,7 +28,7 @@ func TestSafeName(t *testing.T) {
 		{strings.Repeat("long name ", 20), strings.TrimRight(strings.Repeat("long-name-", 6), "-")},
 	}
 	for _, tt := range tests {
-		got := SafeName(tt.in)
+		got := safeName(tt.in)
 		if strings.HasSuffix(tt.want, "-") {
 			if !strings.HasPrefix(got, tt.want) || len(got) != len(tt.want)+8 {
 				t.Errorf("SafeName(%q) = %q, want %s<hash>", tt.in, got, tt.want)
@@ -36,17 +36,17 @@ func TestSafeName(t *testing.T) {
 		} else if got != tt.want {
 			t.Errorf("SafeName(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if !slugRE.MatchString(got) || len(got) > MaxSlugLen+4 {
+		if !slugRE.MatchString(got) || len(got) > maxSlugLen+4 {
 			t.Errorf("SafeName(%q) = %q is not a safe slug", tt.in, got)
 		}
 		if filepath.Base(got) != got || filepath.IsAbs(got) {
 			t.Errorf("SafeName(%q) = %q escapes its directory", tt.in, got)
 		}
-		if SafeName(tt.in) != got {
+		if safeName(tt.in) != got {
 			t.Errorf("SafeName(%q) not deterministic", tt.in)
 		}
 	}
-	if SafeName("夏のセール") == SafeName("冬のセール") {
+	if safeName("夏のセール") == safeName("冬のセール") {
 		t.Error("different non-Latin names should get different hashes")
 	}
 }
@@ -59,7 +59,7 @@ func TestSafeNamesCollisions(t *testing.T) {
 		{[]string{"../x", "..\\x", "x"}, []string{"x", "x-2", "x-3"}},
 	}
 	for _, tt := range tests {
-		got := SafeNames(tt.in)
+		got := safeNames(tt.in)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("SafeNames(%q) = %q, want %q", tt.in, got, tt.want)
 		}
@@ -80,7 +80,7 @@ func TestEditDistanceAndSuggest(t *testing.T) {
 	if s := suggest("zzzzzz", []string{"headline"}); s != "" {
 		t.Errorf("far-off suggestion %q", s)
 	}
-	if s := suggest("retarget", AdSetTypes); !strings.Contains(s, "retargeting") {
+	if s := suggest("retarget", adSetTypes); !strings.Contains(s, "retargeting") {
 		t.Errorf("prefix suggestion %q", s)
 	}
 }

@@ -21,8 +21,8 @@ type TextLimit struct {
 	Max         int    // runes; above it → error
 }
 
-// TextLimits is the versioned table the checks use.
-var TextLimits = []TextLimit{
+// textLimits is the versioned table the checks use.
+var textLimits = []TextLimit{
 	{"headline", 40, 255},
 	{"primary_text", 125, 2200},
 	{"link_description", 30, 255},
@@ -30,7 +30,7 @@ var TextLimits = []TextLimit{
 }
 
 func textLimit(field string) TextLimit {
-	for _, l := range TextLimits {
+	for _, l := range textLimits {
 		if l.Field == field {
 			return l
 		}
@@ -53,12 +53,12 @@ type Issue struct {
 
 // Rules of Issue.
 const (
-	RuleEmptySet      = "empty-product-set"
-	RuleSmallSet      = "set-smaller-than-carousel"
-	RuleMissingTag    = "template-tag-unresolved"
-	RuleTextLong      = "text-over-recommended-length"
-	RuleTextOverLimit = "text-over-limit"
-	RuleEmptySource   = "empty-audience-source"
+	ruleEmptySet      = "empty-product-set"
+	ruleSmallSet      = "set-smaller-than-carousel"
+	ruleMissingTag    = "template-tag-unresolved"
+	ruleTextLong      = "text-over-recommended-length"
+	ruleTextOverLimit = "text-over-limit"
+	ruleEmptySource   = "empty-audience-source"
 )
 
 // SelectOptions tune a Selection. Zero values pick the defaults.
@@ -89,7 +89,7 @@ var creativeTexts = []creativeText{
 	{"primary_text", func(c *Creative) *Template { return c.PrimaryText }},
 	{"link_description", func(c *Creative) *Template { return c.LinkDescription }},
 	{"link", func(c *Creative) *Template {
-		t, _ := ParseTemplate(c.Link)
+		t, _ := parseTemplate(c.Link)
 		return t
 	}},
 }
@@ -182,17 +182,17 @@ func (s *Selection) check(r *SetResult, it *feed.Item) {
 		}
 		out, missing := t.Render(it, s.opts.Currency)
 		for _, tag := range missing {
-			r.note(feed.Warning, RuleMissingTag, ct.field, tag, id, s.opts.MaxIDs,
+			r.note(feed.Warning, ruleMissingTag, ct.field, tag, id, s.opts.MaxIDs,
 				fmt.Sprintf("{{%s}} in %s has no value for some items: Meta drops or blanks the text for them", tag, ct.field))
 		}
 		lim := textLimit(ct.field)
 		n := utf8.RuneCountInString(out)
 		switch {
 		case lim.Max > 0 && n > lim.Max:
-			r.note(feed.Error, RuleTextOverLimit, ct.field, "", id, s.opts.MaxIDs,
+			r.note(feed.Error, ruleTextOverLimit, ct.field, "", id, s.opts.MaxIDs,
 				fmt.Sprintf("rendered %s exceeds the %d-character limit", ct.field, lim.Max))
 		case lim.Recommended > 0 && n > lim.Recommended:
-			r.note(feed.Warning, RuleTextLong, ct.field, "", id, s.opts.MaxIDs,
+			r.note(feed.Warning, ruleTextLong, ct.field, "", id, s.opts.MaxIDs,
 				fmt.Sprintf("rendered %s is longer than the recommended %d characters and may be cut off", ct.field, lim.Recommended))
 		}
 	}
@@ -229,13 +229,13 @@ func (s *Selection) Issues() []Issue {
 			if r.OutOfStock > 0 {
 				msg += fmt.Sprintf(" (%d matching items are out of stock)", r.OutOfStock)
 			}
-			local = append(local, Issue{Severity: feed.Error, AdSet: as.Name, Rule: RuleEmptySet, Message: msg})
+			local = append(local, Issue{Severity: feed.Error, AdSet: as.Name, Rule: ruleEmptySet, Message: msg})
 		case as.Creative.Format != "single_image" && r.Count < as.Creative.Cards:
-			local = append(local, Issue{Severity: feed.Warning, AdSet: as.Name, Rule: RuleSmallSet, Count: r.Count,
+			local = append(local, Issue{Severity: feed.Warning, AdSet: as.Name, Rule: ruleSmallSet, Count: r.Count,
 				Message: fmt.Sprintf("product set selects %d in-stock items, fewer than the %d cards of the %s", r.Count, as.Creative.Cards, as.Creative.Format)})
 		}
 		if as.Audience != nil && as.Audience.Source != nil && as.Audience.Source.Filter != nil && r.SourceCount == 0 {
-			local = append(local, Issue{Severity: feed.Warning, AdSet: as.Name, Rule: RuleEmptySource,
+			local = append(local, Issue{Severity: feed.Warning, AdSet: as.Name, Rule: ruleEmptySource,
 				Message: fmt.Sprintf("audience source %s matches no catalog item, so the audience will stay empty", as.Audience.Source.Filter)})
 		}
 		for _, k := range r.order {

@@ -19,14 +19,14 @@ type TagInfo struct {
 	Status string // confidence mark from export-formats.md §2.4
 }
 
-// Tags are the template values Meta documents for catalog ads, and only
+// tags are the template values Meta documents for catalog ads, and only
 // those: "Get Started with Advantage+ Catalog Ads", section "Use data feed
 // file data in your template",
 // https://developers.facebook.com/documentation/ads-commerce/marketing-api/advantage-catalog-ads/get-started
 // lists brand, current_price, description, name, price, retailer_id, url
 // and custom_label_0…4. There is no sale_price tag: current_price shows
 // the sale price while a sale is on.
-var Tags = []TagInfo{
+var tags = []TagInfo{
 	{"product.brand", "brand", false, "C"},
 	{"product.current_price", "", true, "C"},
 	{"product.custom_label_0", "custom_label_0", false, "C"},
@@ -46,20 +46,20 @@ var Tags = []TagInfo{
 // keeps the two forms apart so the text it uploads is the form Meta
 // documents.
 var (
-	PipeModifiers  = []string{"number_format", "titleize", "urlencode"}
-	SpaceModifiers = []string{"raw", "round", "strip_zeros"}
+	pipeModifiers  = []string{"number_format", "titleize", "urlencode"}
+	spaceModifiers = []string{"raw", "round", "strip_zeros"}
 )
 
 var tagNames = func() []string {
 	var out []string
-	for _, t := range Tags {
+	for _, t := range tags {
 		out = append(out, t.Tag)
 	}
 	return out
 }()
 
 func lookupTag(name string) (TagInfo, bool) {
-	for _, t := range Tags {
+	for _, t := range tags {
 		if t.Tag == name {
 			return t, true
 		}
@@ -87,9 +87,9 @@ type TagUse struct {
 	Line   int
 }
 
-// ParseTemplate parses Meta's double-brace template syntax. Errors are
+// parseTemplate parses Meta's double-brace template syntax. Errors are
 // *PosError positioned inside s.
-func ParseTemplate(s string) (*Template, error) {
+func parseTemplate(s string) (*Template, error) {
 	t := &Template{Source: s}
 	rest := s
 	off := 0
@@ -156,11 +156,11 @@ func parseTag(body string, line, col int) (*TagUse, error) {
 	}
 	use := &TagUse{TagInfo: info, Line: line, Column: col}
 	for _, m := range head[1:] {
-		if !slices.Contains(SpaceModifiers, m) {
-			if slices.Contains(PipeModifiers, m) {
+		if !slices.Contains(spaceModifiers, m) {
+			if slices.Contains(pipeModifiers, m) {
 				return nil, e(fmt.Sprintf("write {{%s | %s}}", name, m), "modifier %q goes after a pipe", m)
 			}
-			return nil, e(suggest(m, append(append([]string{}, SpaceModifiers...), PipeModifiers...)), "unknown modifier %q in {{%s}}", m, body)
+			return nil, e(suggest(m, append(append([]string{}, spaceModifiers...), pipeModifiers...)), "unknown modifier %q in {{%s}}", m, body)
 		}
 		if !info.Price {
 			return nil, e("", "modifier %q only applies to price tags (product.price, product.current_price)", m)
@@ -173,11 +173,11 @@ func parseTag(body string, line, col int) (*TagUse, error) {
 			return nil, e("", "expected one modifier after \"|\" in {{%s}}", body)
 		}
 		m := f[0]
-		if !slices.Contains(PipeModifiers, m) {
-			if slices.Contains(SpaceModifiers, m) {
+		if !slices.Contains(pipeModifiers, m) {
+			if slices.Contains(spaceModifiers, m) {
 				return nil, e(fmt.Sprintf("write {{%s %s}}", name, m), "modifier %q is written after a space, not a pipe", m)
 			}
-			return nil, e(suggest(m, append(append([]string{}, PipeModifiers...), SpaceModifiers...)), "unknown modifier %q in {{%s}}", m, body)
+			return nil, e(suggest(m, append(append([]string{}, pipeModifiers...), spaceModifiers...)), "unknown modifier %q in {{%s}}", m, body)
 		}
 		if m == "number_format" && !info.Price {
 			return nil, e("", "number_format only applies to price tags")
@@ -238,11 +238,11 @@ func (u *TagUse) value(it *feed.Item, cf CurrencyFormat) (string, bool) {
 		case "product.current_price":
 			// The sale price wins when present; sale_price_effective_date
 			// is not consulted (no clock in domain code).
-			if m, ok = ParsePrice(it.Get("sale_price")); !ok {
-				m, ok = ParsePrice(it.Get("price"))
+			if m, ok = parsePrice(it.Get("sale_price")); !ok {
+				m, ok = parsePrice(it.Get("price"))
 			}
 		default:
-			m, ok = ParsePrice(it.Get(u.Field))
+			m, ok = parsePrice(it.Get(u.Field))
 		}
 		if !ok {
 			return "", false

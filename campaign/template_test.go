@@ -45,7 +45,7 @@ func TestTemplateRender(t *testing.T) {
 		{"{{product.price}}", shoeC(item("price", "12,50 EUR")), "", []string{"product.price"}},
 	}
 	for _, tt := range tests {
-		tp, err := ParseTemplate(tt.tpl)
+		tp, err := parseTemplate(tt.tpl)
 		if err != nil {
 			t.Fatalf("%q: %v", tt.tpl, err)
 		}
@@ -81,7 +81,7 @@ func TestTemplateErrors(t *testing.T) {
 		{"é {{product.date | date_format:Y-m-d}}", 1, 3, "unknown template tag", ""},
 	}
 	for _, tt := range tests {
-		_, err := ParseTemplate(tt.tpl)
+		_, err := parseTemplate(tt.tpl)
 		pe, ok := err.(*PosError)
 		if !ok {
 			t.Fatalf("%q: want *PosError, got %T %v", tt.tpl, err, err)
@@ -115,7 +115,7 @@ func TestMoney(t *testing.T) {
 		{"1.2.3 USD", 0, "", false},
 	}
 	for _, tt := range tests {
-		m, ok := ParsePrice(tt.in)
+		m, ok := parsePrice(tt.in)
 		if ok != tt.ok || (ok && (m.Minor != tt.minor || m.Currency != tt.cur)) {
 			t.Errorf("ParsePrice(%q) = %+v %v, want %d %s %v", tt.in, m, ok, tt.minor, tt.cur, tt.ok)
 		}
@@ -152,7 +152,7 @@ func FuzzTemplate(f *testing.F) {
 	}
 	it := item("id", "1", "title", "Red shoe", "price", "10.00 USD", "sale_price", "8.5 USD", "brand", "A", "description", "d", "link", "https://x/y")
 	f.Fuzz(func(t *testing.T, s string) {
-		tp, err := ParseTemplate(s)
+		tp, err := parseTemplate(s)
 		if err != nil {
 			pe, ok := err.(*PosError)
 			if !ok {
