@@ -3,6 +3,7 @@ package feed
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"io"
 	"os"
@@ -88,7 +89,7 @@ func TestWriteBenchFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := GenerateFeed(f, GenerateOptions{Items: items, Seed: 1, FaultRate: 0.02}); err != nil {
+	if err := GenerateFeed(context.Background(), f, GenerateOptions{Items: items, Seed: 1, FaultRate: 0.02}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -111,7 +112,7 @@ func TestWriteBenchFeeds(t *testing.T) {
 // rewrite must produce its finding.
 func TestMessifyFindings(t *testing.T) {
 	var gen, messy bytes.Buffer
-	if err := GenerateFeed(&gen, GenerateOptions{Items: 400, Seed: 1}); err != nil {
+	if err := GenerateFeed(context.Background(), &gen, GenerateOptions{Items: 400, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := messify(&messy, &gen); err != nil {
@@ -121,7 +122,7 @@ func TestMessifyFindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open("messy.csv", &messy, ReadOptions{})
+	r, err := Open(context.Background(), "messy.csv", &messy, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

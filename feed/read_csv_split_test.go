@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ func readAllCSV(t testing.TB, data []byte, opts ReadOptions, classic bool) strin
 	t.Helper()
 	forceEncodingCSV = classic
 	defer func() { forceEncodingCSV = false }()
-	r, err := Open("f.csv", bytes.NewReader(data), opts)
+	r, err := Open(context.Background(), "f.csv", bytes.NewReader(data), opts)
 	if err != nil {
 		return "open: " + err.Error()
 	}
@@ -100,7 +101,7 @@ func TestCSVSplitMatchesEncodingCSV(t *testing.T) {
 	// Records that straddle the read buffer: a small reader hands the
 	// stream over a few bytes at a time.
 	var gen bytes.Buffer
-	if err := GenerateFeed(&gen, GenerateOptions{Items: 300, Seed: 3, FaultRate: 0.1}); err != nil {
+	if err := GenerateFeed(context.Background(), &gen, GenerateOptions{Items: 300, Seed: 3, FaultRate: 0.1}); err != nil {
 		t.Fatal(err)
 	}
 	checkSplitSame(t, gen.Bytes(), ReadOptions{})
@@ -110,7 +111,7 @@ func TestCSVSplitMatchesEncodingCSV(t *testing.T) {
 // bytes per Read, so every record boundary falls at a buffer edge somewhere.
 func TestCSVSplitSmallReads(t *testing.T) {
 	var gen bytes.Buffer
-	if err := GenerateFeed(&gen, GenerateOptions{Items: 50, Seed: 4, FaultRate: 0.1}); err != nil {
+	if err := GenerateFeed(context.Background(), &gen, GenerateOptions{Items: 50, Seed: 4, FaultRate: 0.1}); err != nil {
 		t.Fatal(err)
 	}
 	data := append(gen.Bytes(), "\"q\"\"x\r\ny\",z\r\n\r\n"...)
@@ -165,12 +166,12 @@ func FuzzCSVSplit(f *testing.F) {
 // goroutine equal the ones Next returns.
 func TestDeferredParseMatchesNext(t *testing.T) {
 	var gen bytes.Buffer
-	if err := GenerateFeed(&gen, GenerateOptions{Items: 500, Seed: 5, FaultRate: 0.2}); err != nil {
+	if err := GenerateFeed(context.Background(), &gen, GenerateOptions{Items: 500, Seed: 5, FaultRate: 0.2}); err != nil {
 		t.Fatal(err)
 	}
 	data := append(gen.Bytes(), "x,\"y\nz\",1,2\nbad\"quote,1\nlast,2\n"...)
 	open := func() *csvReader {
-		r, err := Open("f.csv", bytes.NewReader(data), ReadOptions{})
+		r, err := Open(context.Background(), "f.csv", bytes.NewReader(data), ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -72,7 +72,7 @@ func BenchmarkValidateMessyCSV(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := Open("messy.csv", bytes.NewReader(data), ReadOptions{})
+		r, err := Open(context.Background(), "messy.csv", bytes.NewReader(data), ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
