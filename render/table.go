@@ -117,6 +117,11 @@ func WriteTable(w io.Writer, t Table, o TableOptions) error {
 	return writeTrimmed(w, &buf)
 }
 
+// CleanLine is cleanCell for the human-facing lines outside tables
+// (warnings, "e.g." lines, action lines): one sanitiser, so an id with an
+// escape sequence cannot reach the terminal by a side door (issue 10 #11).
+func CleanLine(s string) string { return cleanCell(s) }
+
 // cleanCell makes a cell safe to print on a terminal: newlines and tabs
 // become spaces (a table cell is one line), other control characters
 // (ESC, BEL, C1 controls) become U+FFFD so data cannot inject escapes.

@@ -629,7 +629,7 @@ func printIssues(w io.Writer, issues []campaign.Issue, quiet bool) {
 			}
 			line += fmt.Sprintf(" [%s item(s): %s]", render.Int(is.Count), ids)
 		}
-		fmt.Fprintln(w, line)
+		fmt.Fprintln(w, render.CleanLine(line))
 	}
 }
 

@@ -470,12 +470,12 @@ func (o *normalizeOptions) writeSummary(s *normalizeSummary) error {
 		fmt.Fprintf(w, "rejected items: %s\n", s.Rejects)
 	}
 	if len(s.Dropped) > 0 {
-		fmt.Fprintf(w, "columns not carried over: %s\n", strings.Join(s.Dropped, ", "))
+		fmt.Fprintf(w, "columns not carried over: %s\n", render.CleanLine(strings.Join(s.Dropped, ", ")))
 	}
 	if len(s.Actions) > 0 {
 		fmt.Fprintln(w, "\nTo get the rejected items through:")
 		for _, a := range s.Actions {
-			fmt.Fprintf(w, "  - %s\n", a.Message)
+			fmt.Fprintf(w, "  - %s\n", render.CleanLine(a.Message))
 		}
 		if args := planArgs(s.Actions); args != "" {
 			fmt.Fprintf(w, "Add to the command: %s\n", args)
@@ -558,6 +558,9 @@ func writeCSVRow(w *bufio.Writer, cells []string) error {
 		if i > 0 {
 			w.WriteByte(',')
 		}
+		// The change report is for people: neutralise formula-like cells
+		// as the XLSX report does (issue 10 #11).
+		c = render.SafeCell(c)
 		if strings.ContainsAny(c, ",\"\r\n") || strings.HasPrefix(c, " ") {
 			w.WriteByte('"')
 			w.WriteString(strings.ReplaceAll(c, `"`, `""`))

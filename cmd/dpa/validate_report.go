@@ -54,7 +54,9 @@ func findingRow(f *feed.Finding) []string {
 type csvPrinter struct{}
 
 func (csvPrinter) Print(w io.Writer, rep *feed.Report) error {
-	cw := render.NewCSVWriter(w, findingColumns, render.CSVOptions{})
+	// ForExcel: a CSV report is opened by people, neutralise formula-like
+	// cells as the XLSX report does (issue 10 #11).
+	cw := render.NewCSVWriter(w, findingColumns, render.CSVOptions{ForExcel: true})
 	if err := rep.Each(func(_ int, f *feed.Finding) error { return cw.Write(findingRow(f)) }); err != nil {
 		return err
 	}
@@ -145,7 +147,7 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 				ex = append(ex, at)
 			}
 			if len(ex) > 0 {
-				fmt.Fprintf(&b, "           e.g. %s\n", strings.Join(ex, "; "))
+				fmt.Fprintf(&b, "           e.g. %s\n", render.CleanLine(strings.Join(ex, "; ")))
 			}
 		}
 	}
