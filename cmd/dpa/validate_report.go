@@ -54,10 +54,17 @@ func findingRow(f *feed.Finding) []string {
 type csvPrinter struct{}
 
 func (csvPrinter) Print(w io.Writer, rep *feed.Report) error {
-	// ForExcel: a CSV report is opened by people, neutralise formula-like
-	// cells as the XLSX report does (issue 10 #11).
-	cw := render.NewCSVWriter(w, findingColumns, render.CSVOptions{ForExcel: true})
-	if err := rep.Each(func(_ int, f *feed.Finding) error { return cw.Write(findingRow(f)) }); err != nil {
+	// A CSV report is opened by people: neutralise formula-like cells
+	// taken from the feed as the XLSX report does (issue 10 #11). The file
+	// column stays as given ("-" is stdin, not a formula).
+	cw := render.NewCSVWriter(w, findingColumns, render.CSVOptions{})
+	if err := rep.Each(func(_ int, f *feed.Finding) error {
+		row := findingRow(f)
+		for i := 3; i < len(row); i++ {
+			row[i] = render.SafeCell(row[i])
+		}
+		return cw.Write(row)
+	}); err != nil {
 		return err
 	}
 	return cw.Flush()
