@@ -198,15 +198,13 @@ func (t *tableWriter) encodeCells(dst []byte, cells []string) []byte {
 		}
 	}
 	if t.tsv {
-		// encoding/csv would quote values containing quotes; Google's TSV
-		// reader takes them literally, so write the row by hand.
-		for i, c := range cells {
-			if i > 0 {
-				dst = append(dst, '\t')
-			}
-			dst = append(dst, c...)
-		}
-		return append(dst, '\n')
+		// A value holding a quote is quoted with the quote doubled, as
+		// Google's "Quoted attributes" page asks for tab-delimited sources
+		// (quoted fields are on by default for new data sources):
+		// https://support.google.com/merchants/answer/14998273
+		// A bare `29" x 13"` would be read as a broken quoted field by
+		// Merchant Center and by dpa's own TSV reader (csv.syntax).
+		return appendQuotedRow(dst, cells, '\t')
 	}
 	return appendCSVRow(dst, cells)
 }
