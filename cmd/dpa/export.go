@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,10 +178,14 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	var old *sinceIndex
+	var old *campaign.SinceIndex
 	if o.Since != "" {
-		if old, err = indexOldFeed(ctx, o.Since, ro, o.IO.In); err != nil {
-			return err
+		if o.Since == "-" {
+			return usageErr("--since -: the previous feed must be a file (it is read twice)")
+		}
+		old, err = campaign.IndexSince(ctx, o.Since, func() (feed.Reader, error) { return openFeed(ctx, o.Since, ro, nil) })
+		if err != nil {
+			return engineErr(err)
 		}
 	}
 
@@ -193,14 +195,26 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	}
 	defer st.abort()
 
-	res, err := streamCatalog(ctx, o, c, r, cols, old, st)
+	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
+	res, err := campaign.StreamCatalog(ctx, c, r, campaign.ExportOptions{
+		Catalog: o.Catalog, BatchSize: o.BatchSize, SourceColumns: cols, Since: old,
+		Meta: slices.Contains(o.ChannelFeeds, "meta"), Google: slices.Contains(o.ChannelFeeds, "google"),
+		Progress: func(n int) { prog.Update(o.Catalog, int64(n), 0) },
+	}, stageSink{st})
+	prog.Done()
 	if err != nil {
-		return err
+		return engineErr(err)
 	}
-	if err := feed.NoItemsError(r, res.items, o.Read.AllowEmpty); err != nil {
+	if res.MissingID > 0 && !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.MissingID))
+	}
+	if res.DuplicateID > 0 && !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) repeat an earlier id: items_batch carries the first only\n", render.Int(res.DuplicateID))
+	}
+	if err := feed.NoItemsError(r, res.Items, o.Read.AllowEmpty); err != nil {
 		return &inputError{err: fmt.Errorf("%w (nothing written; --allow-empty exports an empty catalog)", err)}
 	}
-	sel := res.sel
+	sel := res.Selection
 	issues := sel.Issues()
 	printIssues(o.IO.ErrOut, issues, o.app.Quiet)
 	var failed []string
@@ -225,7 +239,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 			return err
 		}
 	}
-	plan, err := payloads.BuildPlan(apiFiles, res.batches)
+	plan, err := payloads.BuildPlan(apiFiles, res.Batches)
 	if err != nil {
 		return err
 	}
@@ -240,16 +254,16 @@ func runExport(ctx context.Context, o *exportOptions) error {
 
 	m := campaign.NewManifest(c, sel)
 	m.Catalog = o.Catalog
-	m.CatalogItems = res.items
+	m.CatalogItems = res.Items
 	for i := range m.Sets {
-		if n := res.feeds.SetFeedItems(); i < len(n) && n[i] > 0 {
+		if n := res.Feeds.SetFeedItems(); i < len(n) && n[i] > 0 {
 			m.Sets[i].Feed = campaign.SetFeedPath(c.AdSets[i])
 			m.Sets[i].FeedItems = n[i]
 		}
 	}
-	m.Issues = append(m.Issues, res.catalogIssues()...)
-	m.Issues = append(m.Issues, res.feeds.Issues()...)
-	m.Feeds = res.feeds.Summaries()
+	m.Issues = append(m.Issues, res.CatalogIssues()...)
+	m.Issues = append(m.Issues, res.Feeds.Issues()...)
+	m.Feeds = res.Feeds.Summaries()
 	m.Files = st.manifestFiles()
 	mj, err := m.JSON()
 	if err != nil {
@@ -263,10 +277,10 @@ func runExport(ctx context.Context, o *exportOptions) error {
 		return err
 	}
 
-	sum := exportSummary{SchemaVersion: 1, Out: o.Out, Campaign: c.Name, CatalogItems: res.items, Batches: res.batches,
-		Updates: res.updates, Deletes: res.deletes, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues, Feeds: m.Feeds}
+	sum := exportSummary{SchemaVersion: 1, Out: o.Out, Campaign: c.Name, CatalogItems: res.Items, Batches: res.Batches,
+		Updates: res.Updates, Deletes: res.Deletes, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues, Feeds: m.Feeds}
 	if o.Since != "" {
-		sum.Unchanged = res.unchanged
+		sum.Unchanged = res.Unchanged
 	}
 	return writeExportSummary(o, &sum)
 }
@@ -351,244 +365,10 @@ func catalogColumns(ctx context.Context, r feed.Reader, path string, ro feed.Rea
 	return slices.Clone(r.Columns()), nil
 }
 
-type streamResult struct {
-	sel                              *campaign.Selection
-	feeds                            *campaign.Feeds
-	items, batches, updates, deletes int
-	unchanged                        int
-	missingID                        int
-	duplicateID                      int
-	duplicateIDs                     []string // the first maxListedIDs
-}
-
-// maxListedIDs bounds the item ids a warning lists, as Selection does.
-const maxListedIDs = 20
-
-// itemBlock carries read items, with the ad sets selecting each, to the
-// goroutine writing the feeds.
-type itemBlock struct {
-	items []*feed.Item
-	sets  [][]int
-}
-
-// opBlock is one items_batch chunk of ops; seq orders the results.
-type opBlock struct {
-	seq int
-	ops []campaign.BatchOp
-}
-
-type bodyBlock struct {
-	seq    int
-	bodies [][]byte
-}
-
-const itemBlockSize = 512
-
-// streamCatalog reads the catalog once. Reading and selection stay on this
-// goroutine (Selection is sequential); the feeds are written by one
-// goroutine and the items_batch bodies encoded by a small pool, numbered
-// in catalog order by a writer goroutine. Memory holds a few blocks of
-// items and one chunk per encoder, whatever the catalog size.
-func streamCatalog(ctx context.Context, o *exportOptions, c *campaign.Campaign, r feed.Reader, cols []string,
-	old *sinceIndex, st *stage) (*streamResult, error) {
-	res := &streamResult{sel: campaign.NewSelection(c, campaign.SelectOptions{})}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	fail := func(err error) {
-		if err != nil {
-			cancel(err)
-		}
-	}
-
-	// The item feeds (channel feeds through normalize, per-ad-set feeds,
-	// Google supplemental) run beside the read on their own goroutines.
-	feeds, err := campaign.StartFeeds(ctx, c, stageSink{st}, campaign.FeedsOptions{
-		Meta: slices.Contains(o.ChannelFeeds, "meta"), Google: slices.Contains(o.ChannelFeeds, "google"),
-		InputFormat: r.Format(), SourceColumns: cols})
-	if err != nil {
-		return nil, err
-	}
-	sendBlock := func(blk *itemBlock) {
-		if ctx.Err() == nil {
-			fail(feeds.Add(blk.items, blk.sets))
-		}
-	}
-
-	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
-	opsCh := make(chan *opBlock, workers)
-	resCh := make(chan *bodyBlock, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ob := range opsCh {
-				if ctx.Err() != nil {
-					continue
-				}
-				bb := &bodyBlock{seq: ob.seq}
-				b := campaign.NewItemsBatcher(o.BatchSize, func(_ int, body []byte) error {
-					bb.bodies = append(bb.bodies, body)
-					return nil
-				})
-				for _, op := range ob.ops {
-					if err := b.Add(op); err != nil {
-						fail(err)
-						break
-					}
-				}
-				fail(b.Flush())
-				resCh <- bb
-			}
-		}()
-	}
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		pending := map[int]*bodyBlock{}
-		next := 0
-		for bb := range resCh {
-			pending[bb.seq] = bb
-			for pending[next] != nil {
-				for _, body := range pending[next].bodies {
-					if ctx.Err() != nil {
-						break
-					}
-					res.batches++
-					fail(st.writeFile(campaign.BatchPath(res.batches), body))
-				}
-				delete(pending, next)
-				next++
-			}
-		}
-	}()
-
-	var (
-		ops  []campaign.BatchOp
-		seq  int
-		blk  = &itemBlock{}
-		seed = maphash.MakeSeed()
-		seen = map[uint64]struct{}{}
-	)
-	// A block of ops is bounded by bytes as well as by --batch-size: each
-	// op holds its item's fields until a worker encodes it, so 5,000 wide
-	// items (thousands of columns) would otherwise sit in memory per
-	// block and per worker (issue 10 item 6). Block boundaries are body
-	// boundaries, and depend only on the data: output stays deterministic.
-	var opsBytes int
-	addOp := func(op campaign.BatchOp) {
-		ops = append(ops, op)
-		opsBytes += campaign.BatchOpSize(op)
-		if len(ops) == o.BatchSize || opsBytes >= campaign.MaxBatchBlockBytes {
-			opsCh <- &opBlock{seq: seq, ops: ops}
-			seq++
-			ops, opsBytes = nil, 0
-		}
-	}
-	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
-	readErr := func() error {
-		for {
-			if res.items&1023 == 0 {
-				if ctx.Err() != nil {
-					return nil
-				}
-				prog.Update(o.Catalog, int64(res.items), 0)
-			}
-			it, err := r.Next()
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return &inputError{err: fmt.Errorf("%s: %w", o.Catalog, err)}
-			}
-			res.items++
-			it.Index = res.items // the feeds pair their outputs with the ad sets by it
-			idx := res.sel.Add(it)
-			blk.items = append(blk.items, it)
-			blk.sets = append(blk.sets, slices.Clone(idx))
-			if len(blk.items) == itemBlockSize {
-				sendBlock(blk)
-				blk = &itemBlock{}
-			}
-			id := it.Get("id")
-			if id == "" {
-				res.missingID++
-				continue
-			}
-			// One request per id: a repeated id keeps its first item, as
-			// `dpa diff` does, rather than sending UPDATEs that race.
-			k := maphash.String(seed, id)
-			if _, dup := seen[k]; dup {
-				res.duplicateID++
-				if len(res.duplicateIDs) < maxListedIDs {
-					res.duplicateIDs = append(res.duplicateIDs, id)
-				}
-				continue
-			}
-			seen[k] = struct{}{}
-			if old != nil && !old.changed(id, it) {
-				res.unchanged++
-				continue
-			}
-			res.updates++
-			addOp(campaign.BatchOp{Method: "UPDATE", RetailerID: id, Data: campaign.ItemData(it)})
-		}
-	}()
-	prog.Done()
-	if readErr == nil && ctx.Err() == nil && old != nil && old.remaining() > 0 {
-		res.deletes, readErr = old.deletes(ctx, func(id string) {
-			addOp(campaign.BatchOp{Method: "DELETE", RetailerID: id})
-		})
-	}
-	if len(blk.items) > 0 {
-		sendBlock(blk)
-	}
-	if len(ops) > 0 {
-		opsCh <- &opBlock{seq: seq, ops: ops}
-	}
-	close(opsCh)
-	wg.Wait()
-	close(resCh)
-	<-writerDone
-	feedsErr := feeds.Finish()
-	if readErr != nil {
-		return nil, readErr
-	}
-	if err := context.Cause(ctx); err != nil {
-		return nil, err
-	}
-	if feedsErr != nil {
-		return nil, feedsErr
-	}
-	res.feeds = feeds
-	if res.missingID > 0 && !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.missingID))
-	}
-	if res.duplicateID > 0 && !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) repeat an earlier id: items_batch carries the first only\n", render.Int(res.duplicateID))
-	}
-	return res, nil
-}
-
 // stageSink lets the campaign engine create files in the stage.
 type stageSink struct{ st *stage }
 
 func (s stageSink) Create(rel string) (io.WriteCloser, error) { return s.st.create(rel) }
-
-// catalogIssues are the warnings about the catalog itself, for the
-// manifest next to the ad sets' issues.
-func (res *streamResult) catalogIssues() []campaign.Issue {
-	var out []campaign.Issue
-	if res.missingID > 0 {
-		out = append(out, campaign.Issue{Severity: feed.Warning, Rule: "catalog-missing-id", Count: res.missingID,
-			Message: "catalog items without an id are left out of items_batch"})
-	}
-	if res.duplicateID > 0 {
-		out = append(out, campaign.Issue{Severity: feed.Warning, Rule: "catalog-duplicate-id", Count: res.duplicateID, ItemIDs: res.duplicateIDs,
-			Message: "catalog items repeat an earlier id: items_batch carries the first item of each id only"})
-	}
-	return out
-}
 
 func writeBulk(st *stage, sheet *campaign.BulkSheet) error {
 	// Number cells stay numbers in the workbook so Excel can sum budgets;
@@ -693,124 +473,6 @@ func writeExportSummary(o *exportOptions, s *exportSummary) error {
 	}
 	fmt.Fprintf(o.IO.Out, "%s; %d warning(s), see manifest.json\n", batch, warns)
 	return nil
-}
-
-// sinceIndex remembers the previous feed as two hashes per item (of the
-// id and of the fields), so --since stays bounded on large catalogs;
-// the ids of removed items are recovered by a second pass over the old feed.
-type sinceIndex struct {
-	path  string
-	ro    feed.ReadOptions
-	seed  maphash.Seed
-	items map[uint64]uint64
-	h     maphash.Hash
-	keys  []string
-}
-
-func indexOldFeed(ctx context.Context, path string, ro feed.ReadOptions, stdin io.Reader) (*sinceIndex, error) {
-	if path == "-" {
-		return nil, usageErr("--since -: the previous feed must be a file (it is read twice)")
-	}
-	r, err := openFeed(ctx, path, ro, stdin)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	x := &sinceIndex{path: path, ro: ro, seed: maphash.MakeSeed(), items: map[uint64]uint64{}}
-	x.h.SetSeed(x.seed)
-	for n := 0; ; n++ {
-		if n&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		it, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, &inputError{err: fmt.Errorf("--since %s: %w", path, err)}
-		}
-		if id := it.Get("id"); id != "" {
-			// A repeated id keeps its first item, as in `dpa diff`.
-			if k := maphash.String(x.seed, id); !x.has(k) {
-				x.items[k] = x.fieldsHash(it)
-			}
-		}
-	}
-	return x, nil
-}
-
-// fieldsHash covers every non-empty field by name, so a reordered or
-// widened column layout with the same values is not a change.
-func (x *sinceIndex) fieldsHash(it *feed.Item) uint64 {
-	data := campaign.ItemData(it)
-	x.keys = x.keys[:0]
-	for k := range data {
-		x.keys = append(x.keys, k)
-	}
-	slices.Sort(x.keys)
-	x.h.Reset()
-	for _, k := range x.keys {
-		x.h.WriteString(k)
-		x.h.WriteByte(0)
-		x.h.WriteString(data[k])
-		x.h.WriteByte(0)
-	}
-	return x.h.Sum64()
-}
-
-// changed reports whether the item is new or differs from the old feed,
-// and marks its id as still present.
-func (x *sinceIndex) changed(id string, it *feed.Item) bool {
-	k := maphash.String(x.seed, id)
-	old, ok := x.items[k]
-	if !ok {
-		return true
-	}
-	delete(x.items, k)
-	return old != x.fieldsHash(it)
-}
-
-func (x *sinceIndex) has(k uint64) bool {
-	_, ok := x.items[k]
-	return ok
-}
-
-func (x *sinceIndex) remaining() int { return len(x.items) }
-
-// deletes re-reads the old feed and queues a DELETE for every id the
-// catalog no longer has, in the old feed's order.
-func (x *sinceIndex) deletes(ctx context.Context, add func(id string)) (int, error) {
-	r, err := openFeed(ctx, x.path, x.ro, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
-	n := 0
-	for i := 0; len(x.items) > 0; i++ {
-		if i&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-		}
-		it, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, &inputError{err: fmt.Errorf("--since %s: %w", x.path, err)}
-		}
-		id := it.Get("id")
-		k := maphash.String(x.seed, id)
-		if _, ok := x.items[k]; !ok || id == "" {
-			continue
-		}
-		delete(x.items, k)
-		add(id)
-		n++
-	}
-	return n, nil
 }
 
 // stage collects the export in a hidden directory inside DIR and renames
@@ -1119,4 +781,13 @@ func (st *stage) abort() {
 		os.Remove(st.root) // only if still empty
 		st.createdRoot = false
 	}
+}
+
+// engineErr maps the engine's unreadable-input errors to exit 2.
+func engineErr(err error) error {
+	var re *campaign.ReadError
+	if errors.As(err, &re) {
+		return &inputError{err: re.Err}
+	}
+	return err
 }

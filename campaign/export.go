@@ -1,0 +1,398 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/dpa-tools/dpa/feed"
+)
+
+// The export engine: one pass over the catalog feeding the item feeds,
+// the selection and the items_batch bodies (UPDATE, and DELETE under
+// --since). Commands give it a Sink and print what it returns.
+
+// ExportOptions are the catalog-dependent choices of an export.
+type ExportOptions struct {
+	// Catalog names the catalog in read errors.
+	Catalog string
+	// BatchSize is the number of requests per items_batch body.
+	BatchSize int
+	// Meta and Google write the full-catalog channel feeds.
+	Meta, Google bool
+	// SourceColumns is the catalog's column layout (see FeedsOptions).
+	SourceColumns []string
+	// Since, when set, makes items_batch incremental against a previous feed.
+	Since *SinceIndex
+	// Progress, when set, is called every 1,024 items with the count read.
+	Progress func(items int)
+}
+
+// ExportResult is what the catalog pass produced.
+type ExportResult struct {
+	Selection                        *Selection
+	Feeds                            *Feeds
+	Items, Batches, Updates, Deletes int
+	Unchanged                        int
+	MissingID                        int
+	DuplicateID                      int
+	DuplicateIDs                     []string // the first maxListedIDs
+}
+
+// ReadError is an unreadable catalog or previous feed: bad input, not a
+// failure of dpa, so commands map it to their input exit code.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// maxListedIDs bounds the item ids a warning lists, as Selection does.
+const maxListedIDs = 20
+
+// itemBlock carries read items, with the ad sets selecting each, to the
+// goroutine writing the feeds.
+type itemBlock struct {
+	items []*feed.Item
+	sets  [][]int
+}
+
+// opBlock is one items_batch chunk of ops; seq orders the results.
+type opBlock struct {
+	seq int
+	ops []BatchOp
+}
+
+type bodyBlock struct {
+	seq    int
+	bodies [][]byte
+}
+
+const itemBlockSize = 512
+
+// StreamCatalog reads the catalog once. Reading and selection stay on this
+// goroutine (Selection is sequential); the feeds are written by one
+// goroutine and the items_batch bodies encoded by a small pool, numbered
+// in catalog order by a writer goroutine. Memory holds a few blocks of
+// items and one chunk per encoder, whatever the catalog size.
+func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOptions, sink Sink) (*ExportResult, error) {
+	res := &ExportResult{Selection: NewSelection(c, SelectOptions{})}
+	old := o.Since
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	fail := func(err error) {
+		if err != nil {
+			cancel(err)
+		}
+	}
+
+	// The item feeds (channel feeds through normalize, per-ad-set feeds,
+	// Google supplemental) run beside the read on their own goroutines.
+	feeds, err := StartFeeds(ctx, c, sink, FeedsOptions{
+		Meta: o.Meta, Google: o.Google, InputFormat: r.Format(), SourceColumns: o.SourceColumns})
+	if err != nil {
+		return nil, err
+	}
+	sendBlock := func(blk *itemBlock) {
+		if ctx.Err() == nil {
+			fail(feeds.Add(blk.items, blk.sets))
+		}
+	}
+
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	opsCh := make(chan *opBlock, workers)
+	resCh := make(chan *bodyBlock, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ob := range opsCh {
+				if ctx.Err() != nil {
+					continue
+				}
+				bb := &bodyBlock{seq: ob.seq}
+				b := NewItemsBatcher(o.BatchSize, func(_ int, body []byte) error {
+					bb.bodies = append(bb.bodies, body)
+					return nil
+				})
+				for _, op := range ob.ops {
+					if err := b.Add(op); err != nil {
+						fail(err)
+						break
+					}
+				}
+				fail(b.Flush())
+				resCh <- bb
+			}
+		}()
+	}
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		pending := map[int]*bodyBlock{}
+		next := 0
+		for bb := range resCh {
+			pending[bb.seq] = bb
+			for pending[next] != nil {
+				for _, body := range pending[next].bodies {
+					if ctx.Err() != nil {
+						break
+					}
+					res.Batches++
+					fail(writeSinkFile(sink, BatchPath(res.Batches), body))
+				}
+				delete(pending, next)
+				next++
+			}
+		}
+	}()
+
+	var (
+		ops  []BatchOp
+		seq  int
+		blk  = &itemBlock{}
+		seed = maphash.MakeSeed()
+		seen = map[uint64]struct{}{}
+	)
+	// A block of ops is bounded by bytes as well as by --batch-size: each
+	// op holds its item's fields until a worker encodes it, so 5,000 wide
+	// items (thousands of columns) would otherwise sit in memory per
+	// block and per worker (issue 10 item 6). Block boundaries are body
+	// boundaries, and depend only on the data: output stays deterministic.
+	var opsBytes int
+	addOp := func(op BatchOp) {
+		ops = append(ops, op)
+		opsBytes += BatchOpSize(op)
+		if len(ops) == o.BatchSize || opsBytes >= MaxBatchBlockBytes {
+			opsCh <- &opBlock{seq: seq, ops: ops}
+			seq++
+			ops, opsBytes = nil, 0
+		}
+	}
+	readErr := func() error {
+		for {
+			if res.Items&1023 == 0 {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if o.Progress != nil {
+					o.Progress(res.Items)
+				}
+			}
+			it, err := r.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return &ReadError{Err: fmt.Errorf("%s: %w", o.Catalog, err)}
+			}
+			res.Items++
+			it.Index = res.Items // the feeds pair their outputs with the ad sets by it
+			idx := res.Selection.Add(it)
+			blk.items = append(blk.items, it)
+			blk.sets = append(blk.sets, slices.Clone(idx))
+			if len(blk.items) == itemBlockSize {
+				sendBlock(blk)
+				blk = &itemBlock{}
+			}
+			id := it.Get("id")
+			if id == "" {
+				res.MissingID++
+				continue
+			}
+			// One request per id: a repeated id keeps its first item, as
+			// `dpa diff` does, rather than sending UPDATEs that race.
+			k := maphash.String(seed, id)
+			if _, dup := seen[k]; dup {
+				res.DuplicateID++
+				if len(res.DuplicateIDs) < maxListedIDs {
+					res.DuplicateIDs = append(res.DuplicateIDs, id)
+				}
+				continue
+			}
+			seen[k] = struct{}{}
+			if old != nil && !old.Changed(id, it) {
+				res.Unchanged++
+				continue
+			}
+			res.Updates++
+			addOp(BatchOp{Method: "UPDATE", RetailerID: id, Data: ItemData(it)})
+		}
+	}()
+	if readErr == nil && ctx.Err() == nil && old != nil && old.Remaining() > 0 {
+		res.Deletes, readErr = old.deletes(ctx, func(id string) {
+			addOp(BatchOp{Method: "DELETE", RetailerID: id})
+		})
+	}
+	if len(blk.items) > 0 {
+		sendBlock(blk)
+	}
+	if len(ops) > 0 {
+		opsCh <- &opBlock{seq: seq, ops: ops}
+	}
+	close(opsCh)
+	wg.Wait()
+	close(resCh)
+	<-writerDone
+	feedsErr := feeds.Finish()
+	if readErr != nil {
+		return nil, readErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	if feedsErr != nil {
+		return nil, feedsErr
+	}
+	res.Feeds = feeds
+	return res, nil
+}
+
+// CatalogIssues are the warnings about the catalog itself, for the
+// manifest next to the ad sets' issues.
+func (res *ExportResult) CatalogIssues() []Issue {
+	var out []Issue
+	if res.MissingID > 0 {
+		out = append(out, Issue{Severity: feed.Warning, Rule: "catalog-missing-id", Count: res.MissingID,
+			Message: "catalog items without an id are left out of items_batch"})
+	}
+	if res.DuplicateID > 0 {
+		out = append(out, Issue{Severity: feed.Warning, Rule: "catalog-duplicate-id", Count: res.DuplicateID, ItemIDs: res.DuplicateIDs,
+			Message: "catalog items repeat an earlier id: items_batch carries the first item of each id only"})
+	}
+	return out
+}
+
+// SinceIndex remembers the previous feed as two hashes per item (of the
+// id and of the fields), so --since stays bounded on large catalogs;
+// the ids of removed items are recovered by a second pass over the old feed.
+type SinceIndex struct {
+	path  string
+	open  func() (feed.Reader, error)
+	seed  maphash.Seed
+	items map[uint64]uint64
+	h     maphash.Hash
+	keys  []string
+}
+
+// IndexSince reads the previous feed at path; open opens it (twice: the
+// deletes need a second pass, so it must be a file).
+func IndexSince(ctx context.Context, path string, open func() (feed.Reader, error)) (*SinceIndex, error) {
+	r, err := open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	x := &SinceIndex{path: path, open: open, seed: maphash.MakeSeed(), items: map[uint64]uint64{}}
+	x.h.SetSeed(x.seed)
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &ReadError{Err: fmt.Errorf("--since %s: %w", path, err)}
+		}
+		if id := it.Get("id"); id != "" {
+			// A repeated id keeps its first item, as in `dpa diff`.
+			if k := maphash.String(x.seed, id); !x.has(k) {
+				x.items[k] = x.fieldsHash(it)
+			}
+		}
+	}
+	return x, nil
+}
+
+// fieldsHash covers every non-empty field by name, so a reordered or
+// widened column layout with the same values is not a change.
+func (x *SinceIndex) fieldsHash(it *feed.Item) uint64 {
+	data := ItemData(it)
+	x.keys = x.keys[:0]
+	for k := range data {
+		x.keys = append(x.keys, k)
+	}
+	slices.Sort(x.keys)
+	x.h.Reset()
+	for _, k := range x.keys {
+		x.h.WriteString(k)
+		x.h.WriteByte(0)
+		x.h.WriteString(data[k])
+		x.h.WriteByte(0)
+	}
+	return x.h.Sum64()
+}
+
+// Changed reports whether the item is new or differs from the old feed,
+// and marks its id as still present.
+func (x *SinceIndex) Changed(id string, it *feed.Item) bool {
+	k := maphash.String(x.seed, id)
+	old, ok := x.items[k]
+	if !ok {
+		return true
+	}
+	delete(x.items, k)
+	return old != x.fieldsHash(it)
+}
+
+func (x *SinceIndex) has(k uint64) bool {
+	_, ok := x.items[k]
+	return ok
+}
+
+func (x *SinceIndex) Remaining() int { return len(x.items) }
+
+// deletes re-reads the old feed and queues a DELETE for every id the
+// catalog no longer has, in the old feed's order.
+func (x *SinceIndex) deletes(ctx context.Context, add func(id string)) (int, error) {
+	r, err := x.open()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for i := 0; len(x.items) > 0; i++ {
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, &ReadError{Err: fmt.Errorf("--since %s: %w", x.path, err)}
+		}
+		id := it.Get("id")
+		k := maphash.String(x.seed, id)
+		if _, ok := x.items[k]; !ok || id == "" {
+			continue
+		}
+		delete(x.items, k)
+		add(id)
+		n++
+	}
+	return n, nil
+}
+
+// writeSinkFile writes one whole file through the sink.
+func writeSinkFile(sink Sink, rel string, data []byte) error {
+	w, err := sink.Create(rel)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Close()
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	return w.Close()
+}

@@ -1,0 +1,101 @@
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dpa-tools/dpa/feed"
+)
+
+// memSink keeps the engine's files in memory for golden comparison.
+type memSink map[string]*bytes.Buffer
+
+type memFile struct{ *bytes.Buffer }
+
+func (memFile) Close() error { return nil }
+
+func (s memSink) Create(rel string) (io.WriteCloser, error) {
+	if _, dup := s[rel]; dup {
+		return nil, fmt.Errorf("%s created twice", rel)
+	}
+	b := &bytes.Buffer{}
+	s[rel] = b
+	return memFile{b}, nil
+}
+
+func loadExampleCampaign(t *testing.T) *Campaign {
+	t.Helper()
+	path := filepath.Join("..", "examples", "campaign.yaml")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, diags, err := Load(path, f)
+	if err != nil || HasErrors(diags) {
+		t.Fatalf("load %s: %v %v", path, err, diags)
+	}
+	return c
+}
+
+// TestStreamCatalogGolden runs the export engine without the command:
+// UPDATE/DELETE generation against a previous feed, batching and the
+// per-ad-set feeds, compared with testdata/golden/export/ (-update).
+func TestStreamCatalogGolden(t *testing.T) {
+	c := loadExampleCampaign(t)
+	open := func(name string) func() (feed.Reader, error) {
+		return func() (feed.Reader, error) {
+			return feed.OpenFile(context.Background(), filepath.Join("..", "examples", name), feed.ReadOptions{})
+		}
+	}
+	since, err := IndexSince(context.Background(), "clean_meta_feed.csv", open("clean_meta_feed.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := open("catalog.csv")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	sink := memSink{}
+	res, err := StreamCatalog(context.Background(), c, r, ExportOptions{
+		Catalog: "catalog.csv", BatchSize: 2, SourceColumns: slices.Clone(r.Columns()), Since: since}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "items=%d batches=%d updates=%d deletes=%d unchanged=%d missing_id=%d duplicate_id=%d %v\n",
+		res.Items, res.Batches, res.Updates, res.Deletes, res.Unchanged, res.MissingID, res.DuplicateID, res.DuplicateIDs)
+	for _, is := range res.CatalogIssues() {
+		fmt.Fprintf(&out, "issue %s %d\n", is.Rule, is.Count)
+	}
+	names := make([]string, 0, len(sink))
+	for n := range sink {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		fmt.Fprintf(&out, "== %s\n%s\n", n, sink[n].String())
+	}
+	golden(t, "export/stream_since.txt", []byte(out.String()))
+}
+
+// TestIndexSinceReadError: an unreadable previous feed is a ReadError
+// naming --since and the file, which commands map to exit 2.
+func TestIndexSinceReadError(t *testing.T) {
+	_, err := IndexSince(context.Background(), "truncated_feed.xml", func() (feed.Reader, error) {
+		return feed.OpenFile(context.Background(), filepath.Join("..", "examples", "truncated_feed.xml"), feed.ReadOptions{})
+	})
+	var re *ReadError
+	if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), "--since truncated_feed.xml") {
+		t.Fatalf("err = %v, want a ReadError naming --since truncated_feed.xml", err)
+	}
+}
