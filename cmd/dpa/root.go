@@ -167,6 +167,11 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 			return &usageError{err: fmt.Errorf("config file %s: %w", path, err)}
 		}
 		a.cfgPath = path
+		// Which config shaped this run is not visible in the command line;
+		// say it, so a stray dpa.yaml in the working directory is noticed.
+		if !a.Quiet {
+			fmt.Fprintf(cmd.ErrOrStderr(), "dpa: using config %s\n", path)
+		}
 		if err := checkConfigKeys(cmd.Root(), file); err != nil {
 			return &usageError{err: fmt.Errorf("config file %s: %w", path, err)}
 		}
