@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dpa-tools/dpa/feed"
 )
@@ -532,72 +531,19 @@ func ItemData(it *feed.Item) map[string]string {
 // the given (sorted) order; "id" takes the retailer id.
 func appendBatchRequest(dst []byte, method, id string, keys []string, data map[string]string) []byte {
 	dst = append(dst, `{"method":`...)
-	dst = appendJSONString(dst, method)
+	dst = feed.AppendJSONString(dst, method)
 	dst = append(dst, `,"data":{`...)
 	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
+		dst = feed.AppendJSONString(dst, k)
 		dst = append(dst, ':')
 		if k == "id" {
-			dst = appendJSONString(dst, id)
+			dst = feed.AppendJSONString(dst, id)
 		} else {
-			dst = appendJSONString(dst, data[k])
+			dst = feed.AppendJSONString(dst, data[k])
 		}
 	}
 	return append(dst, "}}"...)
-}
-
-// appendJSONString quotes s as encoding/json does with HTML escaping off.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
