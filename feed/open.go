@@ -32,7 +32,7 @@ func OpenFile(ctx context.Context, path string, opts ReadOptions) (Reader, error
 	if isURL(path) {
 		return openURL(ctx, path, opts)
 	}
-	f, err := openCtx(ctx, path)
+	f, err := OpenCtx(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open feed: %w", err)
 	}
@@ -63,10 +63,10 @@ func Open(ctx context.Context, name string, r io.Reader, opts ReadOptions) (Read
 	return open(ctx, name, name, r, nil, nil, opts)
 }
 
-// openCtx opens path for reading, giving up when ctx ends: open(2) of a
+// OpenCtx opens path for reading, giving up when ctx ends: open(2) of a
 // FIFO blocks until a writer appears, which may be never. The abandoned
 // open closes its file if it ever completes.
-func openCtx(ctx context.Context, path string) (*os.File, error) {
+func OpenCtx(ctx context.Context, path string) (*os.File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -142,16 +142,18 @@ func resolveOutput(path string) (string, error) {
 		return "", err
 	}
 	if ti, err := os.Stat(target); err == nil && !ti.Mode().IsRegular() {
-		return "", fmt.Errorf("write %s: %s is %s: %w", path, target, describeMode(ti.Mode()), ErrNotRegularOutput)
+		return "", fmt.Errorf("write %s: %s is %s: %w", path, target, DescribeMode(ti.Mode()), ErrNotRegularOutput)
 	}
 	return target, nil
 }
 
-// describeMode names a non-regular file type for an error message.
-func describeMode(m os.FileMode) string {
+// DescribeMode names a non-regular file type for an error message.
+func DescribeMode(m os.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"
+	case m&os.ModeSymlink != 0:
+		return "a symlink"
 	case m&os.ModeNamedPipe != 0:
 		return "a FIFO"
 	case m&os.ModeSocket != 0:

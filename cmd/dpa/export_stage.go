@@ -230,7 +230,7 @@ func (st *stage) commit() error {
 		// so DIR is never left half old, half new with a manifest whose
 		// hashes no longer match (issue 10 item 9).
 		if fi, err := os.Lstat(target); err == nil && !fi.Mode().IsRegular() {
-			return usageErr("%s: is a %s, not a file dpa can replace", target, kindOf(fi.Mode()))
+			return usageErr("%s: is %s, not a file dpa can replace", target, render.DescribeMode(fi.Mode()))
 		}
 		for d := filepath.Dir(target); d != st.root && len(d) > len(st.root); d = filepath.Dir(d) {
 			if fi, err := os.Lstat(d); err == nil && !fi.IsDir() {
@@ -259,22 +259,6 @@ func (st *stage) commit() error {
 	st.tmp = ""
 	st.createdRoot = false
 	return nil
-}
-
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeSymlink != 0:
-		return "symlink"
-	case m&fs.ModeNamedPipe != 0:
-		return "FIFO"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "non-regular file"
 }
 
 // syncAll makes every staged file durable before the renames, so a crash

@@ -78,9 +78,12 @@ type spool struct {
 }
 
 func newSpool(ctx context.Context, path string) (*spool, error) {
-	src, err := openNonRegular(ctx, path)
+	src, err := feed.OpenCtx(ctx, path)
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open feed: %w", err)
 	}
 	tmp, err := os.CreateTemp("", "dpa-spool-*")
 	if err != nil {
@@ -91,34 +94,6 @@ func newSpool(ctx context.Context, path string) (*spool, error) {
 	// A read blocked on a silent writer is woken when ctx ends.
 	context.AfterFunc(ctx, func() { _ = src.SetReadDeadline(time.Unix(1, 0)) })
 	return &spool{src: src, tmp: tmp}, nil
-}
-
-// openNonRegular opens a FIFO, which blocks until a writer appears,
-// without ignoring ctx.
-func openNonRegular(ctx context.Context, path string) (*os.File, error) {
-	type result struct {
-		f   *os.File
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		f, err := os.Open(path)
-		ch <- result{f, err}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return nil, fmt.Errorf("open feed: %w", r.err)
-		}
-		return r.f, nil
-	case <-ctx.Done():
-		go func() {
-			if r := <-ch; r.f != nil {
-				r.f.Close()
-			}
-		}()
-		return nil, ctx.Err()
-	}
 }
 
 func (sp *spool) close() {
