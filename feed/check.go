@@ -803,7 +803,16 @@ func splitList(values []string) []string {
 			out = append(out, v)
 			continue
 		}
-		for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '|' }) {
+		// A byte loop, not FieldsFunc: the separators are ASCII and this runs
+		// for every image list of every item in normalize.
+		for len(v) > 0 {
+			i := strings.IndexAny(v, ",|")
+			p := v
+			if i < 0 {
+				v = ""
+			} else {
+				p, v = v[:i], v[i+1:]
+			}
 			if p = strings.TrimSpace(p); p != "" {
 				out = append(out, p)
 			}

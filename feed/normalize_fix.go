@@ -37,31 +37,52 @@ func FixCodes() []string {
 		FixHTTPS, FixAbsoluteURL, FixSchemeRelative, FixURLSpace, FixGTINCleaned, FixGTINUPCE, FixGTINISBN, FixTitleCase, FixTruncated}
 }
 
+// spaceClass classifies bytes for collapseSpace: 0 ordinary ASCII, 1 the
+// space character, 2 other ASCII whitespace, 3 the start or tail of a
+// multi-byte rune. A table keeps the scan of long descriptions (most
+// values are already clean) to one load and compare per byte.
+var spaceClass = func() (t [256]uint8) {
+	for _, c := range "\t\n\v\f\r" {
+		t[c] = 2
+	}
+	t[' '] = 1
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = 3
+	}
+	return t
+}()
+
 // collapseSpace trims and turns every run of whitespace into one space.
 func collapseSpace(s string) string {
 	// Most values are already clean: check without allocating, decoding
 	// runes only outside ASCII (titles with dashes and accents).
 	clean := true
 	prevSpace := true
+scan:
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
+		switch spaceClass[s[i]] {
+		case 0:
+			prevSpace = false
+			i++
+		case 1:
+			if prevSpace {
+				clean = false
+				break scan
+			}
+			prevSpace = true
+			i++
+		case 2:
+			clean = false
+			break scan
+		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if unicode.IsSpace(r) {
 				clean = false
-				break
+				break scan
 			}
 			prevSpace = false
 			i += n
-			continue
 		}
-		sp := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-		if sp && (prevSpace || c != ' ') {
-			clean = false
-			break
-		}
-		prevSpace = sp
-		i++
 	}
 	if clean && (!prevSpace || s == "") {
 		return s
@@ -159,7 +180,9 @@ func stripHTML(s string) string {
 }
 
 func hasMarkup(s string) bool {
-	if !strings.ContainsAny(s, "<&") {
+	// Two IndexByte scans (vectorised) beat ContainsAny's per-byte set test
+	// on the long descriptions this sees for every item.
+	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
 		return false
 	}
 	tags, entities, _ := htmlTags(s)
@@ -321,7 +344,8 @@ func titleCase(s string) string {
 // truncateWords cuts s to at most n runes, on the last space when one is in
 // the final fifth, so words are not broken.
 func truncateWords(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n { // bytes ≥ runes: the cheap test first
+
 		return s
 	}
 	cut := 0
