@@ -41,7 +41,10 @@ func run(ctx context.Context, args []string, io *render.Streams, now func() time
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
-	cmd, err := root.ExecuteContextC(ctx)
+	cmd, err := checkCommandPath(root, args)
+	if err == nil {
+		cmd, err = root.ExecuteContextC(ctx)
+	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
@@ -104,9 +107,7 @@ ENVIRONMENT
 	root.PersistentFlags().StringVar(&a.Config, "config", "", "config file (default ./dpa.yaml when present)")
 	root.PersistentFlags().BoolVarP(&a.Quiet, "quiet", "q", false, "no progress or summaries on stderr")
 	root.PersistentFlags().StringVar(&a.Color, "color", "auto", "colour: auto|always|never")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{err: err, hint: fmt.Sprintf("run '%s --help' for usage", c.CommandPath())}
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newValidateCmd(a, nil),
 		newRulesCmd(a, nil),
