@@ -127,6 +127,9 @@ func (o *ReplayOptions) Validate() error {
 	if err := checkStrategies(o.Strategies); err != nil {
 		errs = append(errs, err)
 	}
+	if err := o.Shard.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

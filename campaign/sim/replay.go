@@ -51,6 +51,10 @@ type ReplayOptions struct {
 	// Workers bounds parallelism (default GOMAXPROCS). Results do not
 	// depend on it.
 	Workers int
+	// Shard, when set, scores only the test cases (users, or sessions under
+	// BySession) whose id falls in it; training still uses every training
+	// event, so each shard ranks with the same model (shard.go).
+	Shard Shard
 	// Seed drives the bootstrap's resampling (and the random strategy
 	// through Rank.Seed).
 	Seed uint64

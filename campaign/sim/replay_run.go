@@ -43,15 +43,18 @@ type replayRun struct {
 // replayBlockSize is the number of users whose cases one block sums.
 const replayBlockSize = 256
 
-// acc sums one strategy's case metrics.
+// acc sums one strategy's case metrics. The metric sums are fixed-point
+// integers (fix), like the bootstrap's: integer sums do not depend on the
+// order cases are added in, so a replay cut into shards (--shard) sums to
+// exactly the unsharded figures (merge.go).
 type acc struct {
-	n                        int
-	hit, prec, rec, ndcg, rr float64
-	popSum                   float64
-	popN                     int
-	curve                    []float64
-	newHit                   float64 // hits on new items (testCase.fresh)
-	newN                     int     // cases with a new item
+	n                        int64
+	hit, prec, rec, ndcg, rr int64 // fix(metric)
+	popSum                   int64 // fix(mean popularity of the list)
+	popN                     int64
+	curve                    []int64 // cases with a hit at 1..CurveK
+	newHit                   int64   // fix(hits on new items), testCase.fresh
+	newN                     int64   // cases with a new item
 }
 
 type replayBlock struct {
@@ -91,7 +94,19 @@ func (o *ReplayOptions) defaults() {
 
 // ReplayLog evaluates the strategies on a loaded log. Every strategy ranks
 // the full eligible catalog (no sampled negatives) from training data only.
+// With opts.Shard set it scores that shard's cases only: use
+// ReplayLogPartial to keep them mergeable.
 func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult, error) {
+	r, err := runReplay(ctx, lg, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.reduce()
+	return r.res, nil
+}
+
+// runReplay runs the stages up to score; reduce (or partial) completes it.
+func runReplay(ctx context.Context, lg *Log, opts ReplayOptions) (*replayRun, error) {
 	opts.defaults()
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -115,8 +130,7 @@ func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult,
 	if err := r.score(ctx); err != nil {
 		return nil, err
 	}
-	r.reduce()
-	return r.res, nil
+	return r, nil
 }
 
 func strategyNames(in []rank.Strategy) []string {

@@ -18,6 +18,9 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 	evs := lg.evs[rg[0]:rg[1]]
 	uid := lg.users[evs[0].user]
 	if opts.By == ByUser {
+		if !opts.Shard.Has(uid) {
+			return
+		}
 		var truth []string
 		seen := map[int32]bool{}
 		for i := range evs {
@@ -40,6 +43,9 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 		skey := lg.sessKey(&lg.evs[s[0]])
 		if skey == "" {
 			skey = fmt.Sprintf("%s#%d", uid, s[0])
+		}
+		if !opts.Shard.Has(skey) {
+			continue
 		}
 		for p := s[0] + 1; p < s[1]; p++ {
 			e := &lg.evs[p]
@@ -115,8 +121,8 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 	bl := &r.blocks[bi]
 	bl.warm, bl.cold = make([]acc, len(r.strategies)), make([]acc, len(r.strategies))
 	for si := range r.strategies {
-		bl.warm[si].curve = make([]float64, opts.CurveK)
-		bl.cold[si].curve = make([]float64, opts.CurveK)
+		bl.warm[si].curve = make([]int64, opts.CurveK)
+		bl.cold[si].curve = make([]int64, opts.CurveK)
 	}
 	lastUser := ""
 	var err error
@@ -193,11 +199,11 @@ func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered ma
 	}
 	m := Score(*ids, tc.truth, opts.K)
 	a.n++
-	a.hit += m.Hit
-	a.prec += m.Precision
-	a.rec += m.Recall
-	a.ndcg += m.NDCG
-	a.rr += m.RR
+	a.hit += fix(m.Hit)
+	a.prec += fix(m.Precision)
+	a.rec += fix(m.Recall)
+	a.ndcg += fix(m.NDCG)
+	a.rr += fix(m.RR)
 	if opts.CurveK > 0 {
 		fh := Score(*ids, tc.truth, maxK).FirstHit
 		for k := 1; k <= opts.CurveK; k++ {
@@ -218,34 +224,16 @@ func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered ma
 				covered[id] = struct{}{}
 			}
 		}
-		a.popSum += s / float64(len(top))
+		a.popSum += fix(s / float64(len(top)))
 		a.popN++
 	}
 	newHit := 0.0
 	if len(tc.fresh) > 0 {
 		newHit = Score(*ids, tc.fresh, opts.K).Hit
-		a.newHit += newHit
+		a.newHit += fix(newHit)
 		a.newN++
 	}
 	return m, newHit, nil
-}
-
-// reduce sums the blocks in order into the report.
-func (r *replayRun) reduce() {
-	sp := &r.res.Split
-	for bi := range r.blocks {
-		sp.TestUsers += r.blocks[bi].users
-		sp.ColdUsers += r.blocks[bi].coldUsers
-		sp.Sessions += r.blocks[bi].sessions
-		sp.Cases += r.blocks[bi].cases
-	}
-	r.res.Strategies = r.finish(false)
-	if r.opts.By == ByUser && sp.ColdUsers > 0 {
-		// Coverage of cold lists is reported with the warm figure only.
-		r.res.Cold = &ColdReport{Users: sp.ColdUsers, Strategies: r.finish(true)}
-	}
-	r.intervals()
-	r.collapseNotes()
 }
 
 // collapseNotes says why two strategies' rows look alike, or why one is
@@ -265,74 +253,4 @@ func (r *replayRun) collapseNotes() {
 	if has[rank.Upsell] && r.opts.Rank.Catalog == nil {
 		note("upsell needs --catalog (categories and prices): without one it recommends nothing")
 	}
-}
-
-// finish turns the warm (or cold) sums into per-strategy metrics.
-func (r *replayRun) finish(cold bool) []ReplayStrategy {
-	var out []ReplayStrategy
-	universe := float64(r.res.Split.Items)
-	for si, st := range r.strategies {
-		if cold && !st.IsProspecting() {
-			continue
-		}
-		t := r.total(si, cold)
-		n := float64(max(t.n, 1))
-		rs := ReplayStrategy{Name: st, Users: t.n,
-			HitRate: round6(t.hit / n), Precision: round6(t.prec / n), Recall: round6(t.rec / n),
-			NDCG: round6(t.ndcg / n), MRR: round6(t.rr / n)}
-		if t.popN > 0 {
-			rs.PopularityBias = round6(t.popSum / float64(t.popN))
-		}
-		rs.NewItemCases = t.newN
-		if t.newN > 0 {
-			rs.NewItemHitRate = round6(t.newHit / float64(t.newN))
-		}
-		if !cold && universe > 0 {
-			all := map[string]struct{}{}
-			for w := range r.covered {
-				for id := range r.covered[w][si] {
-					all[id] = struct{}{}
-				}
-			}
-			rs.Coverage = round6(float64(len(all)) / universe)
-		}
-		if r.opts.CurveK > 0 {
-			rs.HitRateByK = make([]float64, r.opts.CurveK)
-			for k := range t.curve {
-				rs.HitRateByK[k] = round6(t.curve[k] / n)
-			}
-		}
-		out = append(out, rs)
-	}
-	return out
-}
-
-// total sums strategy si's accumulators over the blocks, in block order.
-func (r *replayRun) total(si int, cold bool) acc {
-	var t acc
-	t.curve = make([]float64, r.opts.CurveK)
-	for bi := range r.blocks {
-		a := r.blocks[bi].warm
-		if cold {
-			a = r.blocks[bi].cold
-		}
-		if a == nil {
-			continue
-		}
-		x := a[si]
-		t.n += x.n
-		t.hit += x.hit
-		t.prec += x.prec
-		t.rec += x.rec
-		t.ndcg += x.ndcg
-		t.rr += x.rr
-		t.popSum += x.popSum
-		t.popN += x.popN
-		t.newHit += x.newHit
-		t.newN += x.newN
-		for k := range x.curve {
-			t.curve[k] += x.curve[k]
-		}
-	}
-	return t
 }

@@ -11,29 +11,23 @@ import (
 const MinCases = 200
 
 // intervals attaches the bootstrap intervals, the comparisons with the
-// best strategy and the verdict to the warm report.
-func (r *replayRun) intervals() {
-	res := r.res
+// best strategy and the verdict to the warm report; warm holds the warm
+// replicate sums (nil without intervals).
+func (f reducer) intervals(res *ReplayResult, warm *bootSums) {
 	if res.Split.Cases < MinCases {
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
 			"only %d test cases (fewer than %d): intervals are wide and the ranking of strategies may not hold on more data", res.Split.Cases, MinCases))
 	}
-	if r.opts.Replicates <= 0 || len(res.Strategies) == 0 {
+	if f.replicates <= 0 || warm == nil || len(res.Strategies) == 0 {
 		return
-	}
-	warm := newBootSums(len(r.strategies), r.opts.Replicates)
-	for _, b := range r.boot {
-		if b[0] != nil {
-			warm.add(b[0])
-		}
 	}
 	unit := "user"
 	groups := res.Split.TestUsers - res.Split.ColdUsers
-	if r.opts.By == BySession {
+	if res.Split.By == BySession {
 		unit, groups = "session", res.Split.Sessions
 	}
 	res.Bootstrap = &BootstrapInfo{Method: "poisson bootstrap over whole test " + unit + "s, percentile 95% intervals",
-		Unit: unit, Groups: groups, Replicates: r.opts.Replicates, Seed: r.opts.Seed}
+		Unit: unit, Groups: groups, Replicates: f.replicates, Seed: f.seed}
 	ci := func(si, m int) *[2]float64 { v := percentileCI(warm.replicates(si, m)); return &v }
 	best := bestStrategy(res.Strategies)
 	for si := range res.Strategies {
@@ -50,7 +44,7 @@ func (r *replayRun) intervals() {
 				MRRDiff: round6(s.MRR - b.MRR), MRRDiffCI: percentileCI(warm.diffs(si, best, mRR))}
 		}
 	}
-	res.Verdict = verdict(res.Strategies, best, r.opts.K)
+	res.Verdict = verdict(res.Strategies, best, res.K)
 }
 
 // bestStrategy is the index of the highest hit rate (then MRR, then the
