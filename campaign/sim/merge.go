@@ -59,19 +59,19 @@ type ReplayPartial struct {
 // PartialConfig is the part of ReplayOptions the figures depend on, as
 // resolved by the run (By is never auto).
 type PartialConfig struct {
-	Strategies   []rank.Strategy `json:"strategies"`
-	K            int             `json:"k"`
-	CurveK       int             `json:"curve_k"`
-	By           Protocol        `json:"by"`
-	Target       Target          `json:"target"`
-	Split        time.Time       `json:"split"`
-	TestDays     int             `json:"test_days"`
-	TestFraction float64         `json:"test_fraction"`
-	Model        rank.ModelConfig
-	ModelGraphs  bool          `json:"model_graphs"`
-	SessionGap   time.Duration `json:"session_gap"`
-	Seed         uint64        `json:"seed"`
-	Replicates   int           `json:"replicates"`
+	Strategies   []rank.Strategy  `json:"strategies"`
+	K            int              `json:"k"`
+	CurveK       int              `json:"curve_k"`
+	By           Protocol         `json:"by"`
+	Target       Target           `json:"target"`
+	Split        time.Time        `json:"split"`
+	TestDays     int              `json:"test_days"`
+	TestFraction float64          `json:"test_fraction"`
+	Model        rank.ModelConfig `json:"model"`
+	ModelGraphs  bool             `json:"model_graphs"`
+	SessionGap   time.Duration    `json:"session_gap"`
+	Seed         uint64           `json:"seed"`
+	Replicates   int              `json:"replicates"`
 	Rank         struct {
 		Lookback, Window, HalfLife                     time.Duration
 		Catalog, ProductSet, Cap                       bool

@@ -45,8 +45,10 @@ type recommendOptions struct {
 	Workers         int
 	Output          string
 	Out             string
+	Shard           string
 
-	at time.Time
+	at    time.Time
+	shard sim.Shard
 }
 
 var recommendOutputs = []string{"table", "json", "csv"}
@@ -63,7 +65,9 @@ SKU-12, lift 3.1"), with titles from --catalog when given. The catalog also
 applies the in-stock filter and --product-set.
 
 --all-users writes every shopper's top k as CSV (user, strategy, rank, item,
-score, reason), streamed in the log's first-seen user order.
+score, reason), streamed in user id order (bytewise). --shard I/N writes only
+the users whose id's FNV-1a 64 hash is I mod N (every shard trains on the
+whole log): dpa merge interleaves the N parts into exactly the unsharded file.
 
 Strategies: ` + strings.Join(rank.StrategyNames(), ", ") + `. auto routes cart
 abandoners to their cart items then complements, viewers to viewed items then
@@ -107,6 +111,7 @@ EXIT STATUS
 	f.IntVar(&o.Workers, "workers", 0, "ranking goroutines for --all-users (default: number of CPUs)")
 	f.StringVarP(&o.Output, "output", "o", "table", "format: table|json for --user; csv for --all-users")
 	f.StringVar(&o.Out, "out", "", "write to this file (atomically) instead of stdout")
+	f.StringVar(&o.Shard, "shard", "", "with --all-users: only the users whose id hashes to I mod N (I/N, e.g. 0/4); dpa merge joins the parts")
 	_ = cmd.RegisterFlagCompletionFunc("strategy", fixedCompletion(rank.StrategyNames()...))
 	_ = cmd.RegisterFlagCompletionFunc("similarity", fixedCompletion(rank.SimCosine, rank.SimLift, rank.SimConditional))
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion(recommendOutputs...))
@@ -128,6 +133,16 @@ func (o *recommendOptions) check() error {
 	}
 	if !o.AllUsers && o.Output == "csv" {
 		return usageErr("-o csv is for --all-users; use -o table or -o json with --user")
+	}
+	if o.Shard != "" {
+		if !o.AllUsers {
+			return usageErr("--shard splits --all-users: a single --user needs no shards")
+		}
+		sh, err := sim.ParseShard(o.Shard)
+		if err != nil {
+			return usageErr("--shard: %v", err)
+		}
+		o.shard = sh
 	}
 	st, err := rank.ParseStrategy(o.Strategy)
 	if err != nil {
@@ -363,10 +378,17 @@ func (o *recommendOptions) table(w io.Writer, rep *recommendReport, withCatalog 
 }
 
 // writeAll streams every user's carousel as CSV. Users are ranked in
-// parallel in blocks and written in the model's first-seen order, so the
-// file does not depend on --workers and memory stays bounded by a block.
+// parallel in blocks and written in user id order, so the file does not
+// depend on --workers, memory stays bounded by a block, and the parts of
+// --shard runs interleave into the unsharded file (dpa merge).
 func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now time.Time, opts rank.Options, inputs []string, prog *render.Progress) error {
-	users := model.UserIDs()
+	var users []string
+	for _, u := range model.UserIDs() {
+		if o.shard.Has(u) {
+			users = append(users, u)
+		}
+	}
+	slices.Sort(users)
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

@@ -121,6 +121,7 @@ ENVIRONMENT
 		newExportCmd(a, nil),
 		newInitCmd(a, nil),
 		newEventsCmd(a),
+		newMergeCmd(a, nil),
 		newRecommendCmd(a, nil),
 		newSimulateCmd(a, nil),
 		newModelCmd(a),

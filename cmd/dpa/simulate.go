@@ -42,6 +42,7 @@ type simulateOptions struct {
 	By       string
 	Target   string
 	CurveK   int
+	Shard    string // simulate_shard.go
 
 	// Synthetic.
 	Users       int
@@ -56,6 +57,7 @@ type simulateOptions struct {
 	Learn       learnFlags // simulate_learn.go
 
 	split, start time.Time
+	shard        sim.Shard
 	strategies   []rank.Strategy // parsed --strategies; nil: all
 }
 
@@ -128,6 +130,7 @@ EXIT STATUS
 	f.StringVar(&o.By, "by", string(sim.ByAuto), "replay protocol: user (test-window items of each user) | session (next item in each test session) | auto (session when nearly every test user is new, as in logs whose users are sessions)")
 	f.StringVar(&o.Target, "target", string(sim.TargetAny), "replay ground truth: any|cart|purchase")
 	f.IntVar(&o.CurveK, "curve-k", 0, "replay: also report hit rate at k = 1..N (default 20 with -o xlsx)")
+	f.StringVar(&o.Shard, "shard", "", "replay: score only the test users (sessions under --by session) whose id hashes to I mod N, and write a partial result (JSON) for dpa merge (I/N, e.g. 0/4)")
 
 	f.IntVar(&o.Users, "users", 1000, "synthetic: shoppers")
 	f.IntVar(&o.Days, "days", 30, "synthetic: simulated days (ads run from day 2)")
@@ -199,7 +202,7 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 		return usageErr("invalid --lookback %s: must be positive", o.Lookback)
 	}
 	fl := cmd.Flags()
-	replayOnly := []string{"split", "test-days", "by", "target", "curve-k", "model"}
+	replayOnly := []string{"split", "test-days", "by", "target", "curve-k", "model", "shard"}
 	synthOnly := []string{"users", "days", "items", "start", "retrain-days", "emit-events", "organic-only", "visit-rate", "views-per-visit",
 		"repeat-view", "explore", "cart-rate", "purchase-rate", "ad-rate", "click-base", "position-decay", "fatigue",
 		"cap", "cap-days", "cvr", "viewed-cvr", "cart-cvr"}
@@ -216,6 +219,9 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 				return usageErr("invalid --split %q: %v", o.Split, err)
 			}
 			o.split = t
+		}
+		if err := o.checkShard(cmd); err != nil {
+			return err
 		}
 		if err := o.replayOptions().Validate(); err != nil {
 			return usageErr("%v", err)
@@ -330,7 +336,16 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 				return err
 			}
 		}
-		res, err := sim.Replay(ctx, r, *opts)
+		var part *sim.ReplayPartial
+		var res *sim.ReplayResult
+		if o.shard.Sharded() {
+			opts.Shard = o.shard
+			if part, err = o.replayPartial(ctx, r, *opts); err == nil {
+				res = part.Report
+			}
+		} else {
+			res, err = sim.Replay(ctx, r, *opts)
+		}
 		closeAll()
 		prog.Done()
 		if err != nil {
@@ -354,10 +369,12 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		}
 		rep := &replayReport{ReplayResult: res, Events: strings.Join(o.Events.Files, ","), Read: &res.Read}
 		emit = func(w io.Writer) error {
-			switch o.Output {
-			case "json":
+			switch {
+			case part != nil:
+				return writePartial(w, part)
+			case o.Output == "json":
 				return render.WriteJSON(w, rep)
-			case "xlsx":
+			case o.Output == "xlsx":
 				return render.WriteXLSX(w, replayWorkbook(rep, o))
 			}
 			return writeReplayTable(w, rep, o, o.tableOptions())
