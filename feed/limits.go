@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/dpa-tools/dpa/feed/limit"
 )
 
 // Defaults of the ReadOptions limits.
@@ -13,11 +15,9 @@ const (
 	// seen, small enough that a compression bomb stops long before a
 	// machine runs out of disk or patience.
 	DefaultMaxBytes int64 = 4 << 30
-	// DefaultMaxRecordBytes bounds one record. Platform limits put a real
-	// item far below 1 MiB (a description is at most 9,999 characters), so
-	// anything this big is an unclosed quote or hostile input, and holding
-	// it costs a few times its size inside encoding/csv and encoding/json.
-	DefaultMaxRecordBytes int64 = 16 << 20
+	// DefaultMaxRecordBytes bounds one record (limit.DefaultMaxRecordBytes,
+	// shared with event logs).
+	DefaultMaxRecordBytes = limit.DefaultMaxRecordBytes
 	// DefaultTimeout is the longest wait on a remote server.
 	DefaultTimeout = 60 * time.Second
 	// MaxRedirects caps the redirects followed for a remote feed.
@@ -34,37 +34,14 @@ const RuleRecordTooLarge = "feed.record_too_large"
 
 // ErrTooLarge is wrapped by every error about input over a size limit
 // (ReadOptions.MaxBytes, ReadOptions.MaxRecordBytes): a download, a
-// decompressed stream, a workbook part or a single record.
-var ErrTooLarge = errors.New("size limit exceeded")
+// decompressed stream, a workbook part or a single record. It is
+// limit.ErrTooLarge, which event logs use too.
+var ErrTooLarge = limit.ErrTooLarge
 
 // SizeError says which limit was passed.
-type SizeError struct {
-	What  string // "the download", "the decompressed gzip stream", "a record", ...
-	Limit int64
-	Flag  string // the option a user can raise, or ""
-}
+type SizeError = limit.SizeError
 
-func (e *SizeError) Error() string {
-	s := fmt.Sprintf("%s is larger than the %s limit", e.What, humanBytes(e.Limit))
-	if e.Flag != "" {
-		s += " (" + e.Flag + ")"
-	}
-	return s
-}
-
-func (e *SizeError) Is(target error) bool { return target == ErrTooLarge }
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
+func humanBytes(n int64) string { return limit.Bytes(n) }
 
 func (o ReadOptions) maxBytes() int64 {
 	if o.MaxBytes == 0 {

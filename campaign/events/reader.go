@@ -6,12 +6,15 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dpa-tools/dpa/feed/limit"
 )
 
 // Formats accepted by Options.Format.
@@ -45,23 +48,35 @@ type Options struct {
 	// MaxExamples is the number of example rows kept per bad-row reason
 	// (default 5).
 	MaxExamples int
+	// MaxRecordBytes caps one record, as feed.ReadOptions.MaxRecordBytes
+	// does for feeds (0: limit.DefaultMaxRecordBytes, 16 MiB; < 0: none).
+	// Without it one stray quote pulls the rest of a log into a single
+	// field held in memory several times over (a 300 MB log peaked at
+	// 0.9 GB, 1 GiB ran out of memory). A CSV/TSV record over it ends the
+	// read with an error wrapping limit.ErrTooLarge, because the record's
+	// end cannot be found without parsing it; a JSON Lines line over it is
+	// a bad row (ReasonRecordTooLarge) and reading goes on.
+	MaxRecordBytes int64
 }
 
 // Bad-row reasons (Stats.Bad) and skip reasons (Stats.Skipped).
 const (
-	ReasonUnknownEvent  = "unknown_event"
-	ReasonBadTime       = "bad_time"
-	ReasonEmptyUser     = "empty_user"
-	ReasonEmptyItem     = "empty_item"
-	ReasonColumnCount   = "column_count"
-	ReasonBadValue      = "bad_value"
-	ReasonBadQuantity   = "bad_quantity"
-	ReasonBadJSON       = "bad_json"
-	SkipIgnoredEvent    = "ignored_event"         // remove_from_cart and friends
-	SkipRepeatedHeader  = "repeated_header"       // concatenated files
-	SkipNegativeQty     = "non_positive_quantity" // returns and cancellations
-	InfoAnonymousUser   = "user_from_session"     // empty/NA user id: the session id stands in
-	InfoDefaultEventRow = "event_from_default"    // no event column
+	ReasonUnknownEvent = "unknown_event"
+	ReasonBadTime      = "bad_time"
+	ReasonEmptyUser    = "empty_user"
+	ReasonEmptyItem    = "empty_item"
+	ReasonColumnCount  = "column_count"
+	ReasonBadValue     = "bad_value"
+	ReasonBadQuantity  = "bad_quantity"
+	ReasonBadJSON      = "bad_json"
+	// ReasonRecordTooLarge: a JSON Lines line over Options.MaxRecordBytes,
+	// skipped without being held (feed.RuleRecordTooLarge for feeds).
+	ReasonRecordTooLarge = "record_too_large"
+	SkipIgnoredEvent     = "ignored_event"         // remove_from_cart and friends
+	SkipRepeatedHeader   = "repeated_header"       // concatenated files
+	SkipNegativeQty      = "non_positive_quantity" // returns and cancellations
+	InfoAnonymousUser    = "user_from_session"     // empty/NA user id: the session id stands in
+	InfoDefaultEventRow  = "event_from_default"    // no event column
 )
 
 // Example is one offending row.
@@ -168,6 +183,7 @@ type Reader struct {
 	notes              []string
 	minT, maxT         time.Time
 	lineBuf            []byte
+	maxRecord          int64 // Options.MaxRecordBytes resolved (≤ 0: none)
 
 	pq *pqState // a Parquet log (see ParquetLog)
 }
@@ -178,7 +194,10 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	if opts.MaxExamples <= 0 {
 		opts.MaxExamples = 5
 	}
-	rd := &Reader{opts: opts}
+	rd := &Reader{opts: opts, maxRecord: opts.MaxRecordBytes}
+	if rd.maxRecord == 0 {
+		rd.maxRecord = limit.DefaultMaxRecordBytes
+	}
 	rd.bad.max, rd.skipped.max, rd.info.max = opts.MaxExamples, opts.MaxExamples, opts.MaxExamples
 	for i := range rd.idx {
 		rd.idx[i] = -1
@@ -390,13 +409,25 @@ func cloneStrings(in []string) []string {
 	return out
 }
 
+// errLineTooLarge is readLine's answer for a JSON Lines line over the
+// record limit: the line was consumed without being held.
+var errLineTooLarge = errors.New("line over the record limit")
+
 // readLine returns the next physical line without its line ending. The
-// slice is valid until the next call.
+// slice is valid until the next call. A line over the record limit is an
+// error wrapping limit.ErrTooLarge in a delimited log (its record cannot be
+// told apart from the next one without parsing it); in JSON Lines it is
+// skipped to its newline and reported as errLineTooLarge.
 func (rd *Reader) readLine() ([]byte, error) {
 	line, err := rd.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		rd.lineBuf = append(rd.lineBuf[:0], line...)
 		for err == bufio.ErrBufferFull {
+			if rd.maxRecord > 0 && int64(len(rd.lineBuf)) > rd.maxRecord {
+				held := rd.lineBuf
+				rd.lineBuf = nil // do not keep a 16 MiB buffer for the next lines
+				return nil, rd.lineTooLarge(held, false)
+			}
 			line, err = rd.br.ReadSlice('\n')
 			rd.lineBuf = append(rd.lineBuf, line...)
 		}
@@ -419,7 +450,77 @@ func (rd *Reader) readLine() ([]byte, error) {
 	if n > 0 && line[n-1] == '\r' {
 		n--
 	}
+	if rd.maxRecord > 0 && int64(n) > rd.maxRecord {
+		held := line[:n]
+		rd.lineBuf = nil
+		return nil, rd.lineTooLarge(held, true)
+	}
 	return line[:n], nil
+}
+
+// lineTooLarge handles a physical line over the record limit, of which
+// held is the part read (consumed: the whole line, counted in rd.line): the
+// error of a delimited log, or for JSON Lines errLineTooLarge once the rest
+// of the line is skipped.
+func (rd *Reader) lineTooLarge(held []byte, consumed bool) error {
+	ln := rd.line
+	if !consumed {
+		ln++
+	}
+	if rd.format != FormatJSONL {
+		if col := openQuote(held, rd.comma); col > 0 {
+			return fmt.Errorf("events: line %d, column %d: %w: the quote opened there is not closed (a stray \" in a field?)", ln, col, rd.sizeError())
+		}
+		return fmt.Errorf("events: line %d: %w", ln, rd.sizeError())
+	}
+	for !consumed {
+		_, err := rd.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("events: line %d: %w", ln, err)
+		}
+		rd.line++
+		consumed = true
+	}
+	return errLineTooLarge
+}
+
+// openQuote returns the 1-based column of the quote that opens a field and
+// is still open at the end of p, or 0.
+func openQuote(p []byte, comma byte) int {
+	inQ, start, col := false, true, 0
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case inQ:
+			if c == '"' {
+				if i+1 < len(p) && p[i+1] == '"' {
+					i++
+				} else {
+					inQ = false
+				}
+			}
+			start = false
+		case c == comma:
+			start = true
+		case c == '"' && start:
+			inQ, col, start = true, i+1, false
+		default:
+			start = false
+		}
+	}
+	if inQ {
+		return col
+	}
+	return 0
+}
+
+// sizeError is the feed's record-limit error, so callers test both kinds
+// of input with errors.Is(err, limit.ErrTooLarge).
+func (rd *Reader) sizeError() error {
+	return &limit.SizeError{What: "a record", Limit: rd.maxRecord}
 }
 
 // readRecord returns the next delimited record (fields valid until the next
@@ -455,10 +556,14 @@ func (rd *Reader) readRecord() ([]string, int, error) {
 
 // parseQuoted parses an RFC 4180 record that may continue over several
 // physical lines. Bare quotes inside unquoted fields are kept literally.
+// A record growing past the record limit is an error naming the line and
+// column of the quote that opened the field: almost always a stray quote
+// that would otherwise pull the rest of the log into one value.
 func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
 	buf := rd.scratch[:0]
 	var ends []int
 	inQ, fieldStart := false, true
+	qLine, qCol := 0, 0 // where the open quote is
 	for {
 		for i := 0; i < len(line); i++ {
 			c := line[i]
@@ -480,6 +585,7 @@ func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
 				continue
 			case c == '"' && fieldStart:
 				inQ = true
+				qLine, qCol = rd.line, i+1
 			default:
 				buf = append(buf, c)
 			}
@@ -489,9 +595,19 @@ func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
 			break
 		}
 		next, err := rd.readLine()
-		if err != nil {
+		if err == io.EOF {
 			// Unterminated quote at EOF: keep what we have.
 			break
+		}
+		if err == nil && rd.maxRecord > 0 && int64(len(buf)+1+len(next)) > rd.maxRecord {
+			err = rd.sizeError()
+		}
+		if errors.Is(err, limit.ErrTooLarge) {
+			rd.scratch = nil
+			return nil, fmt.Errorf("events: line %d, column %d: %w: the quote opened there is not closed (a stray \" in a field?)", qLine, qCol, rd.sizeError())
+		}
+		if err != nil {
+			return nil, err
 		}
 		buf = append(buf, '\n')
 		line = next
@@ -839,6 +955,11 @@ func (rd *Reader) initJSON(preset Preset, havePreset bool) error {
 func (rd *Reader) readJSON() (Event, error) {
 	for {
 		line, err := rd.readLine()
+		if err == errLineTooLarge {
+			rd.rows++
+			rd.badRow(ReasonRecordTooLarge, rd.line, rd.sizeError().Error())
+			continue
+		}
 		if err != nil {
 			return Event{}, err
 		}
