@@ -3,9 +3,12 @@ package ope
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/dpa-tools/dpa/campaign/boot"
 )
 
 // Target policy names besides the arms of a dpa log.
@@ -24,6 +27,23 @@ type PolicyEstimate struct {
 	Result
 }
 
+// Options configures Evaluate.
+type Options struct {
+	// Layout is the log's layout ("" or "auto": detected).
+	Layout string
+	// Targets are the policies to evaluate (see Evaluate).
+	Targets []string
+	// Level is the confidence level of the intervals (default 0.95).
+	Level float64
+	// Seed seeds the bootstrap; Replicates is its size (default 200;
+	// negative: normal intervals only).
+	Seed       uint64
+	Replicates int
+}
+
+// DefaultReplicates is the bootstrap size of Evaluate.
+const DefaultReplicates = 200
+
 // Evaluation is the report of `dpa simulate --impressions`.
 type Evaluation struct {
 	SchemaVersion int     `json:"schema_version"`
@@ -33,6 +53,11 @@ type Evaluation struct {
 	Clicks        int64   `json:"clicks"`
 	LoggedCTR     float64 `json:"logged_ctr"`
 	Level         float64 `json:"level"`
+	// Interval says how CI was computed; Replicates and Seed are the
+	// bootstrap's (0 replicates: normal approximation).
+	Interval   string `json:"interval"`
+	Replicates int    `json:"replicates"`
+	Seed       uint64 `json:"seed"`
 	// Arms are the arms the log gives probabilities for (dpa layout).
 	Arms     []string         `json:"arms,omitempty"`
 	Policies []PolicyEstimate `json:"policies"`
@@ -46,11 +71,28 @@ type Evaluation struct {
 // 0): its estimate is its CTR per served carousel, like the online report.
 // No targets: every arm and the logging policy (dpa), or uniform and the
 // logging policy (OBD).
-func Evaluate(ctx context.Context, r io.Reader, layout string, targets []string, level float64) (*Evaluation, error) {
+//
+// Intervals: a Poisson bootstrap over whole resampling units (Round.Unit:
+// the shoppers of a dpa log), the same weights for every target, seeded by
+// o.Seed and the unit, so the same log and seed give the same intervals.
+func Evaluate(ctx context.Context, r io.Reader, o Options) (*Evaluation, error) {
+	layout, targets, level := o.Layout, o.Targets, o.Level
 	if level <= 0 || level >= 1 {
 		level = 0.95
 	}
-	ev := &Evaluation{SchemaVersion: 1, Mode: "off-policy", Level: level}
+	reps := o.Replicates
+	if reps == 0 {
+		reps = DefaultReplicates
+	}
+	reps = max(reps, 0)
+	ev := &Evaluation{SchemaVersion: 1, Mode: "off-policy", Level: level, Replicates: reps, Seed: o.Seed,
+		Interval: "normal approximation"}
+	if reps > 0 {
+		ev.Interval = "poisson bootstrap over whole shoppers, percentile"
+	}
+	bw := make([]uint8, reps)
+	var lastUnit string
+	unitHash := fnv.New64a()
 	var accs []Accumulator
 	var armOf []int // index into the log's arms, -1 for special targets
 	segs := map[string]int{}
@@ -119,13 +161,32 @@ func Evaluate(ctx context.Context, r io.Reader, layout string, targets []string,
 			}
 		}
 		model.Observe(ctxI, actI, rd.Reward)
+		if reps > 0 && (rd.Unit != lastUnit || rd.Unit == "" || ev.Rounds == 1) {
+			// The unit's weights: its key hashed (a row without one is a
+			// unit of its own).
+			unitHash.Reset()
+			if rd.Unit == "" {
+				unitHash.Write([]byte("line " + strconv.Itoa(rd.Line)))
+			} else {
+				unitHash.Write([]byte(rd.Unit))
+			}
+			boot.PoissonWeights(bw, o.Seed, unitHash.Sum64())
+			lastUnit = rd.Unit
+		}
+		add := func(a *Accumulator, w float64) {
+			if reps > 0 {
+				a.AddBoot(ctxI, actI, w, rd.Reward, bw)
+			} else {
+				a.Add(ctxI, actI, w, rd.Reward)
+			}
+		}
 		for i, t := range targets {
 			a := &accs[i]
 			switch {
 			case t == TargetLogged:
-				a.Add(ctxI, actI, 1, rd.Reward)
+				add(a, 1)
 			case armOf[i] < 0: // uniform over OBD items: scaled by 1/n at the end
-				a.Add(ctxI, actI, 1/rd.Propensity, rd.Reward)
+				add(a, 1/rd.Propensity)
 			default:
 				if rd.ArmPropensity[armOf[i]] <= 0 {
 					continue // the arm had nothing to show this shopper
@@ -134,7 +195,7 @@ func Evaluate(ctx context.Context, r io.Reader, layout string, targets []string,
 				if actI == armOf[i] {
 					w = 1 / rd.Propensity
 				}
-				a.Add(ctxI, actI, w, rd.Reward)
+				add(a, w)
 			}
 		}
 		return nil

@@ -148,7 +148,11 @@ func (w *Writer) Flush() error {
 
 // Round is one logged decision as the estimators see it.
 type Round struct {
-	Line    int
+	Line int
+	// Unit is the bootstrap's resampling unit: the shopper (user_id) of a
+	// dpa log, the impression (timestamp) of an OBD log whose rows are
+	// the positions of one impression; empty when the log has neither.
+	Unit    string
 	Segment string
 	Action  string
 	Reward  float64
@@ -250,6 +254,12 @@ func ReadLog(ctx context.Context, r io.Reader, layout string, fn func(*Round) er
 		}
 	}
 	rd := Round{Arms: arms, ArmPropensity: make([]float64, len(arms))}
+	unitCol := -1
+	if i, ok := idx["user_id"]; ok && layout == LayoutDPA {
+		unitCol = i
+	} else if i, ok := idx["timestamp"]; ok && layout == LayoutOBD {
+		unitCol = i
+	}
 	line := 1
 	prob := func(rec []string, col string, i int) (float64, error) {
 		v, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64)
@@ -276,6 +286,9 @@ func ReadLog(ctx context.Context, r io.Reader, layout string, fn func(*Round) er
 			return layout, &LogError{Line: line, Err: fmt.Errorf("%d fields, the header has %d", len(rec), len(header))}
 		}
 		rd.Line = line
+		if unitCol >= 0 {
+			rd.Unit = rec[unitCol]
+		}
 		c := strings.TrimSpace(rec[idx["click"]])
 		switch c {
 		case "0":

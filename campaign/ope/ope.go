@@ -1,8 +1,10 @@
 // Package ope estimates the value (here: the click-through rate) a target
 // policy would have had on rounds logged under another, stochastic policy:
 // inverse propensity scoring (IPS), self-normalised IPS (SNIPS) and the
-// doubly robust estimator (DR), each with a normal-approximation interval,
-// plus the effective sample size of the importance weights. The formulas
+// doubly robust estimator (DR), each with a bootstrap interval (a seeded
+// Poisson bootstrap over whole shoppers, campaign/boot) and the
+// normal-approximation interval beside it, plus the effective sample size
+// of the importance weights. The formulas
 // are those of the Open Bandit Pipeline (background doc §4,
 // st-tech/zr-obp:docs/estimators.rst):
 //
@@ -19,13 +21,24 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/dpa-tools/dpa/campaign/boot"
 )
 
-// Estimate is one estimator's value with its interval.
+// Estimate is one estimator's value with its intervals. CI is the
+// bootstrap percentile interval when the accumulator was bootstrapped
+// (Evaluate always does), otherwise the normal one; SE is the standard
+// error of the normal approximation.
 type Estimate struct {
 	Value float64    `json:"value"`
 	SE    float64    `json:"se"`
 	CI    [2]float64 `json:"ci"`
+	// NormalCI is the normal-approximation interval, Value ± z·SE
+	// (clipped at 0).
+	NormalCI [2]float64 `json:"normal_ci"`
+	// BootSE is the standard deviation of the bootstrap replicates (0
+	// without bootstrap).
+	BootSE float64 `json:"boot_se,omitempty"`
 }
 
 // Result is the off-policy evaluation of one target policy.
@@ -54,17 +67,47 @@ type Accumulator struct {
 	cells      map[[2]int]*cell
 	n, matches int64
 	maxW       float64
+	reps       int
 }
 
 type cell struct {
 	n                         float64
 	sw, sw2, swr, sw2r, sw2r2 float64
+	// boot holds, per bootstrap replicate, the Poisson-weighted n, Σw and
+	// Σwr of the cell (AddBoot): every estimator is a function of them.
+	boot [][3]float64
 }
 
 // Add records one round: its discrete context (for DR, e.g. the shopper
 // segment), the logged action, the importance weight
 // w = π_e(a|x)/π_b(a|x) and the reward r.
 func (a *Accumulator) Add(context, action int, w, r float64) {
+	a.add(context, action, w, r)
+}
+
+// AddBoot is Add with the round's bootstrap weights bw (one Poisson(1)
+// count per replicate, boot.PoissonWeights of the round's shopper). Every
+// round of an accumulator must come through AddBoot with the same number
+// of replicates, or none through it.
+func (a *Accumulator) AddBoot(context, action int, w, r float64, bw []uint8) {
+	c := a.add(context, action, w, r)
+	if c.boot == nil {
+		a.reps = len(bw)
+		c.boot = make([][3]float64, len(bw))
+	}
+	for i, k := range bw {
+		if k == 0 {
+			continue
+		}
+		f := float64(k)
+		b := &c.boot[i]
+		b[0] += f
+		b[1] += f * w
+		b[2] += f * w * r
+	}
+}
+
+func (a *Accumulator) add(context, action int, w, r float64) *cell {
 	if a.cells == nil {
 		a.cells = map[[2]int]*cell{}
 	}
@@ -87,6 +130,7 @@ func (a *Accumulator) Add(context, action int, w, r float64) {
 	if w > a.maxW {
 		a.maxW = w
 	}
+	return c
 }
 
 // Scale multiplies every weight added so far by s (for a target whose
@@ -99,6 +143,10 @@ func (a *Accumulator) Scale(s float64) {
 		c.swr *= s
 		c.sw2r *= s * s
 		c.sw2r2 *= s * s
+		for i := range c.boot {
+			c.boot[i][1] *= s
+			c.boot[i][2] *= s
+		}
 	}
 	a.maxW *= s
 }
@@ -120,7 +168,18 @@ func (a *Accumulator) Merge(b *Accumulator) {
 		x.swr += y.swr
 		x.sw2r += y.sw2r
 		x.sw2r2 += y.sw2r2
+		if y.boot != nil {
+			if x.boot == nil {
+				x.boot = make([][3]float64, len(y.boot))
+			}
+			for i := range y.boot {
+				for j := range 3 {
+					x.boot[i][j] += y.boot[i][j]
+				}
+			}
+		}
 	}
+	a.reps = max(a.reps, b.reps)
 	a.n += b.n
 	a.matches += b.matches
 	a.maxW = math.Max(a.maxW, b.maxW)
@@ -137,16 +196,24 @@ func Z(level float64) float64 {
 // Result computes the estimates with intervals at the given level (0.95
 // when out of range). q is the DR reward model q̂(context, action) and
 // qTarget(context) = Σ_a π_e(a|x)·q̂(context, a); a nil q gives DR = IPS.
-// The intervals are normal approximations from the sample variance of each
-// estimator's per-round terms (the delta method for SNIPS); they are only
-// as good as the central limit theorem on n rounds, which is why the
-// report also shows the effective sample size.
+// NormalCI is the normal approximation from the sample variance of each
+// estimator's per-round terms (the delta method for SNIPS): only as good as
+// the central limit theorem on n rounds, which heavy importance weights
+// and rare clicks strain. With bootstrap replicates (AddBoot) CI is the
+// percentile interval of the estimator recomputed in every replicate
+// instead: it follows the skew of a sum dominated by a few heavily
+// weighted clicks and, resampling whole shoppers, the correlation of one
+// shopper's rounds. The reward model q̂ is the full log's in every
+// replicate (refitting it would need a second pass); DR stays unbiased for
+// any fixed q̂.
 func (a *Accumulator) Result(level float64, q func(context, action int) float64, qTarget func(context int) float64) (Result, error) {
 	res := Result{Rounds: a.n, Matches: a.matches, MaxWeight: a.maxW}
 	if a.n == 0 {
 		return res, fmt.Errorf("ope: no logged rounds for this policy")
 	}
 	var sw, sw2, swr, sw2r, sw2r2, st, st2 float64
+	// Per replicate: n, Σw, Σwr, Σ DR term.
+	rep := make([][4]float64, a.reps)
 	// Cells in a fixed order: float sums must not depend on map order.
 	keys := make([][2]int, 0, len(a.cells))
 	for k := range a.cells {
@@ -172,13 +239,21 @@ func (a *Accumulator) Result(level float64, q func(context, action int) float64,
 		}
 		st += c.n*c0 + c.swr - qa*c.sw
 		st2 += c.n*c0*c0 + c.sw2r2 + qa*qa*c.sw2 + 2*c0*c.swr - 2*c0*qa*c.sw - 2*qa*c.sw2r
+		for i, b := range c.boot {
+			x := &rep[i]
+			x[0] += b[0]
+			x[1] += b[1]
+			x[2] += b[2]
+			x[3] += b[0]*c0 + b[2] - qa*b[1]
+		}
 	}
 	n := float64(a.n)
 	z := Z(level)
 	est := func(mean, variance float64) Estimate {
 		se := math.Sqrt(math.Max(0, variance) / n)
 		// Rewards are clicks (≥ 0): a negative lower bound says nothing.
-		return Estimate{Value: mean, SE: se, CI: [2]float64{math.Max(0, mean-z*se), mean + z*se}}
+		ci := [2]float64{math.Max(0, mean-z*se), mean + z*se}
+		return Estimate{Value: mean, SE: se, CI: ci, NormalCI: ci}
 	}
 	ips := swr / n
 	res.IPS = est(ips, sampleVar(sw2r2, ips, n))
@@ -197,7 +272,33 @@ func (a *Accumulator) Result(level float64, q func(context, action int) float64,
 		res.SNIPS = est(v, variance)
 		res.ESS = sw * sw / sw2
 	}
+	if a.reps > 0 {
+		bootCI(&res.IPS, rep, level, func(x [4]float64) (float64, bool) { return x[2] / x[0], x[0] > 0 })
+		bootCI(&res.SNIPS, rep, level, func(x [4]float64) (float64, bool) { return x[2] / x[1], x[1] > 0 })
+		bootCI(&res.DR, rep, level, func(x [4]float64) (float64, bool) { return x[3] / x[0], x[0] > 0 })
+	}
 	return res, nil
+}
+
+// bootCI sets e's CI to the percentile interval of the estimator f over
+// the replicates (those where it is defined) and BootSE to their spread.
+func bootCI(e *Estimate, rep [][4]float64, level float64, f func([4]float64) (float64, bool)) {
+	v := make([]float64, 0, len(rep))
+	var s, s2 float64
+	for _, x := range rep {
+		if y, ok := f(x); ok {
+			v = append(v, y)
+			s += y
+			s2 += y * y
+		}
+	}
+	if len(v) < 2 {
+		return
+	}
+	n := float64(len(v))
+	e.BootSE = math.Sqrt(math.Max(0, (s2-s*s/n)/(n-1)))
+	e.CI = boot.Percentile(v, (1-level)/2, (1+level)/2)
+	e.CI[0] = math.Max(0, e.CI[0])
 }
 
 // sampleVar is the unbiased variance of terms with the given sum of

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dpa-tools/dpa/campaign/boot"
 )
 
 func near(t *testing.T, name string, got, want float64) {
@@ -82,10 +85,21 @@ func TestMergeEqualsOnePass(t *testing.T) {
 // A contextual bandit with known click probabilities: contexts 0..2, arms
 // 0..3; the logging policy is a softmax that favours arm 0. Each target arm
 // is estimated off-policy; over seeded repetitions the truth must lie in
-// each estimator's 95% interval at least 90% of the time, and the mean
-// estimate must be close to the truth (unbiasedness).
-func TestCoverageKnownBandit(t *testing.T) {
+// each estimator's 95% interval at least 90% of the time, and the mean estimate must be close to the truth
+// (unbiasedness).
+func TestCoverageKnownBandit(t *testing.T) { coverageKnownBandit(t, 200, 20000, 1, 0) }
+
+// The same with bootstrap intervals (AddBoot, every round its own unit, 200
+// replicates): click rates ×5 and 2,000 rounds keep the test fast.
+func TestBootstrapCoverageKnownBandit(t *testing.T) { coverageKnownBandit(t, 200, 2000, 5, 200) }
+
+func coverageKnownBandit(t *testing.T, reps, n int, scale float64, nBoot int) {
 	ctr := [3][4]float64{{0.02, 0.05, 0.01, 0.03}, {0.04, 0.02, 0.06, 0.01}, {0.01, 0.01, 0.02, 0.08}}
+	for c := range ctr {
+		for a := range ctr[c] {
+			ctr[c][a] *= scale
+		}
+	}
 	pctx := [3]float64{0.5, 0.3, 0.2}
 	logits := [4]float64{2, 1, 1, 0.5}
 	var pb [4]float64
@@ -103,7 +117,6 @@ func TestCoverageKnownBandit(t *testing.T) {
 			truth[a] += pctx[c] * ctr[c][a]
 		}
 	}
-	const reps, n = 200, 20000
 	hits := map[string][4]int{}
 	sum := map[string][4]float64{}
 	for rep := 0; rep < reps; rep++ {
@@ -135,13 +148,20 @@ func TestCoverageKnownBandit(t *testing.T) {
 			log[i] = obs{c, a, r}
 			model.Observe(c, a, r)
 		}
-		for _, o := range log {
+		bw := make([]uint8, nBoot)
+		for i, o := range log {
+			// Every round its own unit: the bootstrap's weights.
+			boot.PoissonWeights(bw, uint64(rep), uint64(i))
 			for e := range accs {
 				w := 0.0
 				if o.a == e {
 					w = 1 / pb[o.a]
 				}
-				accs[e].Add(o.c, o.a, w, o.r)
+				if nBoot > 0 {
+					accs[e].AddBoot(o.c, o.a, w, o.r, bw)
+				} else {
+					accs[e].Add(o.c, o.a, w, o.r)
+				}
 			}
 		}
 		for e := range accs {
@@ -150,6 +170,9 @@ func TestCoverageKnownBandit(t *testing.T) {
 				t.Fatal(err)
 			}
 			for name, est := range map[string]Estimate{"ips": res.IPS, "snips": res.SNIPS, "dr": res.DR} {
+				if nBoot > 0 && (est.CI == est.NormalCI || est.BootSE <= 0) {
+					t.Fatalf("%s: CI %v is not the bootstrap's (normal %v)", name, est.CI, est.NormalCI)
+				}
 				h, s := hits[name], sum[name]
 				if est.CI[0] <= truth[e] && truth[e] <= est.CI[1] {
 					h[e]++
@@ -161,8 +184,8 @@ func TestCoverageKnownBandit(t *testing.T) {
 	}
 	for name, h := range hits {
 		for e := range h {
-			cov := float64(h[e]) / reps
-			mean := sum[name][e] / reps
+			cov := float64(h[e]) / float64(reps)
+			mean := sum[name][e] / float64(reps)
 			t.Logf("%-5s arm %d: truth %.4f mean %.4f coverage %.2f", name, e, truth[e], mean, cov)
 			if cov < 0.90 {
 				t.Errorf("%s arm %d: coverage %.2f < 0.90", name, e, cov)
@@ -275,7 +298,7 @@ func TestEvaluateLogs(t *testing.T) {
 		}
 	}
 	_ = w.Flush()
-	ev, err := Evaluate(context.Background(), bytes.NewReader(buf.Bytes()), "", []string{"retarget", "popular", "logged"}, 0.95)
+	ev, err := Evaluate(context.Background(), bytes.NewReader(buf.Bytes()), Options{Targets: []string{"retarget", "popular", "logged"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,15 +310,64 @@ func TestEvaluateLogs(t *testing.T) {
 	// popular: both rounds; w = 0 then 4 with r = 0.
 	near(t, "popular IPS", ev.Policies[1].IPS.Value, 0)
 	near(t, "logged", ev.Policies[2].IPS.Value, 0.5)
-	if _, err := Evaluate(context.Background(), bytes.NewReader(buf.Bytes()), "", []string{"bestsellers"}, 0.95); err == nil ||
+	if _, err := Evaluate(context.Background(), bytes.NewReader(buf.Bytes()), Options{Targets: []string{"bestsellers"}}); err == nil ||
 		!strings.Contains(err.Error(), "bestsellers") {
 		t.Errorf("unknown arm: %v", err)
 	}
 	obd := ",timestamp,item_id,position,click,propensity_score\n0,t,0,1,1,0.5\n1,t,1,1,0,0.5\n"
-	ev, err = Evaluate(context.Background(), strings.NewReader(obd), "", []string{"uniform"}, 0.95)
+	ev, err = Evaluate(context.Background(), strings.NewReader(obd), Options{Targets: []string{"uniform"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// uniform over 2 items, logging also uniform: w = 1, IPS = mean click.
 	near(t, "uniform IPS", ev.Policies[0].IPS.Value, 0.5)
+}
+
+// Evaluate's intervals come from the bootstrap over shoppers: the same log
+// and seed give the same intervals, another seed other ones, and the
+// report says so.
+func TestEvaluateBootstrap(t *testing.T) {
+	arms := []string{"retarget", "popular"}
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf, LayoutDPA, arms)
+	rng := rand.New(rand.NewPCG(3, 4))
+	t0 := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
+	for i := range 3000 {
+		a := rng.IntN(2)
+		click := 0
+		if rng.Float64() < 0.02+0.03*float64(a) {
+			click = 1
+		}
+		im := Impression{Time: t0, ID: int64(i + 1), UserID: "u" + strconv.Itoa(rng.IntN(500)), Segment: "viewer", Action: arms[a],
+			Propensity: 0.5, Click: click, Items: []string{"A"}, ItemIndex: []int{0}, ItemPropensity: []float64{1},
+			ArmPropensity: []float64{0.5, 0.5}}
+		if err := w.Write(&im); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = w.Flush()
+	eval := func(seed uint64) *Evaluation {
+		ev, err := Evaluate(context.Background(), bytes.NewReader(buf.Bytes()), Options{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	a, b, c := eval(1), eval(1), eval(2)
+	if a.Replicates != DefaultReplicates || !strings.Contains(a.Interval, "bootstrap") {
+		t.Errorf("interval %q, %d replicates", a.Interval, a.Replicates)
+	}
+	for i, p := range a.Policies {
+		for _, e := range [][3]Estimate{{p.IPS, b.Policies[i].IPS, c.Policies[i].IPS}, {p.SNIPS, b.Policies[i].SNIPS, c.Policies[i].SNIPS}, {p.DR, b.Policies[i].DR, c.Policies[i].DR}} {
+			if e[0] != e[1] {
+				t.Errorf("%s: same seed, different estimates %+v / %+v", p.Name, e[0], e[1])
+			}
+			if e[0].CI == e[2].CI || e[0].CI == e[0].NormalCI {
+				t.Errorf("%s: CI %v does not come from the seeded bootstrap (seed 2 %v, normal %v)", p.Name, e[0].CI, e[2].CI, e[0].NormalCI)
+			}
+			if !(e[0].CI[0] <= e[0].Value && e[0].Value <= e[0].CI[1]) {
+				t.Errorf("%s: CI %v excludes the estimate %v", p.Name, e[0].CI, e[0].Value)
+			}
+		}
+	}
 }

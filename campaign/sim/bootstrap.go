@@ -3,8 +3,8 @@ package sim
 import (
 	"hash/fnv"
 	"math"
-	"math/rand/v2"
-	"slices"
+
+	"github.com/dpa-tools/dpa/campaign/boot"
 )
 
 // Intervals come from a Poisson bootstrap over whole test groups (test
@@ -126,24 +126,12 @@ func (g *group) flush(b *bootSums, seed uint64) {
 	g.used = false
 }
 
-// poissonWeights fills w with Poisson(1) draws from a stream seeded by the
-// seed and the group's id.
+// poissonWeights fills w with the Poisson(1) weights of the group with
+// id key (boot.PoissonWeights keyed by FNV-1a 64 of the id).
 func poissonWeights(w []uint8, seed uint64, key string) {
 	h := fnv.New64a()
 	h.Write([]byte(key))
-	rng := rand.New(rand.NewPCG(seed^0xb007, h.Sum64()))
-	for r := range w {
-		// Inverse CDF of Poisson(1): P(k) = e^-1 / k!.
-		u := rng.Float64()
-		k, p := 0, math.Exp(-1)
-		c := p
-		for u > c && k < 20 {
-			k++
-			p /= float64(k)
-			c += p
-		}
-		w[r] = uint8(k)
-	}
+	boot.PoissonWeights(w, seed, h.Sum64())
 }
 
 // value is strategy si's metric m in replicate r; false when the
@@ -188,18 +176,6 @@ func (b *bootSums) diffs(a, c, m int) []float64 {
 
 // percentileCI is the 95% percentile interval of the replicate values.
 func percentileCI(v []float64) [2]float64 {
-	if len(v) == 0 {
-		return [2]float64{}
-	}
-	slices.Sort(v)
-	q := func(p float64) float64 {
-		x := p * float64(len(v)-1)
-		i := int(math.Floor(x))
-		if i+1 >= len(v) {
-			return v[len(v)-1]
-		}
-		f := x - float64(i)
-		return v[i]*(1-f) + v[i+1]*f
-	}
-	return [2]float64{round6(q(0.025)), round6(q(0.975))}
+	ci := boot.Percentile(v, 0.025, 0.975)
+	return [2]float64{round6(ci[0]), round6(ci[1])}
 }

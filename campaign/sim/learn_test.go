@@ -147,7 +147,7 @@ func TestOffPolicyCoverage(t *testing.T) {
 		for _, a := range arms {
 			names = append(names, string(a))
 		}
-		ev, err := ope.Evaluate(context.Background(), &log, "", names, 0.95)
+		ev, err := ope.Evaluate(context.Background(), &log, ope.Options{Targets: names, Seed: uint64(rep)})
 		if err != nil {
 			t.Fatal(err)
 		}

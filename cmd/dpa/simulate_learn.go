@@ -182,7 +182,7 @@ func runOPE(ctx context.Context, o *simulateOptions) error {
 			targets[i] = string(st)
 		}
 	}
-	ev, err := ope.Evaluate(ctx, f, o.Learn.ImprLayout, targets, o.Learn.Level)
+	ev, err := ope.Evaluate(ctx, f, ope.Options{Layout: o.Learn.ImprLayout, Targets: targets, Level: o.Learn.Level, Seed: o.Seed})
 	return o.writeOPE(ctx, ev, err)
 }
 
@@ -202,13 +202,21 @@ func (o *simulateOptions) writeOPE(ctx context.Context, ev *ope.Evaluation, err 
 	})
 }
 
+// intervalLine describes the OPE intervals: the bootstrap's size and seed.
+func intervalLine(ev *ope.Evaluation) string {
+	if ev.Replicates > 0 {
+		return fmt.Sprintf("%g%% %s (%d replicates, seed %d)", ev.Level*100, ev.Interval, ev.Replicates, ev.Seed)
+	}
+	return fmt.Sprintf("%g%% %s", ev.Level*100, ev.Interval)
+}
+
 func writeOPETable(w io.Writer, ev *ope.Evaluation, file string, opts render.TableOptions) error {
 	st := opts.Styles
 	fmt.Fprintln(w, st.Title("Off-policy evaluation of "+file))
 	fmt.Fprintln(w, st.KeyValues([][2]string{
 		{"Layout", ev.Layout},
 		{"Rounds", fmt.Sprintf("%s, %s clicks, logged CTR %s", render.Int64(ev.Rounds), render.Int64(ev.Clicks), pct2dp(ev.LoggedCTR))},
-		{"Intervals", fmt.Sprintf("%g%% normal approximation", ev.Level*100)},
+		{"Intervals", intervalLine(ev)},
 	}))
 	fmt.Fprintln(w)
 	cols := []string{"policy", "rounds", "matches", "ESS", "IPS", "IPS CI", "SNIPS", "SNIPS CI", "DR", "DR CI"}
