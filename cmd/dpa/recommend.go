@@ -389,6 +389,9 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 		}
 	}
 	slices.Sort(users)
+	if o.shard.Sharded() && len(users) == 0 && !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "note: no user of the log falls in shard %s: the part holds the header only (dpa merge accepts it)\n", o.shard)
+	}
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

@@ -44,6 +44,9 @@ func (o *simulateOptions) replayPartial(ctx context.Context, r io.Reader, opts s
 	if err != nil {
 		return nil, err
 	}
+	if p.Tally.Cases == 0 && !o.app.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "note: no test case of the log falls in shard %s: the part adds nothing to the merge\n", o.shard)
+	}
 	p.Labels = map[string]string{"events": strings.Join(o.Events.Files, ","), "catalog": o.Catalog}
 	p.Inputs = map[string]string{}
 	// The log proves itself by its content digest; the catalog and the
