@@ -550,6 +550,10 @@ type scratch struct {
 	cand  []sessSim
 	mix   []scoredItem // blend's candidates
 	mpos  []int32      // item -> 1 + position in mix
+	// sknn's last result and the seed indices it was computed for.
+	knnKey   []int32
+	knnOut   []scoredItem
+	knnValid bool
 }
 
 func cmpScored(a, b scoredItem) int {

@@ -109,6 +109,11 @@ const (
 
 // sknn scores items by the votes of the most similar training sessions;
 // candidates are returned unsorted in sc.buf.
+//
+// The result depends only on the seed items (their model indices, in
+// order), so it is kept in the scratch and reused while the seeds repeat:
+// a replay ranks one history with similar, session_knn and auto in a row,
+// and each used to redo the whole neighbour search.
 func (r *run) sknn(sc *scratch) []scoredItem {
 	x := r.m.sess
 	out := sc.buf[:0]
@@ -119,6 +124,34 @@ func (r *run) sknn(sc *scratch) []scoredItem {
 	if len(seeds) == 0 {
 		return out
 	}
+	if sc.knnValid && len(sc.knnKey) == len(seeds) {
+		same := true
+		for i, s := range seeds {
+			if sc.knnKey[i] != s.idx {
+				same = false
+				break
+			}
+		}
+		if same {
+			sc.buf = append(out, sc.knnOut...)
+			return sc.buf
+		}
+	}
+	out = r.sknnVotes(sc, x, seeds, out)
+	sc.knnKey = sc.knnKey[:0]
+	for _, s := range seeds {
+		sc.knnKey = append(sc.knnKey, s.idx)
+	}
+	sc.knnOut = append(sc.knnOut[:0], out...)
+	sc.knnValid = true
+	sc.buf = out
+	return out
+}
+
+// sknnVotes is sknn's neighbour search: the candidate sessions of the
+// seeds, their similarity, the sknnNeighbors best of them (a bounded heap,
+// not a sort of every candidate) and their votes, appended to out.
+func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem) []scoredItem {
 	nItems := len(r.m.itemIDs)
 	if len(sc.w) < nItems {
 		sc.w = make([]float32, nItems)
@@ -156,27 +189,8 @@ func (r *run) sknn(sc *scratch) []scoredItem {
 			sc.w[s.idx] = 0
 		}
 	}
-	// The most similar sessions, the most recent first among equals.
-	slices.SortFunc(cand, func(a, b sessSim) int {
-		switch {
-		case a.sim > b.sim:
-			return -1
-		case a.sim < b.sim:
-			return 1
-		case x.last[a.sess] > x.last[b.sess]:
-			return -1
-		case x.last[a.sess] < x.last[b.sess]:
-			return 1
-		}
-		return int(a.sess - b.sess)
-	})
-	if len(cand) > sknnNeighbors {
-		cand = cand[:sknnNeighbors]
-	}
-	for _, n := range cand {
-		if n.sim <= 0 {
-			continue
-		}
+	sc.cand = cand
+	for _, n := range topSessions(x, cand, sknnNeighbors) {
 		for _, it := range x.items[x.off[n.sess]:x.off[n.sess+1]] {
 			p := sc.pos[it]
 			if p == 0 {
@@ -190,9 +204,70 @@ func (r *run) sknn(sc *scratch) []scoredItem {
 	for _, c := range out {
 		sc.pos[c.idx] = 0
 	}
-	sc.cand = cand
-	sc.buf = out
 	return out
+}
+
+// sessBetter orders candidate sessions: the most similar first, the most
+// recent first among equals, then the lowest index (a total order, so the
+// neighbours never depend on the candidates' order).
+func sessBetter(x *sessIndex, a, b sessSim) bool {
+	switch {
+	case a.sim != b.sim:
+		return a.sim > b.sim
+	case x.last[a.sess] != x.last[b.sess]:
+		return x.last[a.sess] > x.last[b.sess]
+	}
+	return a.sess < b.sess
+}
+
+// topSessions returns the n best candidates with a positive similarity,
+// best first, reordering cand in place: a min-heap of n over the
+// candidates, O(len(cand)·log n) where a full sort was O(len·log len).
+// Candidates with sim ≤ 0 never vote, so leaving them out changes nothing.
+func topSessions(x *sessIndex, cand []sessSim, n int) []sessSim {
+	h := cand[:0]
+	down := func(i int) {
+		for {
+			l, rr, m := 2*i+1, 2*i+2, i
+			if l < len(h) && sessBetter(x, h[m], h[l]) {
+				m = l
+			}
+			if rr < len(h) && sessBetter(x, h[m], h[rr]) {
+				m = rr
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for _, c := range cand {
+		if c.sim <= 0 {
+			continue
+		}
+		if len(h) < n {
+			h = append(h, c) // safe: len(h) ≤ the index being read
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !sessBetter(x, h[p], h[i]) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+		} else if sessBetter(x, c, h[0]) {
+			h[0] = c
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b sessSim) int {
+		if sessBetter(x, a, b) {
+			return -1
+		}
+		return 1
+	})
+	return h
 }
 
 type sessSim struct {
