@@ -227,12 +227,16 @@ func (s *Selection) Issues() []Issue {
 		case r.Count == 0:
 			msg := fmt.Sprintf("product set %s selects no in-stock item", as.ProductSet.Filter)
 			if r.OutOfStock > 0 {
-				msg += fmt.Sprintf(" (%d matching items are out of stock)", r.OutOfStock)
+				if r.OutOfStock == 1 {
+					msg += " (1 matching item is out of stock)"
+				} else {
+					msg += fmt.Sprintf(" (%d matching items are out of stock)", r.OutOfStock)
+				}
 			}
 			local = append(local, Issue{Severity: feed.Error, AdSet: as.Name, Rule: ruleEmptySet, Message: msg})
 		case as.Creative.Format != "single_image" && r.Count < as.Creative.Cards:
 			local = append(local, Issue{Severity: feed.Warning, AdSet: as.Name, Rule: ruleSmallSet, Count: r.Count,
-				Message: fmt.Sprintf("product set selects %d in-stock items, fewer than the %d cards of the %s", r.Count, as.Creative.Cards, as.Creative.Format)})
+				Message: fmt.Sprintf("product set selects %d in-stock %s, fewer than the %d cards of the %s", r.Count, map[bool]string{true: "item", false: "items"}[r.Count == 1], as.Creative.Cards, as.Creative.Format)})
 		}
 		if as.Audience != nil && as.Audience.Source != nil && as.Audience.Source.Filter != nil && r.SourceCount == 0 {
 			local = append(local, Issue{Severity: feed.Warning, AdSet: as.Name, Rule: ruleEmptySource,

@@ -340,6 +340,7 @@ func (r *Report) Gate(o GateOptions, fmtInt func(int) string, fmtPct func(float6
 	if newOnly {
 		qual = "new "
 	}
+	countNoun := func(n int, one, many string) string { return fmtInt(n) + " " + nounFor(n, one, many) }
 	if o.MaxErrorRate >= 0 || o.MaxWarningRate >= 0 {
 		for _, c := range []struct {
 			name  string
@@ -351,7 +352,7 @@ func (r *Report) Gate(o GateOptions, fmtInt func(int) string, fmtPct func(float6
 			}
 			share := ratio(c.n, r.Summary.Items)
 			if share > c.limit {
-				return fmt.Sprintf("%s of %s items (%s) have %s%s, over the limit of %s", fmtInt(c.n), fmtInt(r.Summary.Items), fmtPct(share), qual, c.name, fmtPct(c.limit))
+				return fmt.Sprintf("%s of %s (%s) %s %s%s, over the limit of %s", fmtInt(c.n), countNoun(r.Summary.Items, "item", "items"), fmtPct(share), verbHave(c.n), qual, c.name, fmtPct(c.limit))
 			}
 		}
 		return ""
@@ -366,7 +367,7 @@ func (r *Report) Gate(o GateOptions, fmtInt func(int) string, fmtPct func(float6
 	case "warning":
 		lvl, level = int(Warning), "error or warning"
 	default:
-		lvl, level = int(Info), "finding"
+		lvl, level = int(Info), ""
 	}
 	n := 0
 	for s := lvl; s <= int(Error); s++ {
@@ -375,5 +376,20 @@ func (r *Report) Gate(o GateOptions, fmtInt func(int) string, fmtPct func(float6
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s %s%s finding(s) in %s item(s) (--fail-on %s)", fmtInt(n), qual, level, fmtInt(items[lvl-1]), o.FailOn)
+	if level != "" {
+		level += " "
+	}
+	in := ""
+	if items[lvl-1] > 0 { // file-level findings (a shop export, a bad header) are in no item
+		in = " in " + countNoun(items[lvl-1], "item", "items")
+	}
+	return fmt.Sprintf("%s %s%s%s%s (--fail-on %s)", fmtInt(n), qual, level, nounFor(n, "finding", "findings"), in, o.FailOn)
+}
+
+// nounFor picks the noun for a count of n: "1 item", "2 items".
+func nounFor(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

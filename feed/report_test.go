@@ -59,7 +59,7 @@ func TestReportFinish(t *testing.T) {
 	}
 	itoa := func(n int) string { return fmt.Sprint(n) }
 	pct := func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
-	if got := rep.Gate(GateOptions{FailOn: "error", MaxErrorRate: -1, MaxWarningRate: -1}, itoa, pct); got != "3 error finding(s) in 3 item(s) (--fail-on error)" {
+	if got := rep.Gate(GateOptions{FailOn: "error", MaxErrorRate: -1, MaxWarningRate: -1}, itoa, pct); got != "3 error findings in 3 items (--fail-on error)" {
 		t.Errorf("gate: %q", got)
 	}
 	if got := rep.Gate(GateOptions{FailOn: "error", MaxErrorRate: 0.5, MaxWarningRate: -1}, itoa, pct); got != "3 of 3 items (100%) have errors, over the limit of 50%" {
@@ -86,7 +86,7 @@ func TestReportFinish(t *testing.T) {
 	if b := rep2.Summary.Baseline; b == nil || b.NewErrors != 2 {
 		t.Fatalf("baseline %+v", b)
 	}
-	if got := rep2.Gate(GateOptions{FailOn: "error", MaxErrorRate: -1, MaxWarningRate: -1}, itoa, pct); got != "2 new error finding(s) in 2 item(s) (--fail-on error)" {
+	if got := rep2.Gate(GateOptions{FailOn: "error", MaxErrorRate: -1, MaxWarningRate: -1}, itoa, pct); got != "2 new error findings in 2 items (--fail-on error)" {
 		t.Errorf("gate with baseline: %q", got)
 	}
 	newSeen := 0
@@ -98,5 +98,29 @@ func TestReportFinish(t *testing.T) {
 	})
 	if newSeen != 2 {
 		t.Errorf("%d findings marked new", newSeen)
+	}
+}
+
+// TestGateSingular (issue 11): one finding in one item reads "1 error
+// finding in 1 item", not "1 error finding(s) in 1 item(s)", and --fail-on
+// info does not say "finding finding(s)".
+func TestGateSingular(t *testing.T) {
+	one := strings.SplitAfterN(reportFeed, "\n", 3)
+	rep := NewReport()
+	defer rep.Close()
+	rep.Add(validateString(t, "feed.csv", one[0]+one[1]), "meta")
+	if err := rep.Finish(nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	itoa := func(n int) string { return fmt.Sprint(n) }
+	pct := func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+	if got := rep.Gate(GateOptions{FailOn: "error", MaxErrorRate: -1, MaxWarningRate: -1}, itoa, pct); got != "1 error finding in 1 item (--fail-on error)" {
+		t.Errorf("gate: %q", got)
+	}
+	if got := rep.Gate(GateOptions{FailOn: "error", MaxErrorRate: 0.5, MaxWarningRate: -1}, itoa, pct); got != "1 of 1 item (100%) has errors, over the limit of 50%" {
+		t.Errorf("rate gate: %q", got)
+	}
+	if got := rep.Gate(GateOptions{FailOn: "info", MaxErrorRate: -1, MaxWarningRate: -1}, itoa, pct); strings.Contains(got, "finding finding") || !strings.Contains(got, " in 1 item ") {
+		t.Errorf("info gate: %q", got)
 	}
 }

@@ -72,3 +72,13 @@ func Truncate(s string, n int) string {
 	}
 	return s[:i] + "…"
 }
+
+// Count is n with its noun in the right number, for people: Count(1,
+// "finding", "findings") → "1 finding", Count(1234, "item", "items") →
+// "1,234 items". Both forms are given, so irregular plurals need no rule.
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Int(n) + " " + many
+}

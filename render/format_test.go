@@ -103,3 +103,15 @@ func FuzzTruncate(f *testing.F) {
 		}
 	})
 }
+
+func TestCount(t *testing.T) {
+	tests := []struct {
+		n    int
+		want string
+	}{{0, "0 findings"}, {1, "1 finding"}, {2, "2 findings"}, {1234, "1,234 findings"}, {-1, "-1 findings"}}
+	for _, tc := range tests {
+		if got := Count(tc.n, "finding", "findings"); got != tc.want {
+			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}

@@ -269,14 +269,14 @@ func writeReadSummary(w io.Writer, st *render.Styles, label string, s events.Sta
 	if s.Preset != "" {
 		layout += ", preset " + s.Preset
 	}
-	fmt.Fprintf(w, "read %s: %s events from %s rows (%s)\n", label, render.Int(s.Events), render.Int(s.Rows), layout)
+	fmt.Fprintf(w, "read %s: %s from %s (%s)\n", label, render.Count(s.Events, "event", "events"), render.Count(s.Rows, "row", "rows"), layout)
 	line := func(kind string, rc []events.ReasonCount, style func(string) string) {
 		for _, r := range rc {
 			var ex []string
 			for _, e := range r.Examples {
 				ex = append(ex, fmt.Sprint(e.Line))
 			}
-			msg := fmt.Sprintf("  %s %s: %s row(s)", kind, r.Reason, render.Int(r.Count))
+			msg := fmt.Sprintf("  %s %s: %s", kind, r.Reason, render.Count(r.Count, "row", "rows"))
 			if len(ex) > 0 {
 				msg += ", line " + strings.Join(ex, ", ")
 			}

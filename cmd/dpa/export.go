@@ -178,10 +178,10 @@ func runExport(ctx context.Context, o *exportOptions) error {
 		return engineErr(err)
 	}
 	if res.MissingID > 0 && !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) without an id left out of items_batch\n", render.Int(res.MissingID))
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s without an id left out of items_batch\n", render.Count(res.MissingID, "catalog item", "catalog items"))
 	}
 	if res.DuplicateID > 0 && !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s catalog item(s) repeat an earlier id: items_batch carries the first only\n", render.Int(res.DuplicateID))
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s an earlier id: items_batch carries the first only\n", render.Count(res.DuplicateID, "catalog item repeats", "catalog items repeat"))
 	}
 	if err := feed.NoItemsError(r, res.Items, o.Read.AllowEmpty); err != nil {
 		return &inputError{err: fmt.Errorf("%w (nothing written; --allow-empty exports an empty catalog)", err)}
@@ -198,7 +198,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	if len(failed) > 0 {
 		msg := fmt.Sprintf("nothing written to %s: %s", o.Out, failed[0])
 		if len(failed) > 1 {
-			msg += fmt.Sprintf(" (and %d more error(s))", len(failed)-1)
+			msg += fmt.Sprintf(" (and %s more)", render.Count(len(failed)-1, "error", "errors"))
 		}
 		return &findingsError{msg: msg}
 	}

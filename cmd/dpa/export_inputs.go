@@ -9,6 +9,7 @@ import (
 
 	"github.com/dpa-tools/dpa/campaign"
 	"github.com/dpa-tools/dpa/feed"
+	"github.com/dpa-tools/dpa/render"
 )
 
 // loadCampaign reads and checks the campaign file, printing every
@@ -32,7 +33,7 @@ func loadCampaign(path string, errOut io.Writer) (*campaign.Campaign, error) {
 		}
 	}
 	if campaign.HasErrors(diags) || c == nil {
-		return nil, &inputError{err: fmt.Errorf("%s: %d error(s) in the campaign file; nothing written", path, max(nerr, 1))}
+		return nil, &inputError{err: fmt.Errorf("%s: %s in the campaign file; nothing written", path, render.Count(max(nerr, 1), "error", "errors"))}
 	}
 	return c, nil
 }

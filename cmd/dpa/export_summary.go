@@ -38,7 +38,7 @@ func printIssues(w io.Writer, issues []campaign.Issue, quiet bool) {
 			if is.Count > len(is.ItemIDs) {
 				ids += ", …"
 			}
-			line += fmt.Sprintf(" [%s item(s): %s]", render.Int(is.Count), ids)
+			line += fmt.Sprintf(" [%s: %s]", render.Count(is.Count, "item", "items"), ids)
 		}
 		fmt.Fprintln(w, render.CleanLine(line))
 	}
@@ -102,6 +102,6 @@ func writeExportSummary(o *exportOptions, s *exportSummary) error {
 		}
 		fmt.Fprintln(o.IO.Out, line)
 	}
-	fmt.Fprintf(o.IO.Out, "%s; %d warning(s), see manifest.json\n", batch, warns)
+	fmt.Fprintf(o.IO.Out, "%s; %s, see manifest.json\n", batch, render.Count(warns, "warning", "warnings"))
 	return nil
 }

@@ -1238,7 +1238,7 @@ func TestExportDuplicateIDs(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		if !strings.Contains(stderr, "1 catalog item(s) repeat an earlier id") {
+		if !strings.Contains(stderr, "1 catalog item repeats an earlier id") {
 			t.Errorf("no duplicate warning: %s", stderr)
 		}
 		var sum exportSummary

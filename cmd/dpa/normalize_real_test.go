@@ -166,3 +166,37 @@ func TestValidateShopExportHint(t *testing.T) {
 		t.Errorf("column findings on a shop export:\n%s", out)
 	}
 }
+
+// TestShopExportNoWeakChannelLine (issue 11): on a real Shopify export the
+// channel guess is weak (a shop export has no channel of its own), but the
+// shop-export hint already names --channel, so stderr has no "weak
+// evidence" line; an ordinary feed with weak evidence still gets it.
+func TestShopExportNoWeakChannelLine(t *testing.T) {
+	src := "../../../shared/data/real/shopify-product-csvs/apparel.csv"
+	if _, err := os.Stat(src); err != nil {
+		t.Skip("../shared/data/real is not available")
+	}
+	for _, format := range []string{"table", "json"} {
+		code, out, errOut := runDPA(t, context.Background(), "validate", "-o", format, src)
+		if code != 1 {
+			t.Fatalf("-o %s: exit %d: %s", format, code, errOut)
+		}
+		if strings.Contains(errOut, "weak evidence") || strings.Contains(errOut, "checking as") {
+			t.Errorf("-o %s: channel line on a shop export:\n%s", format, errOut)
+		}
+		if !strings.Contains(out+errOut, "--channel meta --currency USD") {
+			t.Errorf("-o %s: no normalize hint:\n%s\n%s", format, out, errOut)
+		}
+		if !strings.Contains(errOut, "1 error finding (--fail-on error)") {
+			t.Errorf("-o %s: gate line:\n%s", format, errOut)
+		}
+	}
+	feedPath := filepath.Join(t.TempDir(), "items.csv")
+	if err := os.WriteFile(feedPath, []byte("id,title,price\nA1,Shirt,10 USD\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errOut := runDPA(t, context.Background(), "validate", feedPath)
+	if !strings.Contains(errOut, "weak evidence") {
+		t.Errorf("a plain feed lost its weak-evidence line:\n%s", errOut)
+	}
+}

@@ -262,6 +262,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			return err
 		}
 		chName := o.Channel
+		weakGuess := "" // said after the check: a shop export makes it noise
 		if chName == "" {
 			g := feed.DetectChannel(r, path)
 			chName = g.Channel
@@ -269,9 +270,10 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 				c, _ := feed.LookupChannel(g.Channel)
 				msg := fmt.Sprintf("dpa: %s: checking as %s: %s", path, g.Channel, g.Reason)
 				if g.Weak {
-					msg += fmt.Sprintf(" (weak evidence: not a %s feed? pass --channel %s)", c.Title, strings.Join(feed.ChannelNames(), "|"))
+					weakGuess = msg + fmt.Sprintf(" (weak evidence: not a %s feed? pass --channel %s)", c.Title, strings.Join(feed.ChannelNames(), "|"))
+				} else {
+					fmt.Fprintln(o.IO.ErrOut, msg)
 				}
-				fmt.Fprintln(o.IO.ErrOut, msg)
 			}
 		}
 		ch, _ := feed.LookupChannel(chName)
@@ -292,7 +294,14 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			res.File = path
 		}
 		fr := rep.Add(res, ch.Name)
-		if res.Source != feed.SourceFeed && res.Source != "" {
+		shop := res.Source != feed.SourceFeed && res.Source != ""
+		if weakGuess != "" && !shop {
+			// A shop export has no channel of its own: the normalize hint
+			// below already names --channel, so the weak-evidence line
+			// would only repeat it.
+			fmt.Fprintln(o.IO.ErrOut, weakGuess)
+		}
+		if shop {
 			fr.Source = res.Source
 			fr.Normalize = planNormalize(ctx, path, ro, ch, ov)
 			if o.Output != "table" && !o.app.Quiet {

@@ -116,7 +116,7 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 		{"Infos", st.Severity("info", render.Int(s.Infos))},
 	}
 	if bs := s.Baseline; bs != nil {
-		kv = append(kv, [2]string{"New", fmt.Sprintf("%s errors, %s warnings, %s infos not in %s", render.Int(bs.NewErrors), render.Int(bs.NewWarnings), render.Int(bs.NewInfos), bs.File)})
+		kv = append(kv, [2]string{"New", fmt.Sprintf("%s, %s, %s not in %s", render.Count(bs.NewErrors, "error", "errors"), render.Count(bs.NewWarnings, "warning", "warnings"), render.Count(bs.NewInfos, "info", "infos"), bs.File)})
 	}
 	b.WriteString(st.KeyValues(kv))
 	b.WriteString("\n")
@@ -124,13 +124,13 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 		b.WriteString("\n" + st.Bold("Issues") + "\n")
 		for i, is := range rep.Issues {
 			if i == 15 {
-				fmt.Fprintf(&b, "  … and %d more issues (-o json lists them all)\n", len(rep.Issues)-15)
+				fmt.Fprintf(&b, "  … and %s (-o json lists them all)\n", render.Count(len(rep.Issues)-15, "more issue", "more issues"))
 				break
 			}
 			sev := fmt.Sprintf("%-8s", is.Severity.String()) // pad before styling: escapes would count
-			affected := fmt.Sprintf("%s findings", render.Int(is.Findings))
+			affected := render.Count(is.Findings, "finding", "findings")
 			if is.Items > 0 {
-				affected = fmt.Sprintf("%s of %s items (%s)", render.Int(is.Items), render.Int(s.Items), render.Percent(is.Share))
+				affected = fmt.Sprintf("%s of %s (%s)", render.Int(is.Items), render.Count(s.Items, "item", "items"), render.Percent(is.Share))
 			}
 			if s.Baseline != nil && is.New > 0 {
 				affected += fmt.Sprintf(", %s new", render.Int(is.New))
@@ -392,14 +392,14 @@ func (p githubPrinter) Print(w io.Writer, rep *feed.Report) error {
 	}
 	for _, is := range rep.Issues {
 		if n := capped[is.Rule]; n > 0 {
-			fmt.Fprintf(w, "::notice title=dpa %s::%d more %s findings not annotated (--max-findings %d per rule)\n", prop.Replace(is.Rule), n, data.Replace(feed.RuleTitle(is.Rule)), p.maxPerRule)
+			fmt.Fprintf(w, "::notice title=dpa %s::%s: %s not annotated (--max-findings %d per rule)\n", prop.Replace(is.Rule), data.Replace(feed.RuleTitle(is.Rule)), render.Count(n, "more finding", "more findings"), p.maxPerRule)
 			delete(capped, is.Rule)
 		}
 	}
 	s := rep.Summary
-	line := fmt.Sprintf("%d items, %d valid, %d errors, %d warnings", s.Items, s.ValidItems, s.Errors, s.Warnings)
+	line := fmt.Sprintf("%s, %s valid, %s, %s", render.Count(s.Items, "item", "items"), render.Int(s.ValidItems), render.Count(s.Errors, "error", "errors"), render.Count(s.Warnings, "warning", "warnings"))
 	if b := s.Baseline; b != nil {
-		line += fmt.Sprintf("; new since the baseline: %d errors, %d warnings", b.NewErrors, b.NewWarnings)
+		line += fmt.Sprintf("; new since the baseline: %s, %s", render.Count(b.NewErrors, "error", "errors"), render.Count(b.NewWarnings, "warning", "warnings"))
 	}
 	if _, err := fmt.Fprintf(w, "::notice title=dpa validate::%s\n", line); err != nil {
 		return err
@@ -426,11 +426,11 @@ func (p githubPrinter) Print(w io.Writer, rep *feed.Report) error {
 func writeMarkdownSummary(w io.Writer, rep *feed.Report) error {
 	s := rep.Summary
 	var b strings.Builder
-	fmt.Fprintf(&b, "## dpa validate\n\n%s items, %s valid (%s); %s errors, %s warnings, %s infos\n\n",
-		render.Int(s.Items), render.Int(s.ValidItems), render.Percent(ratio(s.ValidItems, s.Items)), render.Int(s.Errors), render.Int(s.Warnings), render.Int(s.Infos))
+	fmt.Fprintf(&b, "## dpa validate\n\n%s, %s valid (%s); %s, %s, %s\n\n",
+		render.Count(s.Items, "item", "items"), render.Int(s.ValidItems), render.Percent(ratio(s.ValidItems, s.Items)), render.Count(s.Errors, "error", "errors"), render.Count(s.Warnings, "warning", "warnings"), render.Count(s.Infos, "info", "infos"))
 	base := s.Baseline != nil
 	if base {
-		fmt.Fprintf(&b, "New since `%s`: **%s errors, %s warnings**, %s infos\n\n", s.Baseline.File, render.Int(s.Baseline.NewErrors), render.Int(s.Baseline.NewWarnings), render.Int(s.Baseline.NewInfos))
+		fmt.Fprintf(&b, "New since `%s`: **%s, %s**, %s\n\n", s.Baseline.File, render.Count(s.Baseline.NewErrors, "error", "errors"), render.Count(s.Baseline.NewWarnings, "warning", "warnings"), render.Count(s.Baseline.NewInfos, "info", "infos"))
 	}
 	if len(rep.Issues) > 0 {
 		b.WriteString("| Severity | Issue | Items | Share |")
