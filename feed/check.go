@@ -698,8 +698,14 @@ func (c *itemCtx) checkCategory(field, val string) {
 func (c *itemCtx) checkItemRules() {
 	ch := c.v.ch
 	raw := c.k(kID)
-	if raw != "" && raw != strings.TrimSpace(raw) {
-		c.add("id.whitespace", ch.IDField, raw, "the id has leading or trailing whitespace", strings.TrimSpace(raw))
+	if raw != "" {
+		if clean, inv := cleanID(raw); clean != raw {
+			msg := "the id has leading or trailing whitespace"
+			if inv != 0 {
+				msg = fmt.Sprintf("the id contains invisible character U+%04X", inv)
+			}
+			c.add("id.whitespace", ch.IDField, raw, msg, clean)
+		}
 	}
 	title, desc := c.k(kTitle), c.k(kDesc)
 	if title != "" {

@@ -162,6 +162,14 @@ func TestRules(t *testing.T) {
 		{"quantity", "meta", with(base("meta"), "quantity_to_sell_on_facebook", "0"), "availability.zero_quantity", "quantity_to_sell_on_facebook", Warning, ""},
 		{"quantity not int", "meta", with(base("meta"), "quantity_to_sell_on_facebook", "lots"), "number.invalid", "quantity_to_sell_on_facebook", Error, ""},
 		{"id whitespace", "meta", with(base("meta"), "id", " SKU-1 "), "id.whitespace", "id", Warning, "SKU-1"},
+		// Issue 10 item 13: NBSP was caught (unicode.IsSpace), the
+		// invisible format characters were not.
+		{"id NBSP", "meta", with(base("meta"), "id", "\u00a0SKU-1"), "id.whitespace", "id", Warning, "SKU-1"},
+		{"id zero-width space prefix", "meta", with(base("meta"), "id", "\u200bSKU-1"), "id.whitespace", "id", Warning, "SKU-1"},
+		{"id BOM prefix", "meta", with(base("meta"), "id", "\ufeffSKU-1"), "id.whitespace", "id", Warning, "SKU-1"},
+		{"id zero-width non-joiner inside", "google", with(base("google"), "id", "SKU\u200c-1"), "id.whitespace", "id", Warning, "SKU-1"},
+		{"id zero-width joiner suffix", "meta", with(base("meta"), "id", "SKU-1\u200d"), "id.whitespace", "id", Warning, "SKU-1"},
+		{"id word joiner and space", "meta", with(base("meta"), "id", "\u2060 SKU-1"), "id.whitespace", "id", Warning, "SKU-1"},
 		{"apparel gender for the US", "google", with(base("google"), "gender", "", "shipping", "US::Standard:4.95 USD"), "apparel.attribute_missing", "gender", Error, ""},
 		{"apparel size, country unknown", "google", with(base("google"), "size", ""), "apparel.attribute_recommended", "size", Warning, ""},
 		{"apparel elsewhere", "google", with(base("google"), "color", "", "shipping", "PH::Air:300 PHP"), "", "", 0, ""},

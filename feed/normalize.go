@@ -666,6 +666,12 @@ func (w *normWork) fix(src, raw *Item) *Item {
 		if c := collapseSpace(f.Value); c != f.Value {
 			set(c, FixWhitespace)
 		}
+		if f.Name == n.ch.IDField {
+			// Invisible characters in an id, as id.whitespace reports them.
+			if c, inv := cleanID(f.Value); inv != 0 {
+				set(c, FixWhitespace)
+			}
+		}
 		switch {
 		case f.Name == "description" && hasMarkup(f.Value):
 			if n.ch.HTMLAllowed == nil {

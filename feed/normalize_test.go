@@ -72,6 +72,10 @@ func TestNormalizeFixes(t *testing.T) {
 		rule         string // "" = no change expected
 	}{
 		{"trim and collapse", meta, NormalizeOptions{}, "title", "  Linen   Shirt\t", "", "Linen Shirt", FixWhitespace},
+		{"id NBSP trimmed", meta, NormalizeOptions{}, "id", "\u00a0A1", "", "A1", FixWhitespace},
+		{"id zero-width space removed", meta, NormalizeOptions{}, "id", "\u200bA1", "", "A1", FixWhitespace},
+		{"id BOM and word joiner removed", meta, NormalizeOptions{}, "id", "A\ufeff1\u2060", "", "A1", FixWhitespace},
+		{"zero-width joiner kept in a title", meta, NormalizeOptions{}, "title", "Tee \U0001F468\u200d\U0001F469", "", "Tee \U0001F468\u200d\U0001F469", ""},
 		{"enum instock", meta, NormalizeOptions{}, "availability", "instock", "", "in stock", FixEnum},
 		{"enum In Stock", meta, NormalizeOptions{}, "availability", "In Stock", "", "in stock", FixEnum},
 		{"enum in_stock on meta", meta, NormalizeOptions{}, "availability", "in_stock", "", "in stock", FixEnum},

@@ -250,8 +250,8 @@ func (j *jsonReader) Next() (*Item, error) {
 		if _, err := j.dec.Token(); err != nil { // ']'
 			return nil, j.fail(j.dec.InputOffset(), err)
 		}
-		if _, err := j.dec.Token(); err != io.EOF {
-			return nil, j.fail(j.dec.InputOffset(), errors.New("text after the top-level array"))
+		if err := j.trailing(); err != nil {
+			return nil, err
 		}
 		j.done = true
 		if j.index == 0 {
@@ -300,6 +300,37 @@ func jsonKind(t json.Token) string {
 		return "null"
 	}
 	return fmt.Sprint(t)
+}
+
+// trailing reads what follows the top-level array, which may only be
+// whitespace. It reads past the decoder: json.Decoder holds a run of
+// whitespace whole while looking for the next token, so 20 MB of blank
+// lines after a feed on stdin used to pass the record limit and end as
+// "text after the top-level array" (and the line counter kept an offset
+// per newline).
+func (j *jsonReader) trailing() error {
+	j.done = true
+	line := j.lines.lineAt(j.dec.InputOffset())
+	rest := io.MultiReader(j.dec.Buffered(), j.lim.r)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := rest.Read(buf)
+		for _, b := range buf[:n] {
+			switch b {
+			case '\n':
+				line++
+			case ' ', '\t', '\r':
+			default:
+				return &ParseError{File: j.file, Line: line, Err: errors.New("text after the top-level array")}
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &ParseError{File: j.file, Line: line, Err: err}
+		}
+	}
 }
 
 // lineCounter turns stream offsets into 1-based line numbers. It records

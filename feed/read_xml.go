@@ -53,9 +53,10 @@ const maxXMLDepth = 100
 // DOCTYPE ends the stream with an error instead of growing a buffer.
 type xmlReader struct {
 	readerBase
-	d   *xml.Decoder
-	lim *markReader
-	san *sanitizer
+	d    *xml.Decoder
+	lim  *markReader
+	tail *tailSpace
+	san  *sanitizer
 	// dtdEntities is set once a DOCTYPE declares entities: they are not
 	// expanded, and the error on their first use says so.
 	dtdEntities bool
@@ -80,7 +81,8 @@ func newXMLReader(base readerBase, text *bufio.Reader) (*xmlReader, error) {
 		x.san = newSanitizer(text, base.bufN)
 		src = x.san
 	}
-	x.lim = &markReader{r: src, limit: base.maxRecord, what: "an XML item or token"}
+	x.tail = &tailSpace{r: src}
+	x.lim = &markReader{r: x.tail, limit: base.maxRecord, what: "an XML item or token"}
 	x.d = xml.NewDecoder(x.lim)
 	x.d.Strict = true
 	// The encoding layer has already produced UTF-8, whatever the
@@ -95,7 +97,7 @@ func (x *xmlReader) fail(line int, err error) error {
 	x.done = true
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
-		line = se.Line
+		line = se.Line + x.tail.linesBefore(x.d.InputOffset())
 		msg := se.Msg
 		if x.dtdEntities && strings.HasPrefix(msg, "invalid character entity") {
 			msg += " (entities declared in a DOCTYPE are not expanded: dpa never reads DTDs, external entities or URLs named in the document)"
@@ -108,12 +110,12 @@ func (x *xmlReader) fail(line int, err error) error {
 // token reads one raw token and keeps the element stack and namespace
 // bindings. It returns the line the token starts on.
 func (x *xmlReader) token() (xml.Token, int, error) {
-	line, _ := x.d.InputPos()
+	line := x.line()
 	tok, err := x.d.RawToken()
 	if err != nil {
 		if err == io.EOF {
 			if l, col := x.d.InputPos(); col == 1 && l > 1 {
-				line = l - 1 // the file ends with a newline: report the last line
+				line = l - 1 + x.tail.linesBefore(x.d.InputOffset()) // the file ends with a newline: report the last line
 			}
 			if len(x.stack) > 0 {
 				top := x.stack[len(x.stack)-1]
@@ -153,12 +155,80 @@ func (x *xmlReader) token() (xml.Token, int, error) {
 			return nil, line, x.fail(line, fmt.Errorf("element <%s> closed by </%s>", qname(top), qname(t.Name)))
 		}
 		x.stack = x.stack[:len(x.stack)-1]
+		if len(x.stack) == 0 {
+			x.tail.start()
+		}
 		for len(x.ns) > 0 && x.ns[len(x.ns)-1].depth > len(x.stack) {
 			x.ns = x.ns[:len(x.ns)-1]
 		}
 	}
 	return tok, line, nil
 }
+
+// line is the line the decoder is on, counting whitespace tailSpace dropped.
+func (x *xmlReader) line() int {
+	l, _ := x.d.InputPos()
+	return l + x.tail.linesBefore(x.d.InputOffset())
+}
+
+// tailSpace drops the whitespace that follows the root element's end
+// before encoding/xml sees it. The decoder holds a run of whitespace as one
+// text token, so a feed followed by 20 MB of blank lines (a shell pipeline
+// padding stdin, a download with a zero-filled tail turned into newlines)
+// used to pass the record limit as "an XML item or token is larger than
+// 16 MiB" although every item was read. Only the run directly after the
+// root is dropped: the first other byte (a comment, junk) ends the
+// dropping, so the decoder still sees and reports anything else, at its
+// right line.
+type tailSpace struct {
+	r      io.Reader
+	on     bool  // dropping whitespace
+	used   bool  // the one run was dropped: never again
+	passed int64 // bytes handed to the decoder
+	at     int64 // passed when the dropping started
+	lines  int   // newlines dropped
+}
+
+func (t *tailSpace) start() {
+	if !t.used {
+		t.on, t.used, t.at = true, true, t.passed
+	}
+}
+
+// linesBefore is the number of dropped newlines that lie before offset
+// off of the decoder's input.
+func (t *tailSpace) linesBefore(off int64) int {
+	if t.used && off >= t.at {
+		return t.lines
+	}
+	return 0
+}
+
+func (t *tailSpace) Read(p []byte) (int, error) {
+	for {
+		n, err := t.r.Read(p)
+		if t.on {
+			i := 0
+			for i < n && isXMLSpace(p[i]) {
+				if p[i] == '\n' {
+					t.lines++
+				}
+				i++
+			}
+			if i < n {
+				t.on = false
+			}
+			n = copy(p, p[i:n])
+			if n == 0 && err == nil {
+				continue // all whitespace: read on rather than return 0, nil
+			}
+		}
+		t.passed += int64(n)
+		return n, err
+	}
+}
+
+func isXMLSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
 func qname(n xml.Name) string {
 	if n.Space != "" {

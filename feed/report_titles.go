@@ -64,7 +64,7 @@ var ruleTitles = map[string]string{
 	"gtin.coupon_prefix":                    "Coupon code used as GTIN",
 	"gtin.duplicate":                        "Same GTIN on several products",
 	"id.duplicate":                          "Duplicate item id",
-	"id.whitespace":                         "Spaces around an item id",
+	"id.whitespace":                         "Spaces or invisible characters around or in an item id",
 	"item_group_id.invalid_chars":           "Invalid characters in item group id",
 	"variant.group_missing":                 "Variants without an item group",
 	"variant.attribute_missing":             "Variants not told apart by color or size",

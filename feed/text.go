@@ -294,3 +294,39 @@ func Closest(s string, options []string) string {
 // keep clips a value for a report and copies it, so a finding never pins
 // the reader's record buffer.
 func keep(s string) string { return strings.Clone(clip(s, 200)) }
+
+// invisibleRune reports the format characters that render as nothing and
+// are not whitespace to unicode.IsSpace: zero-width space, non-joiner and
+// joiner, word joiner, and the BOM (U+FEFF, a zero-width no-break space
+// mid-text). In an id they are never meant: a copy from a web page or a
+// spreadsheet that slipped one in makes the id differ from the one the
+// pixel sends while looking the same (NBSP, which IsSpace knows, was
+// already caught by id.whitespace).
+func invisibleRune(r rune) bool {
+	switch r {
+	case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF:
+		return true
+	}
+	return false
+}
+
+// cleanID is an id as a platform would match it: invisible characters
+// removed anywhere, then leading and trailing whitespace (NBSP included)
+// trimmed. The second result is the first invisible character, or 0.
+func cleanID(s string) (string, rune) {
+	var first rune
+	// All five are three-byte runes starting 0xE2 or 0xEF: most ids are
+	// ASCII and skip the decoding.
+	if strings.IndexByte(s, 0xE2) >= 0 || strings.IndexByte(s, 0xEF) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if invisibleRune(r) {
+				if first == 0 {
+					first = r
+				}
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.TrimSpace(s), first
+}

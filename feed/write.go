@@ -47,7 +47,9 @@ type WriteOptions struct {
 	// are kept. Tabular formats give the k-th column of a name the k-th
 	// field of that name (Columns lists a name as often as it may repeat:
 	// see ScanLayout), and Write fails with ErrNoColumn on a field no
-	// column can hold rather than drop it. XML and JSON Lines ignore
+	// column can hold rather than drop it; XML fails with
+	// ErrUnrepresentable on a character XML cannot hold (see
+	// CheckXMLText) rather than drop it. XML and JSON Lines ignore
 	// Columns and write the item's fields in its order: a repeated name as
 	// repeated elements or as a JSON array.
 	Exact bool
@@ -56,6 +58,46 @@ type WriteOptions struct {
 // ErrNoColumn is returned by an Exact tabular writer for a field that the
 // columns have no place for (a ragged row, or a name the layout lacks).
 var ErrNoColumn = errors.New("no column for this field")
+
+// ErrUnrepresentable is wrapped by an Exact writer's error for a value
+// the output format cannot hold. CSV, TSV and JSON Lines hold any text;
+// XML 1.0 (and so XLSX, whose sheets are XML) has no way to write most C0
+// control characters, U+FFFE or U+FFFF, not even as character references.
+var ErrUnrepresentable = errors.New("XML 1.0, and so XML and XLSX output, cannot hold this character")
+
+// CheckXMLText returns an error wrapping ErrUnrepresentable that names the
+// item, field, code point and position of the first character of the
+// item's values XML 1.0 cannot hold, or nil. The channel writers drop
+// such characters (normalize reports them as text.control_chars); a
+// lossless conversion must refuse them instead.
+func CheckXMLText(it *Item) error {
+	for _, f := range it.Fields {
+		n := 0 // characters before i
+		for i := 0; i < len(f.Value); n++ {
+			c := f.Value[i]
+			if c < utf8.RuneSelf {
+				if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+					return xmlCharError(it, f.Name, fmt.Sprintf("U+%04X", c), n+1)
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(f.Value[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				return xmlCharError(it, f.Name, fmt.Sprintf("byte 0x%02X (invalid UTF-8)", c), n+1)
+			case r == 0xFFFE || r == 0xFFFF:
+				return xmlCharError(it, f.Name, fmt.Sprintf("U+%04X", r), n+1)
+			}
+			i += size
+		}
+	}
+	return nil
+}
+
+func xmlCharError(it *Item, field, what string, at int) error {
+	return fmt.Errorf("%s:%d: item %d: field %q: %s at character %d: %w", it.File, it.Line, it.Index, field, what, at, ErrUnrepresentable)
+}
 
 // WriteFormats lists the output formats NewWriter accepts.
 var WriteFormats = []string{FormatCSV, FormatTSV, FormatXML, FormatJSONL}
@@ -590,6 +632,9 @@ type exactXML struct {
 }
 
 func (e *exactXML) Write(it *Item) error {
+	if err := CheckXMLText(it); err != nil {
+		return err
+	}
 	b := append(e.buf[:0], "    <item>\n"...)
 	for _, f := range it.Fields {
 		tag, ok := e.tags[f.Name]

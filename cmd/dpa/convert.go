@@ -156,6 +156,8 @@ func runConvert(ctx context.Context, o *convertOptions) error {
 		switch {
 		case errors.Is(err, feed.ErrNoColumn):
 			return &inputError{err: fmt.Errorf("%w: a row has more cells than the header (nothing written)", err)}
+		case errors.Is(err, feed.ErrUnrepresentable):
+			return &inputError{err: fmt.Errorf("%w (nothing written; csv, tsv and jsonl output keep it)", err)}
 		case errors.As(err, &ie), errors.As(err, &ue):
 			return err
 		case errors.Is(err, render.ErrWouldOverwriteInput):
@@ -306,6 +308,9 @@ type xlsxExact struct {
 func (x *xlsxExact) Write(it *feed.Item) error {
 	if len(x.rows) >= xlsxMaxRows {
 		return &inputError{err: fmt.Errorf("more than %d items: an XLSX sheet cannot hold them (convert to csv instead)", xlsxMaxRows)}
+	}
+	if err := feed.CheckXMLText(it); err != nil {
+		return err // excelize would turn the character into U+FFFD
 	}
 	cells, err := x.row.Cells(it)
 	if err != nil {
