@@ -38,9 +38,14 @@ type ExportResult struct {
 	Feeds                            *Feeds
 	Items, Batches, Updates, Deletes int
 	Unchanged                        int
-	MissingID                        int
-	DuplicateID                      int
-	DuplicateIDs                     []string // the first maxListedIDs
+	// LeftOut counts new or changed items the Meta validator still
+	// rejects after the safe fixes: they are left out of items_batch as of
+	// feeds/meta.csv, since the Batch API would refuse them too.
+	LeftOut      int
+	LeftOutIDs   []string // the first maxListedIDs
+	MissingID    int
+	DuplicateID  int
+	DuplicateIDs []string // the first maxListedIDs
 }
 
 // ReadError is an unreadable catalog or previous feed: bad input, not a
@@ -58,6 +63,7 @@ const maxListedIDs = 20
 type itemBlock struct {
 	items []*feed.Item
 	sets  [][]int
+	send  []bool // the item is new or changed: items_batch gets its Meta form
 }
 
 // opBlock is one items_batch chunk of ops; seq orders the results.
@@ -91,14 +97,26 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 
 	// The item feeds (channel feeds through normalize, per-ad-set feeds,
 	// Google supplemental) run beside the read on their own goroutines.
+	// items_batch is built from the Meta feed's items, after its mapping
+	// and safe fixes: the Batch API takes the same fields and values as a
+	// Meta data feed (https://developers.facebook.com/docs/marketing-api/catalog-batch/reference),
+	// so it gets exactly what feeds/meta.csv holds, and no item that
+	// feed leaves out. addOp below is then called from the Meta feed's
+	// goroutine until feeds.Finish returns, and from this one after.
+	var addOp func(BatchOp)
 	feeds, err := StartFeeds(ctx, c, sink, FeedsOptions{
-		Meta: o.Meta, Google: o.Google, InputFormat: r.Format(), SourceColumns: o.SourceColumns})
+		Meta: o.Meta, Google: o.Google, InputFormat: r.Format(), SourceColumns: o.SourceColumns,
+		Send: func(it *feed.Item) error {
+			res.Updates++
+			addOp(BatchOp{Method: "UPDATE", RetailerID: it.Get("id"), Data: ItemData(it)})
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
 	sendBlock := func(blk *itemBlock) {
 		if ctx.Err() == nil {
-			fail(feeds.Add(blk.items, blk.sets))
+			fail(feeds.Add(blk.items, blk.sets, blk.send))
 		}
 	}
 
@@ -164,7 +182,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	// block and per worker (issue 10 item 6). Block boundaries are body
 	// boundaries, and depend only on the data: output stays deterministic.
 	var opsBytes int
-	addOp := func(op BatchOp) {
+	addOp = func(op BatchOp) {
 		ops = append(ops, op)
 		opsBytes += BatchOpSize(op)
 		if len(ops) == o.BatchSize || opsBytes >= MaxBatchBlockBytes {
@@ -195,41 +213,24 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 			idx := res.Selection.Add(it)
 			blk.items = append(blk.items, it)
 			blk.sets = append(blk.sets, slices.Clone(idx))
+			blk.send = append(blk.send, res.toSend(it, seen, seed, old))
 			if len(blk.items) == itemBlockSize {
 				sendBlock(blk)
 				blk = &itemBlock{}
 			}
-			id := it.Get("id")
-			if id == "" {
-				res.MissingID++
-				continue
-			}
-			// One request per id: a repeated id keeps its first item, as
-			// `dpa diff` does, rather than sending UPDATEs that race.
-			k := maphash.String(seed, id)
-			if _, dup := seen[k]; dup {
-				res.DuplicateID++
-				if len(res.DuplicateIDs) < maxListedIDs {
-					res.DuplicateIDs = append(res.DuplicateIDs, id)
-				}
-				continue
-			}
-			seen[k] = struct{}{}
-			if old != nil && !old.Changed(id, it) {
-				res.Unchanged++
-				continue
-			}
-			res.Updates++
-			addOp(BatchOp{Method: "UPDATE", RetailerID: id, Data: ItemData(it)})
 		}
 	}()
-	if readErr == nil && ctx.Err() == nil && old != nil && old.Remaining() > 0 {
+	if len(blk.items) > 0 {
+		sendBlock(blk)
+	}
+	// The Meta feed has emitted every UPDATE once Finish returns; the
+	// DELETEs follow them.
+	feedsErr := feeds.Finish()
+	res.LeftOut, res.LeftOutIDs = feeds.NotSent()
+	if readErr == nil && feedsErr == nil && ctx.Err() == nil && old != nil && old.Remaining() > 0 {
 		res.Deletes, readErr = old.deletes(ctx, func(id string) {
 			addOp(BatchOp{Method: "DELETE", RetailerID: id})
 		})
-	}
-	if len(blk.items) > 0 {
-		sendBlock(blk)
 	}
 	if len(ops) > 0 {
 		opsCh <- &opBlock{seq: seq, ops: ops}
@@ -238,7 +239,6 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	wg.Wait()
 	close(resCh)
 	<-writerDone
-	feedsErr := feeds.Finish()
 	if readErr != nil {
 		return nil, readErr
 	}
@@ -252,6 +252,32 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	return res, nil
 }
 
+// toSend says whether items_batch should carry the item (in its Meta
+// form, if the Meta feed keeps it), counting the ones it should not.
+func (res *ExportResult) toSend(it *feed.Item, seen map[uint64]struct{}, seed maphash.Seed, old *SinceIndex) bool {
+	id := it.Get("id")
+	if id == "" {
+		res.MissingID++
+		return false
+	}
+	// One request per id: a repeated id keeps its first item, as `dpa
+	// diff` does (and the Meta feed, which leaves later ones out).
+	k := maphash.String(seed, id)
+	if _, dup := seen[k]; dup {
+		res.DuplicateID++
+		if len(res.DuplicateIDs) < maxListedIDs {
+			res.DuplicateIDs = append(res.DuplicateIDs, id)
+		}
+		return false
+	}
+	seen[k] = struct{}{}
+	if old != nil && !old.Changed(id, it) {
+		res.Unchanged++
+		return false
+	}
+	return true
+}
+
 // CatalogIssues are the warnings about the catalog itself, for the
 // manifest next to the ad sets' issues.
 func (res *ExportResult) CatalogIssues() []Issue {
@@ -263,6 +289,10 @@ func (res *ExportResult) CatalogIssues() []Issue {
 	if res.DuplicateID > 0 {
 		out = append(out, Issue{Severity: feed.Warning, Rule: "catalog-duplicate-id", Count: res.DuplicateID, ItemIDs: res.DuplicateIDs,
 			Message: "catalog items repeat an earlier id: items_batch carries the first item of each id only"})
+	}
+	if res.LeftOut > 0 {
+		out = append(out, Issue{Severity: feed.Warning, Rule: "items-batch-left-out", Count: res.LeftOut, ItemIDs: res.LeftOutIDs,
+			Message: "new or changed items the Meta validator rejects even after the safe fixes are left out of items_batch, as of feeds/meta.csv (the Batch API would refuse them); see channel_feeds in manifest.json"})
 	}
 	return out
 }

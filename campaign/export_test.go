@@ -10,19 +10,26 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dpa-tools/dpa/feed"
 )
 
-// memSink keeps the engine's files in memory for golden comparison.
+// memSink keeps the engine's files in memory for golden comparison. The
+// engine calls Create from several goroutines (see Sink), hence the lock;
+// read the map only after the engine returns.
 type memSink map[string]*bytes.Buffer
+
+var memSinkMu sync.Mutex
 
 type memFile struct{ *bytes.Buffer }
 
 func (memFile) Close() error { return nil }
 
 func (s memSink) Create(rel string) (io.WriteCloser, error) {
+	memSinkMu.Lock()
+	defer memSinkMu.Unlock()
 	if _, dup := s[rel]; dup {
 		return nil, fmt.Errorf("%s created twice", rel)
 	}

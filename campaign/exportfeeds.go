@@ -13,7 +13,8 @@ import (
 // Sink is where an export writes its files: a transactional directory in
 // the CLI (render.FileSet semantics: nothing is visible before commit).
 // Create opens a file by its slash-separated path inside the export; the
-// caller of Create closes it.
+// caller of Create closes it. Create is called from several goroutines at
+// once (the feeds' and the items_batch writer's) and must be safe for that.
 type Sink interface {
 	Create(rel string) (io.WriteCloser, error)
 }
@@ -23,6 +24,9 @@ type FeedsOptions struct {
 	Meta, Google  bool     // write feeds/meta.csv, feeds/google.xml
 	InputFormat   string   // the catalog's format
 	SourceColumns []string // every field of the catalog
+	// Send, when set, gets each Meta feed item (normalized, in catalog
+	// order) whose catalog item Add flagged, on the Meta feed's goroutine.
+	Send func(it *feed.Item) error
 }
 
 // FeedSummary is one channel feed in the manifest: how many catalog items
@@ -45,28 +49,33 @@ func SetFeedPath(as *AdSet) string { return "feeds/adsets/" + as.Slug + ".csv" }
 // still fails is left out and listed), the per-ad-set feeds from the Meta
 // feed's items, and the Google supplemental feed.
 type Feeds struct {
-	c       *Campaign
-	sink    Sink
-	meta    *ChannelFeed
-	google  *ChannelFeed
-	paths   map[string]string
-	sup     *Supplemental
-	supW    io.WriteCloser
-	closers []io.Closer
-	mu      sync.Mutex
-	queue   []queued // items some ad set selects, waiting for the Meta feed
-	sets    []feed.ItemWriter
-	counts  []int // rows written per ad set feed
+	c          *Campaign
+	sink       Sink
+	meta       *ChannelFeed
+	google     *ChannelFeed
+	paths      map[string]string
+	sup        *Supplemental
+	supW       io.WriteCloser
+	closers    []io.Closer
+	mu         sync.Mutex
+	queue      []queued // items some ad set selects or Send wants, waiting for the Meta feed
+	send       func(*feed.Item) error
+	notSent    int      // flagged items the Meta feed left out
+	notSentIDs []string // the first maxListedIDs of them
+	sets       []feed.ItemWriter
+	counts     []int // rows written per ad set feed
 }
 
 type queued struct {
 	index int
 	sets  []int
+	send  bool
+	id    string // when send: for the list of items left out
 }
 
 // StartFeeds opens the feeds and starts their goroutines.
 func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*Feeds, error) {
-	f := &Feeds{c: c, sink: sink, sup: newSupplemental(c), paths: map[string]string{}}
+	f := &Feeds{c: c, sink: sink, sup: newSupplemental(c), paths: map[string]string{}, send: o.Send}
 	w, err := sink.Create("feeds/google_supplemental.tsv")
 	if err != nil {
 		return nil, err
@@ -123,7 +132,13 @@ func (f *Feeds) setFeeds(cols []string) (func(*feed.Item) error, error) {
 	f.sets = make([]feed.ItemWriter, len(f.c.AdSets))
 	f.counts = make([]int, len(f.c.AdSets))
 	return func(it *feed.Item) error {
-		for _, s := range f.popSets(it.Index) {
+		sets, send := f.pop(it.Index)
+		if send && f.send != nil {
+			if err := f.send(it); err != nil {
+				return err
+			}
+		}
+		for _, s := range sets {
 			if f.sets[s] == nil {
 				w, err := f.create(SetFeedPath(f.c.AdSets[s]))
 				if err != nil {
@@ -142,30 +157,51 @@ func (f *Feeds) setFeeds(cols []string) (func(*feed.Item) error, error) {
 	}, nil
 }
 
-// popSets returns the ad sets of the item with this index, dropping the
-// entries of earlier items (left out of the Meta feed).
-func (f *Feeds) popSets(index int) []int {
+// pop returns the ad sets of the item with this index and whether Send
+// wants it, dropping the entries of earlier items (left out of the Meta
+// feed).
+func (f *Feeds) pop(index int) ([]int, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for len(f.queue) > 0 && f.queue[0].index < index {
+		f.leftOut(f.queue[0])
 		f.queue = f.queue[1:]
 	}
 	if len(f.queue) > 0 && f.queue[0].index == index {
-		s := f.queue[0].sets
+		q := f.queue[0]
 		f.queue = f.queue[1:]
-		return s
+		return q.sets, q.send
 	}
-	return nil
+	return nil, false
 }
 
-// Add passes a block of catalog items and the ad sets selecting each
-// (Selection.Add, cloned). Items must carry increasing Index values and
-// are read, never modified, by the feeds.
-func (f *Feeds) Add(items []*feed.Item, sets [][]int) error {
+// leftOut counts an item the Meta feed did not emit (under f.mu).
+func (f *Feeds) leftOut(q queued) {
+	if !q.send {
+		return
+	}
+	f.notSent++
+	if len(f.notSentIDs) < maxListedIDs {
+		f.notSentIDs = append(f.notSentIDs, q.id)
+	}
+}
+
+// NotSent is the number of items flagged for Send that the Meta feed left
+// out, and the first of their ids (valid after Finish).
+func (f *Feeds) NotSent() (int, []string) { return f.notSent, f.notSentIDs }
+
+// Add passes a block of catalog items, the ad sets selecting each
+// (Selection.Add, cloned) and whether Send wants each. Items must carry
+// increasing Index values and are read, never modified, by the feeds.
+func (f *Feeds) Add(items []*feed.Item, sets [][]int, send []bool) error {
 	f.mu.Lock()
 	for i, it := range items {
-		if len(sets[i]) > 0 {
-			f.queue = append(f.queue, queued{it.Index, sets[i]})
+		if len(sets[i]) > 0 || send[i] {
+			q := queued{index: it.Index, sets: sets[i], send: send[i]}
+			if q.send {
+				q.id = it.Get("id")
+			}
+			f.queue = append(f.queue, q)
 		}
 	}
 	f.mu.Unlock()
@@ -186,6 +222,12 @@ func (f *Feeds) Add(items []*feed.Item, sets [][]int) error {
 // Finish waits for the feeds and closes every file.
 func (f *Feeds) Finish() error {
 	err := f.meta.Finish()
+	f.mu.Lock()
+	for _, q := range f.queue {
+		f.leftOut(q)
+	}
+	f.queue = nil
+	f.mu.Unlock()
 	if f.google != nil {
 		if gerr := f.google.Finish(); err == nil {
 			err = gerr

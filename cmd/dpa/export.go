@@ -250,7 +250,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	}
 
 	sum := exportSummary{SchemaVersion: 1, Out: o.Out, Campaign: c.Name, CatalogItems: res.Items, Batches: res.Batches,
-		Updates: res.Updates, Deletes: res.Deletes, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues, Feeds: m.Feeds}
+		Updates: res.Updates, Deletes: res.Deletes, LeftOut: res.LeftOut, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues, Feeds: m.Feeds}
 	if o.Since != "" {
 		sum.Unchanged = res.Unchanged
 	}

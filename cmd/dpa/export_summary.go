@@ -20,6 +20,7 @@ type exportSummary struct {
 	Updates       int                     `json:"items_batch_updates"`
 	Deletes       int                     `json:"items_batch_deletes"`
 	Unchanged     int                     `json:"unchanged_since,omitempty"`
+	LeftOut       int                     `json:"items_batch_left_out"` // new/changed items the Meta feed leaves out`
 	Since         string                  `json:"since,omitempty"`
 	Files         []campaign.ManifestFile `json:"files"`
 	Sets          []campaign.ManifestSet  `json:"sets"`
@@ -75,6 +76,9 @@ func writeExportSummary(o *exportOptions, s *exportSummary) error {
 		return err
 	}
 	batch := fmt.Sprintf("items_batch: %s UPDATE, %s DELETE", render.Int(s.Updates), render.Int(s.Deletes))
+	if s.LeftOut > 0 {
+		batch += fmt.Sprintf(", %s left out as in feeds/meta.csv", render.Int(s.LeftOut))
+	}
 	if s.Since != "" {
 		batch += fmt.Sprintf(" since %s (%s unchanged)", s.Since, render.Int(s.Unchanged))
 	}
