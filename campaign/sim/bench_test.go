@@ -73,3 +73,30 @@ func BenchmarkReplayScale(b *testing.B) {
 	}
 	b.ReportMetric(float64(gen.Organic.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkReplayFile replays the event log named by DPA_BENCH_EVENTS (for
+// instance one written by `dpa simulate --organic-only --emit-events`) as
+// `dpa simulate --events LOG --test-days 3 -k 20` does, so the engine can
+// be profiled (-cpuprofile, -memprofile) on a real-sized log. Skipped when
+// the variable is unset.
+func BenchmarkReplayFile(b *testing.B) {
+	path := os.Getenv("DPA_BENCH_EVENTS")
+	if path == "" {
+		b.Skip("set DPA_BENCH_EVENTS to an event log")
+	}
+	b.ReportAllocs()
+	events := 0
+	for i := 0; i < b.N; i++ {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := Replay(context.Background(), f, ReplayOptions{TestDays: 3, K: 20})
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		events = res.Split.TrainEvents + res.Split.TestEvents
+	}
+	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
