@@ -28,7 +28,9 @@ func main() {
 		os.Exit(exitInterrupted)
 	})
 	stopProfile := startProfile()
-	code := run(ctx, os.Args[1:], render.System(), time.Now)
+	streams := render.System()
+	streams.In = &stdinGuard{f: os.Stdin}
+	code := run(ctx, os.Args[1:], streams, time.Now)
 	stopProfile()
 	stopSignals()
 	os.Exit(code)
