@@ -118,7 +118,7 @@ func TestMessifyFindings(t *testing.T) {
 	if err := messify(&messy, &gen); err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewValidator(Channels["meta"], Overrides{})
+	v, err := NewValidator(channels["meta"], Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -133,11 +134,11 @@ func commonTail() []FieldSpec {
 	return f
 }
 
-// Channels is the table of every supported channel. Sources: feed-spec.md
+// channels is the table of every supported channel. Sources: feed-spec.md
 // (Meta §2, Google §3, TikTok §4, Pinterest §5, Snapchat §6). Where sources
 // conflict the hard limit is the larger and the soft limit the smaller, so
 // dpa never rejects what a platform may accept but still warns.
-var Channels = map[string]*Channel{
+var channels = map[string]*Channel{
 	"meta": {
 		Name: "meta", Title: "Meta (Facebook/Instagram) catalog", IDField: "id",
 		Fields: append([]FieldSpec{
@@ -289,16 +290,39 @@ var channelAliases = map[string]string{
 	"gmc": "google", "merchant": "google", "merchant-center": "google", "merchant_center": "google", "google-shopping": "google",
 }
 
-// LookupChannel returns the named channel (or an alias: facebook,
+// LookupChannel returns a copy of the named channel (or an alias: facebook,
 // instagram → meta; gmc, merchant → google) or an error listing the choices.
+// A copy, so a caller that edits it cannot change the table for every other.
 func LookupChannel(name string) (*Channel, error) {
 	key := strings.ToLower(strings.TrimSpace(name))
 	if a, ok := channelAliases[key]; ok {
 		key = a
 	}
-	c, ok := Channels[key]
+	c, ok := channels[key]
 	if !ok {
 		return nil, fmt.Errorf("unknown channel %q (want one of %s)", name, strings.Join(ChannelNames(), ", "))
 	}
-	return c, nil
+	return c.clone(), nil
+}
+
+// clone copies c deeply: every slice and map of the spec is its own.
+func (c *Channel) clone() *Channel {
+	d := *c
+	d.Fields = make([]FieldSpec, len(c.Fields))
+	for i, f := range c.Fields {
+		f.Enum = slices.Clone(f.Enum)
+		f.Aliases = slices.Clone(f.Aliases)
+		d.Fields[i] = f
+	}
+	if c.OneOf != nil {
+		d.OneOf = make([][]string, len(c.OneOf))
+		for i, g := range c.OneOf {
+			d.OneOf[i] = slices.Clone(g)
+		}
+	}
+	d.HTMLAllowed = slices.Clone(c.HTMLAllowed)
+	d.DatedAvailability = slices.Clone(c.DatedAvailability)
+	d.ImageFormats = slices.Clone(c.ImageFormats)
+	d.Synonyms = maps.Clone(c.Synonyms)
+	return &d
 }

@@ -26,8 +26,8 @@ func NewValidator(ch *Channel, o Overrides) (*Validator, error) {
 		return nil, err
 	}
 	v := &Validator{ch: ch, sev: map[string]Severity{}, specIdx: map[string]int{}, aliasIdx: map[string]int{}}
-	for i := range RuleTable {
-		r := &RuleTable[i]
+	for i := range ruleTable {
+		r := &ruleTable[i]
 		if !r.AppliesTo(ch.Name) {
 			continue
 		}

@@ -348,7 +348,7 @@ func TestOverrides(t *testing.T) {
 
 func TestRuleTableComplete(t *testing.T) {
 	seen := map[string]bool{}
-	for _, r := range RuleTable {
+	for _, r := range ruleTable {
 		if seen[r.Code] {
 			t.Errorf("duplicate rule %s", r.Code)
 		}

@@ -177,7 +177,7 @@ func BenchmarkNormalizeVsValidate(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		for b.Loop() {
 			r, _ := Open(context.Background(), "in.csv", bytes.NewReader(src), ReadOptions{})
-			_, err := Normalize(context.Background(), r, NormalizeOptions{Channel: Channels["google"]}, NormalizeSinks{
+			_, err := Normalize(context.Background(), r, NormalizeOptions{Channel: channels["google"]}, NormalizeSinks{
 				Out: func(cols []string) (ItemWriter, error) {
 					return NewWriter(discard{}, FormatXML, WriteOptions{Columns: cols})
 				},
@@ -192,7 +192,7 @@ func BenchmarkNormalizeVsValidate(b *testing.B) {
 	})
 	b.Run("validate_google", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
-		v, _ := NewValidator(Channels["google"], Overrides{})
+		v, _ := NewValidator(channels["google"], Overrides{})
 		for b.Loop() {
 			r, _ := Open(context.Background(), "in.csv", bytes.NewReader(src), ReadOptions{})
 			if _, err := v.Validate(context.Background(), r, ValidateOptions{}); err != nil {

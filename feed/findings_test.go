@@ -15,7 +15,7 @@ func TestFindingListSpill(t *testing.T) {
 	if err := GenerateFeed(context.Background(), &buf, GenerateOptions{Items: 3000, FaultRate: 0.2, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
-	v, _ := NewValidator(Channels["meta"], Overrides{})
+	v, _ := NewValidator(channels["meta"], Overrides{})
 	runWith := func(limit int) *FileResult {
 		r, err := Open(context.Background(), "g.csv", bytes.NewReader(buf.Bytes()), ReadOptions{})
 		if err != nil {

@@ -36,7 +36,7 @@ func FuzzFixText(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, chName := range []string{"meta", "google"} {
-			ch := Channels[chName]
+			ch := channels[chName]
 			for _, field := range []string{"title", "description"} {
 				once := cleanText(ch, field, s)
 				if twice := cleanText(ch, field, once); twice != once {
@@ -71,7 +71,7 @@ func FuzzFixEnum(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		for _, ch := range Channels {
+		for _, ch := range channels {
 			for i := range ch.Fields {
 				spec := &ch.Fields[i]
 				if spec.Kind != KindEnum {
@@ -149,7 +149,7 @@ func FuzzNormalizeIdempotent(f *testing.F) {
 	f.Add("  A  ", "&amp;lt;b&amp;gt;", "In Stock", "1.299,00 EUR", "04252614", "/p/a1", "x", "25.00 USD")
 	f.Fuzz(func(t *testing.T, title, desc, avail, price, gtin, link, brand, sale string) {
 		for _, chName := range []string{"meta", "google"} {
-			o := NormalizeOptions{Channel: Channels[chName], Currency: "USD", HTTPS: true, FixCase: true, BaseURL: "https://shop.example.com", Workers: 1}
+			o := NormalizeOptions{Channel: channels[chName], Currency: "USD", HTTPS: true, FixCase: true, BaseURL: "https://shop.example.com", Workers: 1}
 			src := oneItemCSV([]string{"id", "title", "description", "availability", "condition", "price", "sale_price", "link", "image_link", "brand", "gtin"},
 				[]string{"A1", title, desc, avail, "new", price, sale, link, "https://cdn.example.com/a1.jpg", brand, gtin})
 			out1, res1 := fuzzNormalize(t, src, o)

@@ -57,7 +57,7 @@ func TestNormalizeWorkersSameOutput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := NormalizeOptions{Channel: Channels[tt.ch], Currency: "USD", HTTPS: true, FixCase: true}
+			o := NormalizeOptions{Channel: channels[tt.ch], Currency: "USD", HTTPS: true, FixCase: true}
 			o.Workers = 1
 			want := normalizeWith(t, tt.src, tt.in, o, tt.out, tt.rejFormat)
 			if !strings.Contains(want, "id.duplicate") {
@@ -100,7 +100,7 @@ func TestNormalizeSinkErrorStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	_, err = Normalize(context.Background(), r, NormalizeOptions{Channel: Channels["meta"], Workers: 2}, NormalizeSinks{
+	_, err = Normalize(context.Background(), r, NormalizeOptions{Channel: channels["meta"], Workers: 2}, NormalizeSinks{
 		Out: func(cols []string) (ItemWriter, error) {
 			return NewWriter(&failAfter{n: 100 << 10}, FormatCSV, WriteOptions{Columns: cols})
 		},
@@ -128,7 +128,7 @@ func TestNormalizeCancel(t *testing.T) {
 	defer r.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	_, err = Normalize(ctx, r, NormalizeOptions{Channel: Channels["meta"]}, NormalizeSinks{
+	_, err = Normalize(ctx, r, NormalizeOptions{Channel: channels["meta"]}, NormalizeSinks{
 		Out: func(cols []string) (ItemWriter, error) {
 			return NewWriter(&bytes.Buffer{}, FormatCSV, WriteOptions{Columns: cols})
 		},

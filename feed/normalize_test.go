@@ -61,7 +61,7 @@ func withField(field, value string) []byte {
 }
 
 func TestNormalizeFixes(t *testing.T) {
-	meta, google := Channels["meta"], Channels["google"]
+	meta, google := channels["meta"], channels["google"]
 	tests := []struct {
 		name         string
 		ch           *Channel
@@ -105,7 +105,7 @@ func TestNormalizeFixes(t *testing.T) {
 		{"caps title kept", meta, NormalizeOptions{}, "title", "LINEN SHIRT FOR MEN", "", "LINEN SHIRT FOR MEN", ""},
 		{"truncate word boundary", google, NormalizeOptions{}, "title", strings.Repeat("linen ", 30), "", strings.TrimSpace(strings.Repeat("linen ", 25)), FixTruncated},
 		{"alias renamed", meta, NormalizeOptions{}, "image_url", "https://cdn.example.com/b.jpg", "image_link", "https://cdn.example.com/a1.jpg", ""},
-		{"sku_id to id", Channels["tiktok"], NormalizeOptions{}, "id", "A1", "sku_id", "A1", FixRenamed},
+		{"sku_id to id", channels["tiktok"], NormalizeOptions{}, "id", "A1", "sku_id", "A1", FixRenamed},
 		{"map flag", meta, NormalizeOptions{Map: map[string]string{"colour_name": "color"}}, "colour_name", "Blue", "color", "Blue", ""},
 	}
 	for _, tt := range tests {
@@ -194,7 +194,7 @@ var exampleInputs = []struct {
 // must validate without errors.
 func checkIdempotentAndValid(t *testing.T, name string, src []byte, chName, format string, o NormalizeOptions) *NormalizeResult {
 	t.Helper()
-	o.Channel = Channels[chName]
+	o.Channel = channels[chName]
 	out, _, _, res := runNormalize(t, name, src, o, format)
 	o2 := o
 	o2.Source = SourceFeed
@@ -252,7 +252,7 @@ func TestNormalizeMetaExampleCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rej, _, res := runNormalize(t, "meta_feed.csv", src, NormalizeOptions{Channel: Channels["meta"], Currency: "USD"}, FormatCSV)
+	_, rej, _, res := runNormalize(t, "meta_feed.csv", src, NormalizeOptions{Channel: channels["meta"], Currency: "USD"}, FormatCSV)
 	if res.ItemsIn != 14 || res.ItemsOut != 9 || res.ItemsRejected != 5 {
 		t.Errorf("in/out/rejected = %d/%d/%d, want 14/9/5", res.ItemsIn, res.ItemsOut, res.ItemsRejected)
 	}
@@ -268,7 +268,7 @@ func TestShopifyGrouping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _, _, res := runNormalize(t, "shopify_export.csv", src, NormalizeOptions{Channel: Channels["meta"], Currency: "USD", BaseURL: "https://shop.example.com"}, FormatCSV)
+	out, _, _, res := runNormalize(t, "shopify_export.csv", src, NormalizeOptions{Channel: channels["meta"], Currency: "USD", BaseURL: "https://shop.example.com"}, FormatCSV)
 	if res.Source != SourceShopify || res.ItemsIn != 6 || res.MergedRows != 0 {
 		t.Errorf("source %s items_in %d merged %d", res.Source, res.ItemsIn, res.MergedRows)
 	}
@@ -286,7 +286,7 @@ func TestNormalizeRefusesNothingSilently(t *testing.T) {
 	// Without a currency Shopify's bare prices cannot be fixed: the items
 	// are rejected with the price rule, not written with a guessed code.
 	src, _ := os.ReadFile("../examples/shopify_export.csv")
-	_, rej, _, res := runNormalize(t, "s.csv", src, NormalizeOptions{Channel: Channels["meta"], BaseURL: "https://shop.example.com"}, FormatCSV)
+	_, rej, _, res := runNormalize(t, "s.csv", src, NormalizeOptions{Channel: channels["meta"], BaseURL: "https://shop.example.com"}, FormatCSV)
 	if res.ItemsOut != 0 || !strings.Contains(rej, "price.currency_missing") {
 		t.Errorf("out %d, rejects:\n%s", res.ItemsOut, rej)
 	}

@@ -122,8 +122,8 @@ func TestDates(t *testing.T) {
 }
 
 func TestSuggestEnum(t *testing.T) {
-	meta := Channels["meta"].Spec("availability").Enum
-	google := Channels["google"].Spec("availability").Enum
+	meta := channels["meta"].Spec("availability").Enum
+	google := channels["google"].Spec("availability").Enum
 	tests := []struct {
 		in, want string
 		enum     []string
@@ -203,7 +203,7 @@ func FuzzDateRange(f *testing.F) {
 func FuzzCheckItem(f *testing.F) {
 	f.Add("SKU-1", "in stock", "19.99 USD", "https://x.example.com/p", "US:CA:Ground:4.95 USD", "<p>x &amp; y</p>")
 	f.Add("", "instock", "$5", "www.x", "::", "ALL CAPS DESCRIPTION HERE")
-	ch := Channels["google"]
+	ch := channels["google"]
 	v, _ := NewValidator(ch, Overrides{})
 	f.Fuzz(func(t *testing.T, id, avail, price, link, ship, desc string) {
 		it := &Item{File: "f", Index: 1, Line: 1, Fields: []Field{{"id", id}, {"availability", avail}, {"price", price}, {"link", link}, {"shipping", ship}, {"description", desc}, {"title", desc}, {"sale_price", price}}}
@@ -220,7 +220,7 @@ func FuzzShipping(f *testing.F) {
 	for _, s := range []string{"US:CA:Ground:4.95 USD", "US:::4.95 USD, PH::Air:300 PHP", "DE::Std:4,95 EUR;FR::Std:5 EUR", ":::", "US:CA:Ground:4.95 USD:1:3:2:5", ""} {
 		f.Add(s)
 	}
-	v, _ := NewValidator(Channels["google"], Overrides{})
+	v, _ := NewValidator(channels["google"], Overrides{})
 	f.Fuzz(func(t *testing.T, ship string) {
 		base := base("google")
 		it := &Item{File: "f", Index: 1, Line: 1, Fields: append(base, Field{"shipping", ship}, Field{"tax", ship})}

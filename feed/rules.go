@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -34,8 +35,8 @@ func (r *Rule) AppliesTo(channel string) bool {
 
 var google = []string{"google"}
 
-// RuleTable is every rule, in a stable order (grouped by topic).
-var RuleTable = []Rule{
+// ruleTable is every rule, in a stable order (grouped by topic).
+var ruleTable = []Rule{
 	{Code: "feed.empty", Severity: Error, Summary: "The file is empty; an empty upload deletes every product of the feed (a warning with --allow-empty).", Fix: "Check the export job; never upload an empty feed."},
 	{Code: "feed.no_items", Severity: Error, Summary: "The file has a header but no items (a warning with --allow-empty).", Fix: "Check the export filter; a feed without items empties the catalog."},
 	{Code: "feed.html", Severity: Error, Summary: "The file is an HTML page (an error, login or maintenance page saved by a failed download), not a feed.", Fix: "Check the download URL and its credentials; fetch the feed again."},
@@ -123,25 +124,35 @@ var RuleTable = []Rule{
 }
 
 var ruleIndex = func() map[string]*Rule {
-	m := make(map[string]*Rule, len(RuleTable))
-	for i := range RuleTable {
-		m[RuleTable[i].Code] = &RuleTable[i]
+	m := make(map[string]*Rule, len(ruleTable))
+	for i := range ruleTable {
+		m[ruleTable[i].Code] = &ruleTable[i]
 	}
 	return m
 }()
 
-// LookupRule returns the rule with that code.
-func LookupRule(code string) (*Rule, bool) {
+// LookupRule returns a copy of the rule with that code.
+func LookupRule(code string) (Rule, bool) {
 	r, ok := ruleIndex[code]
-	return r, ok
+	if !ok {
+		return Rule{}, false
+	}
+	return r.clone(), true
+}
+
+func (r *Rule) clone() Rule {
+	c := *r
+	c.Channels = slices.Clone(r.Channels)
+	c.ChannelSeverity = maps.Clone(r.ChannelSeverity)
+	return c
 }
 
 // RulesFor lists the rules that apply to a channel ("" = all), sorted by code.
 func RulesFor(channel string) []Rule {
 	var out []Rule
-	for _, r := range RuleTable {
-		if channel == "" || r.AppliesTo(channel) {
-			out = append(out, r)
+	for i := range ruleTable {
+		if r := &ruleTable[i]; channel == "" || r.AppliesTo(channel) {
+			out = append(out, r.clone())
 		}
 	}
 	slices.SortFunc(out, func(a, b Rule) int { return strings.Compare(a.Code, b.Code) })
@@ -190,8 +201,8 @@ func (e *UnknownRulesError) Error() string {
 }
 
 func suggestCode(c string) string {
-	codes := make([]string, len(RuleTable))
-	for i, r := range RuleTable {
+	codes := make([]string, len(ruleTable))
+	for i, r := range ruleTable {
 		codes[i] = r.Code
 	}
 	return Closest(c, codes)

@@ -16,7 +16,7 @@ func BenchmarkValidateXML(b *testing.B) { benchValidate(b, FormatXML) }
 
 func benchValidate(b *testing.B, format string) {
 	data := benchFeed(b, format)
-	ch := Channels["meta"]
+	ch := channels["meta"]
 	v, err := NewValidator(ch, Overrides{})
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +45,7 @@ func BenchmarkValidateFile(b *testing.B) {
 	if path == "" {
 		b.Skip("DPA_BENCH_FEED not set")
 	}
-	v, _ := NewValidator(Channels["meta"], Overrides{})
+	v, _ := NewValidator(channels["meta"], Overrides{})
 	for b.Loop() {
 		r, err := OpenFile(context.Background(), path, ReadOptions{})
 		if err != nil {
@@ -64,7 +64,7 @@ func BenchmarkValidateFile(b *testing.B) {
 // Its floor is BenchmarkBaselineMessyCSV.
 func BenchmarkValidateMessyCSV(b *testing.B) {
 	data := benchMessy(b)
-	v, err := NewValidator(Channels["meta"], Overrides{})
+	v, err := NewValidator(channels["meta"], Overrides{})
 	if err != nil {
 		b.Fatal(err)
 	}
