@@ -1,6 +1,10 @@
 package events
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Preset describes a known public log layout.
 type Preset struct {
@@ -19,8 +23,8 @@ type Preset struct {
 	header []string
 }
 
-// Presets lists the built-in layouts, in the order they are tried.
-var Presets = []Preset{
+// presets lists the built-in layouts, in the order they are tried.
+var presets = []Preset{
 	{
 		Name:        "rees46",
 		Comma:       ',',
@@ -83,18 +87,22 @@ var Presets = []Preset{
 
 // PresetNames lists the preset names accepted by Options.Preset.
 func PresetNames() []string {
-	out := make([]string, len(Presets))
-	for i, p := range Presets {
+	out := make([]string, len(presets))
+	for i, p := range presets {
 		out[i] = p.Name
 	}
 	return out
 }
 
 // LookupPreset finds a preset by name (case and punctuation insensitive).
+// It returns a copy, so a caller's edit cannot change the table.
 func LookupPreset(name string) (Preset, bool) {
 	n := normName(name)
-	for _, p := range Presets {
+	for _, p := range presets {
 		if normName(p.Name) == n {
+			p.Map = maps.Clone(p.Map)
+			p.Columns = slices.Clone(p.Columns)
+			p.header = slices.Clone(p.header)
 			return p, true
 		}
 	}
@@ -108,7 +116,7 @@ func detectPreset(header []string) (Preset, bool) {
 	for _, h := range header {
 		have[normName(h)] = true
 	}
-	for _, p := range Presets {
+	for _, p := range presets {
 		all := true
 		for _, n := range p.header {
 			if !have[n] {

@@ -301,7 +301,7 @@ func (rd *Reader) initDelimited(preset Preset, havePreset bool) error {
 		cols = rd.opts.Columns
 	case (!havePreset || preset.Name == "yoochoose") && looksLikeYoochooseRaw(first):
 		headerless = true
-		preset, havePreset = Presets[2], true
+		preset, havePreset = presets[2], true
 		cols = preset.Columns
 		if len(first) == 5 {
 			// yoochoose-buys.dat: a purchase log.

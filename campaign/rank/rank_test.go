@@ -282,7 +282,7 @@ func TestFilters(t *testing.T) {
 	}
 	// Purchased items are excluded from every strategy.
 	hp := History{UserID: "x", Events: []Event{{"A", KindPurchase, now.Add(-time.Hour)}}}
-	for _, st := range Strategies {
+	for _, st := range strategies {
 		recs, _ := m.Recommend(hp, st, 10, now, Options{})
 		for _, r := range recs {
 			if r.ItemID == "A" {
@@ -464,5 +464,15 @@ func TestReasonsDoNotRepeatStrategy(t *testing.T) {
 				t.Errorf("%s reason %q repeats a strategy name", st, r.Reason)
 			}
 		}
+	}
+}
+
+// Strategies is read by every replay in the process: the slice it returns must
+// be the caller's own.
+func TestStrategiesIsACopy(t *testing.T) {
+	a := Strategies()
+	a[0] = "changed"
+	if b := Strategies(); b[0] != Retarget {
+		t.Fatalf("Strategies handed out the table: %v", b)
 	}
 }

@@ -31,20 +31,24 @@ const (
 	Auto        Strategy = "auto"
 )
 
-// Strategies lists every strategy in report order.
-var Strategies = []Strategy{Retarget, CrossSell, Similar, SessionKNN, Upsell, Popular, Bestsellers, Trending, Random, Auto}
+// strategies lists every strategy in report order.
+var strategies = []Strategy{Retarget, CrossSell, Similar, SessionKNN, Upsell, Popular, Bestsellers, Trending, Random, Auto}
 
-// Prospecting strategies need no history of the user; they are the only
+// prospecting strategies need no history of the user; they are the only
 // ones a replay scores for cold users.
-var Prospecting = []Strategy{Popular, Bestsellers, Trending, Random, Auto}
+var prospecting = []Strategy{Popular, Bestsellers, Trending, Random, Auto}
 
 // IsProspecting reports whether s needs no history of the user.
-func (s Strategy) IsProspecting() bool { return slices.Contains(Prospecting, s) }
+func (s Strategy) IsProspecting() bool { return slices.Contains(prospecting, s) }
+
+// Strategies returns every strategy in report order (a copy: the caller may
+// edit it).
+func Strategies() []Strategy { return slices.Clone(strategies) }
 
 // StrategyNames is Strategies as strings, for help texts and completion.
 func StrategyNames() []string {
-	out := make([]string, len(Strategies))
-	for i, s := range Strategies {
+	out := make([]string, len(strategies))
+	for i, s := range strategies {
 		out[i] = string(s)
 	}
 	return out
@@ -65,7 +69,7 @@ var strategyAliases = map[string]Strategy{
 // ParseStrategy normalises a strategy name ("cross-sell" -> "cross_sell",
 // "retarget" -> "retargeting").
 func ParseStrategy(s string) (Strategy, error) {
-	for _, st := range Strategies {
+	for _, st := range strategies {
 		if string(st) == s {
 			return st, nil
 		}
@@ -74,7 +78,7 @@ func ParseStrategy(s string) (Strategy, error) {
 	if st, ok := strategyAliases[n]; ok {
 		return st, nil
 	}
-	for _, st := range Strategies {
+	for _, st := range strategies {
 		if nameCleaner.Replace(string(st)) == n {
 			return st, nil
 		}
@@ -225,7 +229,7 @@ type run struct {
 }
 
 // Recommend returns up to k items for the user as of now, best first.
-// strategy is one of Strategies.
+// strategy is one of strategies.
 func (m *Model) Recommend(h History, strategy Strategy, k int, now time.Time, opts Options) ([]Rec, error) {
 	st, err := ParseStrategy(string(strategy))
 	if err != nil {

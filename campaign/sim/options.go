@@ -65,7 +65,7 @@ const MaxCurveK = 100
 // first of duplicates; empty means every strategy.
 func ParseStrategies(in []string) ([]rank.Strategy, error) {
 	if len(in) == 0 {
-		return append([]rank.Strategy(nil), rank.Strategies...), nil
+		return rank.Strategies(), nil
 	}
 	var out []rank.Strategy
 	seen := map[rank.Strategy]bool{}

@@ -33,7 +33,7 @@ type ReplayOptions struct {
 	K int
 	// CurveK, when > 0, also reports hit rate at 1..CurveK.
 	CurveK int
-	// Strategies to compare (default rank.Strategies).
+	// Strategies to compare (default rank.Strategies()).
 	Strategies []rank.Strategy
 	// Rank holds filters and strategy parameters (Catalog, Lookback...).
 	Rank rank.Options

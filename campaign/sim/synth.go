@@ -78,7 +78,7 @@ type SyntheticOptions struct {
 	Days    int // simulated days (default 30); ads run from day 2
 	Seed    uint64
 	K       int // carousel size (default 10)
-	// Strategies to compare (default rank.Strategies).
+	// Strategies to compare (default rank.Strategies()).
 	Strategies []rank.Strategy
 	// Start is the first simulated day (default 2024-01-01 UTC).
 	Start  time.Time
