@@ -3,8 +3,14 @@ package campaign
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/dpa-tools/dpa/feed"
 )
 
 func stdBatchRequest(t testing.TB, method, id string, data map[string]string) []byte {
@@ -55,4 +61,82 @@ func FuzzAppendBatchRequest(f *testing.F) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
 	})
+}
+
+// itemDataMap is ItemData as it was before itemFields: the reference the
+// slice form must match (first value wins; distinct additional_image_link
+// values join with commas).
+func itemDataMap(it *feed.Item) map[string]string {
+	out := map[string]string{}
+	for _, f := range it.Fields {
+		if f.Value == "" {
+			continue
+		}
+		if prev, ok := out[f.Name]; ok {
+			if f.Name == "additional_image_link" && prev != f.Value {
+				out[f.Name] = prev + "," + f.Value
+			}
+			continue
+		}
+		out[f.Name] = f.Value
+	}
+	return out
+}
+
+// TestBatchFieldsMatchMap: the export's slice path (itemFields +
+// appendBatchFields) gives the bytes of the map path and of encoding/json,
+// for items with repeated fields, an id column, names sorting around "id"
+// and empty values.
+func TestBatchFieldsMatchMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := []string{"id", "title", "additional_image_link", "brand", "i", "ia", "hz", "", "ID", "price", "z", "image_link"}
+	values := []string{"", "a", "b", "a,b", `x "q" <y>`, "\u2028", "\xff"}
+	for n := 0; n < 3000; n++ {
+		it := &feed.Item{}
+		for k := rng.IntN(12); k > 0; k-- {
+			it.Fields = append(it.Fields, feed.Field{Name: names[rng.IntN(len(names))], Value: values[rng.IntN(len(values))]})
+		}
+		want := itemDataMap(it)
+		if got := ItemData(it); !maps.Equal(got, want) {
+			t.Fatalf("ItemData(%v) = %v, want %v", it.Fields, got, want)
+		}
+		fields := itemFields(it)
+		if !slices.IsSortedFunc(fields, func(a, b feed.Field) int { return strings.Compare(a.Name, b.Name) }) {
+			t.Fatalf("itemFields(%v) not sorted: %v", it.Fields, fields)
+		}
+		got := appendBatchFields(nil, "UPDATE", "SK-9", fields)
+		if w := stdBatchRequest(t, "UPDATE", "SK-9", want); !bytes.Equal(got, w) {
+			t.Fatalf("fields %v:\ngot  %s\nwant %s", it.Fields, got, w)
+		}
+		if BatchOpSize(BatchOp{RetailerID: "SK-9", fields: fields}) != BatchOpSize(BatchOp{RetailerID: "SK-9", Data: want}) {
+			t.Fatalf("BatchOpSize differs for %v", it.Fields)
+		}
+	}
+}
+
+// TestItemsBatcherReserve: bodies are the same whatever the size hint.
+func TestItemsBatcherReserve(t *testing.T) {
+	run := func(hint int) [][]byte {
+		var bodies [][]byte
+		b := NewItemsBatcher(3, func(_ int, body []byte) error { bodies = append(bodies, body); return nil })
+		b.Reserve(hint)
+		for i := range 7 {
+			if err := b.Add(BatchOp{Method: "UPDATE", RetailerID: fmt.Sprint("SK-", i), fields: []feed.Field{{Name: "title", Value: "T"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return bodies
+	}
+	want := run(0)
+	if len(want) != 3 {
+		t.Fatalf("%d bodies, want 3", len(want))
+	}
+	for _, hint := range []int{1, 100, 1 << 20} {
+		if got := run(hint); !slices.EqualFunc(got, want, bytes.Equal) {
+			t.Fatalf("hint %d: bodies differ", hint)
+		}
+	}
 }

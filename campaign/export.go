@@ -68,8 +68,9 @@ type itemBlock struct {
 
 // opBlock is one items_batch chunk of ops; seq orders the results.
 type opBlock struct {
-	seq int
-	ops []BatchOp
+	seq   int
+	ops   []BatchOp
+	bytes int // the ops' BatchOpSize sum: the body buffer to reserve
 }
 
 type bodyBlock struct {
@@ -108,7 +109,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		Meta: o.Meta, Google: o.Google, InputFormat: r.Format(), SourceColumns: o.SourceColumns,
 		Send: func(it *feed.Item) error {
 			res.Updates++
-			addOp(BatchOp{Method: "UPDATE", RetailerID: it.Get("id"), Data: ItemData(it)})
+			addOp(BatchOp{Method: "UPDATE", RetailerID: it.Get("id"), fields: itemFields(it)})
 			return nil
 		}})
 	if err != nil {
@@ -137,6 +138,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 					bb.bodies = append(bb.bodies, body)
 					return nil
 				})
+				b.Reserve(ob.bytes)
 				for _, op := range ob.ops {
 					if err := b.Add(op); err != nil {
 						fail(err)
@@ -186,7 +188,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		ops = append(ops, op)
 		opsBytes += BatchOpSize(op)
 		if len(ops) == o.BatchSize || opsBytes >= MaxBatchBlockBytes {
-			opsCh <- &opBlock{seq: seq, ops: ops}
+			opsCh <- &opBlock{seq: seq, ops: ops, bytes: opsBytes}
 			seq++
 			ops, opsBytes = nil, 0
 		}
@@ -233,7 +235,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		})
 	}
 	if len(ops) > 0 {
-		opsCh <- &opBlock{seq: seq, ops: ops}
+		opsCh <- &opBlock{seq: seq, ops: ops, bytes: opsBytes}
 	}
 	close(opsCh)
 	wg.Wait()
@@ -306,7 +308,6 @@ type SinceIndex struct {
 	seed  maphash.Seed
 	items map[uint64]uint64
 	h     maphash.Hash
-	keys  []string
 }
 
 // IndexSince reads the previous feed at path; open opens it (twice: the
@@ -345,17 +346,11 @@ func IndexSince(ctx context.Context, path string, open func() (feed.Reader, erro
 // fieldsHash covers every non-empty field by name, so a reordered or
 // widened column layout with the same values is not a change.
 func (x *SinceIndex) fieldsHash(it *feed.Item) uint64 {
-	data := ItemData(it)
-	x.keys = x.keys[:0]
-	for k := range data {
-		x.keys = append(x.keys, k)
-	}
-	slices.Sort(x.keys)
 	x.h.Reset()
-	for _, k := range x.keys {
-		x.h.WriteString(k)
+	for _, f := range itemFields(it) {
+		x.h.WriteString(f.Name)
 		x.h.WriteByte(0)
-		x.h.WriteString(data[k])
+		x.h.WriteString(f.Value)
 		x.h.WriteByte(0)
 	}
 	return x.h.Sum64()

@@ -1251,7 +1251,7 @@ ad_sets:
     type: upsell
     audience: {events: [viewed], lookback_days: 14, source: {where: {product_type: {contains: bedding}, price: {below: 80}}}}
     product_set: {where: {product_type: {contains: bedding}, price: {at_least: 150}}}
-    creative: {format: collection, cards: 4, headline: "{{product.name}}", primary_text: "Sleep better.", call_to_action: SHOP_NOW, link: https://shop.example.com/bedding}
+    creative: {format: collection, instant_experience_id: "555000111222333", cards: 4, headline: "{{product.name}}", primary_text: "Sleep better.", call_to_action: SHOP_NOW, link: https://shop.example.com/bedding}
   - name: Northwind and Fjell
     type: custom
     audience: {events: [viewed, carted], lookback_days: 7}
