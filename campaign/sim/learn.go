@@ -201,6 +201,7 @@ func variantEffects(n int, spread float64, seed uint64) []float64 {
 type learnShopper struct {
 	us   ustate
 	memo []ustate
+	tot  [nBoot]int64 // the shopper's sums over the run, for the bootstrap
 }
 
 // learnShard sums one shard of shoppers' day.
@@ -489,7 +490,16 @@ func (r *synthRun) learn(ctx context.Context) error {
 			}
 		}
 	}
-	row := r.report(rank.Strategy(name), total, cov)
+	// The policy's intervals treat its day-by-day choices as given: the
+	// posteriors depend on all shoppers, which a shopper bootstrap does not
+	// re-run.
+	b := newSynthBoot(1, DefaultReplicates, opts.Seed)
+	x := make([][nBoot]int64, 1)
+	for u := range l.states {
+		x[0] = l.states[u].tot
+		b.addShopper(u, x)
+	}
+	row := r.report(rank.Strategy(name), total, cov, b.ci(0))
 	r.res.Strategies = append(r.res.Strategies, row)
 	r.res.Learning = rep
 	return nil
@@ -600,6 +610,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	}
 	reg := oracle - pChosen
 	out.imp++
+	st.tot[bImp]++
 	out.exp += pChosen
 	out.oracle += oracle
 	out.reg += reg
@@ -618,12 +629,15 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	}
 	if clicked >= 0 {
 		out.clk++
+		st.tot[bClicks]++
 		out.clicks[j]++
 		out.vClicks[v]++
 		us.nonclick = 0
 		it := a.ids[clicked]
 		if a.converts(&sc, it) {
 			out.buys++
+			st.tot[bBuys]++
+			st.tot[bRev] += revUnits(r.prods[it].Price)
 			out.rev += r.prods[it].Price
 			us.bought = append(us.bought, rank.Event{ItemID: r.prods[it].ID, Kind: rank.KindPurchase, Time: time.Unix(0, now)})
 		}

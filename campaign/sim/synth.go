@@ -5,7 +5,9 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dpa-tools/dpa/campaign/rank"
@@ -100,6 +102,9 @@ type SyntheticOptions struct {
 	// three trend categories, in browsing and in ad response (0: none;
 	// 0.05 moves it fully in 20 days).
 	Drift float64
+	// Currency is the revenue's currency when the catalog's prices carry
+	// none (e.g. campaign.yaml's currency); CurrencyFrom names its source.
+	Currency, CurrencyFrom string
 	// Learn, when set, adds the stochastic policy (the learned strategy,
 	// or a softmax logging policy) to the comparison (learn.go).
 	Learn    *LearnOptions
@@ -120,6 +125,11 @@ type SynthStrategy struct {
 	Coverage    float64       `json:"coverage"`
 	// RPM is revenue per 1,000 impressions.
 	RPM float64 `json:"rpm"`
+	// RevenueCI, RPMCI and CVRCI are 95% intervals from the bootstrap over
+	// shoppers (synth_boot.go); CTRCI is Wilson's over impressions.
+	RevenueCI [2]float64 `json:"revenue_ci"`
+	RPMCI     [2]float64 `json:"rpm_ci"`
+	CVRCI     [2]float64 `json:"cvr_ci"`
 	// OOSShare is the share of shown products that were out of stock
 	// (0 unless the in-stock filter is disabled).
 	OOSShare float64 `json:"oos_impression_share"`
@@ -158,8 +168,55 @@ type SynthResult struct {
 	K             int             `json:"k"`
 	Organic       OrganicStats    `json:"organic"`
 	Settings      SynthSettings   `json:"settings"`
+	// Currency is the revenue's ISO 4217 code ("" when unknown or mixed)
+	// and CurrencySource says where it was taken from.
+	Currency       string `json:"currency"`
+	CurrencySource string `json:"currency_source"`
+	// Bootstrap describes the revenue, RPM and CVR intervals.
+	Bootstrap *BootstrapInfo `json:"bootstrap,omitempty"`
 	// Learning is the stochastic policy's learning curve (with Learn).
 	Learning *LearningReport `json:"learning,omitempty"`
+}
+
+// revenueCurrency decides the currency revenue is summed in: the one
+// currency of the catalog's priced products (the generated catalog is in
+// EUR), else the fallback opts.Currency. A catalog priced in several
+// currencies has no single one: revenue adds up unlike amounts, and the
+// source says so.
+func revenueCurrency(prods []rank.Product, generated bool, opts *SyntheticOptions) (code, source string) {
+	seen := map[string]bool{}
+	var codes []string
+	unpriced := false
+	for i := range prods {
+		p := &prods[i]
+		if p.Price <= 0 {
+			continue
+		}
+		if p.Currency == "" {
+			unpriced = true
+			continue
+		}
+		if !seen[p.Currency] {
+			seen[p.Currency] = true
+			codes = append(codes, p.Currency)
+		}
+	}
+	from := "catalog prices"
+	if generated {
+		from = "generated catalog"
+	}
+	switch {
+	case len(codes) > 1:
+		sort.Strings(codes)
+		return "", "mixed in the " + from + " (" + strings.Join(codes, ", ") + "): revenue adds up unlike amounts"
+	case len(codes) == 1 && unpriced:
+		return codes[0], from + " (some prices carry no currency)"
+	case len(codes) == 1:
+		return codes[0], from
+	case opts.Currency != "":
+		return opts.Currency, opts.CurrencyFrom
+	}
+	return "", "unknown: the catalog's prices carry no currency"
 }
 
 func (o *SyntheticOptions) defaults() {

@@ -21,6 +21,9 @@ type adSim struct {
 	hbuf   []rank.Event
 	uClick []float64
 	ids    []int32
+	// boot, when set, receives each shopper's sums per strategy (bx).
+	boot *synthBoot
+	bx   [][nBoot]int64
 }
 
 // ustate is one strategy's state for the current shopper.
@@ -91,6 +94,12 @@ func (a *adSim) shopper(u int, acc []sacc) {
 		}
 		return v
 	}
+	if a.boot != nil {
+		a.bx = a.bx[:0]
+		for si := range acc {
+			a.bx = append(a.bx, [nBoot]int64{acc[si].imp, acc[si].clicks, acc[si].buys, acc[si].revU})
+		}
+	}
 	for d := 1; d < opts.Days; d++ {
 		sc.d, sc.now = d, r.day(d+1)
 		if r.w.drift > 0 {
@@ -114,6 +123,13 @@ func (a *adSim) shopper(u int, acc []sacc) {
 		for si, st := range r.strategies {
 			a.slot(&sc, si, st, &states[si], &acc[si])
 		}
+	}
+	if a.boot != nil {
+		for si := range acc {
+			x := &acc[si]
+			a.bx[si] = [nBoot]int64{x.imp - a.bx[si][bImp], x.clicks - a.bx[si][bClicks], x.buys - a.bx[si][bBuys], x.revU - a.bx[si][bRev]}
+		}
+		a.boot.addShopper(u, a.bx)
 	}
 }
 
@@ -184,6 +200,7 @@ func (a *adSim) slot(sc *slotCtx, si int, st rank.Strategy, us *ustate, ac *sacc
 	if a.converts(sc, it) {
 		ac.buys++
 		ac.rev += r.prods[it].Price
+		ac.revU += revUnits(r.prods[it].Price)
 		us.bought = append(us.bought, rank.Event{ItemID: r.prods[it].ID, Kind: rank.KindPurchase, Time: time.Unix(0, sc.now)})
 	}
 }

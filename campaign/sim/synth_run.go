@@ -31,14 +31,16 @@ type synthRun struct {
 	shoppers []shopperModel
 	models   []*rank.Model // models[i] is trained on days < 1+i*RetrainDays
 
-	shardAcc [][]sacc   // per shard, per strategy
-	covered  [][][]bool // per worker, per strategy, per product
+	shardAcc [][]sacc     // per shard, per strategy
+	covered  [][][]bool   // per worker, per strategy, per product
+	boots    []*synthBoot // per worker: the shopper bootstrap (synth_boot.go)
 }
 
 // sacc sums one strategy's outcomes over a shard of shoppers.
 type sacc struct {
 	imp, clicks, buys, oos, shown, reach int64
 	rev                                  float64
+	revU                                 int64 // revenue in revFix units, for the bootstrap
 	// dayImp, dayClicks count per simulated day, for the learning curve
 	// (allocated only with Learn).
 	dayImp, dayClicks []int64
@@ -107,6 +109,7 @@ func newSynthRun(opts SyntheticOptions) (*synthRun, error) {
 	res := &SynthResult{SchemaVersion: SchemaVersion, Mode: "synthetic", Seed: opts.Seed, Users: opts.Users, Days: opts.Days, K: opts.K,
 		Settings: SynthSettings{Items: len(prods), InStock: w.inStock, Start: opts.Start.Format("2006-01-02"),
 			RetrainDays: opts.RetrainDays, Funnel: opts.Funnel, Ads: opts.Ads}}
+	res.Currency, res.CurrencySource = revenueCurrency(prods, opts.Catalog == nil, &opts)
 	return &synthRun{opts: opts, strategies: strategies, prods: prods, w: w, res: res}, nil
 }
 
@@ -231,6 +234,7 @@ func (r *synthRun) ads(ctx context.Context) error {
 	r.shardAcc = make([][]sacc, nShards)
 	workers := par.Workers(opts.Workers)
 	r.covered = make([][][]bool, workers)
+	r.boots = make([]*synthBoot, workers)
 	sims := make([]*adSim, workers)
 	cat := rank.NewCatalog(r.prods)
 	for wi := range workers {
@@ -239,6 +243,8 @@ func (r *synthRun) ads(ctx context.Context) error {
 			r.covered[wi][si] = make([]bool, len(r.prods))
 		}
 		sims[wi] = r.newAdSim(r.covered[wi], cat)
+		r.boots[wi] = newSynthBoot(len(r.strategies), DefaultReplicates, opts.Seed)
+		sims[wi].boot = r.boots[wi]
 	}
 	var progress func(int)
 	if opts.Progress != nil {
@@ -261,6 +267,12 @@ func (r *synthRun) ads(ctx context.Context) error {
 
 // reduce sums the shards in order into the per-strategy report.
 func (r *synthRun) reduce() {
+	b := r.boots[0]
+	for _, o := range r.boots[1:] {
+		b.add(o)
+	}
+	r.res.Bootstrap = &BootstrapInfo{Method: "poisson bootstrap over whole shoppers, percentile 95% intervals (revenue, RPM, CVR)",
+		Unit: "shopper", Groups: r.opts.Users, Replicates: DefaultReplicates, Seed: r.opts.Seed}
 	for si, st := range r.strategies {
 		var t sacc
 		for sh := range r.shardAcc {
@@ -276,7 +288,7 @@ func (r *synthRun) reduce() {
 			t.reach += x.reach
 			t.rev += x.rev
 		}
-		r.res.Strategies = append(r.res.Strategies, r.report(st, t, r.coverage(si)))
+		r.res.Strategies = append(r.res.Strategies, r.report(st, t, r.coverage(si), b.ci(si)))
 	}
 }
 
@@ -295,9 +307,9 @@ func (r *synthRun) coverage(si int) int {
 }
 
 // report turns one strategy's totals into its row.
-func (r *synthRun) report(st rank.Strategy, t sacc, cov int) SynthStrategy {
+func (r *synthRun) report(st rank.Strategy, t sacc, cov int, ci synthCI) SynthStrategy {
 	s := SynthStrategy{Name: st, Impressions: t.imp, Clicks: t.clicks, Purchases: t.buys, Reach: t.reach,
-		Revenue: math.Round(t.rev*100) / 100}
+		Revenue: math.Round(t.rev*100) / 100, RevenueCI: ci.revenue, RPMCI: ci.rpm, CVRCI: ci.cvr}
 	if t.imp > 0 {
 		s.CTR = round6(float64(t.clicks) / float64(t.imp))
 		ci := Wilson(t.clicks, t.imp)

@@ -390,6 +390,9 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 			return err
 		}
 		so.Learn = lo
+		if o.Learn.currency != "" {
+			so.Currency, so.CurrencyFrom = o.Learn.currency, "campaign "+o.Learn.Campaign
+		}
 		var res *sim.SynthResult
 		run := o.withImpressions(inputs, so, func(w io.Writer) error {
 			so.EmitEvents = w

@@ -32,6 +32,9 @@ type learnFlags struct {
 	Level          float64
 
 	learned bool // --strategies named learned (or advantage)
+	// currency is the --campaign file's currency, the revenue's currency
+	// when the catalog's prices carry none.
+	currency string
 }
 
 func (l *learnFlags) register(cmd *cobra.Command) {
@@ -110,30 +113,30 @@ func (o *simulateOptions) learnOptions() (*sim.LearnOptions, error) {
 		lo.Discount = 0.9
 	}
 	if l.Campaign != "" {
-		v, err := campaignVariants(l.Campaign)
+		v, cur, err := campaignVariants(l.Campaign)
 		if err != nil {
 			return nil, err
 		}
-		lo.Variants = v
+		lo.Variants, l.currency = v, cur
 	}
 	return lo, nil
 }
 
 // campaignVariants names the creatives of the first ad set with variants:
-// its main creative, then each variant.
-func campaignVariants(path string) ([]string, error) {
+// its main creative, then each variant; and returns the campaign's currency.
+func campaignVariants(path string) ([]string, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &inputError{err: err}
+		return nil, "", &inputError{err: err}
 	}
 	defer f.Close()
 	c, diags, err := campaign.Load(path, f)
 	if err != nil {
-		return nil, &inputError{err: err}
+		return nil, "", &inputError{err: err}
 	}
 	for _, d := range diags {
 		if d.Severity == feed.Error {
-			return nil, &inputError{err: fmt.Errorf("%s", d.String())}
+			return nil, "", &inputError{err: fmt.Errorf("%s", d.String())}
 		}
 	}
 	for _, as := range c.AdSets {
@@ -144,9 +147,9 @@ func campaignVariants(path string) ([]string, error) {
 		for _, v := range as.Creative.Variants {
 			names = append(names, as.Name+": "+v.Name)
 		}
-		return names, nil
+		return names, c.Currency, nil
 	}
-	return nil, &inputError{err: fmt.Errorf("%s: no ad set lists creative variants (creative.variants)", path)}
+	return nil, "", &inputError{err: fmt.Errorf("%s: no ad set lists creative variants (creative.variants)", path)}
 }
 
 // checkOPE validates an off-policy evaluation run (--impressions).

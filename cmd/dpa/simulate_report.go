@@ -53,6 +53,26 @@ func dec4(x float64) string { return fmt.Sprintf("%.4f", x) }
 
 func pct2dp(x float64) string { return fmt.Sprintf("%.2f%%", x*100) }
 
+// pctRange formats an interval of rates as percentages.
+func pctRange(ci [2]float64) string { return pct2dp(ci[0]) + "–" + pct2dp(ci[1]) }
+
+func orgCur(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " " + c
+}
+
+func money(x float64) string { return fmt.Sprintf("%.2f", x) }
+
+// currencyNote names the revenue's currency and where it came from.
+func currencyNote(res *sim.SynthResult) string {
+	if res.Currency == "" {
+		return res.CurrencySource
+	}
+	return res.Currency + " (from the " + res.CurrencySource + ")"
+}
+
 func writeReplayTable(w io.Writer, rep *replayReport, o *simulateOptions, opts render.TableOptions) error {
 	st := opts.Styles
 	sp := rep.Split
@@ -214,16 +234,21 @@ func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts
 			s.Funnel.VisitRate, s.Funnel.ViewsPerVisit, s.Funnel.CartRate, s.Funnel.PurchaseRate)},
 		{"Ads", fmt.Sprintf("slot %g/day, click base %g, position decay %g, fatigue %g, cap %d per %d days",
 			s.Ads.OpportunityRate, s.Ads.ClickBase, s.Ads.PositionDecay, s.Ads.Fatigue, s.Ads.Cap, s.Ads.CapDays)},
-		{"Organic", fmt.Sprintf("%s visits, %s views, %s carts, %s purchases, revenue %.2f",
-			render.Int(org.Visits), render.Int(org.Views), render.Int(org.Carts), render.Int(org.Purchases), org.Revenue)},
+		{"Organic", fmt.Sprintf("%s visits, %s views, %s carts, %s purchases, revenue %.2f%s",
+			render.Int(org.Visits), render.Int(org.Views), render.Int(org.Carts), render.Int(org.Purchases), org.Revenue, orgCur(res.Currency))},
 	}))
 	fmt.Fprintln(w)
 	if len(res.Strategies) == 0 {
 		fmt.Fprintln(w, "No ads simulated (--organic-only): the browsing log is in --emit-events.")
 		return nil
 	}
-	cols := []string{"strategy", "impressions", "clicks", "CTR", "CTR 95% CI", "purchases", "CVR", "revenue", "RPM", "coverage", "OOS", "reach"}
-	higher := []int{0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0}
+	cur := res.Currency
+	if cur != "" {
+		cur = " " + cur
+	}
+	cols := []string{"strategy", "impressions", "clicks", "CTR", "CTR 95% CI", "purchases", "CVR", "CVR 95% CI",
+		"revenue" + cur, "revenue 95% CI", "RPM" + cur, "RPM 95% CI", "coverage", "OOS", "reach"}
+	higher := []int{0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 0}
 	t := render.Table{Columns: cols, Align: []string{"left"}}
 	for range cols[1:] {
 		t.Align = append(t.Align, "right")
@@ -231,15 +256,22 @@ func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts
 	var vals [][]float64
 	for _, x := range res.Strategies {
 		t.Rows = append(t.Rows, []string{string(x.Name), render.Int64(x.Impressions), render.Int64(x.Clicks), pct2dp(x.CTR),
-			pct2dp(x.CTRCI[0]) + "–" + pct2dp(x.CTRCI[1]), render.Int64(x.Purchases), pct2dp(x.CVR),
-			fmt.Sprintf("%.2f", x.Revenue), fmt.Sprintf("%.2f", x.RPM), render.Percent(x.Coverage), render.Percent(x.OOSShare), render.Int64(x.Reach)})
-		vals = append(vals, []float64{0, 0, float64(x.Clicks), x.CTR, 0, float64(x.Purchases), x.CVR, x.Revenue, x.RPM, x.Coverage, 0, 0})
+			pctRange(x.CTRCI), render.Int64(x.Purchases), pct2dp(x.CVR), pctRange(x.CVRCI),
+			money(x.Revenue), money(x.RevenueCI[0]) + "–" + money(x.RevenueCI[1]),
+			money(x.RPM), money(x.RPMCI[0]) + "–" + money(x.RPMCI[1]),
+			render.Percent(x.Coverage), render.Percent(x.OOSShare), render.Int64(x.Reach)})
+		vals = append(vals, []float64{0, 0, float64(x.Clicks), x.CTR, 0, float64(x.Purchases), x.CVR, 0, x.Revenue, 0, x.RPM, 0, x.Coverage, 0, 0})
 	}
 	opts.RowStyle = highlightStyle(opts.Styles, bestCells(vals, higher))
 	if err := render.WriteTable(w, t, opts); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, st.Muted("CTR = clicks/impressions, CVR = purchases/clicks, RPM = revenue per 1,000 impressions, OOS = out-of-stock share of shown products"))
+	if b := res.Bootstrap; b != nil {
+		fmt.Fprintln(w, st.Muted(fmt.Sprintf("95%% CI: CTR by Wilson's interval over impressions; CVR, revenue and RPM by a bootstrap resampling whole shoppers (%s shoppers, %d replicates, seed %d)",
+			render.Int(b.Groups), b.Replicates, b.Seed)))
+	}
+	fmt.Fprintln(w, st.Muted("revenue currency: "+currencyNote(res)))
 	if res.Learning != nil {
 		return writeLearningTable(w, res.Learning, opts)
 	}

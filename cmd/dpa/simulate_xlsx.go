@@ -81,16 +81,23 @@ func replayWorkbook(rep *replayReport, o *simulateOptions) render.Workbook {
 }
 
 func synthWorkbook(r *sim.SynthResult, o *simulateOptions) render.Workbook {
+	cur := ""
+	if r.Currency != "" {
+		cur = " (" + r.Currency + ")"
+	}
 	res := render.Sheet{Name: "Results", ForExcel: true, Freeze: true,
-		Columns: []string{"strategy", "impressions", "clicks", "CTR", "CTR low", "CTR high", "purchases", "CVR", "revenue", "RPM", "coverage", "OOS share", "reach"}}
+		Columns: []string{"strategy", "impressions", "clicks", "CTR", "CTR low", "CTR high", "purchases", "CVR", "CVR low", "CVR high",
+			"revenue" + cur, "revenue low", "revenue high", "RPM" + cur, "RPM low", "RPM high", "coverage", "OOS share", "reach"}}
 	for _, x := range r.Strategies {
-		res.Rows = append(res.Rows, []any{x.Name, x.Impressions, x.Clicks, x.CTR, x.CTRCI[0], x.CTRCI[1], x.Purchases, x.CVR, x.Revenue, x.RPM, x.Coverage, x.OOSShare, x.Reach})
+		res.Rows = append(res.Rows, []any{x.Name, x.Impressions, x.Clicks, x.CTR, x.CTRCI[0], x.CTRCI[1], x.Purchases,
+			x.CVR, x.CVRCI[0], x.CVRCI[1], x.Revenue, x.RevenueCI[0], x.RevenueCI[1], x.RPM, x.RPMCI[0], x.RPMCI[1],
+			x.Coverage, x.OOSShare, x.Reach})
 	}
 	if n := len(res.Rows); n > 0 {
 		res.Charts = []render.Chart{
-			{Type: "col", Title: "CTR by strategy", Cell: "O2", YTitle: "CTR", Series: []render.ChartSeries{seriesOf("Results", n, 0, 3)}},
-			{Type: "col", Title: "Revenue by strategy", Cell: "O20", Series: []render.ChartSeries{seriesOf("Results", n, 0, 8)}},
-			{Type: "bar", Title: "Revenue per 1,000 impressions", Cell: "O38", Series: []render.ChartSeries{seriesOf("Results", n, 0, 9)}},
+			{Type: "col", Title: "CTR by strategy", Cell: "U2", YTitle: "CTR", Series: []render.ChartSeries{seriesOf("Results", n, 0, 3)}},
+			{Type: "col", Title: "Revenue by strategy", Cell: "U20", YTitle: r.Currency, Series: []render.ChartSeries{seriesOf("Results", n, 0, 10)}},
+			{Type: "bar", Title: "Revenue per 1,000 impressions", Cell: "U38", Series: []render.ChartSeries{seriesOf("Results", n, 0, 13)}},
 		}
 	}
 	s := r.Settings
@@ -99,7 +106,7 @@ func synthWorkbook(r *sim.SynthResult, o *simulateOptions) render.Workbook {
 		cat = "generated"
 	}
 	settings := render.Sheet{Name: "Settings", ForExcel: true, Columns: []string{"setting", "value"}, Rows: [][]any{
-		{"mode", "synthetic"}, {"catalog", cat}, {"items", s.Items}, {"in stock", s.InStock}, {"shoppers", r.Users}, {"days", r.Days},
+		{"mode", "synthetic"}, {"catalog", cat}, {"currency", r.Currency}, {"currency source", r.CurrencySource}, {"items", s.Items}, {"in stock", s.InStock}, {"shoppers", r.Users}, {"days", r.Days},
 		{"start", s.Start}, {"seed", fmt.Sprint(r.Seed)}, {"k", r.K}, {"retrain days", s.RetrainDays},
 		{"visit rate", s.Funnel.VisitRate}, {"views per visit", s.Funnel.ViewsPerVisit}, {"repeat view", s.Funnel.RepeatView},
 		{"explore", s.Funnel.Explore}, {"cart rate", s.Funnel.CartRate}, {"purchase rate", s.Funnel.PurchaseRate},
