@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dpa-tools/dpa/feed/limit"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -150,7 +151,7 @@ func (z *zipSource) feedEntry(name string, maxB int64) (*zip.File, error) {
 	}
 	switch {
 	case len(feeds) == 0:
-		return nil, fmt.Errorf("%s: a zip archive that is not an XLSX workbook and holds no feed file: %w", name, ErrUnsupportedFormat)
+		return nil, fmt.Errorf("%s: a zip archive that is not an XLSX workbook and holds no feed file: %w", name, errUnsupportedFormat)
 	case len(feeds) > 1:
 		names := make([]string, 0, len(feeds))
 		for _, f := range feeds {
@@ -161,11 +162,11 @@ func (z *zipSource) feedEntry(name string, maxB int64) (*zip.File, error) {
 			names = append(names[:10], fmt.Sprintf("and %d more", len(feeds)-10))
 		}
 		return nil, fmt.Errorf("%s: the zip archive holds %d files (%s); dpa reads one feed per file: unzip it and pass the feeds one by one: %w",
-			name, len(feeds), strings.Join(names, ", "), ErrUnsupportedFormat)
+			name, len(feeds), strings.Join(names, ", "), errUnsupportedFormat)
 	}
 	f := feeds[0]
 	if maxB >= 0 && f.UncompressedSize64 > uint64(maxB) {
-		return nil, fmt.Errorf("%s: %w", name, &SizeError{What: fmt.Sprintf("zip entry %s (%d bytes unpacked)", f.Name, f.UncompressedSize64), Limit: maxB, Flag: "--max-bytes"})
+		return nil, fmt.Errorf("%s: %w", name, &limit.SizeError{What: fmt.Sprintf("zip entry %s (%d bytes unpacked)", f.Name, f.UncompressedSize64), Limit: maxB, Flag: "--max-bytes"})
 	}
 	return f, nil
 }
@@ -187,11 +188,11 @@ func (z *zipSource) checkWorkbookSizes(name string, maxB int64) error {
 			continue
 		}
 		if lim := min(int64(workbookInMemoryLimit), maxB); lim >= 0 && f.UncompressedSize64 > uint64(lim) {
-			return fmt.Errorf("%s: %w", name, &SizeError{What: fmt.Sprintf("workbook part %s (%d bytes unpacked)", f.Name, f.UncompressedSize64), Limit: lim})
+			return fmt.Errorf("%s: %w", name, &limit.SizeError{What: fmt.Sprintf("workbook part %s (%d bytes unpacked)", f.Name, f.UncompressedSize64), Limit: lim})
 		}
 	}
 	if maxB >= 0 && total > uint64(maxB) {
-		return fmt.Errorf("%s: %w", name, &SizeError{What: fmt.Sprintf("the unpacked workbook (%d bytes)", total), Limit: maxB, Flag: "--max-bytes"})
+		return fmt.Errorf("%s: %w", name, &limit.SizeError{What: fmt.Sprintf("the unpacked workbook (%d bytes)", total), Limit: maxB, Flag: "--max-bytes"})
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpa-tools/dpa/feed/limit"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -182,15 +183,15 @@ func TestCompressedErrors(t *testing.T) {
 				r.Close()
 				t.Fatal("no error")
 			}
-			if !strings.Contains(err.Error(), tc.text) || errors.Is(err, ErrUnsupportedFormat) != tc.unsupported {
-				t.Errorf("error %q (unsupported=%v), want %q", err, errors.Is(err, ErrUnsupportedFormat), tc.text)
+			if !strings.Contains(err.Error(), tc.text) || errors.Is(err, errUnsupportedFormat) != tc.unsupported {
+				t.Errorf("error %q (unsupported=%v), want %q", err, errors.Is(err, errUnsupportedFormat), tc.text)
 			}
 		})
 	}
 }
 
 // TestDecompressedLimit: MaxBytes applies to what a layer produces, so a
-// bomb ends with an ErrTooLarge after the items read so far.
+// bomb ends with a limit.ErrTooLarge after the items read so far.
 func TestDecompressedLimit(t *testing.T) {
 	var feed bytes.Buffer
 	feed.WriteString("id,title\n")
@@ -208,7 +209,7 @@ func TestDecompressedLimit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := readBytes(t, tc.name, tc.data, ReadOptions{MaxBytes: 256 << 10})
 			var pe *ParseError
-			if !errors.Is(res.err, ErrTooLarge) || !errors.As(res.err, &pe) {
+			if !errors.Is(res.err, limit.ErrTooLarge) || !errors.As(res.err, &pe) {
 				t.Fatalf("err %v", res.err)
 			}
 			if !strings.Contains(res.err.Error(), tc.what+" is larger than the 256 KiB limit (--max-bytes)") {
@@ -231,7 +232,7 @@ func TestDecompressedLimit(t *testing.T) {
 		}
 		// One byte over: the complete records before the limit are kept.
 		res = readBytes(t, "f.gz", gzipBytes(t, data), ReadOptions{MaxBytes: int64(len(data)) - 1})
-		if !errors.Is(res.err, ErrTooLarge) || len(res.items) != 1 {
+		if !errors.Is(res.err, limit.ErrTooLarge) || len(res.items) != 1 {
 			t.Errorf("one byte over: err %v, %d items", res.err, len(res.items))
 		}
 	})

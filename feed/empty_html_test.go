@@ -59,8 +59,8 @@ func TestEmptyOrHTMLInput(t *testing.T) {
 			switch {
 			case tc.errPart == "" && err != nil:
 				t.Errorf("NoItemsError = %v, want nil (%d items)", err, n)
-			case tc.errPart != "" && (err == nil || !strings.Contains(err.Error(), tc.errPart) || !errors.Is(err, ErrNoItems)):
-				t.Errorf("NoItemsError = %v, want ErrNoItems containing %q", err, tc.errPart)
+			case tc.errPart != "" && (err == nil || !strings.Contains(err.Error(), tc.errPart) || !errors.Is(err, errNoItems)):
+				t.Errorf("NoItemsError = %v, want errNoItems containing %q", err, tc.errPart)
 			}
 		})
 	}

@@ -92,7 +92,7 @@ func GenerateFeed(ctx context.Context, w io.Writer, opts GenerateOptions) error 
 		format = FormatCSV
 	}
 	if format != FormatCSV && format != FormatTSV && format != FormatXML {
-		return fmt.Errorf("generate: format %q: %w (want csv, tsv or xml)", opts.Format, ErrUnsupportedFormat)
+		return fmt.Errorf("generate: format %q: %w (want csv, tsv or xml)", opts.Format, errUnsupportedFormat)
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15))

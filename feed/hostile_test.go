@@ -20,6 +20,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/dpa-tools/dpa/feed/limit"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -34,11 +35,11 @@ type hostileCase struct {
 	opts ReadOptions
 
 	openErr     string // Open fails with an error containing this
-	unsupported bool   // ... that wraps ErrUnsupportedFormat
+	unsupported bool   // ... that wraps errUnsupportedFormat
 
 	items    int      // items read before EOF or the fatal error
 	fatal    string   // the error ending the stream contains this ("" = clean EOF)
-	tooLarge bool     // ... and wraps ErrTooLarge
+	tooLarge bool     // ... and wraps limit.ErrTooLarge
 	line     int      // ... at this line (0 = not checked)
 	rules    []string // Problem rules of all items, in order
 	diags    []string // file findings
@@ -143,7 +144,7 @@ func hostileCases(t *testing.T, xxeURL string) []hostileCase {
 				return []byte(`[{"id":"1"},{"id":"2","d":"` + strings.Repeat("x", 2<<20) + `"},{"id":"3"}]`)
 			}},
 		{name: "JSON Lines line over the record limit is skipped", file: "big.jsonl", opts: ReadOptions{MaxRecordBytes: 1 << 20},
-			items: 3, rules: []string{RuleRecordTooLarge},
+			items: 3, rules: []string{ruleRecordTooLarge},
 			gen: func(t *testing.T) []byte {
 				return []byte(`{"id":"1"}` + "\n" + `{"id":"2","d":"` + strings.Repeat("x", 2<<20) + `"}` + "\n" + `{"id":"3"}` + "\n")
 			},
@@ -284,7 +285,7 @@ func TestHostileCorpus(t *testing.T) {
 					r.Close()
 					t.Fatalf("Open succeeded, want %q", tc.openErr)
 				}
-				if !strings.Contains(err.Error(), tc.openErr) || errors.Is(err, ErrUnsupportedFormat) != tc.unsupported {
+				if !strings.Contains(err.Error(), tc.openErr) || errors.Is(err, errUnsupportedFormat) != tc.unsupported {
 					t.Errorf("Open error %q, want %q (unsupported=%v)", err, tc.openErr, tc.unsupported)
 				}
 				return
@@ -308,8 +309,8 @@ func TestHostileCorpus(t *testing.T) {
 				} else if tc.line > 0 && pe.Line != tc.line {
 					t.Errorf("error at line %d, want %d", pe.Line, tc.line)
 				}
-				if errors.Is(res.err, ErrTooLarge) != tc.tooLarge {
-					t.Errorf("errors.Is(ErrTooLarge) = %v", !tc.tooLarge)
+				if errors.Is(res.err, limit.ErrTooLarge) != tc.tooLarge {
+					t.Errorf("errors.Is(limit.ErrTooLarge) = %v", !tc.tooLarge)
 				}
 			}
 			if got := rules(res.items); !reflect.DeepEqual(got, tc.rules) {
@@ -442,7 +443,7 @@ func TestHostileMemory(t *testing.T) {
 			res = readAllFrom(t, r)
 		})
 		t.Logf("peak heap %d MiB, allocated %d MiB", peak>>20, alloc>>20)
-		if len(res.items) != 1 || !errors.Is(res.err, ErrTooLarge) || !strings.Contains(res.err.Error(), "field.csv:3: a record is larger than the 16 MiB limit") {
+		if len(res.items) != 1 || !errors.Is(res.err, limit.ErrTooLarge) || !strings.Contains(res.err.Error(), "field.csv:3: a record is larger than the 16 MiB limit") {
 			t.Errorf("%d items, err %v", len(res.items), res.err)
 		}
 		// encoding/csv holds a record several times over while it grows

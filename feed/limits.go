@@ -11,72 +11,60 @@ import (
 
 // Defaults of the ReadOptions limits.
 const (
-	// DefaultMaxBytes is generous: four times the largest real catalog
+	// defaultMaxBytes is generous: four times the largest real catalog
 	// seen, small enough that a compression bomb stops long before a
 	// machine runs out of disk or patience.
-	DefaultMaxBytes int64 = 4 << 30
-	// DefaultMaxRecordBytes bounds one record (limit.DefaultMaxRecordBytes,
-	// shared with event logs).
-	DefaultMaxRecordBytes = limit.DefaultMaxRecordBytes
-	// DefaultTimeout is the longest wait on a remote server.
-	DefaultTimeout = 60 * time.Second
-	// MaxRedirects caps the redirects followed for a remote feed.
-	MaxRedirects = 5
+	defaultMaxBytes int64 = 4 << 30
+	// defaultTimeout is the longest wait on a remote server.
+	defaultTimeout = 60 * time.Second
+	// maxRedirects caps the redirects followed for a remote feed.
+	maxRedirects = 5
 	// maxLayers caps nested compression (feed.csv.gz inside a zip is two).
 	maxLayers = 3
 )
 
-// RuleRecordTooLarge is the Problem of a JSON Lines line over
+// ruleRecordTooLarge is the Problem of a JSON Lines line over
 // MaxRecordBytes: the line is skipped and reading goes on. In the other
 // formats an oversized record ends the stream with a *ParseError wrapping
-// ErrTooLarge, because the record's end cannot be found without parsing it.
-const RuleRecordTooLarge = "feed.record_too_large"
-
-// ErrTooLarge is wrapped by every error about input over a size limit
-// (ReadOptions.MaxBytes, ReadOptions.MaxRecordBytes): a download, a
-// decompressed stream, a workbook part or a single record. It is
-// limit.ErrTooLarge, which event logs use too.
-var ErrTooLarge = limit.ErrTooLarge
-
-// SizeError says which limit was passed.
-type SizeError = limit.SizeError
+// limit.ErrTooLarge, because the record's end cannot be found without parsing it.
+const ruleRecordTooLarge = "feed.record_too_large"
 
 func humanBytes(n int64) string { return limit.Bytes(n) }
 
 func (o ReadOptions) maxBytes() int64 {
 	if o.MaxBytes == 0 {
-		return DefaultMaxBytes
+		return defaultMaxBytes
 	}
 	return o.MaxBytes
 }
 
 func (o ReadOptions) maxRecordBytes() int64 {
 	if o.MaxRecordBytes == 0 {
-		return DefaultMaxRecordBytes
+		return limit.DefaultMaxRecordBytes
 	}
 	return o.MaxRecordBytes
 }
 
-// DefaultMaxTime is the overall time a remote feed may take to download
+// defaultMaxTime is the overall time a remote feed may take to download
 // when ReadOptions.MaxTime is 0: a server trickling a byte before each
 // stall timeout would otherwise keep dpa busy forever.
-const DefaultMaxTime = 30 * time.Minute
+const defaultMaxTime = 30 * time.Minute
 
 func (o ReadOptions) maxTime() time.Duration {
 	if o.MaxTime <= 0 {
-		return DefaultMaxTime
+		return defaultMaxTime
 	}
 	return o.MaxTime
 }
 
 func (o ReadOptions) timeout() time.Duration {
 	if o.Timeout <= 0 {
-		return DefaultTimeout
+		return defaultTimeout
 	}
 	return o.Timeout
 }
 
-// capReader fails with a *SizeError once more than max bytes come from r,
+// capReader fails with a *limit.SizeError once more than max bytes come from r,
 // instead of io.LimitReader's silent EOF: a truncated feed would otherwise
 // look complete. max < 0 means no limit.
 type capReader struct {
@@ -104,7 +92,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 		for range 100 {
 			n, err := c.r.Read(b[:])
 			if n > 0 {
-				c.err = &SizeError{What: c.what, Limit: c.max, Flag: "--max-bytes"}
+				c.err = &limit.SizeError{What: c.what, Limit: c.max, Flag: "--max-bytes"}
 				return 0, c.err
 			}
 			if err != nil {
@@ -121,7 +109,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// markReader fails with a *SizeError when more than limit bytes are read
+// markReader fails with a *limit.SizeError when more than limit bytes are read
 // after the last mark. The XML and JSON readers mark the start of each
 // token or item, so a single monstrous one cannot grow the decoder's
 // buffer without bound. limit ≤ 0 means no limit.
@@ -135,7 +123,7 @@ type markReader struct {
 
 func (m *markReader) Read(p []byte) (int, error) {
 	if m.limit > 0 && m.off-m.mark > m.limit {
-		return 0, &SizeError{What: m.what, Limit: m.limit}
+		return 0, &limit.SizeError{What: m.what, Limit: m.limit}
 	}
 	n, err := m.r.Read(p)
 	m.off += int64(n)
@@ -154,7 +142,7 @@ type layerReader struct {
 func (l *layerReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	if err != nil && err != io.EOF {
-		var se *SizeError
+		var se *limit.SizeError
 		switch {
 		case errors.As(err, &se):
 		case errors.Is(err, io.ErrUnexpectedEOF):

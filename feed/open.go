@@ -11,10 +11,10 @@ import (
 	"time"
 )
 
-// ErrUnsupportedFormat is wrapped by every error about a file dpa cannot
+// errUnsupportedFormat is wrapped by every error about a file dpa cannot
 // read as a feed at all (unknown --format, legacy .xls, a zip that is no
 // workbook, binary data).
-var ErrUnsupportedFormat = errors.New("unsupported feed format")
+var errUnsupportedFormat = errors.New("unsupported feed format")
 
 // OpenFile opens path ("-" = stdin, "http://…" or "https://…" = a remote
 // feed, see openURL) and returns a Reader. The name used in findings is
@@ -126,7 +126,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 	if opts.Format != "" {
 		f, ok := normalizeFormat(opts.Format)
 		if !ok {
-			return nil, fmt.Errorf("%s: format %q: %w (want csv, tsv, xml, xlsx, jsonl or json)", name, opts.Format, ErrUnsupportedFormat)
+			return nil, fmt.Errorf("%s: format %q: %w (want csv, tsv, xml, xlsx, jsonl or json)", name, opts.Format, errUnsupportedFormat)
 		}
 		format = f
 	}
@@ -159,7 +159,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 			break
 		}
 		if depth == maxLayers {
-			return nil, fmt.Errorf("%s: more than %d layers of compression: %w", name, maxLayers, ErrUnsupportedFormat)
+			return nil, fmt.Errorf("%s: more than %d layers of compression: %w", name, maxLayers, errUnsupportedFormat)
 		}
 		var dr io.Reader
 		what := "the decompressed " + kind + " stream"
@@ -170,7 +170,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 			}
 			if z.isWorkbook() {
 				if format != "" && format != FormatXLSX {
-					return nil, fmt.Errorf("%s: is an XLSX workbook, not %s: %w", name, format, ErrUnsupportedFormat)
+					return nil, fmt.Errorf("%s: is an XLSX workbook, not %s: %w", name, format, errUnsupportedFormat)
 				}
 				if err := z.checkWorkbookSizes(name, maxB); err != nil {
 					return nil, err
@@ -178,7 +178,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 				return openXLSX(name, z.path, allClosers(), opts)
 			}
 			if format == FormatXLSX {
-				return nil, fmt.Errorf("%s: a zip archive that is not an XLSX workbook: %w", name, ErrUnsupportedFormat)
+				return nil, fmt.Errorf("%s: a zip archive that is not an XLSX workbook: %w", name, errUnsupportedFormat)
 			}
 			zf, err := z.feedEntry(name, maxB)
 			if err != nil {
@@ -207,9 +207,9 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 	ext := feedExt(hint)
 	switch {
 	case bytes.HasPrefix(magic, magicOLE):
-		return nil, fmt.Errorf("%s: legacy .xls is not supported; save as .xlsx or CSV: %w", name, ErrUnsupportedFormat)
+		return nil, fmt.Errorf("%s: legacy .xls is not supported; save as .xlsx or CSV: %w", name, errUnsupportedFormat)
 	case format == FormatXLSX:
-		return nil, fmt.Errorf("%s: not an XLSX workbook (no zip signature): %w", name, ErrUnsupportedFormat)
+		return nil, fmt.Errorf("%s: not an XLSX workbook (no zip signature): %w", name, errUnsupportedFormat)
 	}
 
 	text, te, diags, err := decodeLayer(name, br, opts.Encoding, bufN)
@@ -248,7 +248,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 	}
 	if format == "" {
 		if looksBinary(prefix) {
-			return nil, fmt.Errorf("%s: cannot detect the feed format (binary data); use --format: %w", name, ErrUnsupportedFormat)
+			return nil, fmt.Errorf("%s: cannot detect the feed format (binary data); use --format: %w", name, errUnsupportedFormat)
 		}
 		format = sniffTextFormat(prefix, ext)
 	}
@@ -263,7 +263,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 	case FormatJSON:
 		return newJSONReader(base, text)
 	}
-	return nil, fmt.Errorf("%s: format %q: %w", name, format, ErrUnsupportedFormat)
+	return nil, fmt.Errorf("%s: format %q: %w", name, format, errUnsupportedFormat)
 }
 
 // bufSizeFor picks the buffer size for r: bufSize, or just enough for a
@@ -353,11 +353,11 @@ func emptySeverity(opts ReadOptions) Severity {
 	return Error
 }
 
-// ErrNoItems is wrapped by NoItemsError.
-var ErrNoItems = errors.New("no items")
+// errNoItems is wrapped by NoItemsError.
+var errNoItems = errors.New("no items")
 
 // NoItemsError returns nil when a read that yielded items items may
-// proceed, and otherwise an error wrapping ErrNoItems that says why the
+// proceed, and otherwise an error wrapping errNoItems that says why the
 // feed is empty (an HTML page, an empty file, a header only), taken from
 // r's file findings. Commands that write an output call it before
 // committing, so a failed download never replaces a good feed with an
@@ -389,7 +389,7 @@ func NoItemsError(r Reader, items int, allowEmpty bool) error {
 			break
 		}
 	}
-	return fmt.Errorf("%s%s: %w", name, why, ErrNoItems)
+	return fmt.Errorf("%s%s: %w", name, why, errNoItems)
 }
 
 // emptyReader is the Reader of a zero-length (or whitespace-only) file.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/dpa-tools/dpa/feed/limit"
 )
 
 // csvReader streams CSV/TSV records with encoding/csv.
@@ -433,7 +435,7 @@ func (t *rawTap) fill() {
 		t.pos -= drop
 	}
 	if t.limit > 0 && t.base+int64(len(t.buf))-t.keep > t.limit {
-		t.err = &SizeError{What: "a record", Limit: t.limit}
+		t.err = &limit.SizeError{What: "a record", Limit: t.limit}
 		return
 	}
 	if cap(t.buf)-len(t.buf) < t.minRead {

@@ -140,7 +140,7 @@ func (j *jsonlReader) Next() (*Item, error) {
 			j.line++
 			j.index++
 			it := &Item{File: j.file, Index: j.index, Line: j.line}
-			it.Problems = append(it.Problems, Problem{Rule: RuleRecordTooLarge,
+			it.Problems = append(it.Problems, Problem{Rule: ruleRecordTooLarge,
 				Message: fmt.Sprintf("line %d is larger than the %s record limit; it was skipped", j.line, humanBytes(j.maxRecord))})
 			return it, nil
 		}

@@ -742,12 +742,12 @@ func TestOpenErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if errors.Is(err, ErrUnsupportedFormat) != tc.unsupported || !strings.Contains(err.Error(), tc.text) {
-				t.Errorf("error %q (unsupported=%v)", err, errors.Is(err, ErrUnsupportedFormat))
+			if errors.Is(err, errUnsupportedFormat) != tc.unsupported || !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("error %q (unsupported=%v)", err, errors.Is(err, errUnsupportedFormat))
 			}
 		})
 	}
-	if _, err := OpenFile(context.Background(), filepath.Join("testdata", "read", "legacy.xls"), ReadOptions{}); !errors.Is(err, ErrUnsupportedFormat) {
+	if _, err := OpenFile(context.Background(), filepath.Join("testdata", "read", "legacy.xls"), ReadOptions{}); !errors.Is(err, errUnsupportedFormat) {
 		t.Errorf("legacy.xls: %v", err)
 	}
 	if _, err := OpenFile(context.Background(), filepath.Join("testdata", "read", "missing.csv"), ReadOptions{}); !errors.Is(err, fs.ErrNotExist) {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dpa-tools/dpa/feed/limit"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -52,7 +53,7 @@ func openXLSX(name, path string, closers []io.Closer, opts ReadOptions) (r Reade
 	f, err := excelize.OpenFile(path, xo)
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size exceeds") {
-			err = &SizeError{What: "the unpacked workbook", Limit: maxB, Flag: "--max-bytes"}
+			err = &limit.SizeError{What: "the unpacked workbook", Limit: maxB, Flag: "--max-bytes"}
 		}
 		return nil, fmt.Errorf("%s: open workbook: %w", name, err)
 	}

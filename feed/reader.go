@@ -16,23 +16,23 @@ type ReadOptions struct {
 	// MaxBytes caps what one feed may unpack to: a download, and the
 	// output of every decompression layer (gzip, bzip2, zstd, the entry of
 	// a zip, an XLSX workbook's parts). Plain local files and stdin are
-	// streamed and not capped. 0 = DefaultMaxBytes (4 GiB); < 0 = no limit.
-	// Passing it is an error wrapping ErrTooLarge.
+	// streamed and not capped. 0 = defaultMaxBytes (4 GiB); < 0 = no limit.
+	// Passing it is an error wrapping limit.ErrTooLarge.
 	MaxBytes int64
 	// MaxRecordBytes caps a single record: a CSV/TSV row, a JSON Lines
 	// line, a JSON array element, an XML item or any other XML token. The
 	// decoders hold a whole record (several copies in encoding/csv), so this
 	// is what bounds memory on a monstrous field. 0 =
-	// DefaultMaxRecordBytes (16 MiB); < 0 = no limit.
+	// limit.DefaultMaxRecordBytes (16 MiB); < 0 = no limit.
 	MaxRecordBytes int64
 	// Timeout bounds each wait on a remote server: connecting and
 	// receiving the response headers, and every stall while the body
 	// streams. A slow but steady download is never cut off. 0 =
-	// DefaultTimeout (60 s).
+	// defaultTimeout (60 s).
 	Timeout time.Duration
 	// MaxTime bounds a remote download as a whole, from the request to
 	// the end of the body, however steadily it streams. 0 =
-	// DefaultMaxTime (30 min).
+	// defaultMaxTime (30 min).
 	MaxTime time.Duration
 	// CacheDir, when set, keeps the last body of each URL there with its
 	// ETag and Last-Modified; the next fetch is conditional and a 304
@@ -40,7 +40,7 @@ type ReadOptions struct {
 	CacheDir string
 	// HTTPClient fetches remote feeds; nil = a client on
 	// http.DefaultTransport. Its CheckRedirect is kept when set, otherwise
-	// redirects are capped at MaxRedirects.
+	// redirects are capped at maxRedirects.
 	HTTPClient *http.Client
 	// AllowEmpty makes a feed without items (an empty file, a header
 	// only) a warning instead of an error. A failed download that saved an

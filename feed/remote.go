@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/dpa-tools/dpa/feed/limit"
 )
 
 // isURL reports whether a FILE argument names a remote feed.
@@ -28,7 +30,7 @@ func isURL(s string) bool {
 // (CacheDir) and the spool a zip or XLSX needs for random access.
 //
 // Guards: opts.Timeout per wait (connect + headers, then each stall of
-// the body), at most MaxRedirects redirects, the body capped at MaxBytes
+// the body), at most maxRedirects redirects, the body capped at MaxBytes
 // (a larger Content-Length fails before reading), and any status other
 // than 200 (or 304 with a cached copy) is an error naming it:
 // "GET https://…: 404 Not Found".
@@ -73,8 +75,8 @@ func fetch(parent context.Context, u *url.URL, name string, opts ReadOptions) (i
 	}
 	if client.CheckRedirect == nil {
 		client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-			if len(via) > MaxRedirects {
-				return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+			if len(via) > maxRedirects {
+				return fmt.Errorf("stopped after %d redirects", maxRedirects)
 			}
 			return nil
 		}
@@ -139,7 +141,7 @@ func fetch(parent context.Context, u *url.URL, name string, opts ReadOptions) (i
 	}
 	if maxB >= 0 && resp.ContentLength > maxB {
 		resp.Body.Close()
-		return fail(fmt.Errorf("GET %s: %w", name, &SizeError{
+		return fail(fmt.Errorf("GET %s: %w", name, &limit.SizeError{
 			What: fmt.Sprintf("the download (%d bytes announced)", resp.ContentLength), Limit: maxB, Flag: "--max-bytes"}))
 	}
 	rb := &remoteBody{

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dpa-tools/dpa/feed/limit"
 )
 
 const remoteCSV = "id,title,price\nSKU-1,Shirt,10.00 USD\nSKU-2,Throw,20.00 USD\n"
@@ -140,7 +142,7 @@ func TestRemoteFeeds(t *testing.T) {
 				r.Close()
 				t.Fatal("no error")
 			}
-			if !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrTooLarge) != tc.tooLarge {
+			if !strings.Contains(err.Error(), tc.want) || errors.Is(err, limit.ErrTooLarge) != tc.tooLarge {
 				t.Errorf("error %q, want %q", err, tc.want)
 			}
 		})
@@ -156,7 +158,7 @@ func TestRemoteFeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !errors.Is(res.err, ErrTooLarge) || !strings.Contains(res.err.Error(), "the download is larger than the 100000 bytes limit") || len(res.items) < 4000 {
+		if !errors.Is(res.err, limit.ErrTooLarge) || !strings.Contains(res.err.Error(), "the download is larger than the 100000 bytes limit") || len(res.items) < 4000 {
 			t.Errorf("err %v after %d items", res.err, len(res.items))
 		}
 	})

@@ -8,6 +8,8 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+
+	"github.com/dpa-tools/dpa/feed/limit"
 )
 
 // FileResult is the outcome of validating one file.
@@ -306,7 +308,7 @@ func (v *Validator) readErrorFinding(r Reader, err error, items int) Finding {
 	if errors.As(err, &pe) {
 		f.File, f.Line = pe.File, pe.Line
 		f.Rule = "feed.parse_error"
-		if errors.Is(err, ErrTooLarge) {
+		if errors.Is(err, limit.ErrTooLarge) {
 			f.Rule = "feed.too_large"
 		}
 		f.Message = fmt.Sprintf("%v; %d items before this point were checked, the rest of the file was not read", pe.Err, items)

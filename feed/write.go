@@ -143,7 +143,7 @@ func NewWriter(w io.Writer, format string, o WriteOptions) (ItemWriter, error) {
 		}
 		return j, nil
 	}
-	return nil, fmt.Errorf("output format %q: %w (want csv, tsv, xml or jsonl)", format, ErrUnsupportedFormat)
+	return nil, fmt.Errorf("output format %q: %w (want csv, tsv, xml or jsonl)", format, errUnsupportedFormat)
 }
 
 // colPlan maps one field layout to the output columns: for each column the
@@ -558,7 +558,7 @@ func newExactWriter(w io.Writer, format string, o WriteOptions) (ItemWriter, err
 		}
 		return &exactJSONL{j: x.(*jsonlWriter), keys: map[string]string{}}, nil
 	}
-	return nil, fmt.Errorf("output format %q: %w (want csv, tsv, xml or jsonl)", format, ErrUnsupportedFormat)
+	return nil, fmt.Errorf("output format %q: %w (want csv, tsv, xml or jsonl)", format, errUnsupportedFormat)
 }
 
 // ExactRow places an item's fields in a tabular layout whose columns may
