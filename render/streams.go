@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/mattn/go-isatty"
 )
 
@@ -61,6 +63,11 @@ type Streams struct {
 	// a file stderr, and the log must not receive escape codes.
 	OutTTY, ErrTTY bool
 
+	// OutWidth is the terminal's width in columns when Out is a terminal
+	// (COLUMNS, when set to a number, wins, as in most CLIs), else 0:
+	// tables are fitted to it, and nothing is wrapped or cut elsewhere.
+	OutWidth int
+
 	Color ColorMode
 
 	// Env looks up environment variables; nil means os.Getenv.
@@ -69,7 +76,7 @@ type Streams struct {
 
 // System returns streams bound to the process's stdin, stdout and stderr.
 func System() *Streams {
-	return &Streams{
+	s := &Streams{
 		In:     os.Stdin,
 		Out:    os.Stdout,
 		ErrOut: os.Stderr,
@@ -77,6 +84,24 @@ func System() *Streams {
 		ErrTTY: isTerminal(os.Stderr),
 		Env:    os.Getenv,
 	}
+	if s.OutTTY {
+		w, _, _ := term.GetSize(os.Stdout.Fd())
+		s.OutWidth = terminalWidth(os.Getenv("COLUMNS"), w)
+	}
+	return s
+}
+
+// terminalWidth is COLUMNS when it is a positive number, else the width
+// the terminal reports, else 80 (a terminal that cannot tell, a serial
+// console).
+func terminalWidth(columns string, reported int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return n
+	}
+	if reported > 0 {
+		return reported
+	}
+	return 80
 }
 
 func isTerminal(f *os.File) bool {

@@ -145,3 +145,15 @@ func TestSystem(t *testing.T) {
 		t.Errorf("System() colour mode = %v, want auto", s.Color)
 	}
 }
+
+func TestTerminalWidth(t *testing.T) {
+	for _, tc := range []struct {
+		columns  string
+		reported int
+		want     int
+	}{{"", 132, 132}, {"100", 132, 100}, {"0", 90, 90}, {"wide", 0, 80}, {"", 0, 80}} {
+		if got := terminalWidth(tc.columns, tc.reported); got != tc.want {
+			t.Errorf("terminalWidth(%q, %d) = %d, want %d", tc.columns, tc.reported, got, tc.want)
+		}
+	}
+}

@@ -29,8 +29,17 @@ type TableOptions struct {
 	// TTY selects a Unicode box; otherwise plain ASCII ("+-|") for logs.
 	TTY bool
 	// MaxColWidth truncates longer cells with "…" (counted in runes);
-	// 0 means no limit.
+	// 0 means no limit. With Width set, cells are wrapped at it instead.
 	MaxColWidth int
+	// Width, when > 0, fits the table to a terminal of that many columns
+	// without cutting text: the Wrap columns are word-wrapped onto as many
+	// lines as they need in the room the other columns leave (at least
+	// minWrapWidth), and the other columns are wrapped at MaxColWidth. 0
+	// keeps every cell on one line, for logs and files.
+	Width int
+	// Wrap lists the 0-based columns that give way to fit Width (a
+	// message column); the others keep their natural width.
+	Wrap []int
 	// Styles, when non-nil, styles the header row (bold). Pass styles
 	// built for the destination stream; with colour off they are no-ops.
 	Styles *Styles
@@ -41,6 +50,10 @@ type TableOptions struct {
 }
 
 var errRaggedRow = errors.New("row has more cells than columns")
+
+func ragged(r, cells, ncol int) error {
+	return fmt.Errorf("table row %d: %d cells for %d columns: %w", r+1, cells, ncol, errRaggedRow)
+}
 
 // WriteTable draws t as a boxed text table. Header text is printed verbatim
 // (tablewriter would otherwise turn "feed_id" into "FEED ID"), control
@@ -64,10 +77,13 @@ func WriteTable(w io.Writer, t Table, o TableOptions) error {
 		}
 		header[i] = c
 	}
+	if o.Width > 0 {
+		return writeFitted(w, t, header, o)
+	}
 	rows := make([][]string, len(t.Rows))
 	for r, row := range t.Rows {
 		if len(row) > ncol {
-			return fmt.Errorf("table row %d: %d cells for %d columns: %w", r+1, len(row), ncol, errRaggedRow)
+			return ragged(r, len(row), ncol)
 		}
 		out := make([]string, ncol)
 		for c := range out {
@@ -86,6 +102,12 @@ func WriteTable(w io.Writer, t Table, o TableOptions) error {
 		rows[r] = out
 	}
 
+	return drawTable(w, t, header, rows, o)
+}
+
+// drawTable draws prepared cells (clean, cut or wrapped, styled).
+func drawTable(w io.Writer, t Table, header []string, rows [][]string, o TableOptions) error {
+	ncol := len(header)
 	align := make([]tw.Align, ncol)
 	for i := range align {
 		align[i] = tw.AlignLeft

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +36,11 @@ func (o *validateOptions) printer() reportPrinter {
 		return githubPrinter{maxPerRule: o.MaxFindings, summaryPath: os.Getenv("GITHUB_STEP_SUMMARY")}
 	}
 	tty := o.IO.OutTTY && o.Out == ""
-	return tablePrinter{maxPerRule: o.MaxFindings, tty: tty, st: render.NewStyles(o.IO.ColorOut() && o.Out == "")}
+	p := tablePrinter{maxPerRule: o.MaxFindings, tty: tty, st: render.NewStyles(o.IO.ColorOut() && o.Out == "")}
+	if tty {
+		p.width = cmp.Or(o.IO.OutWidth, 80)
+	}
+	return p
 }
 
 type jsonPrinter struct{}
@@ -76,6 +81,7 @@ func (csvPrinter) Print(w io.Writer, rep *feed.Report) error {
 type tablePrinter struct {
 	maxPerRule int
 	tty        bool
+	width      int // terminal columns; 0 = not a terminal
 	st         *render.Styles
 }
 
@@ -201,14 +207,15 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 	if base {
 		sevCol = 4
 	}
-	// On a terminal long messages are cut to keep the table readable;
-	// anywhere else (a log, a file) nothing is cut.
-	width := 0
-	if p.tty {
-		width = 80
-	}
+	// On a terminal the table fits its width: the message (with its hint)
+	// wraps onto more lines, the other columns wrap past 40 characters;
+	// nothing is cut. Anywhere else (a log, a file) every row is one line.
 	fmt.Fprintln(w)
-	err = render.WriteTable(w, t, render.TableOptions{TTY: p.tty, MaxColWidth: width, Styles: st,
+	other := 0
+	if p.width > 0 {
+		other = 40
+	}
+	err = render.WriteTable(w, t, render.TableOptions{TTY: p.tty, Width: p.width, MaxColWidth: other, Wrap: []int{len(cols) - 1}, Styles: st,
 		RowStyle: func(row, col int, cell string) string {
 			if col == sevCol {
 				return st.Severity(cell, cell)
