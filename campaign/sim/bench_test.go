@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -99,4 +100,36 @@ func BenchmarkReplayFile(b *testing.B) {
 		events = res.Split.TrainEvents + res.Split.TestEvents
 	}
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkSyntheticLearned runs the learned pass (issue 15's memory case
+// at a smaller scale: DPA_BENCH_USERS shoppers × 30 days) and reports the
+// peak live heap, polled every 10 ms, per shopper. For a heap profile:
+// go test ./campaign/sim -run '^$' -bench SyntheticLearned -memprofile mem.out
+func BenchmarkSyntheticLearned(b *testing.B) {
+	users, items := envInt("DPA_BENCH_USERS", 5000), envInt("DPA_BENCH_ITEMS", 1000)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	for i := 0; i < b.N; i++ {
+		if _, err := Synthetic(context.Background(), SyntheticOptions{Users: users, Items: items, Days: 30, Seed: 1,
+			Learn: &LearnOptions{}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	close(stop)
+	b.ReportMetric(float64(peak.Load())/float64(users), "peak-heap-B/shopper")
 }

@@ -197,11 +197,24 @@ func variantEffects(n int, spread float64, seed uint64) []float64 {
 }
 
 // learnShopper is the policy's campaign state on one shopper, kept across
-// days: its own frequency and fatigue state, and a carousel memo per arm.
+// days for every shopper at once (the days are the outer loop): its own
+// frequency and fatigue state, and the last carousel of each history-only
+// arm. That state is most of the learned pass's memory, so it is kept
+// compact: carousels as product indices, not rank.Recs (40 bytes instead
+// of 560 for k = 10), and memos only for the arms that can reuse one.
 type learnShopper struct {
 	us   ustate
-	memo []ustate
+	memo []learnMemo  // per history-only arm (learnRun.memoSlot)
 	tot  [nBoot]int64 // the shopper's sums over the run, for the bootstrap
+}
+
+// learnMemo is a history-only arm's last carousel for the shopper and the
+// key it was ranked under (adSim.carousel's: model, organic events,
+// ad purchases, lookback start).
+type learnMemo struct {
+	key [4]int32
+	ok  bool
+	ids []int32
 }
 
 // learnShard sums one shard of shoppers' day.
@@ -228,6 +241,39 @@ type learnRun struct {
 	mu    sync.Mutex
 	cache map[uint64][]float64 // (segment, availability mask) -> arm probabilities, for the current day
 	vprob []float64
+	// memoSlot[k] is arm k's index in learnShopper.memo, -1 for arms
+	// whose carousel is ranked afresh every slot.
+	memoSlot []int
+	nMemo    int
+}
+
+// carousel returns arm k's carousel for the slot as product indices
+// (buf's storage, or the shopper's memo when the arm's history has not
+// changed since it was ranked); nil when the arm has none.
+func (l *learnRun) carousel(a *adSim, sc *slotCtx, k int, st *learnShopper, buf []int32) []int32 {
+	arm := l.lo.Arms[k]
+	m := l.memoSlot[k]
+	if m < 0 {
+		recs, err := a.recommend(sc, arm, st.us.bought)
+		if err != nil {
+			return nil
+		}
+		return l.ids(recs, buf[:0])
+	}
+	if st.memo == nil {
+		st.memo = make([]learnMemo, l.nMemo)
+	}
+	mm := &st.memo[m]
+	key := [4]int32{int32(sc.mi), int32(sc.consumed), int32(len(st.us.bought)), int32(sc.lbIdx)}
+	if mm.ok && mm.key == key {
+		return mm.ids
+	}
+	recs, err := a.recommend(sc, arm, st.us.bought)
+	if err != nil {
+		return nil
+	}
+	mm.ids, mm.key, mm.ok = l.ids(recs, mm.ids[:0]), key, true
+	return mm.ids
 }
 
 // armProbs returns the policy's arm probabilities for a segment and the
@@ -289,6 +335,14 @@ func (r *synthRun) learn(ctx context.Context) error {
 		states:  make([]learnShopper, opts.Users)}
 	for _, e := range l.effects {
 		l.bestEff = math.Max(l.bestEff, e)
+	}
+	for _, arm := range lo.Arms {
+		slot := -1
+		if historyOnly(arm) {
+			slot = l.nMemo
+			l.nMemo++
+		}
+		l.memoSlot = append(l.memoSlot, slot)
 	}
 	name := Learned
 	policy := "thompson"
@@ -523,13 +577,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	}
 	st := &l.states[u]
 	us := &st.us
-	recent := 0
-	for _, dd := range us.impDays {
-		if dd > d-ads.CapDays {
-			recent++
-		}
-	}
-	if recent >= ads.Cap || uShow >= math.Pow(ads.ShowDecay, float64(us.nonclick)) {
+	if us.capped(d, ads) || uShow >= math.Pow(ads.ShowDecay, float64(us.nonclick)) {
 		return
 	}
 	evs := r.all[u]
@@ -558,15 +606,17 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	sc.lbIdx = sort.Search(sc.consumed, func(i int) bool { return a.hist[i].Time.UnixNano() >= now-a.lookback })
 
 	arms := l.lo.Arms
-	if st.memo == nil {
-		st.memo = make([]ustate, len(arms))
+	if len(a.armIDs) < len(arms) {
+		a.armIDs = make([][]int32, len(arms))
 	}
-	recs := make([][]rank.Rec, len(arms))
+	recs := make([][]int32, len(arms))
 	avail := make([]bool, len(arms))
 	anyArm := false
-	for k, arm := range arms {
-		st.memo[k].bought = us.bought
-		recs[k] = a.carousel(&sc, arm, &st.memo[k])
+	for k := range arms {
+		recs[k] = l.carousel(a, &sc, k, st, a.armIDs[k])
+		if l.memoSlot[k] < 0 {
+			a.armIDs[k] = recs[k]
+		}
 		avail[k] = len(recs[k]) > 0
 		anyArm = anyArm || avail[k]
 	}
@@ -582,22 +632,19 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	prng := rand.New(rand.NewPCG(opts.Seed^0x1ea4, uint64(u)<<16|uint64(d)))
 	k := bandit.Pick(probs, prng.Float64())
 	v := bandit.Pick(l.vprob, prng.Float64())
-	if us.shown == nil {
-		us.shown = map[int32]int{}
-	}
 	// True click probabilities: of every available arm's carousel with
 	// the best variant (the oracle), and of the chosen carousel with the
 	// chosen and with the best variant (the creative's regret).
 	oracle := 0.0
 	for j := range arms {
 		if avail[j] {
-			ids := l.ids(recs[j], a.ids[:0])
+			ids := recs[j]
 			oracle = math.Max(oracle, a.slateProb(&sc, us, ids, l.bestEff))
 			out.cfN[j]++
 			out.cfP[j] += a.slateProb(&sc, us, ids, 1)
 		}
 	}
-	a.ids = l.ids(recs[k], a.ids[:0])
+	a.ids = append(a.ids[:0], recs[k]...)
 	eff := l.effects[v]
 	pChosen := a.slateProb(&sc, us, a.ids, eff)
 	pBestVariant := a.slateProb(&sc, us, a.ids, l.bestEff)
@@ -625,7 +672,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	out.vTrials[v]++
 	us.impDays = append(us.impDays, d)
 	for _, it := range a.ids {
-		us.shown[it]++
+		us.shown.inc(it)
 	}
 	if clicked >= 0 {
 		out.clk++
@@ -657,7 +704,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 		// carousel has it there.
 		ps := 0.0
 		for j2 := range arms {
-			if avail[j2] && p < len(recs[j2]) && recs[j2][p].ItemID == r.prods[it].ID {
+			if avail[j2] && p < len(recs[j2]) && recs[j2][p] == it {
 				ps += probs[j2]
 			}
 		}

@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -21,6 +23,7 @@ type adSim struct {
 	hbuf   []rank.Event
 	uClick []float64
 	ids    []int32
+	armIDs [][]int32 // the learned pass's per-arm carousel buffers
 	// boot, when set, receives each shopper's sums per strategy (bx).
 	boot *synthBoot
 	bx   [][nBoot]int64
@@ -28,9 +31,9 @@ type adSim struct {
 
 // ustate is one strategy's state for the current shopper.
 type ustate struct {
-	impDays  []int
+	impDays  []int // days of the impressions inside the cap window
 	nonclick int
-	shown    map[int32]int
+	shown    shownCounts
 	bought   []rank.Event
 	reached  bool
 	// memo of the last carousel of a history-only strategy
@@ -154,13 +157,7 @@ func (sc *slotCtx) observe(e oev) {
 // cascade click and the post-click conversion.
 func (a *adSim) slot(sc *slotCtx, si int, st rank.Strategy, us *ustate, ac *sacc) {
 	r, ads := a.r, &a.r.opts.Ads
-	recent := 0
-	for _, dd := range us.impDays {
-		if dd > sc.d-ads.CapDays {
-			recent++
-		}
-	}
-	if recent >= ads.Cap || sc.uShow >= math.Pow(ads.ShowDecay, float64(us.nonclick)) {
+	if us.capped(sc.d, ads) || sc.uShow >= math.Pow(ads.ShowDecay, float64(us.nonclick)) {
 		return
 	}
 	recs := a.carousel(sc, st, us)
@@ -176,16 +173,13 @@ func (a *adSim) slot(sc *slotCtx, si int, st rank.Strategy, us *ustate, ac *sacc
 		us.reached = true
 		ac.reach++
 	}
-	if us.shown == nil {
-		us.shown = map[int32]int{}
-	}
 	a.ids = a.ids[:0]
 	for _, rc := range recs {
 		a.ids = append(a.ids, r.w.byID[rc.ItemID])
 	}
 	clicked := a.click(sc, si, us, ac)
 	for _, it := range a.ids {
-		us.shown[it]++
+		us.shown.inc(it)
 	}
 	if clicked < 0 {
 		us.nonclick++
@@ -205,22 +199,58 @@ func (a *adSim) slot(sc *slotCtx, si int, st rank.Strategy, us *ustate, ac *sacc
 	}
 }
 
+// capped reports whether the frequency cap forbids an impression on day d,
+// forgetting the impressions that left the cap window: the learned pass
+// keeps every shopper's state for the whole run.
+func (us *ustate) capped(d int, ads *Ads) bool {
+	old := 0
+	for old < len(us.impDays) && us.impDays[old] <= d-ads.CapDays {
+		old++
+	}
+	if old > 0 {
+		us.impDays = append(us.impDays[:0], us.impDays[old:]...)
+	}
+	return len(us.impDays) >= ads.Cap
+}
+
+// shownCounts counts a shopper's earlier impressions per product, sorted
+// by product. The learned pass keeps one per shopper for the whole run,
+// and for the tens to hundreds of products a shopper is shown a sorted
+// slice of 8-byte pairs takes a fraction of a map's memory.
+type shownCounts []shownCount
+
+type shownCount struct{ it, n int32 }
+
+func (s shownCounts) find(it int32) (int, bool) {
+	return slices.BinarySearchFunc(s, it, func(c shownCount, it int32) int { return cmp.Compare(c.it, it) })
+}
+
+func (s shownCounts) get(it int32) int {
+	if i, ok := s.find(it); ok {
+		return int(s[i].n)
+	}
+	return 0
+}
+
+func (s *shownCounts) inc(it int32) {
+	i, ok := s.find(it)
+	if !ok {
+		*s = slices.Insert(*s, i, shownCount{it: it})
+	}
+	(*s)[i].n++
+}
+
 // carousel ranks the strategy's K products for the slot. retarget, similar
 // and crosssell depend only on the history inside the lookback (and the
 // model): when neither changed since the last slot, the carousel is the
 // same, so it is reused instead of recomputed. A ranking error shows no ad.
 func (a *adSim) carousel(sc *slotCtx, st rank.Strategy, us *ustate) []rank.Rec {
-	h := rank.History{UserID: sc.uid, Events: a.hist[:sc.consumed]}
-	if len(us.bought) > 0 {
-		a.hbuf = append(append(a.hbuf[:0], a.hist[:sc.consumed]...), us.bought...)
-		h.Events = a.hbuf
-	}
-	memoable := st == rank.Retarget || st == rank.Similar || st == rank.CrossSell || st == rank.SessionKNN
+	memoable := historyOnly(st)
 	key := [4]int{sc.mi, sc.consumed, len(us.bought), sc.lbIdx}
 	if memoable && us.memoOK && us.memoKey == key {
 		return us.memo
 	}
-	recs, err := a.r.models[sc.mi].Recommend(h, st, a.r.opts.K, time.Unix(0, sc.now), a.ropts)
+	recs, err := a.recommend(sc, st, us.bought)
 	if err != nil {
 		return nil
 	}
@@ -228,6 +258,23 @@ func (a *adSim) carousel(sc *slotCtx, st rank.Strategy, us *ustate) []rank.Rec {
 		us.memo, us.memoKey, us.memoOK = recs, key, true
 	}
 	return recs
+}
+
+// historyOnly reports whether strategy st's carousel depends only on the
+// history inside the lookback and the model.
+func historyOnly(st rank.Strategy) bool {
+	return st == rank.Retarget || st == rank.Similar || st == rank.CrossSell || st == rank.SessionKNN
+}
+
+// recommend ranks strategy st's K products for the slot, the shopper's
+// ad purchases added to the history.
+func (a *adSim) recommend(sc *slotCtx, st rank.Strategy, bought []rank.Event) ([]rank.Rec, error) {
+	h := rank.History{UserID: sc.uid, Events: a.hist[:sc.consumed]}
+	if len(bought) > 0 {
+		a.hbuf = append(append(a.hbuf[:0], a.hist[:sc.consumed]...), bought...)
+		h.Events = a.hbuf
+	}
+	return a.r.models[sc.mi].Recommend(h, st, a.r.opts.K, time.Unix(0, sc.now), a.ropts)
 }
 
 // click walks the carousel in the cascade model and returns the clicked
@@ -272,7 +319,7 @@ func (a *adSim) clickProb(sc *slotCtx, us *ustate, p int, it int32) float64 {
 		}
 	}
 	return math.Pow(ads.PositionDecay, float64(p)) * ads.ClickBase * (sc.rel(it) + boost) * mult *
-		math.Pow(ads.Fatigue, float64(us.shown[it]))
+		math.Pow(ads.Fatigue, float64(us.shown.get(it)))
 }
 
 // converts decides whether a click on product it converts: the cold CVR

@@ -136,3 +136,23 @@ func TestRevenueCurrency(t *testing.T) {
 		}
 	}
 }
+
+// shownCounts counts like the map it replaced, in any order of products.
+func TestShownCountsLikeMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var s shownCounts
+	m := map[int32]int{}
+	for range 5000 {
+		it := int32(rng.IntN(300))
+		if rng.IntN(2) == 0 {
+			s.inc(it)
+			m[it]++
+		}
+		if s.get(it) != m[it] {
+			t.Fatalf("product %d: %d, map %d", it, s.get(it), m[it])
+		}
+	}
+	if len(s) != len(m) {
+		t.Fatalf("%d entries, map %d", len(s), len(m))
+	}
+}
