@@ -358,16 +358,16 @@ func (c *itemCtx) checkValue(f *FieldSpec, val string) {
 	case KindGTIN:
 		c.checkGTIN(val)
 	case KindDate:
-		if _, ok := ParseFeedDate(val); !ok {
+		if _, ok := parseFeedDate(val); !ok {
 			c.add("date.invalid", f.Name, val, fmt.Sprintf("%s %q is not an ISO 8601 date", f.Name, val), "")
 		}
 	case KindDateRange:
-		if _, ok := ParseFeedDate(val); ok && !strings.Contains(val, "/") {
+		if _, ok := parseFeedDate(val); ok && !strings.Contains(val, "/") {
 			// Google wants "start/end"; a value it cannot read is ignored
 			// (no minimum requirement), so the sale price shows at once and
 			// never ends: a warning, not a rejected item.
 			c.add("sale_price_effective_date.single_date", f.Name, val, "a single date; write the sale's start and end as start/end", "")
-		} else if _, _, issue := ParseDateRange(val); issue == "format" {
+		} else if _, _, issue := parseDateRange(val); issue == "format" {
 			c.add("sale_price_effective_date.invalid", f.Name, val, "not a start/end ISO 8601 range", "")
 		} else if issue == "order" {
 			c.add("sale_price_effective_date.order", f.Name, val, "the range ends before it starts", "")
@@ -595,27 +595,27 @@ func (c *itemCtx) checkGTIN(val string) {
 		if g == "" {
 			continue
 		}
-		clean, issue := CheckGTIN(g, c.v.ch.GTINPrefixes)
+		clean, issue := checkGTIN(g, c.v.ch.GTINPrefixes)
 		switch issue {
-		case GTINNonNumeric:
+		case gtinNonNumeric:
 			sugg := ""
-			if isbn, ok := ISBN10ToGTIN(clean); ok {
+			if isbn, ok := isbn10ToGTIN(clean); ok {
 				sugg = isbn
 			}
 			c.add("gtin.non_numeric", "gtin", g, "the GTIN must be digits only", sugg)
-		case GTINLength:
+		case gtinLength:
 			sugg := ""
-			if a, ok := UPCEToUPCA(clean); ok && len(clean) == 8 {
+			if a, ok := upceToUPCA(clean); ok && len(clean) == 8 {
 				sugg = a
-			} else if isbn, ok := ISBN10ToGTIN(clean); ok {
+			} else if isbn, ok := isbn10ToGTIN(clean); ok {
 				sugg = isbn
 			}
 			c.add("gtin.invalid_length", "gtin", g, fmt.Sprintf("the GTIN has %d digits; it must have 8, 12, 13 or 14", len(clean)), sugg)
-		case GTINCheckDigit:
-			c.add("gtin.check_digit", "gtin", g, fmt.Sprintf("the check digit should be %c", GS1CheckDigit(clean[:len(clean)-1])), "")
-		case GTINRestrictedPrefix:
+		case gtinCheckDigit:
+			c.add("gtin.check_digit", "gtin", g, fmt.Sprintf("the check digit should be %c", gs1CheckDigit(clean[:len(clean)-1])), "")
+		case gtinRestrictedPrefix:
 			c.add("gtin.restricted_prefix", "gtin", g, "the GTIN has a restricted prefix (2, 02 or 04)", "")
-		case GTINCouponPrefix:
+		case gtinCouponPrefix:
 			c.add("gtin.coupon_prefix", "gtin", g, "the GTIN is in a coupon range (05, 981–984 or 99)", "")
 		}
 	}

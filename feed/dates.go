@@ -23,8 +23,8 @@ var dateLayouts = []string{
 	"2006-01-02",
 }
 
-// ParseFeedDate parses an ISO 8601 date or date-time as feeds write it.
-func ParseFeedDate(s string) (time.Time, bool) {
+// parseFeedDate parses an ISO 8601 date or date-time as feeds write it.
+func parseFeedDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
@@ -41,18 +41,18 @@ func ParseFeedDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// DateRangeIssue: "" valid, "format" unparsable, "order" end not after start.
-type DateRangeIssue string
+// dateRangeIssue: "" valid, "format" unparsable, "order" end not after start.
+type dateRangeIssue string
 
-// ParseDateRange checks a sale_price_effective_date "start/end".
-func ParseDateRange(s string) (start, end time.Time, issue DateRangeIssue) {
+// parseDateRange checks a sale_price_effective_date "start/end".
+func parseDateRange(s string) (start, end time.Time, issue dateRangeIssue) {
 	parts := strings.Split(strings.TrimSpace(s), "/")
 	if len(parts) != 2 {
 		return start, end, "format"
 	}
 	var ok1, ok2 bool
-	start, ok1 = ParseFeedDate(parts[0])
-	end, ok2 = ParseFeedDate(parts[1])
+	start, ok1 = parseFeedDate(parts[0])
+	end, ok2 = parseFeedDate(parts[1])
 	if !ok1 || !ok2 {
 		return start, end, "format"
 	}

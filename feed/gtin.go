@@ -5,21 +5,21 @@ import (
 	"unicode"
 )
 
-// GTINIssue names what is wrong with a GTIN; "" means valid.
-type GTINIssue string
+// gtinIssue names what is wrong with a GTIN; "" means valid.
+type gtinIssue string
 
 const (
-	GTINOK               GTINIssue = ""
-	GTINNonNumeric       GTINIssue = "non_numeric"
-	GTINLength           GTINIssue = "length"
-	GTINCheckDigit       GTINIssue = "check_digit"
-	GTINRestrictedPrefix GTINIssue = "restricted_prefix"
-	GTINCouponPrefix     GTINIssue = "coupon_prefix"
+	gtinOK               gtinIssue = ""
+	gtinNonNumeric       gtinIssue = "non_numeric"
+	gtinLength           gtinIssue = "length"
+	gtinCheckDigit       gtinIssue = "check_digit"
+	gtinRestrictedPrefix gtinIssue = "restricted_prefix"
+	gtinCouponPrefix     gtinIssue = "coupon_prefix"
 )
 
-// CleanGTIN drops the spaces and dashes Google accepts but ignores, and
+// cleanGTIN drops the spaces and dashes Google accepts but ignores, and
 // any other whitespace (a stray line break from a spreadsheet cell).
-func CleanGTIN(s string) string {
+func cleanGTIN(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == '-' || c <= ' ' || c >= 0x80 { // dash, ASCII space/control, or maybe a Unicode space
@@ -39,9 +39,9 @@ func CleanGTIN(s string) string {
 	return b.String()
 }
 
-// GS1CheckDigit computes the mod-10 check digit for the data digits (all but
+// gs1CheckDigit computes the mod-10 check digit for the data digits (all but
 // the check digit): weights 3,1,3,… starting from the rightmost data digit.
-func GS1CheckDigit(data string) byte {
+func gs1CheckDigit(data string) byte {
 	sum := 0
 	w := 3
 	for i := len(data) - 1; i >= 0; i-- {
@@ -51,21 +51,21 @@ func GS1CheckDigit(data string) byte {
 	return byte('0' + (10-sum%10)%10)
 }
 
-// CheckGTIN validates a GTIN-8/12/13/14. With prefixes set it also applies
+// checkGTIN validates a GTIN-8/12/13/14. With prefixes set it also applies
 // Google's restricted (2, 02, 04) and coupon (05, 99, 981–984) prefix rules;
 // the indicator digit of a GTIN-14 is not part of the prefix.
-func CheckGTIN(s string, prefixes bool) (clean string, issue GTINIssue) {
-	clean = CleanGTIN(s)
+func checkGTIN(s string, prefixes bool) (clean string, issue gtinIssue) {
+	clean = cleanGTIN(s)
 	if !allDigits(clean) {
-		return clean, GTINNonNumeric
+		return clean, gtinNonNumeric
 	}
 	switch len(clean) {
 	case 8, 12, 13, 14:
 	default:
-		return clean, GTINLength
+		return clean, gtinLength
 	}
-	if GS1CheckDigit(clean[:len(clean)-1]) != clean[len(clean)-1] {
-		return clean, GTINCheckDigit
+	if gs1CheckDigit(clean[:len(clean)-1]) != clean[len(clean)-1] {
+		return clean, gtinCheckDigit
 	}
 	if prefixes && len(clean) > 8 {
 		g13 := clean
@@ -77,18 +77,18 @@ func CheckGTIN(s string, prefixes bool) (clean string, issue GTINIssue) {
 		}
 		switch {
 		case g13[0] == '2', strings.HasPrefix(g13, "02"), strings.HasPrefix(g13, "04"):
-			return clean, GTINRestrictedPrefix
+			return clean, gtinRestrictedPrefix
 		case strings.HasPrefix(g13, "05"), strings.HasPrefix(g13, "99"),
 			g13[:3] >= "981" && g13[:3] <= "984":
-			return clean, GTINCouponPrefix
+			return clean, gtinCouponPrefix
 		}
 	}
-	return clean, GTINOK
+	return clean, gtinOK
 }
 
-// UPCEToUPCA expands an 8-digit UPC-E (number system 0 or 1) into the
+// upceToUPCA expands an 8-digit UPC-E (number system 0 or 1) into the
 // 12-digit UPC-A it abbreviates. ok is false when s is not a valid UPC-E.
-func UPCEToUPCA(s string) (string, bool) {
+func upceToUPCA(s string) (string, bool) {
 	if len(s) != 8 || !allDigits(s) || (s[0] != '0' && s[0] != '1') {
 		return "", false
 	}
@@ -105,15 +105,15 @@ func UPCEToUPCA(s string) (string, bool) {
 		body = d[0:5] + "0000" + d[5:6]
 	}
 	a := ns + body
-	if GS1CheckDigit(a) != check {
+	if gs1CheckDigit(a) != check {
 		return "", false
 	}
 	return a + string(check), true
 }
 
-// ISBN10ToGTIN converts a valid ISBN-10 (mod-11, X = 10) to its ISBN-13.
-func ISBN10ToGTIN(s string) (string, bool) {
-	s = CleanGTIN(s)
+// isbn10ToGTIN converts a valid ISBN-10 (mod-11, X = 10) to its ISBN-13.
+func isbn10ToGTIN(s string) (string, bool) {
+	s = cleanGTIN(s)
 	if len(s) != 10 {
 		return "", false
 	}
@@ -135,5 +135,5 @@ func ISBN10ToGTIN(s string) (string, bool) {
 		return "", false
 	}
 	data := "978" + s[:9]
-	return data + string(GS1CheckDigit(data)), true
+	return data + string(gs1CheckDigit(data)), true
 }

@@ -303,18 +303,18 @@ func fixURLList(v string, https bool, base *url.URL, note func(rule, old, new st
 
 // fixGTIN cleans one GTIN value; check-digit errors are never repaired.
 func fixGTIN(v string, note func(rule, old, new string)) string {
-	clean := CleanGTIN(v)
+	clean := cleanGTIN(v)
 	if clean != v {
 		note(FixGTINCleaned, v, clean)
 	}
-	if _, issue := CheckGTIN(clean, false); issue == GTINOK {
+	if _, issue := checkGTIN(clean, false); issue == gtinOK {
 		return clean
 	}
-	if a, ok := UPCEToUPCA(clean); ok {
+	if a, ok := upceToUPCA(clean); ok {
 		note(FixGTINUPCE, clean, a)
 		return a
 	}
-	if g, ok := ISBN10ToGTIN(clean); ok {
+	if g, ok := isbn10ToGTIN(clean); ok {
 		note(FixGTINISBN, clean, g)
 		return g
 	}

@@ -48,33 +48,33 @@ func TestParsePrice(t *testing.T) {
 }
 
 func TestGTIN(t *testing.T) {
-	if GS1CheckDigit("629104150021") != '3' { // GS1's worked example
+	if gs1CheckDigit("629104150021") != '3' { // GS1's worked example
 		t.Fatal("GS1 example check digit should be 3")
 	}
 	tests := []struct {
 		in       string
 		prefixes bool
-		issue    GTINIssue
+		issue    gtinIssue
 	}{
-		{"6291041500213", true, GTINOK},
-		{"96385074", true, GTINOK},       // GTIN-8
-		{"036000291452", true, GTINOK},   // UPC-A
-		{"10012345678902", true, GTINOK}, // GTIN-14
-		{"6291041500214", true, GTINCheckDigit},
-		{"629104150021", true, GTINCheckDigit}, // 12 digits, wrong check
-		{"12345", true, GTINLength},
-		{"12A45678", true, GTINNonNumeric},
-		{"2001234567893", true, GTINRestrictedPrefix},
-		{"2001234567893", false, GTINOK},
-		{"0412345678903", true, GTINRestrictedPrefix},
-		{"0512345678900", true, GTINCouponPrefix},
-		{"9812345678902", true, GTINCouponPrefix},
-		{"9781234567897", true, GTINOK}, // ISBN-13 is fine
+		{"6291041500213", true, gtinOK},
+		{"96385074", true, gtinOK},       // GTIN-8
+		{"036000291452", true, gtinOK},   // UPC-A
+		{"10012345678902", true, gtinOK}, // GTIN-14
+		{"6291041500214", true, gtinCheckDigit},
+		{"629104150021", true, gtinCheckDigit}, // 12 digits, wrong check
+		{"12345", true, gtinLength},
+		{"12A45678", true, gtinNonNumeric},
+		{"2001234567893", true, gtinRestrictedPrefix},
+		{"2001234567893", false, gtinOK},
+		{"0412345678903", true, gtinRestrictedPrefix},
+		{"0512345678900", true, gtinCouponPrefix},
+		{"9812345678902", true, gtinCouponPrefix},
+		{"9781234567897", true, gtinOK}, // ISBN-13 is fine
 	}
 	for _, tc := range tests {
-		clean, issue := CheckGTIN(tc.in, tc.prefixes)
-		if issue == GTINOK || issue == GTINRestrictedPrefix || issue == GTINCouponPrefix {
-			if GS1CheckDigit(clean[:len(clean)-1]) != clean[len(clean)-1] {
+		clean, issue := checkGTIN(tc.in, tc.prefixes)
+		if issue == gtinOK || issue == gtinRestrictedPrefix || issue == gtinCouponPrefix {
+			if gs1CheckDigit(clean[:len(clean)-1]) != clean[len(clean)-1] {
 				t.Fatalf("test data %s has a wrong check digit", tc.in)
 			}
 		}
@@ -82,41 +82,41 @@ func TestGTIN(t *testing.T) {
 			t.Errorf("CheckGTIN(%q, %v) = %q, want %q", tc.in, tc.prefixes, issue, tc.issue)
 		}
 	}
-	if a, ok := UPCEToUPCA("04252614"); !ok || a != "042100005264" {
+	if a, ok := upceToUPCA("04252614"); !ok || a != "042100005264" {
 		t.Errorf("UPC-E 04252614 → %q %v, want 042100005264", a, ok)
 	}
-	if _, ok := UPCEToUPCA("04252615"); ok {
+	if _, ok := upceToUPCA("04252615"); ok {
 		t.Error("UPC-E with a bad check digit must not convert")
 	}
-	if g, ok := ISBN10ToGTIN("0-306-40615-2"); !ok || g != "9780306406157" {
+	if g, ok := isbn10ToGTIN("0-306-40615-2"); !ok || g != "9780306406157" {
 		t.Errorf("ISBN-10 → %q %v", g, ok)
 	}
-	if g, ok := ISBN10ToGTIN("080442957X"); !ok || g != "9780804429573" {
+	if g, ok := isbn10ToGTIN("080442957X"); !ok || g != "9780804429573" {
 		t.Errorf("ISBN-10 with X → %q %v", g, ok)
 	}
-	if _, ok := ISBN10ToGTIN("0306406153"); ok {
+	if _, ok := isbn10ToGTIN("0306406153"); ok {
 		t.Error("bad ISBN-10 must not convert")
 	}
 }
 
 func TestDates(t *testing.T) {
 	for _, ok := range []string{"2026-12-24", "2026-12-24T09:00+01:00", "2026-12-24T09:00Z", "2016-02-24T13:00-0800", "2026-12-24T09:00:00Z", "2017-12-01T0:00-23:59"} {
-		if _, good := ParseFeedDate(ok); !good {
+		if _, good := parseFeedDate(ok); !good {
 			t.Errorf("ParseFeedDate(%q) failed", ok)
 		}
 	}
 	for _, bad := range []string{"", "24/12/2026", "tomorrow", "2026-13-01"} {
-		if _, good := ParseFeedDate(bad); good {
+		if _, good := parseFeedDate(bad); good {
 			t.Errorf("ParseFeedDate(%q) should fail", bad)
 		}
 	}
-	if _, _, issue := ParseDateRange("2016-02-24T13:00-0800/2016-02-29T15:30-0800"); issue != "" {
+	if _, _, issue := parseDateRange("2016-02-24T13:00-0800/2016-02-29T15:30-0800"); issue != "" {
 		t.Errorf("valid range: %q", issue)
 	}
-	if _, _, issue := ParseDateRange("2016-02-29/2016-02-24"); issue != "order" {
+	if _, _, issue := parseDateRange("2016-02-29/2016-02-24"); issue != "order" {
 		t.Errorf("reversed range: %q", issue)
 	}
-	if _, _, issue := ParseDateRange("2016-02-29"); issue != "format" {
+	if _, _, issue := parseDateRange("2016-02-29"); issue != "format" {
 		t.Errorf("single date: %q", issue)
 	}
 }
@@ -168,20 +168,20 @@ func FuzzCheckGTIN(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		clean, issue := CheckGTIN(s, true)
-		if issue == GTINOK && (!allDigits(clean) || GS1CheckDigit(clean[:len(clean)-1]) != clean[len(clean)-1]) {
+		clean, issue := checkGTIN(s, true)
+		if issue == gtinOK && (!allDigits(clean) || gs1CheckDigit(clean[:len(clean)-1]) != clean[len(clean)-1]) {
 			t.Fatalf("%q accepted with a bad check digit", s)
 		}
 		if strings.ContainsAny(clean, " -") {
 			t.Fatalf("clean %q still has separators", clean)
 		}
-		if a, ok := UPCEToUPCA(s); ok {
-			if _, issue := CheckGTIN(a, false); issue != GTINOK {
+		if a, ok := upceToUPCA(s); ok {
+			if _, issue := checkGTIN(a, false); issue != gtinOK {
 				t.Fatalf("UPC-E %q expanded to invalid %q", s, a)
 			}
 		}
-		if g, ok := ISBN10ToGTIN(s); ok {
-			if _, issue := CheckGTIN(g, false); issue != GTINOK {
+		if g, ok := isbn10ToGTIN(s); ok {
+			if _, issue := checkGTIN(g, false); issue != gtinOK {
 				t.Fatalf("ISBN %q converted to invalid %q", s, g)
 			}
 		}
@@ -193,7 +193,7 @@ func FuzzDateRange(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		start, end, issue := ParseDateRange(s)
+		start, end, issue := parseDateRange(s)
 		if issue == "" && !end.After(start) {
 			t.Fatalf("%q accepted with end not after start", s)
 		}
@@ -243,7 +243,7 @@ func TestCleanGTIN(t *testing.T) {
 		"400-6381 33393\t1\r": "4006381333931",
 		"0 ":                  "0",
 	} {
-		if got := CleanGTIN(in); got != want {
+		if got := cleanGTIN(in); got != want {
 			t.Errorf("CleanGTIN(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -272,7 +272,7 @@ func TestPromoFirstWordCoversPhrases(t *testing.T) {
 }
 
 func TestCleanGTINUnicodeSpace(t *testing.T) {
-	if got := CleanGTIN("\u00a04006381333931\u2009"); got != "4006381333931" {
+	if got := cleanGTIN("\u00a04006381333931\u2009"); got != "4006381333931" {
 		t.Errorf("got %q", got)
 	}
 }

@@ -480,7 +480,7 @@ type crossKeys struct {
 func (c *itemCtx) keys() crossKeys {
 	k := crossKeys{id: c.id}
 	if g := c.k(kGTIN); g != "" {
-		if clean := CleanGTIN(g); allDigits(clean) {
+		if clean := cleanGTIN(g); allDigits(clean) {
 			k.gtin = strings.Clone(clip(g, 200))
 			k.gtinHash = hash64(strings.TrimLeft(clean, "0"))
 		}
