@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/dpa-tools/dpa/feed"
+	"github.com/dpa-tools/dpa/feed/idset"
 )
 
 // The export engine: one pass over the catalog feeding the item feeds,
@@ -176,7 +177,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		seq  int
 		blk  = &itemBlock{}
 		seed = maphash.MakeSeed()
-		seen = map[uint64]struct{}{}
+		seen idset.Set
 	)
 	// A block of ops is bounded by bytes as well as by --batch-size: each
 	// op holds its item's fields until a worker encodes it, so 5,000 wide
@@ -215,7 +216,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 			idx := res.Selection.Add(it)
 			blk.items = append(blk.items, it)
 			blk.sets = append(blk.sets, slices.Clone(idx))
-			blk.send = append(blk.send, res.toSend(it, seen, seed, old))
+			blk.send = append(blk.send, res.toSend(it, &seen, seed, old))
 			if len(blk.items) == itemBlockSize {
 				sendBlock(blk)
 				blk = &itemBlock{}
@@ -256,7 +257,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 
 // toSend says whether items_batch should carry the item (in its Meta
 // form, if the Meta feed keeps it), counting the ones it should not.
-func (res *ExportResult) toSend(it *feed.Item, seen map[uint64]struct{}, seed maphash.Seed, old *SinceIndex) bool {
+func (res *ExportResult) toSend(it *feed.Item, seen *idset.Set, seed maphash.Seed, old *SinceIndex) bool {
 	id := it.Get("id")
 	if id == "" {
 		res.MissingID++
@@ -264,15 +265,13 @@ func (res *ExportResult) toSend(it *feed.Item, seen map[uint64]struct{}, seed ma
 	}
 	// One request per id: a repeated id keeps its first item, as `dpa
 	// diff` does (and the Meta feed, which leaves later ones out).
-	k := maphash.String(seed, id)
-	if _, dup := seen[k]; dup {
+	if !seen.Add(maphash.String(seed, id)) {
 		res.DuplicateID++
 		if len(res.DuplicateIDs) < maxListedIDs {
 			res.DuplicateIDs = append(res.DuplicateIDs, id)
 		}
 		return false
 	}
-	seen[k] = struct{}{}
 	if old != nil && !old.Changed(id, it) {
 		res.Unchanged++
 		return false

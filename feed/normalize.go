@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+
+	"github.com/dpa-tools/dpa/feed/idset"
 )
 
 // NormalizeOptions configure Normalize.
@@ -117,7 +119,7 @@ type normalizer struct {
 	base    *url.URL
 	targets map[string]string // source field → channel field ("" = dropped)
 	res     *NormalizeResult
-	seen    map[uint64]struct{} // ids of the items written, for duplicates
+	seen    idset.Set // ids of the items written, for duplicates
 	seed    maphash.Seed
 	specs   map[string]*FieldSpec // the channel's fields by name
 }
@@ -135,7 +137,7 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 	if err != nil {
 		return nil, err
 	}
-	n := &normalizer{o: o, ch: o.Channel, v: v, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
+	n := &normalizer{o: o, ch: o.Channel, v: v, seed: maphash.MakeSeed(),
 		res: &NormalizeResult{Channel: o.Channel.Name, fixes: map[string]int{}, rejs: map[string]int{}, why: map[string]int{}}, specs: map[string]*FieldSpec{}}
 	for i := range o.Channel.Fields {
 		if _, dup := n.specs[o.Channel.Fields[i].Name]; !dup {
@@ -509,12 +511,12 @@ func (st *normStage) emit(b []normSlot) error {
 		res.ItemsIn++
 		dup := false
 		if s.hasID {
-			if _, seen := n.seen[s.id]; seen {
+			if n.seen.Has(s.id) {
 				dup = true
 				s.reasons = append(s.reasons, "id.duplicate")
 				slices.Sort(s.reasons)
 			} else if len(s.reasons) == 0 {
-				n.seen[s.id] = struct{}{}
+				n.seen.Add(s.id)
 			}
 		}
 		if len(s.reasons) == 0 {
