@@ -102,7 +102,7 @@ func (c *itemCtx) add(code, field, value, msg, suggestion string) {
 		c.hasErr = true
 	}
 	c.out = append(c.out, Finding{
-		File: c.it.File, Item: c.it.Index, Line: c.it.Line, ID: c.id,
+		File: c.it.File, Item: c.it.Index, Line: c.it.Line, Column: c.it.Col, ID: c.id,
 		Field: field, Rule: code, Severity: sev, Message: msg,
 		Value: keep(value), Suggestion: suggestion,
 	})

@@ -56,9 +56,13 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // record among the file's data records (0 for file-level findings) and Line
 // the 1-based physical line on which that record starts.
 type Finding struct {
-	File       string   `json:"file"`
-	Item       int      `json:"item"`
-	Line       int      `json:"line"`
+	File string `json:"file"`
+	Item int    `json:"item"`
+	Line int    `json:"line"`
+	// Column is the 1-based byte offset within Line where the item starts,
+	// for XML items (a minified feed has every item on one line); omitted
+	// for CSV, TSV and XLSX, whose items own their lines.
+	Column     int      `json:"column,omitempty"`
 	ID         string   `json:"id"`
 	Field      string   `json:"field"`
 	Rule       string   `json:"rule"`
@@ -78,6 +82,7 @@ func CompareFindings(a, b Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.File, b.File),
 		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Column, b.Column),
 		cmp.Compare(a.Item, b.Item),
 		cmp.Compare(a.Field, b.Field),
 		cmp.Compare(a.Rule, b.Rule),

@@ -27,6 +27,9 @@ func (f *Finding) AppendJSON(dst []byte, prefix, indent string) []byte {
 	dst = AppendJSONString(key(dst, "file"), f.File)
 	dst = strconv.AppendInt(key(dst, "item"), int64(f.Item), 10)
 	dst = strconv.AppendInt(key(dst, "line"), int64(f.Line), 10)
+	if f.Column != 0 {
+		dst = strconv.AppendInt(key(dst, "column"), int64(f.Column), 10)
+	}
 	dst = AppendJSONString(key(dst, "id"), f.ID)
 	dst = AppendJSONString(key(dst, "field"), f.Field)
 	dst = AppendJSONString(key(dst, "rule"), f.Rule)

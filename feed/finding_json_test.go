@@ -24,7 +24,7 @@ func TestFindingAppendJSONMatchesEncodingJSON(t *testing.T) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	for i := range 5000 {
-		f := Finding{File: str(), Item: rng.IntN(1 << 20), Line: rng.IntN(1<<20) - 2, ID: str(), Field: str(), Rule: str(),
+		f := Finding{File: str(), Item: rng.IntN(1 << 20), Line: rng.IntN(1<<20) - 2, Column: rng.IntN(3) * rng.IntN(1<<20), ID: str(), Field: str(), Rule: str(),
 			Severity: Severity(rng.IntN(5)), Message: str(), Value: str(), Suggestion: str(), New: rng.IntN(2) == 0}
 		prefix, indent := [3]string{"    ", "", "\t"}[i%3], [3]string{"  ", "  ", " "}[i%3]
 		enc.SetIndent(prefix, indent)

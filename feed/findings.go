@@ -171,11 +171,11 @@ func (l *FindingList) Close() error {
 }
 
 // appendSpool appends one finding in the spool format: the length of the
-// record, then Item, Line, Severity and New as varints, then the seven
+// record, then Item, Line, Severity, New and Column as varints, then the seven
 // strings, each as its length and its bytes. gob spent more time on its
 // per-value type machinery than on the data; this is a few appends.
 func appendSpool(dst []byte, f *Finding) []byte {
-	var rec [binary.MaxVarintLen64 * 4]byte
+	var rec [binary.MaxVarintLen64 * 5]byte
 	n := binary.PutVarint(rec[:], int64(f.Item))
 	n += binary.PutVarint(rec[n:], int64(f.Line))
 	n += binary.PutVarint(rec[n:], int64(f.Severity))
@@ -184,6 +184,7 @@ func appendSpool(dst []byte, f *Finding) []byte {
 		isNew = 1
 	}
 	n += binary.PutVarint(rec[n:], int64(isNew))
+	n += binary.PutVarint(rec[n:], int64(f.Column))
 	strs := [...]string{f.File, f.ID, f.Field, f.Rule, f.Message, f.Value, f.Suggestion}
 	size := n
 	for _, s := range strs {
@@ -234,7 +235,7 @@ func (s *spoolReader) read(f *Finding) error {
 		}
 		return err
 	}
-	var ints [4]int64
+	var ints [5]int64
 	off := 0
 	for i := range ints {
 		v, n := binary.Varint(b[off:])
@@ -254,7 +255,7 @@ func (s *spoolReader) read(f *Finding) error {
 		strs[i] = str[off : off+int(l)]
 		off += int(l)
 	}
-	*f = Finding{File: strs[0], Item: int(ints[0]), Line: int(ints[1]), ID: strs[1], Field: strs[2], Rule: strs[3],
+	*f = Finding{File: strs[0], Item: int(ints[0]), Line: int(ints[1]), Column: int(ints[4]), ID: strs[1], Field: strs[2], Rule: strs[3],
 		Severity: Severity(ints[2]), Message: strs[4], Value: strs[5], Suggestion: strs[6], New: ints[3] != 0}
 	return nil
 }

@@ -21,6 +21,10 @@ type Item struct {
 	File  string // the file name as given by the user ("-" for stdin)
 	Index int    // 1-based index among the file's data records
 	Line  int    // 1-based physical line on which the record starts
+	// Col is the 1-based byte offset within Line where the record starts,
+	// for formats whose records can share a line (an XML <item> in a
+	// minified feed); 0 where a record owns its line (CSV, TSV, XLSX).
+	Col int
 	// Fields in source order. Empty values are kept so writers can
 	// round-trip a column layout.
 	Fields []Field

@@ -259,6 +259,10 @@ func (x *xmlReader) Next() (*Item, error) {
 	for !x.done {
 		off := x.d.InputOffset()
 		x.lim.setMark() // an item is limited as a whole, other tokens one by one
+		// The decoder stands where the next token starts: its column is the
+		// item's, in bytes of the UTF-8 text (a minified feed has every
+		// item on one line, told apart only by it).
+		_, col := x.d.InputPos()
 		tok, line, err := x.token()
 		if err != nil {
 			if err == io.EOF {
@@ -277,6 +281,7 @@ func (x *xmlReader) Next() (*Item, error) {
 		if err != nil {
 			return nil, err
 		}
+		it.Col = col
 		if x.san != nil {
 			attachBad(it, x.san.take(off, x.d.InputOffset()))
 		}

@@ -48,6 +48,9 @@ type FileReport struct {
 	// into the channel's feed.
 	Source    string         `json:"source,omitempty"`
 	Normalize *NormalizeHint `json:"normalize,omitempty"`
+	// SharedLines: items share lines (minified XML); people need the item
+	// number beside line:column to find a finding.
+	SharedLines bool `json:"-"`
 }
 
 // NormalizeHint is the command validate suggests for a shop export, with
@@ -105,12 +108,13 @@ type Issue struct {
 
 // IssueExample is one finding of an issue, to find it in the feed.
 type IssueExample struct {
-	File  string `json:"file"`
-	Line  int    `json:"line"`
-	Item  int    `json:"item"`
-	ID    string `json:"id,omitempty"`
-	Field string `json:"field,omitempty"`
-	Value string `json:"value,omitempty"`
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column,omitempty"` // as in findings
+	Item   int    `json:"item"`
+	ID     string `json:"id,omitempty"`
+	Field  string `json:"field,omitempty"`
+	Value  string `json:"value,omitempty"`
 }
 
 // KeptRows are the first items of a file with its header as written.
@@ -130,7 +134,8 @@ func (r *Report) Add(res *FileResult, channel string) *FileReport {
 		r.Channel = channel
 	}
 	r.Files = append(r.Files, FileReport{File: res.File, Format: res.Format, Channel: channel, Items: res.Items,
-		ValidItems: res.ValidItems, Errors: res.Errors, Warnings: res.Warnings, Infos: res.Infos, Complete: res.Complete})
+		ValidItems: res.ValidItems, Errors: res.Errors, Warnings: res.Warnings, Infos: res.Infos, Complete: res.Complete,
+		SharedLines: res.SharedLines})
 	s := &r.Summary
 	s.Items += res.Items
 	s.ValidItems += res.ValidItems
@@ -289,7 +294,7 @@ func (r *Report) Finish(base *Baseline, baseFile string) error {
 			is.lastItem, is.lastFile = f.Item, fname
 		}
 		if len(is.Examples) < 3 && (len(is.Examples) == 0 || is.Examples[len(is.Examples)-1].Item != f.Item || f.Item == 0) {
-			is.Examples = append(is.Examples, IssueExample{File: f.File, Line: f.Line, Item: f.Item, ID: f.ID, Field: f.Field, Value: clipValue(f.Value, 120)})
+			is.Examples = append(is.Examples, IssueExample{File: f.File, Line: f.Line, Column: f.Column, Item: f.Item, ID: f.ID, Field: f.Field, Value: clipValue(f.Value, 120)})
 		}
 		return nil
 	})

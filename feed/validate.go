@@ -32,6 +32,9 @@ type FileResult struct {
 	// are not the channel's, so every item would fail for that one reason;
 	// one source.shop_export finding says so instead.
 	Source string `json:"-"`
+	// SharedLines is set when items share a line (a minified XML feed):
+	// a line number alone does not find them, the item number does.
+	SharedLines bool `json:"-"`
 }
 
 // ValidateOptions tune a run.
@@ -123,6 +126,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		}
 	}
 	var n int64
+	prevLine := 0
 	emit := func(slots []valSlot) error {
 		for i := range slots {
 			sl := &slots[i]
@@ -130,6 +134,10 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 			if res.File == "" {
 				res.File = it.File
 			}
+			if it.Line == prevLine {
+				res.SharedLines = true
+			}
+			prevLine = it.Line
 			res.Items++
 			if len(res.Kept.Items) < opts.KeepRows {
 				if res.Kept.Header == nil {
@@ -365,7 +373,7 @@ func (x *cross) addMember(m member) int32 {
 type member struct {
 	index, line uint32
 	sig         uint64
-	idOff       uint32
+	idOff, col  uint32 // col fills what was padding: 32 bytes as before
 	idLen       uint16
 	mask        uint8
 	next        int32 // next member of the same group, -1 at the end
@@ -461,7 +469,7 @@ func (x *cross) add(it *Item, fs []Finding, id, code, field, value, msg string) 
 	if !ok {
 		return fs, false
 	}
-	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, ID: strings.Clone(id), Field: field, Rule: code, Severity: s, Message: msg, Value: keep(value)}), s == Error
+	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, Column: it.Col, ID: strings.Clone(id), Field: field, Rule: code, Severity: s, Message: msg, Value: keep(value)}), s == Error
 }
 
 // crossKeys is what the ordered cross-item pass needs from an item. The
@@ -543,7 +551,7 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 			}
 		}
 		off, n := x.keep(id)
-		mi := x.addMember(member{index: uint32(it.Index), line: uint32(it.Line), mask: k.mask, sig: k.sig, idOff: off, idLen: n, next: -1})
+		mi := x.addMember(member{index: uint32(it.Index), line: uint32(it.Line), col: uint32(it.Col), mask: k.mask, sig: k.sig, idOff: off, idLen: n, next: -1})
 		if gr.tail >= 0 {
 			x.member(gr.tail).next = mi
 		} else {
@@ -575,7 +583,7 @@ func (x *cross) finish() []Finding {
 		for mi := g.head; mi >= 0; mi = x.member(mi).next {
 			m := x.member(mi)
 			id := x.str(m.idOff, m.idLen)
-			it := &Item{Index: int(m.index), Line: int(m.line)}
+			it := &Item{Index: int(m.index), Line: int(m.line), Col: int(m.col)}
 			for i, a := range variantAttrs {
 				bit := uint8(1) << i
 				if (g.varies|g.union&coreVariantAttrs)&bit != 0 && m.mask&bit == 0 {

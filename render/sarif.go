@@ -41,7 +41,11 @@ type SARIFRule struct {
 type SARIFResult struct {
 	RuleID, Level, Message, URI string
 	Line                        int
-	Fingerprint                 string
+	// Column, when > 0, is region.startColumn. SARIF counts columns in
+	// characters (run.columnKind); callers that know only a byte offset
+	// pass it as is: the same number where the line before it is ASCII.
+	Column      int
+	Fingerprint string
 	// BaselineState, when set, is SARIF's result.baselineState: "new",
 	// "unchanged", "updated" or "absent" (a run compared with a baseline).
 	BaselineState string
@@ -119,7 +123,8 @@ type sarifArtifactLocation struct {
 }
 
 type sarifRegion struct {
-	StartLine int `json:"startLine"`
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
 }
 
 // WriteSARIF writes a SARIF 2.1.0 log with one run. Rules are sorted by id
@@ -195,7 +200,7 @@ func buildSARIF(base, tool, version string, rules []SARIFRule, results []SARIFRe
 				ArtifactLocation: sarifArtifactLocation{URI: uri, URIBaseID: baseID},
 			}}
 			if r.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: r.Line}
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: r.Line, StartColumn: r.Column}
 			}
 			sr.Locations = []sarifLocation{loc}
 		}

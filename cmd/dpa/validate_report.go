@@ -151,6 +151,9 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 			var ex []string
 			for _, e := range is.Examples {
 				at := fmt.Sprintf("line %d", e.Line)
+				if e.Column > 0 {
+					at = fmt.Sprintf("line %d:%d, item %d", e.Line, e.Column, e.Item)
+				}
 				if e.ID != "" {
 					at += " (" + e.ID + ")"
 				}
@@ -179,7 +182,7 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 	t := render.Table{Columns: cols}
 	shown := map[string]int{}
 	hidden := 0
-	err := rep.Each(func(_ int, f *feed.Finding) error {
+	err := rep.Each(func(k int, f *feed.Finding) error {
 		if p.maxPerRule > 0 && shown[f.Rule] >= p.maxPerRule {
 			hidden++
 			return nil
@@ -189,7 +192,7 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 		if f.Suggestion != "" && !strings.Contains(msg, f.Suggestion) {
 			msg += " → " + f.Suggestion
 		}
-		row := []string{fmt.Sprintf("%s:%d", f.File, f.Line), f.ID, f.Field, f.Severity.String(), f.Rule, msg}
+		row := []string{location(f, rep.Files[k].SharedLines), f.ID, f.Field, f.Severity.String(), f.Rule, msg}
 		if base {
 			mark := ""
 			if f.New {
@@ -229,6 +232,20 @@ func (p tablePrinter) Print(w io.Writer, rep *feed.Report) error {
 		_, err = fmt.Fprintf(w, "%s more findings not shown (--max-findings %d per rule); use -o json or -o csv for all\n", render.Int(hidden), p.maxPerRule)
 	}
 	return err
+}
+
+// location is file:line, file:line:column for an XML item, and the item
+// number after it where items share lines (a minified feed has them all on
+// line 2: the column is exact, the item number is what a person counts).
+func location(f *feed.Finding, shared bool) string {
+	loc := fmt.Sprintf("%s:%d", f.File, f.Line)
+	if f.Column > 0 {
+		loc += fmt.Sprintf(":%d", f.Column)
+	}
+	if shared && f.Item > 0 {
+		loc += fmt.Sprintf(" (item %d)", f.Item)
+	}
+	return loc
 }
 
 func ratio(a, b int) float64 {
@@ -336,7 +353,7 @@ func (sarifPrinter) Print(w io.Writer, rep *feed.Report) error {
 		if uri == "-" {
 			uri = ""
 		}
-		r := render.SARIFResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: msg, URI: uri, Line: f.Line,
+		r := render.SARIFResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: msg, URI: uri, Line: f.Line, Column: f.Column,
 			Fingerprint: fmt.Sprintf("%s/%s/%s", f.ID, f.Field, f.Rule)}
 		if base {
 			r.BaselineState = "unchanged"
@@ -391,7 +408,11 @@ func (p githubPrinter) Print(w io.Writer, rep *feed.Report) error {
 		if f.Suggestion != "" {
 			msg += " (suggestion: " + f.Suggestion + ")"
 		}
-		_, err := fmt.Fprintf(w, "::%s file=%s,line=%d,title=%s::%s\n", cmd, prop.Replace(f.File), max(f.Line, 1), prop.Replace(feed.RuleTitle(f.Rule)+" ("+f.Rule+")"), data.Replace(msg))
+		col := ""
+		if f.Column > 0 {
+			col = fmt.Sprintf(",col=%d", f.Column)
+		}
+		_, err := fmt.Fprintf(w, "::%s file=%s,line=%d%s,title=%s::%s\n", cmd, prop.Replace(f.File), max(f.Line, 1), col, prop.Replace(feed.RuleTitle(f.Rule)+" ("+f.Rule+")"), data.Replace(msg))
 		return err
 	})
 	if err != nil {
