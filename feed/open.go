@@ -147,7 +147,8 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 	}
 	maxB := opts.maxBytes()
 	bufN := bufSizeFor(r)
-	br := bufio.NewReaderSize(ctxReader{ctx: ctx, r: r}, bufN)
+	src := &byteCounter{r: r, total: sizeOf(r, file)}
+	br := bufio.NewReaderSize(ctxReader{ctx: ctx, r: src}, bufN)
 	var magic []byte
 	for depth := 0; ; depth++ {
 		magic, err = br.Peek(16)
@@ -190,6 +191,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 			}
 			own = append([]io.Closer{rc}, own...)
 			dr, hint, what = rc, zf.Name, "zip entry "+zf.Name
+			src.total = -1 // the entry is read from the file by offset, not through src
 		} else {
 			d, c, err := decompressor(kind, br)
 			if err != nil {
@@ -252,7 +254,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 		}
 		format = sniffTextFormat(prefix, ext)
 	}
-	base := readerBase{file: name, diags: diags, allowEmpty: opts.AllowEmpty, closers: allClosers(), enc: te, bufN: bufN, maxRecord: opts.maxRecordBytes(), hint: channelFromHead(prefix)}
+	base := readerBase{src: src, file: name, diags: diags, allowEmpty: opts.AllowEmpty, closers: allClosers(), enc: te, bufN: bufN, maxRecord: opts.maxRecordBytes(), hint: channelFromHead(prefix)}
 	switch format {
 	case FormatCSV, FormatTSV:
 		return newCSVReader(base, text, format, ext, opts)
@@ -287,6 +289,7 @@ func bufSizeFor(r io.Reader) int {
 
 // readerBase carries what every format reader shares.
 type readerBase struct {
+	src     *byteCounter // the input's bytes as read, for progress
 	file    string
 	diags   []Finding
 	closers []io.Closer

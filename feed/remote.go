@@ -145,6 +145,7 @@ func fetch(parent context.Context, u *url.URL, name string, opts ReadOptions) (i
 			What: fmt.Sprintf("the download (%d bytes announced)", resp.ContentLength), Limit: maxB, Flag: "--max-bytes"}))
 	}
 	rb := &remoteBody{
+		size: resp.ContentLength,
 		body: resp.Body, r: newCapReader(resp.Body, maxB, "the download"),
 		name: name, timeout: timeout, timer: timer, timedOut: &timedOut, cancel: cancel,
 		parent: parent, maxTime: maxTime, deadline: deadline, overTime: &overTime,
@@ -159,6 +160,7 @@ func fetch(parent context.Context, u *url.URL, name string, opts ReadOptions) (i
 // stall timer and disarms it when data arrives, so time spent by the
 // caller between reads never counts.
 type remoteBody struct {
+	size     int64 // Content-Length; -1 when not announced
 	body     io.ReadCloser
 	r        io.Reader
 	name     string
@@ -173,6 +175,9 @@ type remoteBody struct {
 	deadline *time.Timer
 	overTime *atomic.Bool
 }
+
+// Size is the announced Content-Length (-1: none), for progress.
+func (b *remoteBody) Size() int64 { return b.size }
 
 func (b *remoteBody) Read(p []byte) (int, error) {
 	b.timer.Reset(b.timeout)

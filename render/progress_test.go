@@ -94,3 +94,56 @@ func TestProgressRateUnitsAndLabel(t *testing.T) {
 		t.Errorf("label not sanitised: %q", buf.String())
 	}
 }
+
+// With the input's size known the line shows the percent done and the time
+// left at the rate so far; without it (a pipe) neither.
+func TestProgressPercentAndTimeLeft(t *testing.T) {
+	var buf bytes.Buffer
+	clk := &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	p := NewProgress(&buf, true, clk.now)
+	p.SetTotal(400_000_000)
+	p.Update("big.csv", 0, 0)
+	if got := buf.String(); got != "\rbig.csv  0 items" {
+		t.Fatalf("first frame = %q", got)
+	}
+	for _, step := range []struct {
+		after time.Duration
+		items int64
+		bytes int64
+		want  string
+	}{
+		{2 * time.Second, 250_000, 100_000_000, "big.csv  250,000 items  50.0 MB/s  25%  6s left"},
+		{58 * time.Second, 500_000, 200_000_000, "big.csv  500,000 items  3.3 MB/s  50%  1m00s left"},
+		{2 * time.Hour, 750_000, 300_000_000, "big.csv  750,000 items  41.3 kB/s  75%  40m20s left"},
+		{time.Second, 1_000_000, 400_000_000, "big.csv  1,000,000 items  55.1 kB/s  100%"},
+	} {
+		buf.Reset()
+		clk.advance(step.after)
+		p.Update("big.csv", step.items, step.bytes)
+		if got := strings.TrimRight(buf.String(), " "); got != "\r"+step.want {
+			t.Errorf("frame = %q, want %q", got, "\r"+step.want)
+		}
+	}
+	p.Done()
+
+	// Unknown size: rate only, as before.
+	buf.Reset()
+	p.SetTotal(-1)
+	p.Update("-", 0, 0)
+	clk.advance(time.Second)
+	p.Update("-", 10, 1000)
+	if got := buf.String(); strings.Contains(got, "%") || strings.Contains(got, "left") {
+		t.Errorf("unknown size drew a percent or time left: %q", got)
+	}
+}
+
+func TestFormatLeft(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 1400 * time.Millisecond: "1s", 59 * time.Second: "59s", 61 * time.Second: "1m01s",
+		3599 * time.Second: "59m59s", 3660 * time.Second: "1h01m", 30 * time.Hour: "30h00m",
+	} {
+		if got := formatLeft(d); got != want {
+			t.Errorf("formatLeft(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -283,7 +283,9 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			return &usageError{err: err}
 		}
 		res, err := v.Validate(ctx, r, feed.ValidateOptions{Workers: o.Workers, MemFindings: o.MemFindings, KeepRows: keep, Progress: func(n int64) {
-			prog.Update(path, n, 0)
+			read, total := feed.ReadProgress(r) // total -1 (a pipe): no percent
+			prog.SetTotal(total)
+			prog.Update(path, n, read)
 		}})
 		r.Close()
 		prog.Done()
