@@ -21,7 +21,7 @@ func TestMinifiedXMLFindingsHaveColumns(t *testing.T) {
 	for _, id := range []string{"A", "B", "C"} {
 		wantCol[id] = strings.Index(line2, `<item><g:id>`+id) + 1
 	}
-	v, err := NewValidator(Channels["google"], Overrides{})
+	v, err := NewValidator(channels["google"], Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
