@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -49,6 +50,10 @@ type Sheet struct {
 	// for sheets people open, not for files a platform ingests.
 	ForExcel bool
 	Charts   []Chart
+	// NumFormats gives data columns (0-based) an Excel number format code,
+	// e.g. "0.00%" for a rate stored as a fraction, "#,##0.00" for money:
+	// the cells stay numbers, displayed the way the report means them.
+	NumFormats map[int]string
 }
 
 // Chart is a chart embedded in a sheet.
@@ -70,6 +75,10 @@ type ChartSeries struct {
 	Name       string
 	Categories string
 	Values     string
+	// ErrMinus and ErrPlus, when set, draw custom error bars: the distance
+	// from each value down to its interval's low end and up to its high
+	// end (value − low, high − value), one per category.
+	ErrMinus, ErrPlus []float64
 }
 
 // ErrXLSX marks invalid workbook input (bad chart type, unknown highlight,
@@ -106,6 +115,7 @@ func WriteXLSX(w io.Writer, wb Workbook) error {
 		return err
 	}
 	seen := map[string]bool{}
+	bars := &errBarPatches{}
 	for i, sh := range wb.Sheets {
 		key := strings.ToLower(sh.Name)
 		if seen[key] {
@@ -121,7 +131,7 @@ func WriteXLSX(w io.Writer, wb Workbook) error {
 		} else if _, err := f.NewSheet(sh.Name); err != nil {
 			return fmt.Errorf("xlsx: sheet %q: %w", sh.Name, err)
 		}
-		if err := writeSheet(f, st, sh); err != nil {
+		if err := writeSheet(f, st, sh, bars); err != nil {
 			return fmt.Errorf("xlsx: sheet %q: %w", sh.Name, err)
 		}
 	}
@@ -138,7 +148,7 @@ func WriteXLSX(w io.Writer, wb Workbook) error {
 	if err := f.Write(&buf); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	if err := canonicalZip(w, buf.Bytes()); err != nil {
+	if err := canonicalZip(w, buf.Bytes(), bars); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
 	return nil
@@ -148,7 +158,7 @@ func WriteXLSX(w io.Writer, wb Workbook) error {
 // without recompressing. excelize emits streamed worksheets in map order,
 // so a workbook with two or more streamed sheets would otherwise differ from
 // run to run. Sorted by name, "[Content_Types].xml" comes first.
-func canonicalZip(w io.Writer, data []byte) error {
+func canonicalZip(w io.Writer, data []byte, bars *errBarPatches) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return err
@@ -157,6 +167,12 @@ func canonicalZip(w io.Writer, data []byte) error {
 	slices.SortStableFunc(files, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
 	zw := zip.NewWriter(w)
 	for _, zf := range files {
+		if series, ok := bars.parts[zf.Name]; ok {
+			if err := patchChart(zw, zf, series); err != nil {
+				return err
+			}
+			continue
+		}
 		dst, err := zw.CreateRaw(&zf.FileHeader)
 		if err != nil {
 			return err
@@ -175,10 +191,44 @@ func canonicalZip(w io.Writer, data []byte) error {
 type xlsxStyles struct {
 	header    int
 	highlight map[string]int
+	f         *excelize.File
+	cell      map[[2]string]int // (highlight kind, number format) -> style
+}
+
+// cellStyle returns the style of a data cell with a highlight kind and a
+// number format (either may be empty), created once per pair.
+func (s *xlsxStyles) cellStyle(kind, numFmt string) (int, error) {
+	if numFmt == "" {
+		return s.highlight[kind], nil
+	}
+	key := [2]string{kind, numFmt}
+	if id, ok := s.cell[key]; ok {
+		return id, nil
+	}
+	style := &excelize.Style{CustomNumFmt: &numFmt}
+	if kind != "" {
+		h := highlightColors[kind]
+		style.Font = &excelize.Font{Color: h[1]}
+		style.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{h[0]}}
+	}
+	id, err := s.f.NewStyle(style)
+	if err != nil {
+		return 0, fmt.Errorf("number format %q: %w", numFmt, err)
+	}
+	s.cell[key] = id
+	return id, nil
+}
+
+// highlightColors are Excel's own "Bad" / "Neutral" / "Note"-like palettes
+// (fill, font), so the colours read the way spreadsheet users expect.
+var highlightColors = map[string][2]string{
+	"error":   {"FFC7CE", "9C0006"},
+	"warning": {"FFEB9C", "9C5700"},
+	"info":    {"DDEBF7", "1F4E78"},
 }
 
 func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
-	s := &xlsxStyles{highlight: map[string]int{}}
+	s := &xlsxStyles{highlight: map[string]int{}, f: f, cell: map[[2]string]int{}}
 	var err error
 	s.header, err = f.NewStyle(&excelize.Style{
 		Font: &excelize.Font{Bold: true},
@@ -190,26 +240,21 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xlsx: header style: %w", err)
 	}
-	// Excel's own "Bad" / "Neutral" / "Note"-like palettes, so the colours
-	// read the way spreadsheet users expect.
-	for _, h := range []struct{ kind, fill, font string }{
-		{"error", "FFC7CE", "9C0006"},
-		{"warning", "FFEB9C", "9C5700"},
-		{"info", "DDEBF7", "1F4E78"},
-	} {
+	for _, kind := range []string{"error", "warning", "info"} {
+		h := highlightColors[kind]
 		id, err := f.NewStyle(&excelize.Style{
-			Font: &excelize.Font{Color: h.font},
-			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{h.fill}},
+			Font: &excelize.Font{Color: h[1]},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{h[0]}},
 		})
 		if err != nil {
-			return nil, fmt.Errorf("xlsx: %s style: %w", h.kind, err)
+			return nil, fmt.Errorf("xlsx: %s style: %w", kind, err)
 		}
-		s.highlight[h.kind] = id
+		s.highlight[kind] = id
 	}
 	return s, nil
 }
 
-func writeSheet(f *excelize.File, st *xlsxStyles, sh Sheet) error {
+func writeSheet(f *excelize.File, st *xlsxStyles, sh Sheet, bars *errBarPatches) error {
 	ncol := len(sh.Columns)
 	for _, r := range sh.Rows {
 		ncol = max(ncol, len(r))
@@ -237,6 +282,7 @@ func writeSheet(f *excelize.File, st *xlsxStyles, sh Sheet) error {
 		if err := f.AddChart(sh.Name, c.Cell, ch); err != nil {
 			return fmt.Errorf("chart %d: %w", i+1, err)
 		}
+		bars.add(c)
 	}
 
 	sw, err := f.NewStreamWriter(sh.Name)
@@ -280,14 +326,20 @@ func writeSheet(f *excelize.File, st *xlsxStyles, sh Sheet) error {
 		cells = cells[:0]
 		for c, v := range row {
 			v = xlsxValue(v, sh.ForExcel)
+			kind := ""
 			if sh.Highlight != nil {
-				if kind := sh.Highlight(r, c); kind != "" {
-					id, ok := st.highlight[kind]
-					if !ok {
+				if kind = sh.Highlight(r, c); kind != "" {
+					if _, ok := st.highlight[kind]; !ok {
 						return fmt.Errorf("row %d column %d: unknown highlight %q (want error, warning or info): %w", r+1, c+1, kind, ErrXLSX)
 					}
-					v = excelize.Cell{StyleID: id, Value: v}
 				}
+			}
+			if nf := sh.NumFormats[c]; kind != "" || nf != "" {
+				id, err := st.cellStyle(kind, nf)
+				if err != nil {
+					return err
+				}
+				v = excelize.Cell{StyleID: id, Value: v}
 			}
 			cells = append(cells, v)
 		}
@@ -396,7 +448,103 @@ func excelChart(c Chart) (*excelize.Chart, error) {
 		if s.Values == "" {
 			return nil, fmt.Errorf("series %d: no values range: %w", i+1, ErrXLSX)
 		}
+		if (s.ErrMinus == nil) != (s.ErrPlus == nil) || len(s.ErrMinus) != len(s.ErrPlus) {
+			return nil, fmt.Errorf("series %d: error bars need as many minus as plus values (%d, %d): %w", i+1, len(s.ErrMinus), len(s.ErrPlus), ErrXLSX)
+		}
 		ch.Series = append(ch.Series, excelize.ChartSeries{Name: s.Name, Categories: s.Categories, Values: s.Values})
 	}
 	return ch, nil
+}
+
+// errBarPatches maps a chart part (xl/charts/chartN.xml) to the error bars
+// of its series ("" for a series without). excelize v2.11.1 has no error
+// bar option (its ChartSeries has none), so the bars are written into the
+// chart XML when the archive is re-assembled (canonicalZip).
+type errBarPatches struct {
+	charts int // charts added so far
+	parts  map[string][]string
+}
+
+// add records chart c's error bars. excelize names chart parts chart1.xml,
+// chart2.xml, … in the order AddChart is called, across the workbook.
+func (b *errBarPatches) add(c Chart) {
+	b.charts++
+	var series []string
+	any := false
+	for _, s := range c.Series {
+		x := ""
+		if s.ErrMinus != nil {
+			x, any = errBarsXML(s.ErrMinus, s.ErrPlus), true
+		}
+		series = append(series, x)
+	}
+	if any {
+		if b.parts == nil {
+			b.parts = map[string][]string{}
+		}
+		b.parts[fmt.Sprintf("xl/charts/chart%d.xml", b.charts)] = series
+	}
+}
+
+// errBarsXML is a series' custom error bars with literal values, in the
+// schema's CT_ErrBars order (ECMA-376 Part 1, §21.2.2.55: errBarType,
+// errValType, noEndCap, plus, minus). errDir is left out: Excel accepts it
+// on scatter charts only, and a column or line chart's bars are vertical.
+//
+// The elements are unprefixed: excelize writes the chart part with the
+// chart namespace as the default one (<ser>, <cat>, <val>).
+func errBarsXML(minus, plus []float64) string {
+	lit := func(v []float64) string {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, `<numLit><formatCode>General</formatCode><ptCount val="%d"/>`, len(v))
+		for i, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				x = 0
+			}
+			fmt.Fprintf(&sb, `<pt idx="%d"><v>%s</v></pt>`, i, strconv.FormatFloat(math.Max(0, x), 'g', -1, 64))
+		}
+		return sb.String() + `</numLit>`
+	}
+	return `<errBars><errBarType val="both"/><errValType val="cust"/><noEndCap val="0"/>` +
+		`<plus>` + lit(plus) + `</plus><minus>` + lit(minus) + `</minus></errBars>`
+}
+
+// patchChart writes chart part zf with each series' error bars inserted
+// where CT_BarSer and CT_LineSer place them: after dLbls and trendline,
+// before cat (or val when the series has no categories).
+func patchChart(zw *zip.Writer, zf *zip.File, series []string) error {
+	rc, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	parts := strings.Split(string(data), "<ser>")
+	if len(parts)-1 != len(series) {
+		return fmt.Errorf("%s: %d series, %d with error bars expected", zf.Name, len(parts)-1, len(series))
+	}
+	for i, x := range series {
+		if x == "" {
+			continue
+		}
+		p := parts[i+1]
+		at := strings.Index(p, "<cat>")
+		if at < 0 {
+			at = strings.Index(p, "<val>")
+		}
+		if at < 0 {
+			return fmt.Errorf("%s: series %d has no values", zf.Name, i+1)
+		}
+		parts[i+1] = p[:at] + x + p[at:]
+	}
+	hdr := zf.FileHeader
+	dst, err := zw.CreateHeader(&hdr)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(dst, strings.Join(parts, "<ser>"))
+	return err
 }

@@ -304,16 +304,26 @@ func learningSheet(l *sim.LearningReport) render.Sheet {
 		row = append(row, anySlice(d.VariantShare)...)
 		sh.Rows = append(sh.Rows, row)
 	}
+	sh.NumFormats = map[int]string{2: pctFmt, 3: pctFmt, 4: pctFmt, 5: pctFmt, 6: pctFmt}
+	for i := range l.Fixed {
+		sh.NumFormats[10+i] = pctFmt
+	}
+	for i := range l.Variants {
+		sh.NumFormats[10+len(l.Fixed)+i] = pctFmt
+	}
 	n := len(sh.Rows)
 	if n > 0 {
-		ctr := []render.ChartSeries{seriesOf(sh.Name, n, 0, 5), seriesOf(sh.Name, n, 0, 6)}
+		ctr := []render.ChartSeries{
+			withBars(seriesOf(sh.Name, n, 0, 2), l.Days, func(d sim.LearnDay) (float64, [2]float64) { return d.CTR, d.CTRCI }),
+			seriesOf(sh.Name, n, 0, 5), seriesOf(sh.Name, n, 0, 6)}
 		for i := range l.Fixed {
 			ctr = append(ctr, seriesOf(sh.Name, n, 0, 10+i))
 		}
+		regret := withBars(seriesOf(sh.Name, n, 0, 7), l.Days, func(d sim.LearnDay) (float64, [2]float64) { return d.Regret, d.RegretCI })
 		sh.Charts = []render.Chart{
-			{Type: "line", Title: "Learning curve: CTR by day", Cell: sheetCol(len(sh.Columns)+1) + "2", XTitle: "day", YTitle: "CTR", Series: ctr},
-			{Type: "line", Title: "Cumulative regret vs the oracle", Cell: sheetCol(len(sh.Columns)+1) + "20", XTitle: "day", YTitle: "clicks",
-				Series: []render.ChartSeries{seriesOf(sh.Name, n, 0, 7), seriesOf(sh.Name, n, 0, 8), seriesOf(sh.Name, n, 0, 9)}},
+			{Type: "line", Title: "Learning curve: CTR by day (95% CI)", Cell: sheetCol(len(sh.Columns)+1) + "2", XTitle: "day", YTitle: "CTR", Series: ctr},
+			{Type: "line", Title: "Cumulative regret vs the oracle (95% CI)", Cell: sheetCol(len(sh.Columns)+1) + "20", XTitle: "day", YTitle: "clicks",
+				Series: []render.ChartSeries{regret}},
 		}
 	}
 	return sh

@@ -3,10 +3,13 @@ package main
 import (
 	"archive/zip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/dpa-tools/dpa/campaign/sim"
 	"github.com/dpa-tools/dpa/render"
@@ -24,6 +27,31 @@ func zipNames(t *testing.T, path string) map[string]bool {
 		names[f.Name] = true
 	}
 	return names
+}
+
+// zipPart is the text of one part of a zip archive ("" when absent).
+func zipPart(t *testing.T, path, name string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	return ""
 }
 
 func TestBestCells(t *testing.T) {
@@ -73,6 +101,26 @@ func TestSimulateXLSXCharts(t *testing.T) {
 	}
 	if names := zipNames(t, synth); !names["xl/charts/chart3.xml"] {
 		t.Errorf("synthetic workbook lacks its three charts: %v", names)
+	}
+	// Rates are numbers shown as percentages, money with two decimals,
+	// and the charts carry the intervals as error bars.
+	f, err := excelize.OpenFile(synth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for ref, want := range map[string]string{"D1": "CTR", "D2": "%", "H2": "%", "K2": "."} {
+		if v, _ := f.GetCellValue("Results", ref); !strings.Contains(v, want) {
+			t.Errorf("Results!%s shows %q, want it to contain %q", ref, v, want)
+		}
+	}
+	if raw, _ := f.GetCellValue("Results", "D2", excelize.Options{RawCellValue: true}); strings.Contains(raw, "%") {
+		t.Errorf("CTR stored as text %q", raw)
+	}
+	for _, part := range []string{"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml"} {
+		if !strings.Contains(zipPart(t, synth, part), "<errBars>") {
+			t.Errorf("%s has no error bars", part)
+		}
 	}
 }
 

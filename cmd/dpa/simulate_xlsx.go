@@ -24,6 +24,24 @@ func seriesOf(sheet string, n, catCol, valCol int) render.ChartSeries {
 	}
 }
 
+// Excel number formats: rates are stored as fractions and shown as
+// percentages; money with thousands separators and two decimals.
+const (
+	pctFmt   = "0.00%"
+	moneyFmt = "#,##0.00"
+)
+
+// withBars adds error bars to a series from each row's value and 95%
+// interval (the sheet's low and high columns).
+func withBars[T any](s render.ChartSeries, rows []T, get func(T) (float64, [2]float64)) render.ChartSeries {
+	s.ErrMinus, s.ErrPlus = make([]float64, len(rows)), make([]float64, len(rows))
+	for i, x := range rows {
+		v, ci := get(x)
+		s.ErrMinus[i], s.ErrPlus[i] = v-ci[0], ci[1]-v
+	}
+	return s
+}
+
 func replayWorkbook(rep *replayReport, o *simulateOptions) render.Workbook {
 	sp := rep.Split
 	at := fmt.Sprintf("@%d", rep.K)
@@ -32,6 +50,7 @@ func replayWorkbook(rep *replayReport, o *simulateOptions) render.Workbook {
 	for _, s := range rep.Strategies {
 		res.Rows = append(res.Rows, []any{s.Name, s.Users, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR, s.Coverage, s.PopularityBias})
 	}
+	res.NumFormats = map[int]string{7: pctFmt}
 	n := len(res.Rows)
 	if n > 0 {
 		res.Charts = []render.Chart{{Type: "col", Title: "Accuracy" + at + " by strategy", Cell: "K2", YTitle: "score",
@@ -93,11 +112,16 @@ func synthWorkbook(r *sim.SynthResult, o *simulateOptions) render.Workbook {
 			x.CVR, x.CVRCI[0], x.CVRCI[1], x.Revenue, x.RevenueCI[0], x.RevenueCI[1], x.RPM, x.RPMCI[0], x.RPMCI[1],
 			x.Coverage, x.OOSShare, x.Reach})
 	}
+	res.NumFormats = map[int]string{3: pctFmt, 4: pctFmt, 5: pctFmt, 7: pctFmt, 8: pctFmt, 9: pctFmt,
+		10: moneyFmt, 11: moneyFmt, 12: moneyFmt, 13: moneyFmt, 14: moneyFmt, 15: moneyFmt, 16: pctFmt, 17: pctFmt}
 	if n := len(res.Rows); n > 0 {
 		res.Charts = []render.Chart{
-			{Type: "col", Title: "CTR by strategy", Cell: "U2", YTitle: "CTR", Series: []render.ChartSeries{seriesOf("Results", n, 0, 3)}},
-			{Type: "col", Title: "Revenue by strategy", Cell: "U20", YTitle: r.Currency, Series: []render.ChartSeries{seriesOf("Results", n, 0, 10)}},
-			{Type: "bar", Title: "Revenue per 1,000 impressions", Cell: "U38", Series: []render.ChartSeries{seriesOf("Results", n, 0, 13)}},
+			{Type: "col", Title: "CTR by strategy (95% CI)", Cell: "U2", YTitle: "CTR",
+				Series: []render.ChartSeries{withBars(seriesOf("Results", n, 0, 3), r.Strategies, func(x sim.SynthStrategy) (float64, [2]float64) { return x.CTR, x.CTRCI })}},
+			{Type: "col", Title: "Revenue by strategy (95% CI)", Cell: "U20", YTitle: r.Currency,
+				Series: []render.ChartSeries{withBars(seriesOf("Results", n, 0, 10), r.Strategies, func(x sim.SynthStrategy) (float64, [2]float64) { return x.Revenue, x.RevenueCI })}},
+			{Type: "bar", Title: "Revenue per 1,000 impressions (95% CI)", Cell: "U38",
+				Series: []render.ChartSeries{withBars(seriesOf("Results", n, 0, 13), r.Strategies, func(x sim.SynthStrategy) (float64, [2]float64) { return x.RPM, x.RPMCI })}},
 		}
 	}
 	s := r.Settings
