@@ -142,6 +142,57 @@ type Builder struct {
 	userIDs  []string
 	sessions map[string]int32
 	ixs      []ix
+	// With NewBuilderIDs: the caller's interned ids, and the builder's
+	// index of each (-1 not seen yet).
+	extUsers, extItems []string
+	userOf, itemOf     []int32
+}
+
+// NewBuilderIDs returns a Builder for interactions whose ids the caller has
+// interned already (user u is userIDs[u], item i is itemIDs[i]): AddIDs
+// then adds one without hashing its strings. The model is the one Add
+// would build from the same interactions in the same order.
+func NewBuilderIDs(cfg ModelConfig, userIDs, itemIDs []string) *Builder {
+	b := NewBuilder(cfg)
+	b.extUsers, b.extItems = userIDs, itemIDs
+	b.userOf, b.itemOf = make([]int32, len(userIDs)), make([]int32, len(itemIDs))
+	for i := range b.userOf {
+		b.userOf[i] = -1
+	}
+	for i := range b.itemOf {
+		b.itemOf[i] = -1
+	}
+	return b
+}
+
+// AddIDs records one interaction of a NewBuilderIDs builder: user and item
+// index its id tables, sess is any number that is equal for the events of
+// one session and 0 for events without a session id.
+func (b *Builder) AddIDs(user, item, sess int32, kind Kind, t int64) {
+	if kind == 0 || b.extUsers[user] == "" || b.extItems[item] == "" {
+		return // as AddRaw: nothing of the interaction is interned
+	}
+	u, it := b.userOf[user], b.itemOf[item]
+	if u < 0 {
+		u = firstSeen(b.extUsers[user], b.users, &b.userIDs)
+		b.userOf[user] = u
+	}
+	if it < 0 {
+		it = firstSeen(b.extItems[item], b.items, &b.itemIDs)
+		b.itemOf[item] = it
+	}
+	b.ixs = append(b.ixs, ix{t: t, user: u, item: it, sess: sess, kind: kind})
+}
+
+// firstSeen numbers an id in first-seen order, as AddRaw does.
+func firstSeen(id string, m map[string]int32, list *[]string) int32 {
+	if v, ok := m[id]; ok {
+		return v
+	}
+	v := int32(len(*list))
+	m[id] = v
+	*list = append(*list, id)
+	return v
 }
 
 // NewBuilder returns an empty Builder.

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dpa-tools/dpa/campaign/events"
 )
 
 func envInt(name string, def int) int {
@@ -132,4 +134,50 @@ func BenchmarkSyntheticLearned(b *testing.B) {
 	}
 	close(stop)
 	b.ReportMetric(float64(peak.Load())/float64(users), "peak-heap-B/shopper")
+}
+
+// BenchmarkLoadLog reads an event log into the column store and reports
+// the memory it holds per (event, item) record ("B/record": live heap
+// after a GC, with the log still referenced, over the records). The log is
+// DPA_BENCH_EVENTS when set, else a generated one of
+// DPA_BENCH_REPLAY_USERS shoppers (default 20000, about 10 events each).
+func BenchmarkLoadLog(b *testing.B) {
+	path := os.Getenv("DPA_BENCH_EVENTS")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "events.csv")
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bw := bufio.NewWriterSize(f, 1<<20)
+		_, err = Synthetic(context.Background(), SyntheticOptions{Users: envInt("DPA_BENCH_REPLAY_USERS", 20000),
+			Items: envInt("DPA_BENCH_REPLAY_ITEMS", 5000), Days: 30, Seed: 1,
+			Funnel: Funnel{VisitRate: 0.08}, OrganicOnly: true, EmitEvents: bw})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bw.Flush()
+		f.Close()
+	}
+	b.ResetTimer()
+	var perRecord float64
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lg, err := LoadLog(context.Background(), f, events.Options{})
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perRecord = float64(after.HeapAlloc-before.HeapAlloc) / float64(lg.Events())
+		runtime.KeepAlive(lg)
+	}
+	b.ReportMetric(perRecord, "B/record")
 }

@@ -113,16 +113,15 @@ func ReplayLogPartial(ctx context.Context, lg *Log, opts ReplayOptions) (*Replay
 func (lg *Log) digest() string {
 	var sum, n uint64
 	var buf []byte
-	for i := range lg.evs {
-		e := &lg.evs[i]
-		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(e.t))
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(e.seq))
-		buf = append(buf, byte(e.kind))
-		buf = append(buf, lg.users[e.user]...)
+	for i := range lg.t {
+		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(lg.t[i]))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(lg.seq[i]))
+		buf = append(buf, byte(lg.kind[i]))
+		buf = append(buf, lg.users[lg.user[i]]...)
 		buf = append(buf, 0)
-		buf = append(buf, lg.items[e.item]...)
+		buf = append(buf, lg.items[lg.item[i]]...)
 		buf = append(buf, 0)
-		buf = append(buf, lg.sessKey(e)...)
+		buf = append(buf, lg.sessKey(i)...)
 		h := fnv1a64(string(buf))
 		// A final mix (splitmix64) so that sums of similar events spread.
 		h ^= h >> 30

@@ -155,28 +155,28 @@ type ReplayResult struct {
 	Read events.Stats `json:"-"`
 }
 
-// Log is an event log loaded into compact, interned form.
+// Log is an event log loaded into compact, interned form: ids are interned
+// to int32 and the (event, item) records are stored column by column, so no
+// per-event Go string or struct outlives the read (about 25 bytes per
+// record plus the distinct ids; BenchmarkLoadLog reports it).
 type Log struct {
 	users   []string
 	items   []string
-	evs     []lev
-	hasSess bool
-	bySess  bool // evs sorted by session id (else by user)
 	sessIDs []string
+	// One entry per (event, item) record, sorted by user (or by session
+	// id, bySess), then time, then log order.
+	t       []int64
+	user    []int32
+	item    []int32
+	sess    []int32 // 1-based session id index; 0 when the row has none
+	seq     []int32 // log order of the source row
+	kind    []rank.Kind
+	hasSess bool
+	bySess  bool
 	Stats   events.Stats
 }
 
-type lev struct {
-	t    int64
-	user int32
-	item int32
-	sess int32 // 1-based session id index; 0 when the log has none
-	seq  int32
-	kind rank.Kind
-}
-
-// LoadLog reads an event log into memory (about 32 bytes per event plus
-// the distinct ids) and sorts it by user and time.
+// LoadLog reads an event log into memory and sorts it by user and time.
 func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error) {
 	lg := &Log{}
 	users, items, sess := map[string]int32{}, map[string]int32{}, map[string]int32{}
@@ -204,7 +204,12 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 		}
 		t := ev.Time.UnixNano()
 		for _, id := range ev.ItemIDs {
-			lg.evs = append(lg.evs, lev{t: t, user: u, item: intern(items, &lg.items, id), sess: s, seq: seq, kind: k})
+			lg.t = append(lg.t, t)
+			lg.user = append(lg.user, u)
+			lg.item = append(lg.item, intern(items, &lg.items, id))
+			lg.sess = append(lg.sess, s)
+			lg.seq = append(lg.seq, seq)
+			lg.kind = append(lg.kind, k)
 		}
 		seq++
 		return nil
@@ -213,71 +218,86 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(lg.evs, func(a, b lev) int {
-		if a.user != b.user {
-			return int(a.user - b.user)
-		}
-		if a.t != b.t {
-			if a.t < b.t {
-				return -1
-			}
-			return 1
-		}
-		return int(a.seq - b.seq)
-	})
+	lg.bySess = true // not yet sorted: force the sort
+	lg.sortBy(false)
 	return lg, nil
 }
 
 // Events is the number of (event, item) records loaded.
-func (lg *Log) Events() int { return len(lg.evs) }
+func (lg *Log) Events() int { return len(lg.t) }
 
 func (lg *Log) span() (int64, int64) {
-	if len(lg.evs) == 0 {
+	if len(lg.t) == 0 {
 		return 0, 0
 	}
-	lo, hi := lg.evs[0].t, lg.evs[0].t
-	for _, e := range lg.evs {
-		lo, hi = min(lo, e.t), max(hi, e.t)
+	lo, hi := lg.t[0], lg.t[0]
+	for _, t := range lg.t {
+		lo, hi = min(lo, t), max(hi, t)
 	}
 	return lo, hi
 }
 
-// sortBy orders the events by user (or by session id), then time, then
-// log order; it is a no-op when they already are.
+// sortBy orders the records by user (or by session id), then time, then
+// log order; it is a no-op when they already are. It sorts a permutation
+// with the comparison the record structs were once sorted with, so ties
+// (the items of one multi-item row) land exactly where they did, then
+// applies it to every column.
 func (lg *Log) sortBy(session bool) {
 	if lg.bySess == session {
 		return
 	}
-	key := func(e *lev) int32 { return e.user }
+	key := lg.user
 	if session {
-		key = func(e *lev) int32 { return e.sess }
+		key = lg.sess
 	}
-	slices.SortFunc(lg.evs, func(a, b lev) int {
-		if ka, kb := key(&a), key(&b); ka != kb {
+	perm := make([]int32, len(lg.t))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	t, seq := lg.t, lg.seq
+	slices.SortFunc(perm, func(a, b int32) int {
+		if ka, kb := key[a], key[b]; ka != kb {
 			return int(ka - kb)
 		}
-		if a.t != b.t {
-			if a.t < b.t {
+		if t[a] != t[b] {
+			if t[a] < t[b] {
 				return -1
 			}
 			return 1
 		}
-		return int(a.seq - b.seq)
+		return int(seq[a] - seq[b])
 	})
+	lg.t = permute(lg.t, perm)
+	tmp := make([]int32, len(perm))
+	for _, c := range []*[]int32{&lg.user, &lg.item, &lg.sess, &lg.seq} {
+		for i, p := range perm {
+			tmp[i] = (*c)[p]
+		}
+		*c, tmp = tmp, *c
+	}
+	lg.kind = permute(lg.kind, perm)
 	lg.bySess = session
 }
 
+func permute[T any](col []T, perm []int32) []T {
+	out := make([]T, len(col))
+	for i, p := range perm {
+		out[i] = col[p]
+	}
+	return out
+}
+
 // ranges returns the [start, end) offsets of each user's (or session's)
-// events; the log must be sorted the same way.
+// records; the log must be sorted the same way.
 func (lg *Log) ranges(session bool) [][2]int {
-	same := func(a, b *lev) bool { return a.user == b.user }
+	key := lg.user
 	if session {
-		same = func(a, b *lev) bool { return a.sess == b.sess }
+		key = lg.sess
 	}
 	var out [][2]int
-	for i := 0; i < len(lg.evs); {
+	for i := 0; i < len(key); {
 		j := i
-		for j < len(lg.evs) && same(&lg.evs[j], &lg.evs[i]) {
+		for j < len(key) && key[j] == key[i] {
 			j++
 		}
 		out = append(out, [2]int{i, j})
@@ -286,11 +306,12 @@ func (lg *Log) ranges(session bool) [][2]int {
 	return out
 }
 
-func (lg *Log) sessKey(e *lev) string {
-	if e.sess == 0 {
+// sessKey is the session id of record i, "" when it has none.
+func (lg *Log) sessKey(i int) string {
+	if lg.sess[i] == 0 {
 		return ""
 	}
-	return lg.sessIDs[e.sess-1]
+	return lg.sessIDs[lg.sess[i]-1]
 }
 
 // Replay reads an event log and runs ReplayLog on it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dpa-tools/dpa/campaign/events"
@@ -25,7 +26,7 @@ type replayRun struct {
 	res        *ReplayResult
 
 	split   int64
-	ranges  [][2]int // [start, end) of each user's events in lg.evs
+	ranges  [][2]int // [start, end) of each user's records in lg's columns
 	isTrain []bool   // per event
 
 	model    *rank.Model
@@ -115,7 +116,7 @@ func runReplay(ctx context.Context, lg *Log, opts ReplayOptions) (*replayRun, er
 	if err != nil {
 		return nil, err
 	}
-	if len(lg.evs) == 0 {
+	if lg.Events() == 0 {
 		return nil, errors.New("sim: the event log has no usable events")
 	}
 	r := &replayRun{lg: lg, opts: opts, strategies: strategies,
@@ -178,11 +179,11 @@ func (r *replayRun) markTrain() {
 	bySess := opts.By == BySession && lg.hasSess
 	lg.sortBy(bySess)
 	r.ranges = lg.ranges(bySess)
-	r.isTrain = make([]bool, len(lg.evs))
+	r.isTrain = make([]bool, lg.Events())
 	for _, rg := range r.ranges {
 		if opts.By == BySession {
 			for _, s := range r.sessionsOf(rg[0], rg[1]) {
-				if lg.evs[s[0]].t < r.split {
+				if lg.t[s[0]] < r.split {
 					for i := s[0]; i < s[1]; i++ {
 						r.isTrain[i] = true
 					}
@@ -191,7 +192,7 @@ func (r *replayRun) markTrain() {
 			continue
 		}
 		for i := rg[0]; i < rg[1]; i++ {
-			r.isTrain[i] = lg.evs[i].t < r.split
+			r.isTrain[i] = lg.t[i] < r.split
 		}
 	}
 }
@@ -199,11 +200,11 @@ func (r *replayRun) markTrain() {
 // sessionsOf splits one user's events [a, b) into sessions: by session id
 // when the log has them, else by SessionGap of inactivity.
 func (r *replayRun) sessionsOf(a, b int) [][2]int {
-	evs, gap := r.lg.evs, int64(r.opts.SessionGap)
+	ts, ss, gap := r.lg.t, r.lg.sess, int64(r.opts.SessionGap)
 	var out [][2]int
 	s := a
 	for i := a + 1; i <= b; i++ {
-		if i == b || evs[i].sess != evs[i-1].sess || (evs[i].sess == 0 && evs[i].t-evs[i-1].t > gap) {
+		if i == b || ss[i] != ss[i-1] || (ss[i] == 0 && ts[i]-ts[i-1] > gap) {
 			out = append(out, [2]int{s, i})
 			s = i
 		}
@@ -215,27 +216,52 @@ func (r *replayRun) sessionsOf(a, b int) [][2]int {
 // popularity for the bias metric.
 func (r *replayRun) train(ctx context.Context) error {
 	lg, sp := r.lg, &r.res.Split
-	b := rank.NewBuilder(r.opts.Model)
-	r.pop = map[string]float64{}
-	for i := range lg.evs {
+	// A session is its own shopper in session mode: the model's users are
+	// then the session ids (the user id for rows without one, which may
+	// collide with a session id: that rare log takes the string path).
+	bySess := r.opts.By == BySession && lg.hasSess
+	mixed := bySess && slices.Contains(lg.sess, 0)
+	var b *rank.Builder
+	switch {
+	case mixed:
+		b = rank.NewBuilder(r.opts.Model)
+	case bySess:
+		b = rank.NewBuilderIDs(r.opts.Model, lg.sessIDs, lg.items)
+	default:
+		b = rank.NewBuilderIDs(r.opts.Model, lg.users, lg.items)
+	}
+	pop := make([]float64, len(lg.items))
+	for i := range lg.t {
 		if err := ctxEvery(ctx, i); err != nil {
 			return err
 		}
-		e := &lg.evs[i]
 		if !r.isTrain[i] {
 			sp.TestEvents++
 			continue
 		}
 		sp.TrainEvents++
-		r.hasCarts = r.hasCarts || e.kind >= rank.KindCart
-		user := lg.users[e.user]
-		if r.opts.By == BySession && lg.hasSess && e.sess != 0 {
-			user = lg.sessKey(e) // a session is its own shopper
+		kind, it := lg.kind[i], lg.item[i]
+		r.hasCarts = r.hasCarts || kind >= rank.KindCart
+		switch {
+		case mixed:
+			user := lg.users[lg.user[i]]
+			if lg.sess[i] != 0 {
+				user = lg.sessKey(i)
+			}
+			b.AddRaw(user, lg.sessKey(i), lg.items[it], kind, lg.t[i])
+		case bySess:
+			b.AddIDs(lg.sess[i]-1, it, lg.sess[i], kind, lg.t[i])
+		default:
+			b.AddIDs(lg.user[i], it, lg.sess[i], kind, lg.t[i])
 		}
-		b.AddRaw(user, lg.sessKey(e), lg.items[e.item], e.kind, e.t)
-		id := lg.items[e.item]
-		r.pop[id]++
-		r.maxPop = max(r.maxPop, r.pop[id])
+		pop[it]++
+		r.maxPop = max(r.maxPop, pop[it])
+	}
+	r.pop = map[string]float64{}
+	for it, n := range pop {
+		if n > 0 {
+			r.pop[lg.items[it]] = n
+		}
 	}
 	var model *rank.Model
 	var err error
@@ -287,7 +313,7 @@ func (r *replayRun) detectProtocol() {
 		for i := rg[0]; i < rg[1]; i++ {
 			if r.isTrain[i] {
 				hasTrain = true
-			} else if matchesTarget(r.opts.Target, r.lg.evs[i].kind) {
+			} else if matchesTarget(r.opts.Target, r.lg.kind[i]) {
 				hasTest = true
 			}
 		}

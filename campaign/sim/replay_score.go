@@ -15,18 +15,17 @@ import (
 // (the next item, from the session's prefix).
 func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 	lg, opts := r.lg, &r.opts
-	evs := lg.evs[rg[0]:rg[1]]
-	uid := lg.users[evs[0].user]
+	uid := lg.users[lg.user[rg[0]]]
 	if opts.By == ByUser {
 		if !opts.Shard.Has(uid) {
 			return
 		}
 		var truth []string
 		seen := map[int32]bool{}
-		for i := range evs {
-			if !r.isTrain[rg[0]+i] && matchesTarget(opts.Target, evs[i].kind) && !seen[evs[i].item] {
-				seen[evs[i].item] = true
-				truth = append(truth, lg.items[evs[i].item])
+		for i := rg[0]; i < rg[1]; i++ {
+			if !r.isTrain[i] && matchesTarget(opts.Target, lg.kind[i]) && !seen[lg.item[i]] {
+				seen[lg.item[i]] = true
+				truth = append(truth, lg.items[lg.item[i]])
 			}
 		}
 		if len(truth) == 0 {
@@ -40,7 +39,7 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 		if r.isTrain[s[0]] || s[1]-s[0] < 2 {
 			continue
 		}
-		skey := lg.sessKey(&lg.evs[s[0]])
+		skey := lg.sessKey(s[0])
 		if skey == "" {
 			skey = fmt.Sprintf("%s#%d", uid, s[0])
 		}
@@ -48,16 +47,15 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 			continue
 		}
 		for p := s[0] + 1; p < s[1]; p++ {
-			e := &lg.evs[p]
-			if !matchesTarget(opts.Target, e.kind) {
+			if !matchesTarget(opts.Target, lg.kind[p]) {
 				continue
 			}
 			h := rank.History{UserID: skey}
 			for q := s[0]; q < p; q++ {
-				h.Events = append(h.Events, rank.Event{ItemID: lg.items[lg.evs[q].item], Kind: lg.evs[q].kind, Time: time.Unix(0, lg.evs[q].t)})
+				h.Events = append(h.Events, rank.Event{ItemID: lg.items[lg.item[q]], Kind: lg.kind[q], Time: time.Unix(0, lg.t[q])})
 			}
-			truth := []string{lg.items[e.item]}
-			emit(testCase{user: skey, hist: h, truth: truth, fresh: freshItems(h, truth), now: time.Unix(0, e.t)})
+			truth := []string{lg.items[lg.item[p]]}
+			emit(testCase{user: skey, hist: h, truth: truth, fresh: freshItems(h, truth), now: time.Unix(0, lg.t[p])})
 		}
 	}
 }

@@ -18,7 +18,7 @@ func TrainModel(ctx context.Context, lg *Log, opts ReplayOptions) (*rank.Model, 
 	if err := opts.Validate(); err != nil {
 		return nil, SplitInfo{}, fmt.Errorf("sim: %w", err)
 	}
-	if len(lg.evs) == 0 {
+	if lg.Events() == 0 {
 		return nil, SplitInfo{}, errors.New("sim: the event log has no usable events")
 	}
 	r := &replayRun{lg: lg, opts: opts, res: &ReplayResult{SchemaVersion: 1, Mode: "replay", K: opts.K, Read: lg.Stats}}
