@@ -55,10 +55,10 @@ type Graphs struct {
 // are sorted by A, then B.
 func (m *Model) Graphs() *Graphs {
 	g := &Graphs{View: m.counts(m.coView), Buy: m.counts(m.coBuy), Popularity: map[string]uint32{}, Purchases: map[string]uint32{}}
-	for i := range m.ixs {
-		id := m.itemIDs[m.ixs[i].item]
+	for i, it := range m.ixs.item {
+		id := m.itemIDs[it]
 		g.Popularity[id]++
-		if m.ixs[i].kind == KindPurchase {
+		if m.ixs.kind[i] == KindPurchase {
 			g.Purchases[id]++
 		}
 	}

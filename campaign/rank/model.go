@@ -124,12 +124,62 @@ type Interaction struct {
 	Time    time.Time
 }
 
-type ix struct {
-	t    int64 // unix nanoseconds
-	user int32
-	item int32
-	sess int32 // session id index + 1, 0 when none
-	kind Kind
+// ixCols holds interactions column by column (about 21 bytes each while
+// building; the Model keeps t, item and kind, 13 bytes).
+type ixCols struct {
+	t    []int64 // unix nanoseconds
+	user []int32
+	item []int32
+	sess []int32 // session id index + 1, 0 when none
+	kind []Kind
+}
+
+func (c *ixCols) add(t int64, user, item, sess int32, kind Kind) {
+	c.t = append(c.t, t)
+	c.user = append(c.user, user)
+	c.item = append(c.item, item)
+	c.sess = append(c.sess, sess)
+	c.kind = append(c.kind, kind)
+}
+
+// sortByUser orders the interactions by user, time, kind, item. It sorts a
+// permutation with the comparison the interaction structs were sorted with
+// (same algorithm, same comparisons), so the order is the one they had.
+func (c *ixCols) sortByUser() {
+	perm := make([]int32, len(c.t))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	sort.Slice(perm, func(i, j int) bool {
+		a, b := perm[i], perm[j]
+		if c.user[a] != c.user[b] {
+			return c.user[a] < c.user[b]
+		}
+		if c.t[a] != c.t[b] {
+			return c.t[a] < c.t[b]
+		}
+		if c.kind[a] != c.kind[b] {
+			return c.kind[a] < c.kind[b]
+		}
+		return c.item[a] < c.item[b]
+	})
+	c.t = permuted(c.t, perm)
+	c.kind = permuted(c.kind, perm)
+	tmp := make([]int32, len(perm))
+	for _, col := range []*[]int32{&c.user, &c.item, &c.sess} {
+		for i, p := range perm {
+			tmp[i] = (*col)[p]
+		}
+		*col, tmp = tmp, *col
+	}
+}
+
+func permuted[T any](col []T, perm []int32) []T {
+	out := make([]T, len(col))
+	for i, p := range perm {
+		out[i] = col[p]
+	}
+	return out
 }
 
 // Builder accumulates interactions for a Model. It interns ids, so memory
@@ -141,7 +191,7 @@ type Builder struct {
 	users    map[string]int32
 	userIDs  []string
 	sessions map[string]int32
-	ixs      []ix
+	ixs      ixCols
 	// With NewBuilderIDs: the caller's interned ids, and the builder's
 	// index of each (-1 not seen yet).
 	extUsers, extItems []string
@@ -181,7 +231,7 @@ func (b *Builder) AddIDs(user, item, sess int32, kind Kind, t int64) {
 		it = firstSeen(b.extItems[item], b.items, &b.itemIDs)
 		b.itemOf[item] = it
 	}
-	b.ixs = append(b.ixs, ix{t: t, user: u, item: it, sess: sess, kind: kind})
+	b.ixs.add(t, u, it, sess, kind)
 }
 
 // firstSeen numbers an id in first-seen order, as AddRaw does.
@@ -202,7 +252,7 @@ func NewBuilder(cfg ModelConfig) *Builder {
 }
 
 // Len is the number of interactions added.
-func (b *Builder) Len() int { return len(b.ixs) }
+func (b *Builder) Len() int { return len(b.ixs.t) }
 
 // Add records one interaction. Interactions may come in any order.
 func (b *Builder) Add(in Interaction) {
@@ -237,7 +287,7 @@ func (b *Builder) AddRaw(user, session, item string, kind Kind, t int64) {
 		}
 		s = sv
 	}
-	b.ixs = append(b.ixs, ix{t: t, user: u, item: it, sess: s, kind: kind})
+	b.ixs.add(t, u, it, s, kind)
 }
 
 // neighbour is one item-to-item edge.
@@ -265,13 +315,16 @@ func (g *graph) of(i int32) []neighbour {
 
 // Model is a trained, read-only ranking model; safe for concurrent use.
 type Model struct {
-	cfg      ModelConfig
-	itemIDs  []string // sorted: index order is id order, so ties break by id
-	items    map[string]int32
-	userIDs  []string
-	users    map[string]int32
-	ixs      []ix    // sorted by user, time, item
-	ustart   []int32 // per user offsets into ixs
+	cfg     ModelConfig
+	itemIDs []string // sorted: index order is id order, so ties break by id
+	items   map[string]int32
+	userIDs []string
+	users   map[string]int32
+	// The training interactions, sorted by user, time, kind, item; user u's
+	// are [ustart[u], ustart[u+1]). The user and session columns are
+	// dropped once the graphs and the session index are built.
+	ixs      ixCols
+	ustart   []int32
 	coView   *graph
 	coBuy    *graph
 	sess     *sessIndex
@@ -307,49 +360,42 @@ func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 		m.itemIDs[newI] = b.itemIDs[old]
 		m.items[b.itemIDs[old]] = int32(newI)
 	}
-	for i := range b.ixs {
-		b.ixs[i].item = remap[b.ixs[i].item]
+	ixs := &m.ixs
+	*ixs, b.ixs = b.ixs, ixCols{}
+	for i, it := range ixs.item {
+		ixs.item[i] = remap[it]
 	}
 	m.userIDs, m.users = b.userIDs, b.users
 	b.items, b.itemIDs, b.sessions = nil, nil, nil
-	ixs := b.ixs
-	b.ixs = nil
-	sort.Slice(ixs, func(i, j int) bool {
-		a, c := &ixs[i], &ixs[j]
-		if a.user != c.user {
-			return a.user < c.user
-		}
-		if a.t != c.t {
-			return a.t < c.t
-		}
-		if a.kind != c.kind {
-			return a.kind < c.kind
-		}
-		return a.item < c.item
-	})
+	b.userOf, b.itemOf = nil, nil
+	ixs.sortByUser()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m.ixs = ixs
 	m.ustart = make([]int32, len(m.userIDs)+1)
-	for i := range ixs {
-		m.ustart[ixs[i].user+1]++
-		if ixs[i].kind == KindPurchase {
+	for i, u := range ixs.user {
+		m.ustart[u+1]++
+		if ixs.kind[i] == KindPurchase {
 			m.anyBuy = true
 		}
 	}
 	for u := 1; u < len(m.ustart); u++ {
 		m.ustart[u] += m.ustart[u-1]
 	}
+	// Users are now the ustart ranges, and sessions matter only to the
+	// indexes built below.
+	sess := ixs.sess
+	ixs.user, ixs.sess = nil, nil
 
 	gap := int64(b.cfg.SessionGap)
 	nItems := len(m.itemIDs)
-	m.sess = m.buildSessIndex(gap)
+	m.sess = m.buildSessIndex(sess, gap)
 	if pre != nil {
 		m.coView = m.graphFromCounts(&pre.View)
 		m.coBuy = m.graphFromCounts(&pre.Buy)
 		return m, nil
 	}
+	ts, items, kinds := ixs.t, ixs.item, ixs.kind
 	// Co-view baskets: the distinct items of each session (any kind).
 	var err error
 	m.coView, err = m.buildGraph(ctx, nItems, func(emit func([]int32)) {
@@ -364,15 +410,15 @@ func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 			stamp++
 		}
 		for u := 0; u < len(m.userIDs); u++ {
-			evs := ixs[m.ustart[u]:m.ustart[u+1]]
+			a, z := int(m.ustart[u]), int(m.ustart[u+1])
 			flush()
-			for i := range evs {
-				if i > 0 && (evs[i].sess != evs[i-1].sess || (evs[i].sess == 0 && evs[i].t-evs[i-1].t > gap)) {
+			for i := a; i < z; i++ {
+				if i > a && (sess[i] != sess[i-1] || (sess[i] == 0 && ts[i]-ts[i-1] > gap)) {
 					flush()
 				}
-				if seen[evs[i].item] != stamp+1 {
-					seen[evs[i].item] = stamp + 1
-					basket = append(basket, evs[i].item)
+				if seen[items[i]] != stamp+1 {
+					seen[items[i]] = stamp + 1
+					basket = append(basket, items[i])
 				}
 			}
 		}
@@ -388,10 +434,10 @@ func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 		for u := 0; u < len(m.userIDs); u++ {
 			basket = basket[:0]
 			stamp := int32(u + 1)
-			for _, e := range ixs[m.ustart[u]:m.ustart[u+1]] {
-				if e.kind >= KindCart && seen[e.item] != stamp {
-					seen[e.item] = stamp
-					basket = append(basket, e.item)
+			for i := m.ustart[u]; i < m.ustart[u+1]; i++ {
+				if kinds[i] >= KindCart && seen[items[i]] != stamp {
+					seen[items[i]] = stamp
+					basket = append(basket, items[i])
 				}
 			}
 			if len(basket) > 1 {
@@ -581,7 +627,7 @@ func (m *Model) Users() int { return len(m.userIDs) }
 func (m *Model) UserIDs() []string { return m.userIDs }
 
 // Interactions is the number of training interactions.
-func (m *Model) Interactions() int { return len(m.ixs) }
+func (m *Model) Interactions() int { return len(m.ixs.t) }
 
 // HasUser reports whether the user has training interactions.
 func (m *Model) HasUser(id string) bool { _, ok := m.users[id]; return ok }
@@ -593,10 +639,10 @@ func (m *Model) History(userID string) History {
 	if !ok {
 		return h
 	}
-	evs := m.ixs[m.ustart[u]:m.ustart[u+1]]
-	h.Events = make([]Event, len(evs))
-	for i, e := range evs {
-		h.Events[i] = Event{ItemID: m.itemIDs[e.item], Kind: e.kind, Time: time.Unix(0, e.t).UTC()}
+	a, z := m.ustart[u], m.ustart[u+1]
+	h.Events = make([]Event, z-a)
+	for i := a; i < z; i++ {
+		h.Events[i-a] = Event{ItemID: m.itemIDs[m.ixs.item[i]], Kind: m.ixs.kind[i], Time: time.Unix(0, m.ixs.t[i]).UTC()}
 	}
 	return h
 }

@@ -946,19 +946,19 @@ func (m *Model) globals(now int64, o *Options) *globals {
 	g = &globals{count: make([]uint32, n), buys: make([]uint32, n), trend: make([]float64, n)}
 	from := now - int64(o.Window)
 	hl := float64(o.HalfLife)
-	for i := range m.ixs {
-		e := &m.ixs[i]
-		if e.t > now {
+	for i, t := range m.ixs.t {
+		if t > now {
 			continue
 		}
-		if e.t >= from {
-			g.count[e.item]++
-			if e.kind == KindPurchase {
-				g.buys[e.item]++
+		it, kind := m.ixs.item[i], m.ixs.kind[i]
+		if t >= from {
+			g.count[it]++
+			if kind == KindPurchase {
+				g.buys[it]++
 			}
 		}
-		if w := kindWeight[e.kind]; w > 0 {
-			g.trend[e.item] += w * math.Exp2(-float64(now-e.t)/hl)
+		if w := kindWeight[kind]; w > 0 {
+			g.trend[it] += w * math.Exp2(-float64(now-t)/hl)
 		}
 	}
 	g.countF, g.buysF = make([]float64, n), make([]float64, n)

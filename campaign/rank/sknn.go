@@ -31,8 +31,9 @@ type sessIndex struct {
 
 // buildSessIndex indexes the distinct items of each session of the sorted
 // interactions (sessions split as the co-view baskets are).
-func (m *Model) buildSessIndex(gap int64) *sessIndex {
+func (m *Model) buildSessIndex(sess []int32, gap int64) *sessIndex {
 	x := &sessIndex{off: []int32{0}}
+	ts, items := m.ixs.t, m.ixs.item
 	nItems := len(m.itemIDs)
 	seen := make([]int32, nItems)
 	stamp := int32(0)
@@ -42,24 +43,25 @@ func (m *Model) buildSessIndex(gap int64) *sessIndex {
 		x.last = append(x.last, t)
 	}
 	for u := 0; u < len(m.userIDs); u++ {
-		evs := m.ixs[m.ustart[u]:m.ustart[u+1]]
-		for i := range evs {
-			if i == 0 || evs[i].sess != evs[i-1].sess || (evs[i].sess == 0 && evs[i].t-evs[i-1].t > gap) {
-				if i > 0 {
-					closeSess(evs[i-1].t)
+		a, z := int(m.ustart[u]), int(m.ustart[u+1])
+		for i := a; i < z; i++ {
+			if i == a || sess[i] != sess[i-1] || (sess[i] == 0 && ts[i]-ts[i-1] > gap) {
+				if i > a {
+					closeSess(ts[i-1])
 				}
 				stamp++
 			}
-			if seen[evs[i].item] != stamp {
-				seen[evs[i].item] = stamp
-				x.items = append(x.items, evs[i].item)
-				count[evs[i].item+1]++
+			if it := items[i]; seen[it] != stamp {
+				seen[it] = stamp
+				x.items = append(x.items, it)
+				count[it+1]++
 			}
 		}
-		if len(evs) > 0 {
-			closeSess(evs[len(evs)-1].t)
+		if z > a {
+			closeSess(ts[z-1])
 		}
 	}
+	x.byRecency()
 	nSess := len(x.last)
 	x.idf = make([]float32, nItems)
 	for i := range nItems {
@@ -92,6 +94,38 @@ func (m *Model) buildSessIndex(gap int64) *sessIndex {
 		})
 	}
 	return x
+}
+
+// byRecency renumbers the sessions in order of their last event (ties in
+// index order). Every order the search uses — an item's sessions most
+// recent first, the neighbours' tie-breaks — compares (last, index), which
+// the new numbering preserves, so results do not change; but an item's
+// most recent sessions, the only ones a search reads, now lie together in
+// memory at the end of items instead of being scattered by user.
+func (x *sessIndex) byRecency() {
+	n := len(x.last)
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		switch {
+		case x.last[a] < x.last[b]:
+			return -1
+		case x.last[a] > x.last[b]:
+			return 1
+		}
+		return 0
+	})
+	off := make([]int32, 1, n+1)
+	items := make([]int32, 0, len(x.items))
+	last := make([]int64, n)
+	for i, s := range order {
+		items = append(items, x.items[x.off[s]:x.off[s+1]]...)
+		off = append(off, int32(len(items)))
+		last[i] = x.last[s]
+	}
+	x.off, x.items, x.last = off, items, last
 }
 
 // SkNN parameters (defaults chosen on a validation split of the YooChoose
