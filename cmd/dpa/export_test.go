@@ -1199,7 +1199,13 @@ func BenchmarkExport(b *testing.B) {
 	}
 	f.Close()
 	camp := filepath.Join(tmp, "c.yaml")
-	os.WriteFile(camp, []byte(benchCampaign), 0o644)
+	// The campaign package's benchmark campaign: five ad sets over the
+	// generated catalog's product types and brands.
+	yaml, err := os.ReadFile(filepath.Join("..", "..", "campaign", "testdata", "bench_campaign.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(camp, yaml, 0o644)
 	b.Run("export", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			out := filepath.Join(tmp, "out"+strconv.Itoa(i))
@@ -1219,45 +1225,6 @@ func BenchmarkExport(b *testing.B) {
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
 	})
 }
-
-// benchCampaign has five ad sets over the generated catalog's product
-// types and brands, one per type.
-const benchCampaign = `campaign:
-  name: Big catalog benchmark
-  catalog_id: "123456789012345"
-  page_id: "987654321098765"
-  countries: [US]
-  currency: USD
-  budget: {type: daily, amount: 500}
-ad_sets:
-  - name: All in stock
-    type: retargeting
-    product_set: {where: {availability: in stock}}
-    creative: {format: carousel, cards: 5, headline: "{{product.name | titleize}}", primary_text: "Still thinking about it?", link_description: "{{product.current_price strip_zeros}}", call_to_action: SHOP_NOW, link: https://shop.example.com/}
-  - name: Sneakers under $100
-    type: prospecting
-    product_set:
-      filter: {"and": [{"product_type": {"i_contains": "sneakers"}}, {"price_amount": {"lt": 10000}}]}
-    creative: {format: carousel, cards: 5, headline: "{{product.brand}} {{product.name}}", primary_text: "Fresh kicks.", link_description: "Now {{product.current_price}}", call_to_action: SHOP_NOW, link: https://shop.example.com/shoes}
-  - name: Kitchen for home buyers
-    type: cross_sell
-    audience:
-      events: [purchased]
-      lookback_days: 30
-      source: {where: {product_type: {contains: home}}}
-    product_set: {where: {product_type: {contains: kitchen}}}
-    creative: {format: carousel, cards: 4, headline: "{{product.name}}", primary_text: "Complete your kitchen with {{product.brand}}.", call_to_action: SHOP_NOW, link: https://shop.example.com/kitchen}
-  - name: Premium bedding
-    type: upsell
-    audience: {events: [viewed], lookback_days: 14, source: {where: {product_type: {contains: bedding}, price: {below: 80}}}}
-    product_set: {where: {product_type: {contains: bedding}, price: {at_least: 150}}}
-    creative: {format: collection, instant_experience_id: "555000111222333", cards: 4, headline: "{{product.name}}", primary_text: "Sleep better.", call_to_action: SHOP_NOW, link: https://shop.example.com/bedding}
-  - name: Northwind and Fjell
-    type: custom
-    audience: {events: [viewed, carted], lookback_days: 7}
-    product_set: {where: {brand: [Northwind, Fjell]}}
-    creative: {format: single_image, headline: "{{product.brand}} {{product.name}}", primary_text: "Our two favourite makers.", call_to_action: SHOP_NOW, link: https://shop.example.com/}
-`
 
 // TestExportDuplicateIDs: a repeated id is sent once (its first item), with
 // and without --since, the way `dpa diff` counts it.
