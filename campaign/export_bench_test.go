@@ -76,3 +76,16 @@ func BenchmarkStreamCatalog(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
 }
+
+// TestBenchCampaignLoads keeps the benchmarks' campaign valid: CI does not
+// run benchmarks, and a rule added later (collection needs an Instant
+// Experience) once broke it unnoticed.
+func TestBenchCampaignLoads(t *testing.T) {
+	yaml, err := os.ReadFile(benchCampaignFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, diags, err := Load(benchCampaignFile, bytes.NewReader(yaml)); err != nil || HasErrors(diags) {
+		t.Fatalf("load %s: %v %v", benchCampaignFile, err, diags)
+	}
+}
