@@ -146,6 +146,12 @@ type Rec struct {
 	Score    float64  `json:"score"`
 	Reason   string   `json:"reason,omitempty"`
 	Strategy Strategy `json:"strategy"`
+	// Stage numbers the list the item came from, from 1: a carousel is
+	// filled list by list (auto: retargeting, then similar, then
+	// trending …; cross_sell: bought together, then viewed together), each
+	// in order of its own Score. The order's basis is (Stage, −Score);
+	// scores of different stages are on different scales.
+	Stage int `json:"stage"`
 }
 
 // Options are the eligibility filters and strategy parameters. The zero
@@ -226,6 +232,7 @@ type run struct {
 	exclude   strset
 	exGroups  strset
 	out       []Rec
+	stage     int // the list being offered (Rec.Stage)
 }
 
 // Recommend returns up to k items for the user as of now, best first.
@@ -326,7 +333,7 @@ func (r *run) offer(id string, score float64, strategy Strategy, reason func() s
 	}
 	r.taken.add(id)
 	r.groups.add(group)
-	rec := Rec{ItemID: id, Score: score, Strategy: strategy}
+	rec := Rec{ItemID: id, Score: score, Strategy: strategy, Stage: r.stage}
 	if !o.NoReasons && reason != nil {
 		rec.Reason = reason()
 	}
@@ -419,6 +426,7 @@ func (r *run) retarget() {
 		}
 		return cands[i].id < cands[j].id
 	})
+	r.stage++
 	for _, c := range cands {
 		if r.full() {
 			return
@@ -579,6 +587,7 @@ func cmpScored(a, b scoredItem) int {
 // for k items after typical filter rejections); the tail is sorted only if
 // the head runs out.
 func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
+	r.stage++
 	each := func(list []scoredItem) {
 		for _, c := range list {
 			if r.full() {
@@ -763,6 +772,7 @@ func (r *run) upsell() {
 		// byCat is ordered by price then id, so a stable sort by
 		// popularity keeps cheaper first among equals.
 		sort.SliceStable(cands, func(a, b int) bool { return cands[a].pop > cands[b].pop })
+		r.stage++
 		seed := p
 		for _, c := range cands {
 			if r.full() {
@@ -785,6 +795,7 @@ func (r *run) globalAt() int64 {
 }
 
 func (r *run) global(name Strategy) {
+	r.stage++
 	g := r.m.globals(r.globalAt(), r.o)
 	list, scores := g.popular, g.countF
 	label := func(s float64) string {
@@ -831,6 +842,7 @@ func days(d time.Duration) string {
 // a seed, user and universe, and O(k) per user instead of hashing every
 // item.
 func (r *run) random() {
+	r.stage++
 	var n int
 	var at func(i int) string
 	if c := r.o.Catalog; c != nil {

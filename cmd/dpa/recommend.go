@@ -203,6 +203,9 @@ type recItem struct {
 	Score    float64 `json:"score"`
 	Reason   string  `json:"reason,omitempty"`
 	Strategy string  `json:"strategy"`
+	// Stage is the list the item came from (rank.Rec.Stage): the order's
+	// basis is stage first, then score within the stage.
+	Stage    int     `json:"stage"`
 	Title    string  `json:"title,omitempty"`
 	Price    float64 `json:"price,omitempty"`
 	Currency string  `json:"currency,omitempty"`
@@ -297,8 +300,12 @@ func runRecommend(ctx context.Context, o *recommendOptions) error {
 		t, _ := title(e.ItemID)
 		rep.History = append(rep.History, historyEvent{Time: e.Time.UTC(), Event: string(kindEvent[e.Kind]), ItemID: e.ItemID, Title: t})
 	}
+	stage, last := 0, -1
 	for i, rc := range recs {
-		ri := recItem{Rank: i + 1, ItemID: rc.ItemID, Score: round4(rc.Score), Reason: rc.Reason, Strategy: string(rc.Strategy)}
+		if rc.Stage != last { // numbered densely: lists that offered nothing are skipped
+			stage, last = stage+1, rc.Stage
+		}
+		ri := recItem{Rank: i + 1, ItemID: rc.ItemID, Score: round4(rc.Score), Reason: rc.Reason, Strategy: string(rc.Strategy), Stage: stage}
 		if t, p := title(rc.ItemID); p != nil {
 			ri.Title, ri.Price, ri.Currency = t, p.Price, p.Currency
 		}
@@ -357,24 +364,39 @@ func (o *recommendOptions) table(w io.Writer, rep *recommendReport, withCatalog 
 		fmt.Fprintln(w, "No eligible product for this shopper with this strategy.")
 		return nil
 	}
+	// A carousel filled from several lists (auto; cross_sell's bought-
+	// then viewed-together) is ordered list by list, each by its own score:
+	// the list column shows that basis, and the scores compare within a
+	// list only.
+	staged := rep.Recommendations[len(rep.Recommendations)-1].Stage > 1
 	cols := []string{"rank", "item", "score", "reason"}
 	align := []string{"right", "left", "right", "left"}
+	if staged {
+		cols = []string{"rank", "item", "list", "score", "reason"}
+		align = []string{"right", "left", "left", "right", "left"}
+	}
 	if withCatalog {
 		cols = append(cols, "title")
 	}
 	t := render.Table{Columns: cols, Align: align}
 	for _, r := range rep.Recommendations {
-		reason := r.Reason
-		if rep.Strategy == string(rank.Auto) && r.Strategy != "" {
-			reason = string(r.Strategy) + ": " + reason
+		row := []string{strconv.Itoa(r.Rank), r.ItemID}
+		if staged {
+			row = append(row, strconv.Itoa(r.Stage)+" "+r.Strategy)
 		}
-		row := []string{strconv.Itoa(r.Rank), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), reason}
+		row = append(row, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason)
 		if withCatalog {
 			row = append(row, r.Title)
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	return render.WriteTable(w, t, opts)
+	if err := render.WriteTable(w, t, opts); err != nil {
+		return err
+	}
+	if staged {
+		fmt.Fprintln(w, st.Muted("list: the carousel is filled list by list in this order, each list by its own score; scores compare within a list only"))
+	}
+	return nil
 }
 
 // writeAll streams every user's carousel as CSV. Users are ranked in
