@@ -87,6 +87,13 @@ type LearnDay struct {
 	VariantRegret float64   `json:"variant_regret"`
 	ArmShare      []float64 `json:"arm_share"`
 	VariantShare  []float64 `json:"variant_share"`
+	// SegmentArmCTR[s][k] is arm k's true expected CTR (main creative) on
+	// the day's slots of segment s where it had a carousel, 0 where it had
+	// none; BestArm[s] names the highest ("" for a segment without slots).
+	// A policy choosing among the arms per segment can beat the best
+	// fixed strategy only on days and segments where another arm leads.
+	SegmentArmCTR [][]float64 `json:"segment_arm_ctr"`
+	BestArm       []string    `json:"best_arm"`
 }
 
 // VariantReport is one creative variant's outcome and its (hidden) effect.
@@ -227,6 +234,7 @@ type learnShard struct {
 	reg, reg2, vreg  float64
 	reached          int64
 	cfN, cfP         []float64 // per arm: slots where it had a carousel, Σ true P(click)
+	sgN, sgP         []float64 // the same per segment*arm, for the day
 	imps             []ope.Impression
 }
 
@@ -401,7 +409,7 @@ func (r *synthRun) learn(ctx context.Context) error {
 			s := &shards[i]
 			*s = learnShard{trials: make([]float64, nSeg*nArm), clicks: make([]float64, nSeg*nArm),
 				vTrials: make([]float64, nVar), vClicks: make([]float64, nVar), imps: s.imps[:0],
-				cfN: make([]float64, nArm), cfP: make([]float64, nArm)}
+				cfN: make([]float64, nArm), cfP: make([]float64, nArm), sgN: make([]float64, nSeg*nArm), sgP: make([]float64, nSeg*nArm)}
 		}
 		err := par.Blocks(ctx, workers, nShards, func(_ context.Context, wi, sh int) error {
 			for u := sh * adsShard; u < min(opts.Users, (sh+1)*adsShard); u++ {
@@ -416,6 +424,7 @@ func (r *synthRun) learn(ctx context.Context) error {
 			ArmShare: make([]float64, nArm), VariantShare: make([]float64, nVar)}
 		var dayReg, dayReg2, dayVReg float64
 		armImp := make([]float64, nArm)
+		sgN, sgP := make([]float64, nSeg*nArm), make([]float64, nSeg*nArm)
 		for i := range shards {
 			s := &shards[i]
 			for j := range s.trials {
@@ -425,6 +434,10 @@ func (r *synthRun) learn(ctx context.Context) error {
 			for j := range s.cfN {
 				cfN[j] += s.cfN[j]
 				cfP[j] += s.cfP[j]
+			}
+			for j := range s.sgN {
+				sgN[j] += s.sgN[j]
+				sgP[j] += s.sgP[j]
 			}
 			for v := range s.vTrials {
 				if lo.Explore == 0 {
@@ -475,6 +488,7 @@ func (r *synthRun) learn(ctx context.Context) error {
 				day.VariantShare[v] = round6(day.VariantShare[v] / n)
 			}
 		}
+		day.SegmentArmCTR, day.BestArm = segmentArms(sgN, sgP, nArm, rep.Arms)
 		day.Regret, day.VariantRegret = round6(cumReg), round6(cumVReg)
 		if cumN > 1 {
 			n := float64(cumN)
@@ -640,8 +654,11 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 		if avail[j] {
 			ids := recs[j]
 			oracle = math.Max(oracle, a.slateProb(&sc, us, ids, l.bestEff))
+			p1 := a.slateProb(&sc, us, ids, 1)
 			out.cfN[j]++
-			out.cfP[j] += a.slateProb(&sc, us, ids, 1)
+			out.cfP[j] += p1
+			out.sgN[seg*len(arms)+j]++
+			out.sgP[seg*len(arms)+j] += p1
 		}
 	}
 	a.ids = append(a.ids[:0], recs[k]...)
@@ -711,6 +728,26 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 		im.ItemPropensity = append(im.ItemPropensity, ps)
 	}
 	out.imps = append(out.imps, im)
+}
+
+// segmentArms turns a day's per-segment, per-arm slot counts and summed
+// true click probabilities into mean CTRs and each segment's best arm.
+func segmentArms(n, p []float64, nArm int, arms []string) ([][]float64, []string) {
+	ctr := make([][]float64, len(n)/nArm)
+	best := make([]string, len(ctr))
+	for s := range ctr {
+		ctr[s] = make([]float64, nArm)
+		hi := 0.0
+		for k := range nArm {
+			if j := s*nArm + k; n[j] > 0 {
+				ctr[s][k] = round6(p[j] / n[j])
+				if ctr[s][k] > hi {
+					hi, best[s] = ctr[s][k], arms[k]
+				}
+			}
+		}
+	}
+	return ctr, best
 }
 
 func segmentIndex(s string) int {
