@@ -320,5 +320,12 @@ func Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (*ReplayResult
 	if err != nil {
 		return nil, err
 	}
-	return ReplayLog(ctx, lg, opts)
+	// The log is this function's own: the run may drop its training
+	// records once the model is trained.
+	r2, err := runReplayOwn(ctx, lg, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	r2.reduce()
+	return r2.res, nil
 }

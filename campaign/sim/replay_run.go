@@ -28,6 +28,11 @@ type replayRun struct {
 	split   int64
 	ranges  [][2]int // [start, end) of each user's records in lg's columns
 	isTrain []bool   // per event
+	// own: the run may drop the log's training records once the model is
+	// trained (Replay, which loaded the log); orig then maps a kept record
+	// to its index in the full log, for the keys that name it.
+	own  bool
+	orig []int32
 
 	model    *rank.Model
 	ropts    rank.Options
@@ -108,6 +113,12 @@ func ReplayLog(ctx context.Context, lg *Log, opts ReplayOptions) (*ReplayResult,
 
 // runReplay runs the stages up to score; reduce (or partial) completes it.
 func runReplay(ctx context.Context, lg *Log, opts ReplayOptions) (*replayRun, error) {
+	return runReplayOwn(ctx, lg, opts, false)
+}
+
+// runReplayOwn is runReplay; with own it drops the log's training records
+// after training (lg must not be used afterwards).
+func runReplayOwn(ctx context.Context, lg *Log, opts ReplayOptions, own bool) (*replayRun, error) {
 	opts.defaults()
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -119,7 +130,7 @@ func runReplay(ctx context.Context, lg *Log, opts ReplayOptions) (*replayRun, er
 	if lg.Events() == 0 {
 		return nil, errors.New("sim: the event log has no usable events")
 	}
-	r := &replayRun{lg: lg, opts: opts, strategies: strategies,
+	r := &replayRun{lg: lg, opts: opts, strategies: strategies, own: own,
 		res: &ReplayResult{SchemaVersion: SchemaVersion, Mode: "replay", K: opts.K, Read: lg.Stats}}
 	r.splitLog()
 	if r.opts.By == ByAuto {
@@ -127,6 +138,9 @@ func runReplay(ctx context.Context, lg *Log, opts ReplayOptions) (*replayRun, er
 	}
 	if err := r.train(ctx); err != nil {
 		return nil, err
+	}
+	if r.own {
+		r.dropTraining()
 	}
 	if err := r.score(ctx); err != nil {
 		return nil, err
@@ -230,6 +244,13 @@ func (r *replayRun) train(ctx context.Context) error {
 	default:
 		b = rank.NewBuilderIDs(r.opts.Model, lg.users, lg.items)
 	}
+	nTrain := 0
+	for _, tr := range r.isTrain {
+		if tr {
+			nTrain++
+		}
+	}
+	b.Grow(nTrain)
 	pop := make([]float64, len(lg.items))
 	for i := range lg.t {
 		if err := ctxEvery(ctx, i); err != nil {
@@ -283,6 +304,48 @@ func (r *replayRun) train(ctx context.Context) error {
 	r.ropts.NoReasons = true
 	r.ropts.GlobalAt = sp.At
 	return nil
+}
+
+// dropTraining replaces the run's log by one holding only the test
+// records, which is all that scoring reads once the model is trained (user
+// mode: histories come from the model; session mode: a test session is
+// test from its first record on). Each user's (or session's) range stays,
+// emptied when it had no test record, so blocks hold the same users.
+func (r *replayRun) dropTraining() {
+	old := r.lg
+	n := 0
+	for _, tr := range r.isTrain {
+		if !tr {
+			n++
+		}
+	}
+	lg := &Log{users: old.users, items: old.items, sessIDs: old.sessIDs, hasSess: old.hasSess, bySess: old.bySess, Stats: old.Stats,
+		t: make([]int64, 0, n), user: make([]int32, 0, n), item: make([]int32, 0, n), sess: make([]int32, 0, n), kind: make([]rank.Kind, 0, n)}
+	r.orig = make([]int32, 0, n)
+	for ri, rg := range r.ranges {
+		a := len(lg.t)
+		for i := rg[0]; i < rg[1]; i++ {
+			if r.isTrain[i] {
+				continue
+			}
+			lg.t = append(lg.t, old.t[i])
+			lg.user = append(lg.user, old.user[i])
+			lg.item = append(lg.item, old.item[i])
+			lg.sess = append(lg.sess, old.sess[i])
+			lg.kind = append(lg.kind, old.kind[i])
+			r.orig = append(r.orig, int32(i))
+		}
+		r.ranges[ri] = [2]int{a, len(lg.t)}
+	}
+	r.lg, r.isTrain = lg, make([]bool, n)
+}
+
+// origIndex is record i's index in the log as loaded.
+func (r *replayRun) origIndex(i int) int {
+	if r.orig != nil {
+		return int(r.orig[i])
+	}
+	return i
 }
 
 func matchesTarget(target Target, k rank.Kind) bool {

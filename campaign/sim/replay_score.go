@@ -15,6 +15,9 @@ import (
 // (the next item, from the session's prefix).
 func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 	lg, opts := r.lg, &r.opts
+	if rg[0] == rg[1] {
+		return // a range emptied by dropTraining
+	}
 	uid := lg.users[lg.user[rg[0]]]
 	if opts.By == ByUser {
 		if !opts.Shard.Has(uid) {
@@ -41,7 +44,7 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 		}
 		skey := lg.sessKey(s[0])
 		if skey == "" {
-			skey = fmt.Sprintf("%s#%d", uid, s[0])
+			skey = fmt.Sprintf("%s#%d", uid, r.origIndex(s[0]))
 		}
 		if !opts.Shard.Has(skey) {
 			continue

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -321,6 +323,13 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 
 	var emit func(io.Writer) error
 	if o.replay() {
+		// The replay holds its log and model in pointer-free columns that a
+		// GC cycle does not scan: collecting at 25% heap growth instead of
+		// Go's 100% cuts the peak by about 30% (1M events: 168 → 119 MB)
+		// for about 10% more CPU. A GOGC the user set wins.
+		if os.Getenv("GOGC") == "" {
+			defer debug.SetGCPercent(debug.SetGCPercent(25))
+		}
 		ro, _ := o.Events.options(o.app)
 		label := o.Events.label()
 		r, closeAll, err := o.Events.open(o.IO.In, func(n int64) { prog.Update("reading "+label, 0, n) })
