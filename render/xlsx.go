@@ -54,7 +54,22 @@ type Sheet struct {
 	// e.g. "0.00%" for a rate stored as a fraction, "#,##0.00" for money:
 	// the cells stay numbers, displayed the way the report means them.
 	NumFormats map[int]string
+	// Comments are notes on cells, shown when the pointer rests on them
+	// (why a cell is highlighted). Each costs a shape in the workbook:
+	// callers cap them.
+	Comments []CellComment
 }
+
+// CellComment is a note on one cell. Row is the 0-based data row, -1 for
+// the header; Col is 0-based.
+type CellComment struct {
+	Row, Col int
+	Text     string
+}
+
+// maxCommentRunes bounds a comment's text, far below Excel's 32,512
+// characters: a note longer than a screen is not read.
+const maxCommentRunes = 2000
 
 // Chart is a chart embedded in a sheet.
 type Chart struct {
@@ -283,6 +298,19 @@ func writeSheet(f *excelize.File, st *xlsxStyles, sh Sheet, bars *errBarPatches)
 			return fmt.Errorf("chart %d: %w", i+1, err)
 		}
 		bars.add(c)
+	}
+
+	// Comments too: the stream writer carries the sheet's legacyDrawing
+	// (the comments' shapes) over to what it writes.
+	for _, c := range sh.Comments {
+		cell, err := excelize.CoordinatesToCellName(c.Col+1, c.Row+2)
+		if err != nil {
+			return fmt.Errorf("comment: %w", err)
+		}
+		text := Truncate(c.Text, maxCommentRunes)
+		if err := f.AddComment(sh.Name, excelize.Comment{Cell: cell, Author: "dpa", Text: text, Width: 320, Height: 90}); err != nil {
+			return fmt.Errorf("comment on %s: %w", cell, err)
+		}
 	}
 
 	sw, err := f.NewStreamWriter(sh.Name)

@@ -281,3 +281,46 @@ func zipParts(t *testing.T, data []byte) map[string]string {
 
 func nan() float64 { z := 0.0; return z / z }
 func inf() float64 { z := 0.0; return 1 / z }
+
+// Comments survive the stream writer (they are added before it), read
+// back on their cells, and the workbook stays byte-for-byte reproducible.
+func TestWriteXLSXComments(t *testing.T) {
+	wb := func() Workbook {
+		sh := Sheet{Name: "Feed", Columns: []string{"id", "price"}, Freeze: true, Filter: true,
+			Rows: [][]any{{"A", "$1"}, {"B", "2 USD"}, {"C", "$3"}},
+			Highlight: func(row, col int) string {
+				if col == 1 && row != 1 {
+					return "error"
+				}
+				return ""
+			},
+			Comments: []CellComment{{Row: 0, Col: 1, Text: "Missing currency in price: no ISO 4217 code"}, {Row: -1, Col: 0, Text: "1 more highlighted cell has no comment"}}}
+		return Workbook{Sheets: []Sheet{sh}}
+	}
+	a, b := writeWorkbook(t, wb()), writeWorkbook(t, wb())
+	if !bytes.Equal(a, b) {
+		t.Error("two writes of a workbook with comments differ")
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cs, err := f.GetComments("Feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range cs {
+		got[c.Cell] = c.Text
+		for _, p := range c.Paragraph {
+			got[c.Cell] += p.Text
+		}
+	}
+	if !strings.Contains(got["B2"], "Missing currency in price") || !strings.Contains(got["A1"], "no comment") || len(got) != 2 {
+		t.Errorf("comments %v", got)
+	}
+	if rows, _ := f.GetRows("Feed"); len(rows) != 4 || rows[3][1] != "$3" {
+		t.Errorf("rows %v", rows)
+	}
+}

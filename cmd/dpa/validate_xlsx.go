@@ -14,6 +14,13 @@ import (
 // (Excel stops at 1,048,576 rows anyway); -o json or csv has them all.
 const maxFeedSheetRows = 100_000
 
+// maxCellComments caps the notes saying why a feed cell is highlighted:
+// each is a shape Excel lays out when the sheet opens, so a feed with 100,000
+// highlighted cells would open slowly and the notes would not be read. The
+// first ones (in file order) get a note; the header's first cell says how
+// many did not.
+const maxCellComments = 1000
+
 // xlsxPrinter builds the marketer's workbook: the issues first, then a
 // summary, the findings with filters and a frozen header, and each feed
 // (the items kept while validating: the input is not read again) under its
@@ -59,7 +66,20 @@ func (xlsxPrinter) Print(w io.Writer, rep *feed.Report) error {
 		field      string
 	}
 	worst := map[key]feed.Severity{}
-	// One pass: the findings sheet and the worst severity per feed cell.
+	notes := map[key]string{} // why, for the first maxCellComments cells of each file
+	noted := map[int]int{}
+	// Only findings on a field the feed sheet has a column for are a cell.
+	hasCol := make([]map[string]bool, len(rep.Files))
+	for k := range rep.Files {
+		hasCol[k] = map[string]bool{}
+		for _, it := range rep.Kept(k).Items {
+			for _, f := range it.Fields {
+				hasCol[k][f.Name] = true
+			}
+		}
+	}
+	// One pass: the findings sheet, the worst severity per feed cell and
+	// the notes (a cell's findings arrive together: they are in item order).
 	err := rep.Each(func(k int, f *feed.Finding) error {
 		if len(fs.Rows) < maxFeedSheetRows {
 			fs.Rows = append(fs.Rows, []any{f.File, f.Item, f.Line, f.ID, f.Field, f.Rule, f.Severity.String(), f.Message, f.Value, f.Suggestion})
@@ -68,6 +88,13 @@ func (xlsxPrinter) Print(w io.Writer, rep *feed.Report) error {
 			kk := key{k, f.Item, f.Field}
 			if f.Severity > worst[kk] {
 				worst[kk] = f.Severity
+			}
+			why := fmt.Sprintf("%s (%s, %s): %s", feed.RuleTitle(f.Rule), f.Severity, f.Rule, f.Message)
+			if n, ok := notes[kk]; ok {
+				notes[kk] = n + "\n" + why
+			} else if noted[k] < maxCellComments && hasCol[k][f.Field] {
+				notes[kk] = why
+				noted[k]++
 			}
 		}
 		return nil
@@ -92,9 +119,10 @@ func (xlsxPrinter) Print(w io.Writer, rep *feed.Report) error {
 		if k > 0 {
 			name = fmt.Sprintf("Feed %d", k+1)
 		}
-		wb.Sheets = append(wb.Sheets, feedSheet(name, k, kept, func(file, item int, field string) (feed.Severity, bool) {
-			s, ok := worst[key{file, item, field}]
-			return s, ok
+		wb.Sheets = append(wb.Sheets, feedSheet(name, k, kept, func(file, item int, field string) (feed.Severity, string, bool) {
+			kk := key{file, item, field}
+			s, ok := worst[kk]
+			return s, notes[kk], ok
 		}))
 	}
 	return render.WriteXLSX(w, wb)
@@ -102,8 +130,9 @@ func (xlsxPrinter) Print(w io.Writer, rep *feed.Report) error {
 
 // feedSheet lays the kept items out under the file's own column names
 // (the header as written; fields XML items add later get their canonical
-// name) and highlights each cell with its worst finding.
-func feedSheet(name string, file int, kept feed.KeptRows, worst func(file, item int, field string) (feed.Severity, bool)) render.Sheet {
+// name), highlights each cell with its worst finding and notes why on the
+// cells that have a note.
+func feedSheet(name string, file int, kept feed.KeptRows, worst func(file, item int, field string) (feed.Severity, string, bool)) render.Sheet {
 	sh := render.Sheet{Name: name, Freeze: true, Filter: true, ForExcel: true}
 	colIdx := map[string]int{}
 	var canon []string
@@ -134,10 +163,27 @@ func feedSheet(name string, file int, kept feed.KeptRows, worst func(file, item 
 		if col >= len(canon) {
 			return ""
 		}
-		if s, ok := worst(file, kept.Items[row].Index, canon[col]); ok {
+		if s, _, ok := worst(file, kept.Items[row].Index, canon[col]); ok {
 			return s.String()
 		}
 		return ""
+	}
+	without := 0
+	for r, it := range kept.Items {
+		for c, field := range canon {
+			if _, why, ok := worst(file, it.Index, field); ok {
+				if why == "" {
+					without++
+					continue
+				}
+				sh.Comments = append(sh.Comments, render.CellComment{Row: r, Col: c, Text: why})
+			}
+		}
+	}
+	if without > 0 {
+		sh.Comments = append(sh.Comments, render.CellComment{Row: -1, Col: 0, Text: fmt.Sprintf(
+			"The first %s highlighted cells carry a note saying why; the other %s do not (a workbook with a note on every cell opens slowly): the Findings sheet has every finding.",
+			render.Int(len(sh.Comments)), render.Int(without))})
 	}
 	return sh
 }

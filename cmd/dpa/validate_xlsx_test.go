@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -61,5 +65,59 @@ func TestValidateXLSX(t *testing.T) {
 	}
 	if feedRows[2][priceCol] != "$19.99" || fill(priceCol) == "" || fill(titleCol) != "" {
 		t.Fatalf("price %q fill %q, title fill %q", feedRows[2][priceCol], fill(priceCol), fill(titleCol))
+	}
+}
+
+// Highlighted feed cells carry a note saying why (rule title, severity,
+// code and message); past maxCellComments the rest have none and the
+// header says so. The old workbook had fills without a word.
+func TestValidateXLSXCellComments(t *testing.T) {
+	comments := func(t *testing.T, path string) map[string]string {
+		t.Helper()
+		io, out, errOut := render.Test()
+		if code := run(t.Context(), []string{"validate", "-o", "xlsx", "--channel", "meta", path}, io, fixedNow); code != 1 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(out.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cs, err := f.GetComments("Feed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, c := range cs {
+			got[c.Cell] = c.Text
+			for _, p := range c.Paragraph {
+				got[c.Cell] += p.Text
+			}
+		}
+		return got
+	}
+	got := comments(t, "../../examples/meta_feed.csv")
+	// meta_feed.csv: price is the 6th column (F), SKU-1002 on row 3.
+	if c := got["F3"]; !strings.Contains(c, "Missing currency in price") || !strings.Contains(c, `"$19.99"`) {
+		t.Errorf("F3 (SKU-1002 price) comment %q; all: %v", c, got)
+	}
+	if _, ok := got["A1"]; ok {
+		t.Errorf("a note on the header although every cell has one: %q", got["A1"])
+	}
+
+	var b strings.Builder
+	b.WriteString("id,title,description,availability,condition,price,link,image_link,brand\n")
+	for i := range maxCellComments + 50 {
+		fmt.Fprintf(&b, "SKU-%d,Shirt %d,A shirt,in stock,new,$%d,https://x.example/%d,https://x.example/%d.jpg,Acme\n", i, i, i+1, i, i)
+	}
+	path := filepath.Join(t.TempDir(), "many.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got = comments(t, path)
+	// Two highlighted cells per item (price without currency, description
+	// too short): 2,100, of which 1,000 have a note.
+	if want := "the other " + render.Int(2*(maxCellComments+50)-maxCellComments) + " do not"; len(got) != maxCellComments+1 || !strings.Contains(got["A1"], want) {
+		t.Errorf("%d comments, header note %q", len(got), got["A1"])
 	}
 }
