@@ -94,6 +94,8 @@ func TestWrapText(t *testing.T) {
 		{"", 5, []string{""}},
 		{"日本語テキスト", 4, []string{"日本", "語テ", "キス", "ト"}},
 		{"fits", 0, []string{"fits"}},
+		{"examples/google_feed.xml:40:5", 20, []string{"examples/google_", "feed.xml:40:5"}},
+		{"sale_price_effective_date.order", 19, []string{"sale_price_", "effective_date.", "order"}},
 	} {
 		got := wrapText(tc.in, tc.width)
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
