@@ -11,20 +11,20 @@ import (
 type Kind int
 
 const (
-	KindText Kind = iota
-	KindURL
-	KindImageURL
-	KindPrice
-	KindEnum
-	KindGTIN
-	KindDate
-	KindDateRange
-	KindInt
-	KindShipping
-	KindTax
-	KindCategory
-	KindURLList // additional_image_link in text feeds: comma-separated URLs
-	KindGroupID
+	kindText Kind = iota
+	kindURL
+	kindImageURL
+	kindPrice
+	kindEnum
+	kindGTIN
+	kindDate
+	kindDateRange
+	kindInt
+	kindShipping
+	kindTax
+	kindCategory
+	kindURLList // additional_image_link in text feeds: comma-separated URLs
+	kindGroupID
 )
 
 // FieldSpec is one row of a channel's table. Limits live here, not in code,
@@ -116,20 +116,20 @@ var underscoreAvailability = map[string]string{
 
 func commonTail() []FieldSpec {
 	f := []FieldSpec{
-		{Name: "sale_price", Kind: KindPrice},
-		{Name: "sale_price_effective_date", Kind: KindDateRange},
-		{Name: "google_product_category", Kind: KindCategory},
-		{Name: "product_type", Kind: KindText, MaxLen: 750},
-		{Name: "gender", Kind: KindEnum, Enum: genders},
-		{Name: "color", Kind: KindText, MaxLen: 100},
-		{Name: "size", Kind: KindText, MaxLen: 100},
-		{Name: "material", Kind: KindText, MaxLen: 200},
-		{Name: "pattern", Kind: KindText, MaxLen: 100},
-		{Name: "shipping", Kind: KindShipping},
-		{Name: "gtin", Kind: KindGTIN},
+		{Name: "sale_price", Kind: kindPrice},
+		{Name: "sale_price_effective_date", Kind: kindDateRange},
+		{Name: "google_product_category", Kind: kindCategory},
+		{Name: "product_type", Kind: kindText, MaxLen: 750},
+		{Name: "gender", Kind: kindEnum, Enum: genders},
+		{Name: "color", Kind: kindText, MaxLen: 100},
+		{Name: "size", Kind: kindText, MaxLen: 100},
+		{Name: "material", Kind: kindText, MaxLen: 200},
+		{Name: "pattern", Kind: kindText, MaxLen: 100},
+		{Name: "shipping", Kind: kindShipping},
+		{Name: "gtin", Kind: kindGTIN},
 	}
 	for i := 0; i < 5; i++ {
-		f = append(f, FieldSpec{Name: fmt.Sprintf("custom_label_%d", i), Kind: KindText, MaxLen: 100})
+		f = append(f, FieldSpec{Name: fmt.Sprintf("custom_label_%d", i), Kind: kindText, MaxLen: 100})
 	}
 	return f
 }
@@ -145,19 +145,19 @@ var channels = map[string]*Channel{
 			{Name: "id", Required: true, MaxLen: 100, Aliases: []string{"sku_id", "retailer_id"}},
 			{Name: "title", Required: true, MaxLen: 200, SoftLen: 65, Aliases: []string{"name"}},
 			{Name: "description", Required: true, MaxLen: 9999, MinLen: 30},
-			{Name: "availability", Required: true, Kind: KindEnum, Enum: metaAvailability},
-			{Name: "condition", Required: true, Kind: KindEnum, Enum: append(slices.Clone(basicCondition), "cpo", "open_box_new", "used_fair", "used_good", "used_like_new")},
-			{Name: "price", Required: true, Kind: KindPrice},
-			{Name: "link", Required: true, Kind: KindURL, MaxLen: 2048, Aliases: []string{"url"}},
-			{Name: "image_link", Required: true, Kind: KindImageURL, MaxLen: 2048, Aliases: []string{"image_url"}},
-			{Name: "additional_image_link", Kind: KindURLList, MaxLen: 2000, MaxValues: 20},
-			{Name: "brand", Kind: KindText, MaxLen: 100},
-			{Name: "mpn", Kind: KindText, MaxLen: 100},
-			{Name: "item_group_id", Kind: KindGroupID, MaxLen: 100},
-			{Name: "age_group", Kind: KindEnum, Enum: []string{"adult", "all ages", "teen", "kids", "toddler", "infant", "newborn"}},
-			{Name: "visibility", Kind: KindEnum, Enum: []string{"published", "staging"}},
-			{Name: "quantity_to_sell_on_facebook", Kind: KindInt},
-			{Name: "shipping_weight", Kind: KindText},
+			{Name: "availability", Required: true, Kind: kindEnum, Enum: metaAvailability},
+			{Name: "condition", Required: true, Kind: kindEnum, Enum: append(slices.Clone(basicCondition), "cpo", "open_box_new", "used_fair", "used_good", "used_like_new")},
+			{Name: "price", Required: true, Kind: kindPrice},
+			{Name: "link", Required: true, Kind: kindURL, MaxLen: 2048, Aliases: []string{"url"}},
+			{Name: "image_link", Required: true, Kind: kindImageURL, MaxLen: 2048, Aliases: []string{"image_url"}},
+			{Name: "additional_image_link", Kind: kindURLList, MaxLen: 2000, MaxValues: 20},
+			{Name: "brand", Kind: kindText, MaxLen: 100},
+			{Name: "mpn", Kind: kindText, MaxLen: 100},
+			{Name: "item_group_id", Kind: kindGroupID, MaxLen: 100},
+			{Name: "age_group", Kind: kindEnum, Enum: []string{"adult", "all ages", "teen", "kids", "toddler", "infant", "newborn"}},
+			{Name: "visibility", Kind: kindEnum, Enum: []string{"published", "staging"}},
+			{Name: "quantity_to_sell_on_facebook", Kind: kindInt},
+			{Name: "shipping_weight", Kind: kindText},
 		}, commonTail()...),
 		OneOf:    [][]string{{"brand", "gtin", "mpn"}},
 		Synonyms: spaceAvailability,
@@ -168,25 +168,25 @@ var channels = map[string]*Channel{
 			{Name: "id", Required: true, MaxLen: 50, Aliases: []string{"sku_id", "offer_id"}},
 			{Name: "title", Required: true, MaxLen: 150, Aliases: []string{"name"}},
 			{Name: "description", Required: true, MaxLen: 5000},
-			{Name: "link", Required: true, Kind: KindURL, MaxLen: 2000, Aliases: []string{"url"}},
-			{Name: "image_link", Required: true, Kind: KindImageURL, MaxLen: 2000, Aliases: []string{"image_url"}},
-			{Name: "additional_image_link", Kind: KindURLList, MaxLen: 2000, MaxValues: 10},
-			{Name: "availability", Required: true, Kind: KindEnum, Enum: []string{"in_stock", "out_of_stock", "preorder", "backorder"}},
-			{Name: "availability_date", Kind: KindDate},
-			{Name: "expiration_date", Kind: KindDate},
-			{Name: "price", Required: true, Kind: KindPrice},
-			{Name: "condition", Kind: KindEnum, Enum: basicCondition},
-			{Name: "brand", Kind: KindText, MaxLen: 70},
-			{Name: "mpn", Kind: KindText, MaxLen: 70},
-			{Name: "identifier_exists", Kind: KindEnum, Enum: yesNo},
-			{Name: "item_group_id", Kind: KindGroupID, MaxLen: 50},
-			{Name: "size_type", Kind: KindEnum, Enum: []string{"regular", "petite", "plus", "tall", "big", "maternity"}},
-			{Name: "size_system", Kind: KindEnum, Enum: sizeSystems},
-			{Name: "age_group", Kind: KindEnum, Enum: googleAgeGroup},
-			{Name: "tax", Kind: KindTax},
-			{Name: "adult", Kind: KindEnum, Enum: yesNo},
-			{Name: "is_bundle", Kind: KindEnum, Enum: yesNo},
-			{Name: "multipack", Kind: KindInt},
+			{Name: "link", Required: true, Kind: kindURL, MaxLen: 2000, Aliases: []string{"url"}},
+			{Name: "image_link", Required: true, Kind: kindImageURL, MaxLen: 2000, Aliases: []string{"image_url"}},
+			{Name: "additional_image_link", Kind: kindURLList, MaxLen: 2000, MaxValues: 10},
+			{Name: "availability", Required: true, Kind: kindEnum, Enum: []string{"in_stock", "out_of_stock", "preorder", "backorder"}},
+			{Name: "availability_date", Kind: kindDate},
+			{Name: "expiration_date", Kind: kindDate},
+			{Name: "price", Required: true, Kind: kindPrice},
+			{Name: "condition", Kind: kindEnum, Enum: basicCondition},
+			{Name: "brand", Kind: kindText, MaxLen: 70},
+			{Name: "mpn", Kind: kindText, MaxLen: 70},
+			{Name: "identifier_exists", Kind: kindEnum, Enum: yesNo},
+			{Name: "item_group_id", Kind: kindGroupID, MaxLen: 50},
+			{Name: "size_type", Kind: kindEnum, Enum: []string{"regular", "petite", "plus", "tall", "big", "maternity"}},
+			{Name: "size_system", Kind: kindEnum, Enum: sizeSystems},
+			{Name: "age_group", Kind: kindEnum, Enum: googleAgeGroup},
+			{Name: "tax", Kind: kindTax},
+			{Name: "adult", Kind: kindEnum, Enum: yesNo},
+			{Name: "is_bundle", Kind: kindEnum, Enum: yesNo},
+			{Name: "multipack", Kind: kindInt},
 		}, commonTail()...),
 		MaxDecimals:       2,
 		GTINPrefixes:      true,
@@ -201,16 +201,16 @@ var channels = map[string]*Channel{
 			{Name: "sku_id", Required: true, MaxLen: 100, Aliases: []string{"id"}},
 			{Name: "title", Required: true, MaxLen: 255, Aliases: []string{"name"}},
 			{Name: "description", Required: true, MaxLen: 10000},
-			{Name: "availability", Required: true, Kind: KindEnum, Enum: []string{"in stock", "available for order", "preorder", "out of stock", "discontinued"}},
-			{Name: "condition", Required: true, Kind: KindEnum, Enum: basicCondition},
-			{Name: "price", Required: true, Kind: KindPrice},
-			{Name: "link", Required: true, Kind: KindURL, MaxLen: 2048, Aliases: []string{"url"}},
-			{Name: "image_link", Required: true, Kind: KindImageURL, MaxLen: 2048, Aliases: []string{"image_url"}},
-			{Name: "additional_image_link", Kind: KindURLList, MaxLen: 2000, MaxValues: 10},
-			{Name: "brand", Required: true, Kind: KindText, MaxLen: 100},
-			{Name: "mpn", Kind: KindText, MaxLen: 100},
-			{Name: "item_group_id", Kind: KindGroupID, MaxLen: 100},
-			{Name: "age_group", Kind: KindEnum, Enum: []string{"adult", "all ages", "teen", "kids", "toddler", "infant", "newborn"}},
+			{Name: "availability", Required: true, Kind: kindEnum, Enum: []string{"in stock", "available for order", "preorder", "out of stock", "discontinued"}},
+			{Name: "condition", Required: true, Kind: kindEnum, Enum: basicCondition},
+			{Name: "price", Required: true, Kind: kindPrice},
+			{Name: "link", Required: true, Kind: kindURL, MaxLen: 2048, Aliases: []string{"url"}},
+			{Name: "image_link", Required: true, Kind: kindImageURL, MaxLen: 2048, Aliases: []string{"image_url"}},
+			{Name: "additional_image_link", Kind: kindURLList, MaxLen: 2000, MaxValues: 10},
+			{Name: "brand", Required: true, Kind: kindText, MaxLen: 100},
+			{Name: "mpn", Kind: kindText, MaxLen: 100},
+			{Name: "item_group_id", Kind: kindGroupID, MaxLen: 100},
+			{Name: "age_group", Kind: kindEnum, Enum: []string{"adult", "all ages", "teen", "kids", "toddler", "infant", "newborn"}},
 		}, commonTail()...),
 		NoEmoji:  true,
 		Synonyms: spaceAvailability,
@@ -221,19 +221,19 @@ var channels = map[string]*Channel{
 			{Name: "id", Required: true, MaxLen: 127, Aliases: []string{"sku_id"}},
 			{Name: "title", Required: true, MaxLen: 500, Aliases: []string{"name"}},
 			{Name: "description", Required: true, MaxLen: 10000},
-			{Name: "link", Required: true, Kind: KindURL, MaxLen: 511, Aliases: []string{"url"}},
-			{Name: "image_link", Required: true, Kind: KindImageURL, MaxLen: 2000, Aliases: []string{"image_url"}},
-			{Name: "additional_image_link", Kind: KindURLList, MaxLen: 2000, MaxValues: 10},
-			{Name: "price", Required: true, Kind: KindPrice},
-			{Name: "availability", Required: true, Kind: KindEnum, Enum: []string{"in stock", "out of stock", "preorder"}},
-			{Name: "condition", Kind: KindEnum, Enum: basicCondition},
-			{Name: "brand", Kind: KindText, MaxLen: 100},
-			{Name: "mpn", Kind: KindText, MaxLen: 100},
-			{Name: "item_group_id", Kind: KindGroupID, MaxLen: 127},
-			{Name: "age_group", Kind: KindEnum, Enum: googleAgeGroup},
-			{Name: "size_type", Kind: KindEnum, Enum: []string{"regular", "petite", "plus", "big_and_tall", "maternity"}},
-			{Name: "size_system", Kind: KindEnum, Enum: sizeSystems},
-			{Name: "tax", Kind: KindTax},
+			{Name: "link", Required: true, Kind: kindURL, MaxLen: 511, Aliases: []string{"url"}},
+			{Name: "image_link", Required: true, Kind: kindImageURL, MaxLen: 2000, Aliases: []string{"image_url"}},
+			{Name: "additional_image_link", Kind: kindURLList, MaxLen: 2000, MaxValues: 10},
+			{Name: "price", Required: true, Kind: kindPrice},
+			{Name: "availability", Required: true, Kind: kindEnum, Enum: []string{"in stock", "out of stock", "preorder"}},
+			{Name: "condition", Kind: kindEnum, Enum: basicCondition},
+			{Name: "brand", Kind: kindText, MaxLen: 100},
+			{Name: "mpn", Kind: kindText, MaxLen: 100},
+			{Name: "item_group_id", Kind: kindGroupID, MaxLen: 127},
+			{Name: "age_group", Kind: kindEnum, Enum: googleAgeGroup},
+			{Name: "size_type", Kind: kindEnum, Enum: []string{"regular", "petite", "plus", "big_and_tall", "maternity"}},
+			{Name: "size_system", Kind: kindEnum, Enum: sizeSystems},
+			{Name: "tax", Kind: kindTax},
 		}, pinterestTail()...),
 		EnumFold:          true,
 		DefaultCurrency:   "USD",
@@ -247,16 +247,16 @@ var channels = map[string]*Channel{
 			{Name: "id", Required: true, MaxLen: 128, SoftLen: 50, Aliases: []string{"sku_id"}},
 			{Name: "title", Required: true, MaxLen: 375, SoftLen: 150, Aliases: []string{"name"}},
 			{Name: "description", Required: true, MaxLen: 5000},
-			{Name: "link", Required: true, Kind: KindURL, MaxLen: 2000, Aliases: []string{"url"}},
-			{Name: "image_link", Required: true, Kind: KindImageURL, MaxLen: 2000, Aliases: []string{"image_url"}},
-			{Name: "additional_image_link", Kind: KindURLList, MaxLen: 2000},
-			{Name: "availability", Required: true, Kind: KindEnum, Enum: []string{"in stock", "out of stock", "preorder", "discontinued", "available for order"}},
-			{Name: "price", Required: true, Kind: KindPrice},
-			{Name: "condition", Required: true, Kind: KindEnum, Enum: basicCondition},
-			{Name: "brand", Kind: KindText, MaxLen: 70},
-			{Name: "mpn", Kind: KindText, MaxLen: 50},
-			{Name: "item_group_id", Kind: KindGroupID, MaxLen: 100},
-			{Name: "age_group", Kind: KindEnum, Enum: []string{"adult", "all ages", "teen", "kids", "toddler", "infant", "newborn"}},
+			{Name: "link", Required: true, Kind: kindURL, MaxLen: 2000, Aliases: []string{"url"}},
+			{Name: "image_link", Required: true, Kind: kindImageURL, MaxLen: 2000, Aliases: []string{"image_url"}},
+			{Name: "additional_image_link", Kind: kindURLList, MaxLen: 2000},
+			{Name: "availability", Required: true, Kind: kindEnum, Enum: []string{"in stock", "out of stock", "preorder", "discontinued", "available for order"}},
+			{Name: "price", Required: true, Kind: kindPrice},
+			{Name: "condition", Required: true, Kind: kindEnum, Enum: basicCondition},
+			{Name: "brand", Kind: kindText, MaxLen: 70},
+			{Name: "mpn", Kind: kindText, MaxLen: 50},
+			{Name: "item_group_id", Kind: kindGroupID, MaxLen: 100},
+			{Name: "age_group", Kind: kindEnum, Enum: []string{"adult", "all ages", "teen", "kids", "toddler", "infant", "newborn"}},
 		}, commonTail()...),
 		OneOf:         [][]string{{"brand", "gtin", "mpn"}},
 		ZeroPrice:     true,

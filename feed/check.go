@@ -295,7 +295,7 @@ func (c *itemCtx) checkField(f *FieldSpec, val string, idx int) {
 	if c.multi != nil && c.multi[idx] != nil {
 		values = c.multi[idx]
 	}
-	if f.Kind != KindURLList {
+	if f.Kind != kindURLList {
 		if values == nil {
 			c.checkValue(f, val)
 		}
@@ -349,19 +349,19 @@ func (c *itemCtx) checkValue(f *FieldSpec, val string) {
 		}
 	}
 	switch f.Kind {
-	case KindEnum:
+	case kindEnum:
 		c.checkEnum(f, val)
-	case KindURL, KindImageURL, KindURLList:
+	case kindURL, kindImageURL, kindURLList:
 		c.checkURL(f, val)
-	case KindPrice:
+	case kindPrice:
 		c.checkPrice(f.Name, val)
-	case KindGTIN:
+	case kindGTIN:
 		c.checkGTIN(val)
-	case KindDate:
+	case kindDate:
 		if _, ok := parseFeedDate(val); !ok {
 			c.add("date.invalid", f.Name, val, fmt.Sprintf("%s %q is not an ISO 8601 date", f.Name, val), "")
 		}
-	case KindDateRange:
+	case kindDateRange:
 		if _, ok := parseFeedDate(val); ok && !strings.Contains(val, "/") {
 			// Google wants "start/end"; a value it cannot read is ignored
 			// (no minimum requirement), so the sale price shows at once and
@@ -372,17 +372,17 @@ func (c *itemCtx) checkValue(f *FieldSpec, val string) {
 		} else if issue == "order" {
 			c.add("sale_price_effective_date.order", f.Name, val, "the range ends before it starts", "")
 		}
-	case KindInt:
+	case kindInt:
 		if _, err := strconv.Atoi(strings.TrimSpace(val)); err != nil {
 			c.add("number.invalid", f.Name, val, fmt.Sprintf("%s %q is not a whole number", f.Name, val), "")
 		}
-	case KindShipping:
+	case kindShipping:
 		c.checkShipping(f.Name, val)
-	case KindTax:
+	case kindTax:
 		c.checkTax(f.Name, val)
-	case KindCategory:
+	case kindCategory:
 		c.checkCategory(f.Name, val)
-	case KindGroupID:
+	case kindGroupID:
 		if c.v.ch.Name == "google" && strings.IndexFunc(val, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
 		}) >= 0 {
@@ -491,7 +491,7 @@ func (c *itemCtx) checkURL(f *FieldSpec, val string) {
 	if hasPrefixFold(v, "http://") {
 		c.add("url.http", f.Name, val, fmt.Sprintf("%s uses http", f.Name), "https://"+v[len("http://"):])
 	}
-	if f.Kind == KindImageURL || f.Kind == KindURLList {
+	if f.Kind == kindImageURL || f.Kind == kindURLList {
 		if nonASCII {
 			sugg := ""
 			if u, err := url.Parse(v); err == nil {

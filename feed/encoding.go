@@ -26,15 +26,15 @@ const bufSize = 1 << 20
 
 // Rule names of reading-level problems and file-level findings.
 const (
-	RuleInvalidUTF8      = "encoding.invalid_utf8"
-	RuleEncodingDetected = "encoding.detected"
-	RuleEncodingMismatch = "encoding.mismatch"
-	RuleFeedEmpty        = "feed.empty"
-	RuleNoItems          = "feed.no_items"
-	RuleHTML             = "feed.html"
-	RuleCSVColumnCount   = "csv.column_count"
-	RuleCSVSyntax        = "csv.syntax"
-	RuleJSONSyntax       = "json.syntax"
+	ruleInvalidUTF8      = "encoding.invalid_utf8"
+	ruleEncodingDetected = "encoding.detected"
+	ruleEncodingMismatch = "encoding.mismatch"
+	ruleFeedEmpty        = "feed.empty"
+	ruleNoItems          = "feed.no_items"
+	ruleHTML             = "feed.html"
+	ruleCSVColumnCount   = "csv.column_count"
+	ruleCSVSyntax        = "csv.syntax"
+	ruleJSONSyntax       = "json.syntax"
 )
 
 // textEncoding is the outcome of the encoding layer.
@@ -124,13 +124,13 @@ func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio
 		te = bom
 		_, _ = br.Discard(bomLen)
 		if !te.utf8 {
-			diags = append(diags, fileFinding(name, RuleEncodingDetected, Info,
+			diags = append(diags, fileFinding(name, ruleEncodingDetected, Info,
 				fmt.Sprintf("byte order mark says %s; decoded to UTF-8", strings.ToUpper(te.name)), te.name))
 		}
 	default:
 		if enc := nulPattern(prefix); enc != "" {
 			te, _ = lookupEncoding(enc)
-			diags = append(diags, fileFinding(name, RuleEncodingDetected, Info,
+			diags = append(diags, fileFinding(name, ruleEncodingDetected, Info,
 				fmt.Sprintf("NUL bytes suggest %s without a byte order mark; decoded to UTF-8", strings.ToUpper(enc)), enc))
 			break
 		}
@@ -148,7 +148,7 @@ func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio
 					if !utf8OK {
 						actual = "windows-1252"
 					}
-					diags = append(diags, fileFinding(name, RuleEncodingMismatch, Warning,
+					diags = append(diags, fileFinding(name, ruleEncodingMismatch, Warning,
 						fmt.Sprintf("the XML declaration says %s but the bytes have no byte order mark and no NULs; read as %s", label, strings.ToUpper(actual)), label))
 					if utf8OK {
 						te = textEncoding{name: "utf-8", utf8: true}
@@ -157,7 +157,7 @@ func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio
 					te, _ = lookupEncoding("windows-1252")
 				case utf8OK && hasMultiByte(prefix):
 					te = textEncoding{name: "utf-8", utf8: true}
-					diags = append(diags, fileFinding(name, RuleEncodingMismatch, Warning,
+					diags = append(diags, fileFinding(name, ruleEncodingMismatch, Warning,
 						fmt.Sprintf("the XML declaration says %s but the bytes are UTF-8; read as UTF-8", label), label))
 				default:
 					te = d
@@ -170,7 +170,7 @@ func decodeLayer(name string, br *bufio.Reader, forced string, bufN int) (*bufio
 			break
 		}
 		te, _ = lookupEncoding("windows-1252")
-		diags = append(diags, fileFinding(name, RuleEncodingDetected, Info,
+		diags = append(diags, fileFinding(name, ruleEncodingDetected, Info,
 			"not UTF-8; decoded as windows-1252", "windows-1252"))
 	}
 	if te.dec == nil {
@@ -294,7 +294,7 @@ func fixUTF8(s string) (fixed, escaped string) {
 
 func invalidUTF8Problem(field, escaped string) Problem {
 	return Problem{
-		Rule:    RuleInvalidUTF8,
+		Rule:    ruleInvalidUTF8,
 		Field:   field,
 		Value:   escaped,
 		Message: fmt.Sprintf("field %q is not valid UTF-8; the bad bytes were replaced with U+FFFD", field),

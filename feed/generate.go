@@ -25,15 +25,15 @@ type GenerateOptions struct {
 // wrong check digit, an id copied from an earlier item, an http:// link,
 // an ALL CAPS title.
 const (
-	FaultPriceCurrency = "price_currency"
-	FaultAvailability  = "availability"
-	FaultGTIN          = "gtin"
-	FaultDuplicateID   = "duplicate_id"
-	FaultHTTPLink      = "http_link"
-	FaultCapsTitle     = "caps_title"
+	faultPriceCurrency = "price_currency"
+	faultAvailability  = "availability"
+	faultGTIN          = "gtin"
+	faultDuplicateID   = "duplicate_id"
+	faultHTTPLink      = "http_link"
+	faultCapsTitle     = "caps_title"
 )
 
-var genFaults = []string{FaultPriceCurrency, FaultAvailability, FaultGTIN, FaultDuplicateID, FaultHTTPLink, FaultCapsTitle}
+var genFaults = []string{faultPriceCurrency, faultAvailability, faultGTIN, faultDuplicateID, faultHTTPLink, faultCapsTitle}
 
 // genColumns is a realistic Meta catalog layout (≈1 KB per row).
 var genColumns = []string{
@@ -175,20 +175,20 @@ func (g *generator) item(n int) []string {
 
 	if g.faultRate > 0 && g.rng.Float64() < g.faultRate {
 		switch g.pick(genFaults) {
-		case FaultPriceCurrency:
+		case faultPriceCurrency:
 			price = strings.TrimSuffix(price, " USD")
-		case FaultAvailability:
+		case faultAvailability:
 			avail = g.pick(genBadAvail)
-		case FaultGTIN:
+		case faultGTIN:
 			last := gtin[12] - '0'
 			gtin = gtin[:12] + string(rune('0'+(last+1+byte(g.rng.IntN(8)))%10))
-		case FaultDuplicateID:
+		case faultDuplicateID:
 			if len(g.ids) > 0 {
 				id = g.ids[g.rng.IntN(len(g.ids))]
 			}
-		case FaultHTTPLink:
+		case faultHTTPLink:
 			link = "http://" + strings.TrimPrefix(link, "https://")
-		case FaultCapsTitle:
+		case faultCapsTitle:
 			title = strings.ToUpper(title)
 		}
 	}

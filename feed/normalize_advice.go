@@ -12,9 +12,9 @@ import (
 // Fix codes of the constant and default fields and of --map over a shop
 // layout (see the Fix* list in normalize_fix.go).
 const (
-	FixSet     = "field.set"     // NormalizeOptions.Set: the same value on every item
-	FixDefault = "field.default" // NormalizeOptions.Default: a value where the item had none
-	FixMapped  = "field.mapped"  // NormalizeOptions.Map over a shop layout: the export column wins
+	fixSet     = "field.set"     // NormalizeOptions.Set: the same value on every item
+	fixDefault = "field.default" // NormalizeOptions.Default: a value where the item had none
+	fixMapped  = "field.mapped"  // NormalizeOptions.Map over a shop layout: the export column wins
 )
 
 // MapColumnError is a mapping that names a column the input does not have.
@@ -83,7 +83,7 @@ func (w *normWork) override(it, raw *Item) {
 			}
 			if v := raw.Get(k); !blank(v) {
 				if old := it.Get(t); old != v {
-					w.note(it, t, old, v, FixMapped)
+					w.note(it, t, old, v, fixMapped)
 					it.Set(t, v)
 				}
 			}
@@ -91,13 +91,13 @@ func (w *normWork) override(it, raw *Item) {
 	}
 	for _, k := range sortedKeys(n.o.Set) {
 		if old := it.Get(k); old != n.o.Set[k] {
-			w.note(it, k, old, n.o.Set[k], FixSet)
+			w.note(it, k, old, n.o.Set[k], fixSet)
 			it.Set(k, n.o.Set[k])
 		}
 	}
 	for _, k := range sortedKeys(n.o.Default) {
 		if blank(it.Get(k)) {
-			w.note(it, k, "", n.o.Default[k], FixDefault)
+			w.note(it, k, "", n.o.Default[k], fixDefault)
 			it.Set(k, n.o.Default[k])
 		}
 	}

@@ -41,8 +41,8 @@ func TestNormalizeSetDefault(t *testing.T) {
 	if get("material") != "wool" {
 		t.Errorf("material %q, want the default", get("material"))
 	}
-	if !slices.ContainsFunc(changes, func(c Change) bool { return c.Rule == FixSet && c.Field == "brand" }) {
-		t.Errorf("no %s change: %+v", FixSet, changes)
+	if !slices.ContainsFunc(changes, func(c Change) bool { return c.Rule == fixSet && c.Field == "brand" }) {
+		t.Errorf("no %s change: %+v", fixSet, changes)
 	}
 }
 

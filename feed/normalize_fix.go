@@ -13,28 +13,28 @@ import (
 // change report and its per-fix summary. Every fix is exact: when a value
 // cannot be repaired without guessing, it is left for the validator.
 const (
-	FixRenamed        = "field.renamed"      // a column under another platform's (or the --map) name
-	FixWhitespace     = "whitespace"         // trimmed, inner runs of whitespace collapsed
-	FixHTMLStripped   = "html.stripped"      // tags removed, entities decoded (channels without HTML)
-	FixHTMLReduced    = "html.reduced"       // tags outside the channel's allowed subset and attributes removed
-	FixEnum           = "enum.spelling"      // a known spelling of an allowed value ("In Stock", "instock")
-	FixPrice          = "price.format"       // "$19.99" → "19.99 USD", "1.299,00 EUR" → "1299.00 EUR"
-	FixSaleDropped    = "sale_price.dropped" // sale_price not below price
-	FixHTTPS          = "url.https"          // http → https (--https)
-	FixAbsoluteURL    = "url.absolute"       // relative URL resolved against --base-url
-	FixSchemeRelative = "url.scheme"         // "//cdn…" → "https://cdn…"
-	FixURLSpace       = "url.space"          // spaces in a URL percent-encoded
-	FixGTINCleaned    = "gtin.cleaned"       // spaces and dashes removed
-	FixGTINUPCE       = "gtin.upce"          // UPC-E expanded to UPC-A
-	FixGTINISBN       = "gtin.isbn10"        // ISBN-10 converted to ISBN-13
-	FixTitleCase      = "title.case"         // ALL-CAPS title in title case (--fix-case)
-	FixTruncated      = "length.truncated"   // cut at the channel's limit on a word boundary
+	fixRenamed        = "field.renamed"      // a column under another platform's (or the --map) name
+	fixWhitespace     = "whitespace"         // trimmed, inner runs of whitespace collapsed
+	fixHTMLStripped   = "html.stripped"      // tags removed, entities decoded (channels without HTML)
+	fixHTMLReduced    = "html.reduced"       // tags outside the channel's allowed subset and attributes removed
+	fixEnumSpelling   = "enum.spelling"      // a known spelling of an allowed value ("In Stock", "instock")
+	fixPriceFormat    = "price.format"       // "$19.99" → "19.99 USD", "1.299,00 EUR" → "1299.00 EUR"
+	fixSaleDropped    = "sale_price.dropped" // sale_price not below price
+	fixHTTPS          = "url.https"          // http → https (--https)
+	fixAbsoluteURL    = "url.absolute"       // relative URL resolved against --base-url
+	fixSchemeRelative = "url.scheme"         // "//cdn…" → "https://cdn…"
+	fixURLSpace       = "url.space"          // spaces in a URL percent-encoded
+	fixGTINCleaned    = "gtin.cleaned"       // spaces and dashes removed
+	fixGTINUPCE       = "gtin.upce"          // UPC-E expanded to UPC-A
+	fixGTINISBN       = "gtin.isbn10"        // ISBN-10 converted to ISBN-13
+	fixTitleCase      = "title.case"         // ALL-CAPS title in title case (--fix-case)
+	fixTruncated      = "length.truncated"   // cut at the channel's limit on a word boundary
 )
 
-// FixCodes lists every fix in documentation order.
-func FixCodes() []string {
-	return []string{FixRenamed, FixWhitespace, FixHTMLStripped, FixHTMLReduced, FixEnum, FixPrice, FixSaleDropped,
-		FixHTTPS, FixAbsoluteURL, FixSchemeRelative, FixURLSpace, FixGTINCleaned, FixGTINUPCE, FixGTINISBN, FixTitleCase, FixTruncated}
+// fixCodes lists every fix in documentation order.
+func fixCodes() []string {
+	return []string{fixRenamed, fixWhitespace, fixHTMLStripped, fixHTMLReduced, fixEnumSpelling, fixPriceFormat, fixSaleDropped,
+		fixHTTPS, fixAbsoluteURL, fixSchemeRelative, fixURLSpace, fixGTINCleaned, fixGTINUPCE, fixGTINISBN, fixTitleCase, fixTruncated}
 }
 
 // spaceClass classifies bytes for collapseSpace: 0 ordinary ASCII, 1 the
@@ -255,24 +255,24 @@ func fixURL(v string, https bool, base *url.URL, note func(rule, old, new string
 	}
 	if strings.HasPrefix(v, "//") {
 		n := "https:" + v
-		note(FixSchemeRelative, v, n)
+		note(fixSchemeRelative, v, n)
 		v = n
 	}
 	if base != nil && !strings.Contains(v, "://") && !strings.Contains(strings.SplitN(v, "/", 2)[0], ":") {
 		if ref, err := url.Parse(v); err == nil {
 			n := base.ResolveReference(ref).String()
-			note(FixAbsoluteURL, v, n)
+			note(fixAbsoluteURL, v, n)
 			v = n
 		}
 	}
 	if strings.Contains(v, " ") && strings.Contains(v, "://") {
 		n := strings.ReplaceAll(v, " ", "%20")
-		note(FixURLSpace, v, n)
+		note(fixURLSpace, v, n)
 		v = n
 	}
 	if https && len(v) > 7 && strings.EqualFold(v[:7], "http://") {
 		n := "https://" + v[7:]
-		note(FixHTTPS, v, n)
+		note(fixHTTPS, v, n)
 		v = n
 	}
 	return v
@@ -305,17 +305,17 @@ func fixURLList(v string, https bool, base *url.URL, note func(rule, old, new st
 func fixGTIN(v string, note func(rule, old, new string)) string {
 	clean := cleanGTIN(v)
 	if clean != v {
-		note(FixGTINCleaned, v, clean)
+		note(fixGTINCleaned, v, clean)
 	}
 	if _, issue := checkGTIN(clean, false); issue == gtinOK {
 		return clean
 	}
 	if a, ok := upceToUPCA(clean); ok {
-		note(FixGTINUPCE, clean, a)
+		note(fixGTINUPCE, clean, a)
 		return a
 	}
 	if g, ok := isbn10ToGTIN(clean); ok {
-		note(FixGTINISBN, clean, g)
+		note(fixGTINISBN, clean, g)
 		return g
 	}
 	return clean

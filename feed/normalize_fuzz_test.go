@@ -74,7 +74,7 @@ func FuzzFixEnum(f *testing.F) {
 		for _, ch := range channels {
 			for i := range ch.Fields {
 				spec := &ch.Fields[i]
-				if spec.Kind != KindEnum {
+				if spec.Kind != kindEnum {
 					continue
 				}
 				e := fixEnum(ch, spec, v)

@@ -16,8 +16,8 @@ const (
 	SourceMagento     = "magento"     // Magento 2 catalog product export
 )
 
-// RuleShopExport is the finding validate gives a shop export.
-const RuleShopExport = "source.shop_export"
+// ruleShopExport is the finding validate gives a shop export.
+const ruleShopExport = "source.shop_export"
 
 // SourceTitle names a layout for people.
 func SourceTitle(kind string) string {
@@ -37,8 +37,8 @@ func SourceNames() []string {
 	return []string{"auto", SourceFeed, SourceShopify, SourceWooCommerce, SourceMagento}
 }
 
-// DetectSource names the layout of a header (canonical column names).
-func DetectSource(cols []string) string {
+// detectSource names the layout of a header (canonical column names).
+func detectSource(cols []string) string {
 	has := func(names ...string) bool {
 		for _, n := range names {
 			if !slices.Contains(cols, n) {

@@ -235,7 +235,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 				format = FormatCSV
 			}
 		}
-		diags = append(diags, fileFinding(name, RuleFeedEmpty, emptySeverity(opts), "the feed file is empty", ""))
+		diags = append(diags, fileFinding(name, ruleFeedEmpty, emptySeverity(opts), "the feed file is empty", ""))
 		return &emptyReader{format: format, diags: diags, closers: allClosers()}, nil
 	}
 	if looksHTML(prefix) {
@@ -244,7 +244,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 		if format == "" {
 			format = FormatXML
 		}
-		diags = append(diags, fileFinding(name, RuleHTML, Error,
+		diags = append(diags, fileFinding(name, ruleHTML, Error,
 			"the file is an HTML document (a web page, e.g. an error or login page), not a feed", ""))
 		return &emptyReader{format: format, diags: diags, closers: allClosers()}, nil
 	}
@@ -343,7 +343,7 @@ func (b *readerBase) noItems(format string) {
 	if b.allowEmpty {
 		sev = Warning
 	}
-	b.diags = append(b.diags, fileFinding(b.file, RuleNoItems, sev,
+	b.diags = append(b.diags, fileFinding(b.file, ruleNoItems, sev,
 		fmt.Sprintf("the %s feed has no items", format), ""))
 }
 
@@ -373,10 +373,10 @@ func NoItemsError(r Reader, items int, allowEmpty bool) error {
 	html := false
 	for _, d := range r.Diagnostics() {
 		switch d.Rule {
-		case RuleHTML:
+		case ruleHTML:
 			html = true
 			why = d.Message
-		case RuleFeedEmpty, RuleNoItems:
+		case ruleFeedEmpty, ruleNoItems:
 			if !html {
 				why = d.Message
 			}

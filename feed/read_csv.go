@@ -114,7 +114,7 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 	hdr, err := c.header()
 	if err == io.EOF {
 		c.done = true
-		c.diags = append(c.diags, fileFinding(c.file, RuleFeedEmpty, Error, "the feed file has no header row", ""))
+		c.diags = append(c.diags, fileFinding(c.file, ruleFeedEmpty, Error, "the feed file has no header row", ""))
 		return c, nil
 	}
 	if err != nil {
@@ -328,13 +328,13 @@ func (c *csvReader) fillFields(it *Item, rec []string, prob *csvProblem) {
 	}
 	if prob != nil {
 		it.Problems = append(it.Problems, Problem{
-			Rule:    RuleCSVSyntax,
+			Rule:    ruleCSVSyntax,
 			Message: fmt.Sprintf("line %d, column %d: %v; the row was read with lenient quoting", prob.line, prob.col, prob.err),
 		})
 	}
 	if len(rec) != len(c.names) {
 		it.Problems = append(it.Problems, Problem{
-			Rule:    RuleCSVColumnCount,
+			Rule:    ruleCSVColumnCount,
 			Value:   strconv.Itoa(len(rec)),
 			Message: fmt.Sprintf("row has %d fields, header has %d", len(rec), len(c.names)),
 		})

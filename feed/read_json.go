@@ -168,9 +168,9 @@ func (j *jsonlReader) Next() (*Item, error) {
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.UseNumber()
 		if perr := parseJSONObject(dec, &it.Fields); perr != nil {
-			it.Problems = append(it.Problems, Problem{Rule: RuleJSONSyntax, Message: fmt.Sprintf("line %d: %v", j.line, perr)})
+			it.Problems = append(it.Problems, Problem{Rule: ruleJSONSyntax, Message: fmt.Sprintf("line %d: %v", j.line, perr)})
 		} else if _, err := dec.Token(); err != io.EOF {
-			it.Problems = append(it.Problems, Problem{Rule: RuleJSONSyntax, Message: fmt.Sprintf("line %d: text after the object", j.line)})
+			it.Problems = append(it.Problems, Problem{Rule: ruleJSONSyntax, Message: fmt.Sprintf("line %d: text after the object", j.line)})
 		}
 		attachBad(it, bad)
 		j.noteColumns(it)
@@ -275,7 +275,7 @@ func (j *jsonReader) Next() (*Item, error) {
 		if err := flattenValue(j.dec, t, "value", &it.Fields, 1); err != nil {
 			return nil, j.fail(j.dec.InputOffset(), err)
 		}
-		it.Problems = append(it.Problems, Problem{Rule: RuleJSONSyntax, Message: fmt.Sprintf("array element is %s, not an object", jsonKind(t))})
+		it.Problems = append(it.Problems, Problem{Rule: ruleJSONSyntax, Message: fmt.Sprintf("array element is %s, not an object", jsonKind(t))})
 	}
 	if j.san != nil {
 		attachBad(it, j.san.take(start, j.dec.InputOffset()))

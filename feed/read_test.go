@@ -198,7 +198,7 @@ func TestCSVRaggedRows(t *testing.T) {
 		t.Fatalf("%d items", len(res.items))
 	}
 	short, long := res.items[1], res.items[2]
-	if short.Has("price") || len(short.Problems) != 1 || short.Problems[0].Rule != RuleCSVColumnCount ||
+	if short.Has("price") || len(short.Problems) != 1 || short.Problems[0].Rule != ruleCSVColumnCount ||
 		short.Problems[0].Message != "row has 2 fields, header has 3" {
 		t.Errorf("short row: %+v", short)
 	}
@@ -233,7 +233,7 @@ func TestCSVSyntaxErrorKeepsRow(t *testing.T) {
 	}
 	for i := 0; i < 2; i++ {
 		p := res.items[i].Problems
-		if len(p) != 1 || p[0].Rule != RuleCSVSyntax {
+		if len(p) != 1 || p[0].Rule != ruleCSVSyntax {
 			t.Errorf("item %d problems %+v", i+1, p)
 			continue
 		}
@@ -379,7 +379,7 @@ func TestInvalidUTF8PerField(t *testing.T) {
 			if got := bad.Get("title"); got != "Caf\uFFFD \uFFFD" {
 				t.Errorf("value %q", got)
 			}
-			want := []Problem{{Rule: RuleInvalidUTF8, Field: "title", Value: `Caf\xe9 \xff`,
+			want := []Problem{{Rule: ruleInvalidUTF8, Field: "title", Value: `Caf\xe9 \xff`,
 				Message: `field "title" is not valid UTF-8; the bad bytes were replaced with U+FFFD`}}
 			if !reflect.DeepEqual(bad.Problems, want) {
 				t.Errorf("problems %+v", bad.Problems)
@@ -534,7 +534,7 @@ func TestXMLEncodings(t *testing.T) {
 		{"undeclared cp1252 detected", cp, ReadOptions{}, "Café €", nil, []string{"encoding.detected:info"}},
 		{"utf-16le with utf-16 declaration", utf16le(`<?xml version="1.0" encoding="UTF-16"?>` + body), ReadOptions{}, "Café €", nil, []string{"encoding.detected:info"}},
 		{"forced utf-8 with bad bytes", cp, ReadOptions{Encoding: "utf-8"}, "Caf\uFFFD \uFFFD",
-			[]Problem{{Rule: RuleInvalidUTF8, Field: "title", Value: `Caf\xe9 \x80`, Message: `field "title" is not valid UTF-8; the bad bytes were replaced with U+FFFD`}}, nil},
+			[]Problem{{Rule: ruleInvalidUTF8, Field: "title", Value: `Caf\xe9 \x80`, Message: `field "title" is not valid UTF-8; the bad bytes were replaced with U+FFFD`}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -677,7 +677,7 @@ func TestJSONL(t *testing.T) {
 	if !reflect.DeepEqual(res.items[0].Fields, want) {
 		t.Errorf("fields\n got %q\nwant %q", res.items[0].Fields, want)
 	}
-	if got := rules(res.items); !reflect.DeepEqual(got, []string{RuleJSONSyntax}) || len(res.items[1].Problems) != 1 {
+	if got := rules(res.items); !reflect.DeepEqual(got, []string{ruleJSONSyntax}) || len(res.items[1].Problems) != 1 {
 		t.Errorf("problems %v", got)
 	}
 	if res.items[2].Get("price") != "19.5" {

@@ -91,7 +91,7 @@ func openXLSX(name, path string, closers []io.Closer, opts ReadOptions) (r Reade
 		}
 		if !ok {
 			x.done = true
-			x.diags = append(x.diags, fileFinding(name, RuleFeedEmpty, emptySeverity(opts), fmt.Sprintf("sheet %q is empty", sheet), ""))
+			x.diags = append(x.diags, fileFinding(name, ruleFeedEmpty, emptySeverity(opts), fmt.Sprintf("sheet %q is empty", sheet), ""))
 			return x, nil
 		}
 		if allBlank(cells) {

@@ -44,7 +44,7 @@ type ReadOptions struct {
 	HTTPClient *http.Client
 	// AllowEmpty makes a feed without items (an empty file, a header
 	// only) a warning instead of an error. A failed download that saved an
-	// HTML page is an error regardless (RuleHTML).
+	// HTML page is an error regardless (ruleHTML).
 	AllowEmpty bool
 }
 

@@ -16,7 +16,7 @@ var ruleTitles = map[string]string{
 	"csv.column_count":                      "Row with the wrong number of columns",
 	"csv.syntax":                            "Broken quoting in a row",
 	"json.syntax":                           "Invalid JSON line",
-	RuleShopExport:                          "Shop export, not a feed",
+	ruleShopExport:                          "Shop export, not a feed",
 	"header.column_missing":                 "Required column missing",
 	"header.wrong_name":                     "Column under another platform's name",
 	"required.missing":                      "Missing required attribute",

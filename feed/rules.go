@@ -50,7 +50,7 @@ var ruleTable = []Rule{
 	{Code: "csv.column_count", Severity: Error, Summary: "The row has a different number of fields than the header (Meta: feed_column_count_mismatch; the item may be deleted).", Fix: "Quote values that contain the delimiter, e.g. \"Yellow,Blue\"."},
 	{Code: "csv.syntax", Severity: Error, Summary: "The row is not valid CSV (a stray or unclosed quote).", Fix: "Escape quotes inside quoted fields by doubling them (\"\")."},
 	{Code: "json.syntax", Severity: Error, Summary: "The line is not a valid JSON object.", Fix: "Write one JSON object per line."},
-	{Code: RuleShopExport, Severity: Error, Summary: "The file is a shop's product export (Shopify, WooCommerce, Magento), not a channel feed: its columns are not the channel's fields.", Fix: "Run the dpa normalize command shown, which maps the export to the channel's feed."},
+	{Code: ruleShopExport, Severity: Error, Summary: "The file is a shop's product export (Shopify, WooCommerce, Magento), not a channel feed: its columns are not the channel's fields.", Fix: "Run the dpa normalize command shown, which maps the export to the channel's feed."},
 	{Code: "header.column_missing", Severity: Error, Summary: "A required column is missing from the header, so every item lacks the field.", Fix: "Add the column (check its spelling against `dpa rules`)."},
 	{Code: "header.wrong_name", Severity: Warning, Summary: "The column uses another platform's name for a field.", Fix: "Rename the column to the channel's name (dpa normalize does it)."},
 	{Code: "required.missing", Severity: Error, Summary: "A required field is missing or empty; the platform rejects the item.", Fix: "Fill in the field for this item."},

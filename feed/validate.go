@@ -88,7 +88,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		it, err := next()
 		if first {
 			missingCols = v.missingColumns(r)
-			if src := DetectSource(r.Columns()); src != SourceFeed {
+			if src := detectSource(r.Columns()); src != SourceFeed {
 				source, shop, missingCols = src, true, nil
 			}
 			first = false
@@ -194,7 +194,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		if _, known := ruleIndex[pre[i].Rule]; !known {
 			findings = append(findings, pre[i]) // a reader rule dpa has no table entry for: keep it as is
 		} else if s, ok := v.sev[pre[i].Rule]; ok {
-			if (pre[i].Rule == RuleFeedEmpty || pre[i].Rule == RuleNoItems) && pre[i].Severity < s {
+			if (pre[i].Rule == ruleFeedEmpty || pre[i].Rule == ruleNoItems) && pre[i].Severity < s {
 				s = pre[i].Severity // ReadOptions.AllowEmpty lowered it
 			}
 			pre[i].Severity = s
@@ -206,8 +206,8 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	}
 	res.Source = source
 	if shop {
-		if sev, ok := v.sev[RuleShopExport]; ok {
-			findings = append(findings, Finding{Line: 1, Rule: RuleShopExport, Severity: sev, Field: "", Value: source,
+		if sev, ok := v.sev[ruleShopExport]; ok {
+			findings = append(findings, Finding{Line: 1, Rule: ruleShopExport, Severity: sev, Field: "", Value: source,
 				Message: fmt.Sprintf("this is a %s product export, not a %s feed: dpa normalize turns it into one", SourceTitle(source), v.ch.Title)})
 		}
 	}
