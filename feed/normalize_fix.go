@@ -31,12 +31,6 @@ const (
 	fixTruncated      = "length.truncated"   // cut at the channel's limit on a word boundary
 )
 
-// fixCodes lists every fix in documentation order.
-func fixCodes() []string {
-	return []string{fixRenamed, fixWhitespace, fixHTMLStripped, fixHTMLReduced, fixEnumSpelling, fixPriceFormat, fixSaleDropped,
-		fixHTTPS, fixAbsoluteURL, fixSchemeRelative, fixURLSpace, fixGTINCleaned, fixGTINUPCE, fixGTINISBN, fixTitleCase, fixTruncated}
-}
-
 // spaceClass classifies bytes for collapseSpace: 0 ordinary ASCII, 1 the
 // space character, 2 other ASCII whitespace, 3 the start or tail of a
 // multi-byte rune. A table keeps the scan of long descriptions (most
