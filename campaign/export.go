@@ -7,10 +7,10 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/dpa-tools/dpa/feed"
 	"github.com/dpa-tools/dpa/feed/idset"
+	"github.com/dpa-tools/dpa/feed/par"
 )
 
 // The export engine: one pass over the catalog feeding the item feeds,
@@ -67,16 +67,33 @@ type itemBlock struct {
 	send  []bool // the item is new or changed: items_batch gets its Meta form
 }
 
-// opBlock is one items_batch chunk of ops; seq orders the results.
+// opBlock is one items_batch chunk of ops.
 type opBlock struct {
-	seq   int
 	ops   []BatchOp
 	bytes int // the ops' BatchOpSize sum: the body buffer to reserve
 }
 
-type bodyBlock struct {
-	seq    int
+// encodeSlot is an opBlock on its way through the encoders: the bodies it
+// becomes (usually one), or the error that stopped it.
+type encodeSlot struct {
+	ops    *opBlock
 	bodies [][]byte
+	err    error
+}
+
+func (sl *encodeSlot) encode(batchSize int) {
+	b := NewItemsBatcher(batchSize, func(_ int, body []byte) error {
+		sl.bodies = append(sl.bodies, body)
+		return nil
+	})
+	b.Reserve(sl.ops.bytes)
+	for _, op := range sl.ops.ops {
+		if sl.err = b.Add(op); sl.err != nil {
+			return
+		}
+	}
+	sl.err = b.Flush()
+	sl.ops = nil // the item data can go
 }
 
 const itemBlockSize = 512
@@ -122,59 +139,58 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		}
 	}
 
-	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
-	opsCh := make(chan *opBlock, workers)
-	resCh := make(chan *bodyBlock, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ob := range opsCh {
-				if ctx.Err() != nil {
-					continue
-				}
-				bb := &bodyBlock{seq: ob.seq}
-				b := NewItemsBatcher(o.BatchSize, func(_ int, body []byte) error {
-					bb.bodies = append(bb.bodies, body)
-					return nil
-				})
-				b.Reserve(ob.bytes)
-				for _, op := range ob.ops {
-					if err := b.Add(op); err != nil {
-						fail(err)
-						break
-					}
-				}
-				fail(b.Flush())
-				resCh <- bb
-			}
-		}()
-	}
-	writerDone := make(chan struct{})
+	// items_batch bodies are encoded on feed's ordered pool (par.Ordered,
+	// as validate and normalize): one block of ops per slot, a few blocks
+	// in flight (each holds up to MaxBatchBlockBytes of item data and its
+	// body), written in catalog order by Emit on encodeDone's goroutine.
+	opsCh := make(chan *opBlock)
+	encodeDone := make(chan error, 1)
 	go func() {
-		defer close(writerDone)
-		pending := map[int]*bodyBlock{}
-		next := 0
-		for bb := range resCh {
-			pending[bb.seq] = bb
-			for pending[next] != nil {
-				for _, body := range pending[next].bodies {
-					if ctx.Err() != nil {
-						break
-					}
-					res.Batches++
-					fail(writeSinkFile(sink, BatchPath(res.Batches), body))
+		workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+		encodeDone <- par.Ordered[encodeSlot]{
+			Workers: workers, Batch: 1, Inflight: 2 * workers,
+			Fill: func(sl *encodeSlot) bool {
+				select {
+				case ob, ok := <-opsCh:
+					sl.ops, sl.bodies, sl.err = ob, sl.bodies[:0], nil
+					return ok
+				case <-ctx.Done():
+					return false
 				}
-				delete(pending, next)
-				next++
-			}
-		}
+			},
+			Worker: func() func(*encodeSlot) {
+				return func(sl *encodeSlot) { sl.encode(o.BatchSize) }
+			},
+			Emit: func(slots []encodeSlot) error {
+				for i := range slots {
+					if err := slots[i].err; err != nil {
+						fail(err)
+						return err
+					}
+					for _, body := range slots[i].bodies {
+						res.Batches++
+						if err := writeSinkFile(sink, BatchPath(res.Batches), body); err != nil {
+							fail(err)
+							return err
+						}
+					}
+					slots[i].bodies = slots[i].bodies[:0]
+				}
+				return nil
+			},
+		}.Run(ctx)
 	}()
 
+	// sendOps hands a block to the encoders, or drops it once the export
+	// has failed (nothing reads opsCh any more then).
+	sendOps := func(ob *opBlock) {
+		select {
+		case opsCh <- ob:
+		case <-ctx.Done():
+		}
+	}
 	var (
 		ops  []BatchOp
-		seq  int
 		blk  = &itemBlock{}
 		seed = maphash.MakeSeed()
 		seen idset.Set
@@ -189,8 +205,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		ops = append(ops, op)
 		opsBytes += BatchOpSize(op)
 		if len(ops) == o.BatchSize || opsBytes >= MaxBatchBlockBytes {
-			opsCh <- &opBlock{seq: seq, ops: ops, bytes: opsBytes}
-			seq++
+			sendOps(&opBlock{ops: ops, bytes: opsBytes})
 			ops, opsBytes = nil, 0
 		}
 	}
@@ -236,12 +251,10 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		})
 	}
 	if len(ops) > 0 {
-		opsCh <- &opBlock{seq: seq, ops: ops, bytes: opsBytes}
+		sendOps(&opBlock{ops: ops, bytes: opsBytes})
 	}
 	close(opsCh)
-	wg.Wait()
-	close(resCh)
-	<-writerDone
+	fail(<-encodeDone)
 	if readErr != nil {
 		return nil, readErr
 	}

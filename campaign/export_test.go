@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dpa-tools/dpa/feed"
 )
@@ -104,5 +105,48 @@ func TestIndexSinceReadError(t *testing.T) {
 	var re *ReadError
 	if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), "--since truncated_feed.xml") {
 		t.Fatalf("err = %v, want a ReadError naming --since truncated_feed.xml", err)
+	}
+}
+
+// failSink fails creating any file under prefix, as a full disk would.
+type failSink struct {
+	memSink
+	prefix string
+	err    error
+}
+
+func (s failSink) Create(rel string) (io.WriteCloser, error) {
+	if strings.HasPrefix(rel, s.prefix) {
+		return nil, s.err
+	}
+	return s.memSink.Create(rel)
+}
+
+// TestStreamCatalogSinkError: a failing items_batch write (or feed write)
+// ends the export with that error, promptly, whatever stage hit it: the
+// encoders, the Meta feed feeding them and the read loop all stop.
+func TestStreamCatalogSinkError(t *testing.T) {
+	c := loadExampleCampaign(t)
+	for _, prefix := range []string{"meta/api/items_batch/", "feeds/meta.csv", "feeds/adsets/", "feeds/google.xml"} {
+		r, err := feed.OpenFile(context.Background(), filepath.Join("..", "examples", "catalog.csv"), feed.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("no space left on device")
+		done := make(chan error, 1)
+		go func() {
+			_, err := StreamCatalog(context.Background(), c, r, ExportOptions{Catalog: "catalog.csv", BatchSize: 1,
+				Meta: true, Google: true, SourceColumns: slices.Clone(r.Columns())}, failSink{memSink{}, prefix, boom})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, boom) {
+				t.Errorf("%s: err = %v, want %v", prefix, err, boom)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: the export did not return after the sink failed", prefix)
+		}
+		r.Close()
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dpa-tools/dpa/feed/idset"
+	"github.com/dpa-tools/dpa/feed/par"
 )
 
 // NormalizeOptions configure Normalize.
@@ -195,7 +196,8 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 	var readErr error
 	readDone := false
 	var snap []string
-	err = pipeline[normSlot]{
+	err = par.Ordered[normSlot]{
+		Batch:   batchSize,
 		Workers: o.Workers,
 		Fill: func(s *normSlot) bool {
 			if readDone {
@@ -223,7 +225,7 @@ func Normalize(ctx context.Context, r Reader, o NormalizeOptions, sinks Normaliz
 		},
 		Worker: st.worker,
 		Emit:   st.emit,
-	}.run(ctx)
+	}.Run(ctx)
 	if err != nil {
 		return nil, err
 	}

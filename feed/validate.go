@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dpa-tools/dpa/feed/limit"
+	"github.com/dpa-tools/dpa/feed/par"
 )
 
 // FileResult is the outcome of validating one file.
@@ -162,7 +163,8 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		}
 		return nil
 	}
-	err := pipeline[valSlot]{
+	err := par.Ordered[valSlot]{
+		Batch:   batchSize,
 		Workers: opts.Workers,
 		Fill:    fill,
 		Worker: func() func(*valSlot) {
@@ -181,7 +183,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 			}
 		},
 		Emit: emit,
-	}.run(ctx)
+	}.Run(ctx)
 	if err != nil {
 		list.Close()
 		return nil, err

@@ -1,27 +1,28 @@
-package feed
+package par
 
-import (
-	"context"
+import "context"
 
-	"github.com/dpa-tools/dpa/feed/par"
-)
-
-// pipeline is the shape of every streaming pass over a feed that does real
-// work per item: reading is sequential (one goroutine fills slots from the
+// Ordered is the shape of every streaming pass that does real work per
+// item (validate, normalize, export's items_batch encoding): reading is sequential (one goroutine fills slots from the
 // Reader), the per-item work is independent (workers take whole batches),
 // and some of the result needs input order (duplicate ids, writing), so the
 // calling goroutine sees the batches back in sequence.
 //
 // A fixed set of batches circulates between the stages, so memory is
-// bounded by inflight × batchSize slots however uneven the workers are: the
+// bounded by Inflight × Batch slots however uneven the workers are: the
 // reader waits for a free batch rather than running ahead of a stalled
 // worker. Slots are reused, so buffers a slot owns (an encoded row, a
 // change list) are allocated once and grow to their working size.
-type pipeline[T any] struct {
+type Ordered[T any] struct {
 	Workers int // per-item workers; 0 = GOMAXPROCS
+	// Batch is the number of slots per batch (the unit a worker takes and
+	// Emit sees); 0 means 256. Inflight is the number of batches in
+	// circulation; 0 means 4 × workers + 4.
+	Batch, Inflight int
 	// Fill runs on the reading goroutine and fills *T, which holds whatever
 	// the slot carried last time. false: no item (the end or a fatal error,
-	// which Fill records for the caller).
+	// which Fill records for the caller). A Fill that blocks (on a channel)
+	// must also return on the cancellation of the ctx given to Run.
 	Fill func(*T) bool
 	// Worker is called once on each worker goroutine; per-worker state
 	// (scratch buffers) lives in the returned closure.
@@ -31,30 +32,37 @@ type pipeline[T any] struct {
 	Emit func([]T) error
 }
 
-type pipeBatch[T any] struct {
+type batch[T any] struct {
 	seq   int
 	n     int
 	slots []T
 }
 
-// run returns Emit's first error or the context's. When it returns early
+// Run returns Emit's first error or the context's. When it returns early
 // because of an Emit error it waits for the reading goroutine to leave Fill,
 // so the caller may close the Reader; on cancellation it does not wait (the
 // reader may be blocked on a terminal or a pipe).
-func (p pipeline[T]) run(ctx context.Context) error {
-	workers := par.Workers(p.Workers)
+func (p Ordered[T]) Run(ctx context.Context) error {
+	workers := Workers(p.Workers)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	inflight := 4*workers + 4
+	inflight := p.Inflight
+	if inflight <= 0 {
+		inflight = 4*workers + 4
+	}
+	size := p.Batch
+	if size <= 0 {
+		size = 256
+	}
 	// Every batch is always in exactly one of free, raw, a worker, done or
 	// the reorder ring, so no send below can block.
-	free := make(chan *pipeBatch[T], inflight)
-	raw := make(chan *pipeBatch[T], inflight)
-	done := make(chan *pipeBatch[T], inflight)
+	free := make(chan *batch[T], inflight)
+	raw := make(chan *batch[T], inflight)
+	done := make(chan *batch[T], inflight)
 	for range inflight {
-		free <- &pipeBatch[T]{slots: make([]T, batchSize)}
+		free <- &batch[T]{slots: make([]T, size)}
 	}
 
 	readerDone := make(chan struct{})
@@ -62,7 +70,7 @@ func (p pipeline[T]) run(ctx context.Context) error {
 		defer close(readerDone)
 		defer close(raw)
 		for seq := 0; ; seq++ {
-			var b *pipeBatch[T]
+			var b *batch[T]
 			select {
 			case b = <-free:
 			case <-ctx.Done():
@@ -86,10 +94,10 @@ func (p pipeline[T]) run(ctx context.Context) error {
 		}
 	}()
 
-	// The per-item stage runs on the worker pool shared with campaign/sim;
-	// its workers never fail, so par.Do only bounds and joins them.
+	// The per-item stage runs on Do, the pool shared with campaign/sim;
+	// its workers never fail, so Do only bounds and joins them.
 	go func() {
-		_ = par.Do(ctx, workers, func(ctx context.Context, _ int) error {
+		_ = Do(ctx, workers, func(ctx context.Context, _ int) error {
 			work := p.Worker()
 			for b := range raw {
 				if ctx.Err() != nil {
@@ -105,7 +113,7 @@ func (p pipeline[T]) run(ctx context.Context) error {
 		close(done)
 	}()
 
-	ring := make([]*pipeBatch[T], inflight)
+	ring := make([]*batch[T], inflight)
 	next := 0
 	var err error
 	for b := range done {
