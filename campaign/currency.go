@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/dpa-tools/dpa/feed"
 )
 
 // Meta's currency table: which currencies an ad account can have and the
@@ -103,25 +105,9 @@ func metaOffsetOr(code string) int64 {
 
 // offsetUnits converts a feed price from ISO minor units to Meta's offset
 // units of its currency (the unit of price_amount filters): 10.500 JOD is
-// 10500 fils but 1050 in Meta's offset 100.
-func offsetUnits(m Money) int64 {
-	from, to := exponent(m.Currency), metaDecimals(m.Currency)
-	v := m.Minor
-	for ; from < to; from++ {
-		v *= 10
-	}
-	if from > to {
-		d := int64(1)
-		for ; from > to; from-- {
-			d *= 10
-		}
-		q, r := v/d, v%d
-		if 2*r >= d {
-			q++
-		} else if 2*r <= -d {
-			q--
-		}
-		v = q
-	}
-	return v
+// 10500 fils but 1050 in Meta's offset 100. It rounds half away from zero
+// with feed's Price.Scaled (one money scaler for the module); false when
+// the amount does not fit in an int64.
+func offsetUnits(m Money) (int64, bool) {
+	return feed.Price{Units: m.Minor, Scale: exponent(m.Currency)}.Scaled(metaDecimals(m.Currency))
 }

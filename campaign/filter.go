@@ -424,7 +424,9 @@ func (f *Filter) Match(it *feed.Item) bool {
 		ok := false
 		if fd.kind == fPrice {
 			if m, pok := parsePrice(raw); pok {
-				x, ok = float64(offsetUnits(m)), true
+				var units int64
+				units, ok = offsetUnits(m)
+				x = float64(units)
 			}
 		} else if v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64); err == nil {
 			x, ok = v, true

@@ -295,7 +295,11 @@ func friendlyLiteral(fd filterField, v *rnode, cur string) (Literal, error) {
 			if cur != "" && m.Currency != strings.ToUpper(cur) {
 				return Literal{}, perr(v, "", "price %q is not in the campaign currency %s", s, cur)
 			}
-			return Literal{Text: fmt.Sprint(offsetUnits(m)), IsNumber: true}, nil
+			units, ok := offsetUnits(m)
+			if !ok {
+				return Literal{}, perr(v, "", "price %q is too large", s)
+			}
+			return Literal{Text: fmt.Sprint(units), IsNumber: true}, nil
 		}
 		minor, ok := parseDecimalMinor(s, metaDecimals(cur))
 		if !ok {

@@ -3,7 +3,6 @@ package feed
 import (
 	"archive/zip"
 	"bufio"
-	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
 	"errors"
@@ -15,40 +14,9 @@ import (
 	"strings"
 
 	"github.com/dpa-tools/dpa/feed/limit"
+	"github.com/dpa-tools/dpa/feed/sniff"
 	"github.com/klauspost/compress/zstd"
 )
-
-// Compression kinds recognised by their magic bytes.
-const (
-	compGzip  = "gzip"
-	compBzip2 = "bzip2"
-	compZstd  = "zstd"
-	compZip   = "zip"
-)
-
-var (
-	magicZstd       = []byte{0x28, 0xB5, 0x2F, 0xFD}
-	magicBzip2Block = []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59} // π
-	magicBzip2EOS   = []byte{0x17, 0x72, 0x45, 0x38, 0x50, 0x90} // √π: empty stream
-)
-
-// compressionOf names the compression of a stream from its first bytes,
-// or "". bzip2 needs the block magic after "BZh1".."BZh9" too, so a text
-// feed that happens to start with "BZh9" is not mistaken for one.
-func compressionOf(m []byte) string {
-	switch {
-	case bytes.HasPrefix(m, magicGzip):
-		return compGzip
-	case bytes.HasPrefix(m, magicZstd):
-		return compZstd
-	case bytes.HasPrefix(m, magicZip):
-		return compZip
-	case len(m) >= 10 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h' && m[3] >= '1' && m[3] <= '9' &&
-		(bytes.Equal(m[4:10], magicBzip2Block) || bytes.Equal(m[4:10], magicBzip2EOS)):
-		return compBzip2
-	}
-	return ""
-}
 
 // zstdMaxWindow admits every standard zstd level (level 19 uses 8 MiB,
 // --ultra -22 128 MiB) but not --long=31 archives, whose 2 GiB window
@@ -59,7 +27,7 @@ const zstdMaxWindow = 128 << 20
 // returned closer releases the decoder.
 func decompressor(kind string, br *bufio.Reader) (io.Reader, io.Closer, error) {
 	switch kind {
-	case compGzip:
+	case sniff.Gzip:
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
@@ -70,9 +38,9 @@ func decompressor(kind string, br *bufio.Reader) (io.Reader, io.Closer, error) {
 		// Close reports the stream's error again (truncated data); Next
 		// has already returned it, so closing must not fail.
 		return gz, closerFunc(func() error { _ = gz.Close(); return nil }), nil
-	case compBzip2:
+	case sniff.Bzip2:
 		return bzip2.NewReader(br), nil, nil
-	case compZstd:
+	case sniff.Zstd:
 		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(zstdMaxWindow))
 		if err != nil {

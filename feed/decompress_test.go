@@ -244,25 +244,7 @@ func TestDecompressedLimit(t *testing.T) {
 	})
 }
 
-func TestCompressionMagic(t *testing.T) {
-	tests := []struct {
-		data, want string
-	}{
-		{"\x1f\x8b\x08", compGzip},
-		{"\x28\xb5\x2f\xfd", compZstd},
-		{"PK\x03\x04", compZip},
-		{"BZh91AY&SY", compBzip2},
-		{"BZh9\x17\x72\x45\x38\x50\x90", compBzip2},
-		{"BZh9,title\n", ""}, // a text feed that starts like bzip2
-		{"BZh0" + "1AY&SY", ""},
-		{"id,title", ""},
-		{"", ""},
-	}
-	for _, tc := range tests {
-		if got := compressionOf([]byte(tc.data)); got != tc.want {
-			t.Errorf("compressionOf(%q) = %q, want %q", tc.data, got, tc.want)
-		}
-	}
+func TestFeedExt(t *testing.T) {
 	for name, want := range map[string]string{"a.csv.gz": ".csv", "a.XML.ZST": ".xml", "a.tsv.bz2": ".tsv", "a.json.zip": ".json", "a.gz": "", "a.jsonl": ".jsonl"} {
 		if got := feedExt(name); got != want {
 			t.Errorf("feedExt(%q) = %q, want %q", name, got, want)

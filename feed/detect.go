@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/dpa-tools/dpa/feed/sniff"
 )
 
 // GoogleNamespace is the XML namespace of Google's product attributes.
@@ -78,7 +80,7 @@ func guessFromHead(head []byte) ChannelGuess {
 		return ChannelGuess{"google", "g: namespace (Meta's RSS feeds use it too)", true}
 	}
 	line := firstLine(head)
-	comma := sniffDelimiter(line, ',')
+	comma := sniff.Delimiter(line, ',')
 	var cols []string
 	for _, c := range strings.Split(string(line), string(comma)) {
 		cols = append(cols, CanonicalName(strings.Trim(strings.TrimSpace(c), `"`)))

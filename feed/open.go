@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/dpa-tools/dpa/feed/sniff"
 )
 
 // errUnsupportedFormat is wrapped by every error about a file dpa cannot
@@ -155,7 +157,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 		if err != nil && err != io.EOF && len(magic) == 0 {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
-		kind := compressionOf(magic)
+		kind := sniff.Compression(magic)
 		if kind == "" {
 			break
 		}
@@ -164,7 +166,7 @@ func open(ctx context.Context, name, hint string, r io.Reader, file *os.File, cl
 		}
 		var dr io.Reader
 		what := "the decompressed " + kind + " stream"
-		if kind == compZip {
+		if kind == sniff.Zip {
 			z, err := openZip(name, br, file, maxB, &own)
 			if err != nil {
 				return nil, err

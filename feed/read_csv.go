@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dpa-tools/dpa/feed/limit"
+	"github.com/dpa-tools/dpa/feed/sniff"
 )
 
 // csvReader streams CSV/TSV records with encoding/csv.
@@ -66,7 +67,7 @@ func newCSVReader(base readerBase, text *bufio.Reader, format, ext string, opts 
 		if format == FormatTSV && opts.Format != "" {
 			comma = '\t'
 		} else {
-			comma = sniffDelimiter(firstLine(prefix), def)
+			comma = sniff.Delimiter(firstLine(prefix), def)
 		}
 	}
 	if comma == '"' || comma == '\r' || comma == '\n' || !utf8.ValidRune(comma) || comma == utf8.RuneError {

@@ -17,9 +17,7 @@ const (
 )
 
 var (
-	magicGzip = []byte{0x1f, 0x8b}
-	magicZip  = []byte("PK\x03\x04")
-	magicOLE  = []byte{0xD0, 0xCF, 0x11, 0xE0}
+	magicOLE = []byte{0xD0, 0xCF, 0x11, 0xE0}
 )
 
 // normalizeFormat maps user spellings of --format to a format name.
@@ -149,36 +147,6 @@ func looksBinary(p []byte) bool {
 		}
 	}
 	return ctl*20 > len(p)
-}
-
-// sniffDelimiter counts candidate separators outside double quotes in the
-// header line and returns the most frequent one, or def when none occurs.
-// Ties go to the earlier candidate in `, \t ; |` order.
-func sniffDelimiter(line []byte, def rune) rune {
-	var counts [4]int
-	cands := [4]byte{',', '\t', ';', '|'}
-	inQuote := false
-	for _, c := range line {
-		if c == '"' {
-			inQuote = !inQuote
-			continue
-		}
-		if inQuote {
-			continue
-		}
-		for i, d := range cands {
-			if c == d {
-				counts[i]++
-			}
-		}
-	}
-	best, bestN := def, 0
-	for i, n := range counts {
-		if n > bestN {
-			best, bestN = rune(cands[i]), n
-		}
-	}
-	return best
 }
 
 // firstLine returns the first line of p that is neither blank nor a

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dpa-tools/dpa/feed/limit"
+	"github.com/dpa-tools/dpa/feed/sniff"
 )
 
 // Formats accepted by Options.Format.
@@ -210,7 +211,9 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		return rd, rd.initParquet(pl, preset, havePreset)
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	// Only gzip is decoded here; a log in another compression reads as
+	// garbage and fails on its header.
+	if magic, _ := br.Peek(10); sniff.Compression(magic) == sniff.Gzip {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("events: gzip: %w", err)
@@ -279,7 +282,7 @@ func (rd *Reader) initDelimited(preset Preset, havePreset bool) error {
 		if i := bytes.IndexByte(peek, '\n'); i >= 0 {
 			peek = peek[:i]
 		}
-		rd.comma = sniffComma(peek)
+		rd.comma = byte(sniff.Delimiter(peek, ','))
 	}
 	if rd.comma == '\t' {
 		rd.format = FormatTSV
@@ -380,25 +383,6 @@ func (rd *Reader) finishBind(cols []string, preset Preset, havePreset bool) erro
 		rd.notes = append(rd.notes, "no event column: every row read as ViewContent")
 	}
 	return nil
-}
-
-func sniffComma(line []byte) byte {
-	best, bestN := byte(','), 0
-	for _, c := range []byte{',', '\t', ';', '|'} {
-		n := 0
-		inQ := false
-		for _, b := range line {
-			if b == '"' {
-				inQ = !inQ
-			} else if b == c && !inQ {
-				n++
-			}
-		}
-		if n > bestN {
-			best, bestN = c, n
-		}
-	}
-	return best
 }
 
 func cloneStrings(in []string) []string {

@@ -25,9 +25,6 @@ type convertOptions struct {
 	Read     readFlags
 }
 
-// xlsxMaxRows is Excel's row limit less the header row.
-const xlsxMaxRows = 1<<20 - 1
-
 func newConvertCmd(a *app, runF func(context.Context, *convertOptions) error) *cobra.Command {
 	o := &convertOptions{IO: a.IO}
 	cmd := &cobra.Command{
@@ -237,7 +234,7 @@ func (o *convertOptions) convert(ctx context.Context, cols []string) (*convertSu
 	err = render.WriteFileAtomic(o.Out, []string{o.File}, func(w io.Writer) error {
 		var iw feed.ItemWriter
 		if o.Format == "xlsx" {
-			iw = &xlsxExact{w: w, cols: cols, row: feed.NewExactRow(cols), forExcel: o.ForExcel}
+			iw = newXLSXItems(w, cols, feed.NewExactRow(cols).Cells, true, o.ForExcel)
 		} else {
 			var err error
 			iw, err = feed.NewWriter(w, o.Format, feed.WriteOptions{Columns: cols, Exact: true, ForExcel: o.ForExcel && o.Format == "csv"})
@@ -293,37 +290,4 @@ func (o *convertOptions) writeSummary(s *convertSummary) error {
 		fmt.Fprintf(w, "%d items had reading problems (see dpa validate); they were converted as read\n", s.ReadProblems)
 	}
 	return nil
-}
-
-// xlsxExact collects the sheet: excelize assembles the workbook in memory,
-// so XLSX output is for review-sized feeds.
-type xlsxExact struct {
-	w        io.Writer
-	cols     []string
-	row      *feed.ExactRow
-	rows     [][]any
-	forExcel bool
-}
-
-func (x *xlsxExact) Write(it *feed.Item) error {
-	if len(x.rows) >= xlsxMaxRows {
-		return &inputError{err: fmt.Errorf("more than %d items: an XLSX sheet cannot hold them (convert to csv instead)", xlsxMaxRows)}
-	}
-	if err := feed.CheckXMLText(it); err != nil {
-		return err // excelize would turn the character into U+FFFD
-	}
-	cells, err := x.row.Cells(it)
-	if err != nil {
-		return err
-	}
-	row := make([]any, len(cells))
-	for i, c := range cells {
-		row[i] = c
-	}
-	x.rows = append(x.rows, row)
-	return nil
-}
-
-func (x *xlsxExact) Close() error {
-	return render.WriteXLSX(x.w, render.Workbook{Sheets: []render.Sheet{{Name: "Feed", Columns: x.cols, Rows: x.rows, Freeze: true, ForExcel: x.forExcel}}})
 }

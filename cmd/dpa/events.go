@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dpa-tools/dpa/campaign/events"
+	"github.com/dpa-tools/dpa/feed/sniff"
 	"github.com/dpa-tools/dpa/render"
 )
 
@@ -208,7 +209,7 @@ func (e *eventFlags) open(stdin io.Reader, count func(int64)) (io.Reader, func()
 		}
 		if len(paths) > 1 {
 			br := bufio.NewReaderSize(r, 1<<16)
-			if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
+			if m, _ := br.Peek(10); sniff.Compression(m) == sniff.Gzip {
 				gz, err := gzip.NewReader(br)
 				if err != nil {
 					closeAll()

@@ -351,7 +351,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 	sinks := feed.NormalizeSinks{
 		Out: func(cols []string) (feed.ItemWriter, error) {
 			if format == "xlsx" {
-				xlsx = &xlsxItems{w: outF, cols: cols}
+				xlsx = newXLSXItems(outF, cols, firstValues(cols), false, true)
 				return xlsx, nil
 			}
 			return feed.NewWriter(outF, format, feed.WriteOptions{Columns: cols, ForExcel: o.ForExcel && format == "csv", Title: ch.Title})

@@ -143,28 +143,3 @@ func writeCSVRow(w *bufio.Writer, cells []string) error {
 	}
 	return w.WriteByte('\n')
 }
-
-// xlsxItems collects the output for a workbook: excelize assembles the
-// archive in memory anyway, so XLSX output is for review-sized feeds.
-type xlsxItems struct {
-	w    io.Writer
-	cols []string
-	rows [][]any
-}
-
-func (x *xlsxItems) Write(it *feed.Item) error {
-	row := make([]any, len(x.cols))
-	for i, c := range x.cols {
-		if c == "additional_image_link" {
-			row[i] = strings.Join(it.All(c), ",")
-		} else {
-			row[i] = it.Get(c)
-		}
-	}
-	x.rows = append(x.rows, row)
-	return nil
-}
-
-func (x *xlsxItems) Close() error {
-	return render.WriteXLSX(x.w, render.Workbook{Sheets: []render.Sheet{{Name: "Feed", Columns: x.cols, Rows: x.rows, Freeze: true, ForExcel: true}}})
-}
