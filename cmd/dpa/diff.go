@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -122,11 +123,9 @@ func runDiff(ctx context.Context, o *diffOptions) error {
 		return &inputError{err: err}
 	}
 	rep := &diffReport{SchemaVersion: 1, Old: o.Old, New: o.New, DiffResult: res, Guards: o.guards(res)}
-	if o.Output == "json" {
-		if err := render.WriteJSON(o.IO.Out, rep); err != nil {
-			return err
-		}
-	} else if err := o.table(rep); err != nil {
+	// diff has no --out: the report is data on stdout, the guards' verdict
+	// the exit code.
+	if err := o.printer().Print(o.IO.Out, rep); err != nil {
 		return err
 	}
 	if len(rep.Guards) > 0 {
@@ -149,8 +148,19 @@ func (o *diffOptions) guards(r *feed.DiffResult) []string {
 	return out
 }
 
-func (o *diffOptions) table(r *diffReport) error {
-	w := o.IO.Out
+// printer picks the printer of -o.
+func (o *diffOptions) printer() printer[*diffReport] {
+	if o.Output == "json" {
+		return printFunc[*diffReport](func(w io.Writer, r *diffReport) error { return render.WriteJSON(w, r) })
+	}
+	return diffTable{render.TableOptions{TTY: o.IO.OutTTY, Styles: render.NewStyles(o.IO.ColorOut())}}
+}
+
+// diffTable is the default printer: the counts with their shares of OLD,
+// then the fields, availability flips and largest price moves.
+type diffTable struct{ opts render.TableOptions }
+
+func (p diffTable) Print(w io.Writer, r *diffReport) error {
 	changed, removed, price := r.Shares()
 	fmt.Fprintf(w, "%s → %s\n", r.Old, r.New)
 	t := render.Table{Columns: []string{"", "items", "share of old"}, Align: []string{"left", "right", "right"}}
@@ -176,7 +186,7 @@ func (o *diffOptions) table(r *diffReport) error {
 	if r.MissingIDs > 0 {
 		row("items without id (ignored)", r.MissingIDs, -1)
 	}
-	opts := render.TableOptions{TTY: o.IO.OutTTY, Styles: render.NewStyles(o.IO.ColorOut())}
+	opts := p.opts
 	if err := render.WriteTable(w, t, opts); err != nil {
 		return err
 	}

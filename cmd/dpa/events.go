@@ -460,20 +460,3 @@ func runEventsCheck(ctx context.Context, o *eventsCheckOptions) error {
 	}
 	return gateErr
 }
-
-// writeOutput renders to --out (atomically) or stdout.
-func writeOutput(s *render.Streams, quiet bool, out string, inputs []string, emit func(io.Writer) error) error {
-	if out == "" {
-		return emit(s.Out)
-	}
-	if err := render.WriteFileAtomic(out, inputs, emit); err != nil {
-		if errors.Is(err, render.ErrWouldOverwriteInput) || errors.Is(err, render.ErrSymlinkOutsideDir) {
-			return usageErr("--out %s: %v", out, err)
-		}
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if !quiet {
-		fmt.Fprintf(s.ErrOut, "wrote %s\n", out)
-	}
-	return nil
-}

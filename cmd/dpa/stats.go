@@ -90,26 +90,27 @@ func runStats(ctx context.Context, o *statsOptions) error {
 		return &inputError{err: err}
 	}
 	rep := &statsReport{SchemaVersion: 1, File: o.File, FeedStats: st}
-	emit := func(w io.Writer) error {
-		switch o.Output {
-		case "json":
-			return render.WriteJSON(w, rep)
-		case "xlsx":
-			return render.WriteXLSX(w, statsWorkbook(rep))
-		}
-		return o.table(w, rep)
-	}
-	if o.Out == "" {
-		return emit(o.IO.Out)
-	}
-	if err := render.WriteFileAtomic(o.Out, []string{o.File}, emit); err != nil {
-		return usageErr("--out %s: %v", o.Out, err)
-	}
-	return nil
+	return writeOutput(o.IO, o.app.Quiet, o.Out, []string{o.File}, func(w io.Writer) error { return o.printer().Print(w, rep) })
 }
 
-func (o *statsOptions) table(w io.Writer, r *statsReport) error {
-	opts := render.TableOptions{TTY: o.IO.OutTTY && o.Out == "", Styles: render.NewStyles(o.IO.ColorOut() && o.Out == "")}
+// printer picks the printer of -o.
+func (o *statsOptions) printer() printer[*statsReport] {
+	switch o.Output {
+	case "json":
+		return printFunc[*statsReport](func(w io.Writer, r *statsReport) error { return render.WriteJSON(w, r) })
+	case "xlsx":
+		return printFunc[*statsReport](func(w io.Writer, r *statsReport) error { return render.WriteXLSX(w, statsWorkbook(r)) })
+	}
+	// Styles and fitting are for a terminal, never for --out.
+	return statsTable{render.TableOptions{TTY: o.IO.OutTTY && o.Out == "", Styles: render.NewStyles(o.IO.ColorOut() && o.Out == "")}}
+}
+
+// statsTable is the default printer: the counts, coverage and price
+// tables one after another.
+type statsTable struct{ opts render.TableOptions }
+
+func (p statsTable) Print(w io.Writer, r *statsReport) error {
+	opts := p.opts
 	pct := func(x float64) string { return render.Percent(x) }
 	fmt.Fprintf(w, "%s: %s items, %s variants in %s groups\n", r.File, render.Int(r.Items), render.Int(r.Variants), render.Int(r.Groups))
 	t := render.Table{Columns: []string{"coverage", "share"}, Align: []string{"left", "right"}}

@@ -13,11 +13,8 @@ import (
 )
 
 // reportPrinter prints validate's report in one output format. Every
-// printer reads the findings at most once (golangci-lint's printers are
-// the model: one small interface, one implementation per format).
-type reportPrinter interface {
-	Print(w io.Writer, rep *feed.Report) error
-}
+// printer reads the findings at most once.
+type reportPrinter = printer[*feed.Report]
 
 // printerFor picks the printer of -o.
 func (o *validateOptions) printer() reportPrinter {
