@@ -1,6 +1,7 @@
 package feed
 
-// hashLines maps 64-bit key hashes to the line of their first occurrence.
+// hashLines maps 64-bit key hashes to the line (or tagged item number, see
+// cross.ref) of their first occurrence.
 // It replaces a Go map on the validator's sequential path: open addressing
 // over two flat arrays, at most half full, so a lookup in a table of a
 // million ids is usually one cache miss and nothing is allocated per key.
@@ -39,6 +40,26 @@ func (t *hashLines) grow() {
 	for i, k := range oldK {
 		if k != 0 {
 			t.firstOrAdd(k, oldL[i])
+		}
+	}
+}
+
+// retag replaces the value stored for h with to if it is still from (the
+// entry was stored by the item being retagged, not an earlier one).
+func (t *hashLines) retag(h uint64, from, to uint32) {
+	if h == 0 {
+		h = 1
+	}
+	if t.n == 0 {
+		return
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := (h ^ h>>29) & mask; t.keys[i] != 0; i = (i + 1) & mask {
+		if t.keys[i] == h {
+			if t.lines[i] == from {
+				t.lines[i] = to
+			}
+			return
 		}
 	}
 }

@@ -350,6 +350,61 @@ type cross struct {
 	nmembers int32
 	arena    [][]byte
 	bad      []uint64 // bitset of item indexes with errors
+	// Where items share lines (a minified XML feed: every item on line
+	// 2), "the item on line 2" names nothing, so from the first shared
+	// line on the sets store item numbers tagged with refItem instead of
+	// lines; prev is what retags the item that started the shared line.
+	shared bool
+	prev   struct {
+		line, index            uint32
+		id, gtin, title        uint64
+		hasID, hasGTIN, hasTtl bool
+	}
+}
+
+// refItem tags a stored reference as an item number rather than a line.
+const refItem = 1 << 31
+
+// ref is how later items will point back at it: its line, or its tagged
+// item number once lines are shared.
+func (x *cross) ref(line, index int) uint32 {
+	if x.shared {
+		return refItem | uint32(index)
+	}
+	return uint32(line)
+}
+
+// refText names a stored reference for a message.
+func refText(r uint32) string {
+	if r&refItem != 0 {
+		return fmt.Sprintf("item %d", r&^refItem)
+	}
+	return fmt.Sprintf("the item on line %d", r)
+}
+
+// noteLine switches to item numbers when it shares its line with the
+// previous item, retagging what that item stored, and remembers it.
+func (x *cross) noteLine(it *Item, k *crossKeys) {
+	line, p := uint32(it.Line), &x.prev
+	if !x.shared && line != 0 && line == p.line {
+		x.shared = true
+		to := refItem | p.index
+		if p.hasID {
+			x.ids.retag(p.id, line, to)
+		}
+		if p.hasGTIN {
+			x.gtins.retag(p.gtin, line, to)
+		}
+		if p.hasTtl {
+			x.titles.retag(p.title, line, to)
+		}
+	}
+	p.line, p.index = line, uint32(it.Index)
+	p.hasID, p.hasGTIN, p.hasTtl = k.id != "", k.gtin != "", k.group == "" && k.titleHash != 0
+	if p.hasID {
+		p.id = hash64(k.id)
+	}
+	p.gtin, p.title = k.gtinHash, k.titleHash
 }
 
 const (
@@ -519,15 +574,17 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 	idField := x.v.ch.IDField
 	id := k.id
 	var e bool
+	x.noteLine(it, k)
+	me := x.ref(it.Line, it.Index)
 	if id != "" {
-		if first, ok := x.ids.firstOrAdd(hash64(id), uint32(it.Line)); ok {
-			fs, e = x.add(it, fs, id, "id.duplicate", idField, id, fmt.Sprintf("id %q is also used by the item on line %d", id, first))
+		if first, ok := x.ids.firstOrAdd(hash64(id), me); ok {
+			fs, e = x.add(it, fs, id, "id.duplicate", idField, id, fmt.Sprintf("id %q is also used by %s", id, refText(first)))
 			bad = bad || e
 		}
 	}
 	if k.gtin != "" {
-		if first, ok := x.gtins.firstOrAdd(k.gtinHash, uint32(it.Line)); ok {
-			fs, e = x.add(it, fs, id, "gtin.duplicate", "gtin", k.gtin, fmt.Sprintf("GTIN %s is also used by the item on line %d", k.gtin, first))
+		if first, ok := x.gtins.firstOrAdd(k.gtinHash, me); ok {
+			fs, e = x.add(it, fs, id, "gtin.duplicate", "gtin", k.gtin, fmt.Sprintf("GTIN %s is also used by %s", k.gtin, refText(first)))
 			bad = bad || e
 		}
 	}
@@ -562,8 +619,8 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 		gr.tail = mi
 		gr.count++
 	} else if k.titleHash != 0 {
-		if first, ok := x.titles.firstOrAdd(k.titleHash, uint32(it.Line)); ok {
-			fs, e = x.add(it, fs, id, "variant.group_missing", "item_group_id", "", fmt.Sprintf("same title as the item on line %d with its own size/color, but no item_group_id", first))
+		if first, ok := x.titles.firstOrAdd(k.titleHash, me); ok {
+			fs, e = x.add(it, fs, id, "variant.group_missing", "item_group_id", "", fmt.Sprintf("same title as %s with its own size/color, but no item_group_id", refText(first)))
 			bad = bad || e
 		}
 	}
@@ -599,12 +656,12 @@ func (x *cross) finish() []Finding {
 			if m.mask != 0 {
 				if first, ok := seen[m.sig]; ok {
 					var bad bool
-					out, bad = x.add(it, out, id, "variant.duplicate", "item_group_id", name, fmt.Sprintf("same variant attributes as the item on line %d in group %q", first, name))
+					out, bad = x.add(it, out, id, "variant.duplicate", "item_group_id", name, fmt.Sprintf("same variant attributes as %s in group %q", refText(first), name))
 					if bad {
 						x.markBad(int(m.index))
 					}
 				} else {
-					seen[m.sig] = m.line
+					seen[m.sig] = x.ref(int(m.line), int(m.index))
 				}
 			}
 		}
