@@ -96,8 +96,7 @@ func (o *convertOptions) check() error {
 	if o.Out == "-" {
 		return usageErr("--out - is not supported: convert writes a file atomically")
 	}
-	_, err := o.Read.options()
-	return err
+	return o.Read.parse()
 }
 
 func formatFromExt(path string) string {
@@ -168,7 +167,7 @@ func runConvert(ctx context.Context, o *convertOptions) error {
 // layout is the tabular layout that holds every field of the input: the
 // header (if any) and then any names, or repeats of names, only items have.
 func (o *convertOptions) layout(ctx context.Context) ([]string, error) {
-	ro, _ := o.Read.options()
+	ro := o.Read.opts
 	pr, err := openFeed(ctx, o.File, ro, nil)
 	if err != nil {
 		return nil, err
@@ -205,7 +204,7 @@ func (o *convertOptions) layout(ctx context.Context) ([]string, error) {
 // convert writes OUT in one pass. cols is the tabular layout; nil takes
 // the header of a tabular input, or a first pass over XML and JSON.
 func (o *convertOptions) convert(ctx context.Context, cols []string) (*convertSummary, error) {
-	ro, _ := o.Read.options()
+	ro := o.Read.opts
 	r, err := openFeed(ctx, o.File, ro, o.IO.In)
 	if err != nil {
 		return nil, err

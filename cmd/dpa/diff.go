@@ -66,7 +66,7 @@ EXIT STATUS
 			if o.Old == "-" && o.New == "-" {
 				return usageErr("only one of OLD and NEW can be stdin")
 			}
-			if _, err := o.Read.options(); err != nil {
+			if err := o.Read.parse(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -95,7 +95,7 @@ type diffReport struct {
 }
 
 func runDiff(ctx context.Context, o *diffOptions) error {
-	ro, _ := o.Read.options()
+	ro := o.Read.opts
 	idField := ""
 	if o.Channel != "" {
 		ch, _ := feed.LookupChannel(o.Channel)

@@ -30,6 +30,17 @@ type eventFlags struct {
 	Delimiter    string
 	DefaultEvent string
 	Timezone     string
+
+	// opts is what the flags and dpa.yaml's events section say, resolved
+	// once by parse when the command starts.
+	opts events.Options
+}
+
+// parse resolves the flags into e.opts, or returns the usage error.
+func (e *eventFlags) parse(a *app) error {
+	var err error
+	e.opts, err = e.options(a)
+	return err
 }
 
 func (e *eventFlags) register(cmd *cobra.Command) {
@@ -383,8 +394,7 @@ func (o *eventsCheckOptions) check() error {
 	if o.MaxExamples < 1 {
 		return usageErr("invalid --max-examples %d: must be 1 or more", o.MaxExamples)
 	}
-	_, err := o.Events.options(o.app)
-	return err
+	return o.Events.parse(o.app)
 }
 
 // eventsCheckReport is the JSON contract of `dpa events check`
@@ -404,7 +414,7 @@ type matchGate struct {
 }
 
 func runEventsCheck(ctx context.Context, o *eventsCheckOptions) error {
-	ro, _ := o.Events.options(o.app)
+	ro := o.Events.opts
 	ro.MaxExamples = o.MaxExamples
 	if o.Out != "" {
 		if err := render.CheckNotInput(o.Out, append(slices.Clone(o.Events.Files), o.Catalog)); err != nil {

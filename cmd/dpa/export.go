@@ -112,12 +112,11 @@ func (o *exportOptions) check() error {
 			return usageErr("--channel-feeds none cannot be combined with other feeds")
 		}
 	}
-	_, err := o.Read.options()
-	return err
+	return o.Read.parse()
 }
 
 func runExport(ctx context.Context, o *exportOptions) error {
-	ro, _ := o.Read.options()
+	ro := o.Read.opts
 	c, err := loadCampaign(o.Campaign, o.IO.ErrOut)
 	if err != nil {
 		return err

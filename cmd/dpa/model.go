@@ -154,8 +154,7 @@ func (o *modelBuildOptions) check(cmd *cobra.Command) error {
 	if err := render.CheckNotInput(o.Out, o.Events.Files); err != nil {
 		return usageErr("--out %s: %v", o.Out, err)
 	}
-	_, err := o.Events.options(o.app)
-	return err
+	return o.Events.parse(o.app)
 }
 
 func (o *modelBuildOptions) replayOptions() *sim.ReplayOptions {
@@ -172,7 +171,7 @@ func runModelBuild(ctx context.Context, o *modelBuildOptions) error {
 		_, err = io.WriteString(o.IO.Out, q)
 		return err
 	}
-	ro, _ := o.Events.options(o.app)
+	ro := o.Events.opts
 	label := o.Events.label()
 	r, closeAll, err := o.Events.open(o.IO.In, nil)
 	if err != nil {

@@ -35,6 +35,9 @@ type normalizeOptions struct {
 	FixCase  bool
 	ForExcel bool
 	Read     readFlags
+
+	// Resolved once by check from --map/--set/--default and dpa.yaml.
+	fieldMap, set, def map[string]string
 }
 
 // channelFormats are the output formats each platform ingests (xlsx is for
@@ -147,14 +150,13 @@ func (o *normalizeOptions) check() error {
 		return usageErr("invalid --currency %q: not an ISO 4217 code", o.Currency)
 	}
 	o.Currency = strings.ToUpper(o.Currency)
-	if _, err := o.mapping(); err != nil {
+	if o.fieldMap, err = o.mapping(); err != nil {
 		return err
 	}
-	if _, _, err := o.constants(ch); err != nil {
+	if o.set, o.def, err = o.constants(ch); err != nil {
 		return err
 	}
-	_, err = o.Read.options()
-	return err
+	return o.Read.parse()
 }
 
 // constants merges dpa.yaml's set:/default: sections (top level, then under
@@ -278,14 +280,13 @@ type normalizeSummary struct {
 }
 
 func runNormalize(ctx context.Context, o *normalizeOptions) error {
-	ro, _ := o.Read.options()
+	ro := o.Read.opts
 	ch, _ := feed.LookupChannel(o.Channel)
 	ov, err := o.app.ruleOverrides(nil, nil)
 	if err != nil {
 		return err
 	}
-	m, _ := o.mapping()
-	set, def, _ := o.constants(ch)
+	m, set, def := o.fieldMap, o.set, o.def
 	format := o.outFormat()
 	inputs := []string{o.File}
 	for _, p := range []string{o.Out, o.Rejects, o.Report} {

@@ -171,8 +171,7 @@ func (o *recommendOptions) check() error {
 		}
 		o.at = t
 	}
-	_, err = o.Events.options(o.app)
-	return err
+	return o.Events.parse(o.app)
 }
 
 // recommendReport is the JSON contract of `dpa recommend --user`
@@ -217,7 +216,7 @@ var kindEvent = map[rank.Kind]events.Type{
 }
 
 func runRecommend(ctx context.Context, o *recommendOptions) error {
-	ro, _ := o.Events.options(o.app)
+	ro := o.Events.opts
 	inputs := append(slices.Clone(o.Events.Files), o.Catalog)
 	if o.Out != "" {
 		if err := render.CheckNotInput(o.Out, inputs); err != nil {

@@ -228,8 +228,7 @@ func (o *simulateOptions) check(cmd *cobra.Command) error {
 		if err := o.replayOptions().Validate(); err != nil {
 			return usageErr("%v", err)
 		}
-		_, err := o.Events.options(o.app)
-		return err
+		return o.Events.parse(o.app)
 	}
 	for _, n := range append(replayOnly, "preset", "map", "columns", "events-format", "events-delimiter", "default-event", "timezone") {
 		if fl.Changed(n) {
@@ -330,7 +329,7 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 		if os.Getenv("GOGC") == "" {
 			defer debug.SetGCPercent(debug.SetGCPercent(25))
 		}
-		ro, _ := o.Events.options(o.app)
+		ro := o.Events.opts
 		label := o.Events.label()
 		r, closeAll, err := o.Events.open(o.IO.In, func(n int64) { prog.Update("reading "+label, 0, n) })
 		if err != nil {

@@ -51,7 +51,7 @@ streamed once.`,
 			if o.Output == "xlsx" && o.Out == "" && o.IO.OutTTY {
 				return usageErr("-o xlsx writes a binary workbook: give --out FILE or redirect stdout")
 			}
-			if _, err := o.Read.options(); err != nil {
+			if err := o.Read.parse(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -76,7 +76,7 @@ type statsReport struct {
 }
 
 func runStats(ctx context.Context, o *statsOptions) error {
-	ro, _ := o.Read.options()
+	ro := o.Read.opts
 	r, err := openFeed(ctx, o.File, ro, o.IO.In)
 	if err != nil {
 		return err

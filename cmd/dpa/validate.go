@@ -56,6 +56,17 @@ type readFlags struct {
 	Cache     string
 	// AllowEmpty: an input without items is a warning, not an error.
 	AllowEmpty bool
+
+	// opts is what the flags say, resolved once by parse when the
+	// command starts; runs read it and never parse the strings again.
+	opts feed.ReadOptions
+}
+
+// parse resolves the flags into r.opts, or returns the usage error.
+func (r *readFlags) parse() error {
+	var err error
+	r.opts, err = r.options()
+	return err
 }
 
 func (r *readFlags) register(cmd *cobra.Command) {
@@ -215,12 +226,11 @@ func (o *validateOptions) check() error {
 	if o.MaxFindings < 0 {
 		return usageErr("invalid --max-findings %d: must be 0 or more", o.MaxFindings)
 	}
-	_, err := o.Read.options()
-	return err
+	return o.Read.parse()
 }
 
 func runValidate(ctx context.Context, o *validateOptions) error {
-	ro, _ := o.Read.options()
+	ro := o.Read.opts
 	ov, err := o.app.ruleOverrides(o.Disable, o.Require)
 	if err != nil {
 		return err
