@@ -558,8 +558,12 @@ type scratch struct {
 	buf   []scoredItem
 	h     []scoredItem
 	w     []float32 // sknn: item -> weight in the history, 0 when absent
-	smark []bool    // sknn: session already a candidate
+	slot  []int32   // sknn: session -> 1 + position in cand, 0 when absent
 	cand  []sessSim
+	masks []uint32  // sknn: per candidate, the seeds whose sample held it
+	lb    []float64 // sknn: per candidate, bounds of its similarity
+	ub    []float64
+	sel   []float64
 	mix   []scoredItem // blend's candidates
 	mpos  []int32      // item -> 1 + position in mix
 	// sknn's last result and the seed indices it was computed for.

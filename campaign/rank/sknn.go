@@ -2,6 +2,7 @@ package rank
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -191,40 +192,17 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 		sc.w = make([]float32, nItems)
 		sc.pos = make([]int32, nItems)
 	}
-	if len(sc.smark) < len(x.last) {
-		sc.smark = make([]bool, len(x.last))
+	if len(sc.slot) < len(x.last) {
+		sc.slot = make([]int32, len(x.last))
 	}
-	cand := sc.cand[:0]
-	for rank, s := range seeds {
-		if s.idx < 0 {
-			continue
-		}
-		sc.w[s.idx] = float32(1/float64(1+rank)) * x.idf[s.idx]
-		list := x.sess[x.iOff[s.idx]:x.iOff[s.idx+1]]
-		if len(list) > sknnSample {
-			list = list[:sknnSample]
-		}
-		for _, sid := range list {
-			if !sc.smark[sid] {
-				sc.smark[sid] = true
-				cand = append(cand, sessSim{sess: sid})
-			}
-		}
-	}
-	for i := range cand {
-		sc.smark[cand[i].sess] = false
-		s := cand[i].sess
-		for _, it := range x.items[x.off[s]:x.off[s+1]] {
-			cand[i].sim += sc.w[it]
-		}
-	}
+	sk := r.sknnCandidates(sc, x, seeds)
+	r.sknnSims(sc, x, &sk)
 	for _, s := range seeds {
 		if s.idx >= 0 {
 			sc.w[s.idx] = 0
 		}
 	}
-	sc.cand = cand
-	for _, n := range topSessions(x, cand, sknnNeighbors) {
+	for _, n := range topSessions(x, sc.cand, sknnNeighbors) {
 		for _, it := range x.items[x.off[n.sess]:x.off[n.sess+1]] {
 			p := sc.pos[it]
 			if p == 0 {
@@ -239,6 +217,159 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 		sc.pos[c.idx] = 0
 	}
 	return out
+}
+
+// sknnSeeds describes the seeds of one search that are in the index: seed
+// j's weight, and the index of the oldest session of its sample when its
+// session list is longer than the sample (-1 otherwise). Sessions are
+// numbered by recency, so a candidate older than that (a lower index) may
+// hold seed j without being in j's sample.
+type sknnSeeds struct {
+	n   int
+	w   [sknnItems]float32
+	cut [sknnItems]int32
+}
+
+// sknnCandidates collects the candidate sessions (each seed's
+// sknnSample most recent sessions) into sc.cand, with, in sc.masks, the
+// seeds whose sample each was found in: those seeds are in the session.
+func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
+	var sk sknnSeeds
+	cand, masks := sc.cand[:0], sc.masks[:0]
+	for rank, s := range seeds {
+		if s.idx < 0 {
+			continue
+		}
+		w := float32(1/float64(1+rank)) * x.idf[s.idx]
+		sc.w[s.idx] = w
+		list := x.sess[x.iOff[s.idx]:x.iOff[s.idx+1]]
+		sk.cut[sk.n] = -1
+		if len(list) > sknnSample {
+			list = list[:sknnSample]
+			sk.cut[sk.n] = list[sknnSample-1]
+		}
+		sk.w[sk.n] = w
+		bit := uint32(1) << sk.n
+		sk.n++
+		for _, sid := range list {
+			if p := sc.slot[sid]; p != 0 {
+				masks[p-1] |= bit
+				continue
+			}
+			cand = append(cand, sessSim{sess: sid})
+			masks = append(masks, bit)
+			sc.slot[sid] = int32(len(cand))
+		}
+	}
+	for _, c := range cand {
+		sc.slot[c.sess] = 0
+	}
+	sc.cand, sc.masks = cand, masks
+	return sk
+}
+
+// sknnSims sets each candidate's similarity Σ w(i) over the seeds i in
+// the session, summed in float32 in the session's item order (the
+// definition). A session found in the samples of at most two seeds, and
+// older than no sample's oldest session of a long list, holds exactly
+// those seeds: its sum is exact without reading the session (x+0 = x, and
+// a sum of two terms does not depend on their order). The others are read
+// unless an upper bound of their similarity is below the
+// sknnNeighbors-th largest lower bound (with a margin far above float32
+// rounding): such a session cannot be a neighbour, and its similarity is
+// left at 0 so that it does not vote. Reading every candidate's items was
+// most of a replay's time (a cache miss per session).
+func (r *run) sknnSims(sc *scratch, x *sessIndex, sk *sknnSeeds) {
+	cand, masks := sc.cand, sc.masks
+	lb, ub := sc.lb[:0], sc.ub[:0]
+	unsure := false
+	for i, c := range cand {
+		m := masks[i]
+		var lo, hi float64
+		var miss uint32
+		for j := 0; j < sk.n; j++ {
+			switch {
+			case m&(1<<j) != 0:
+				lo += float64(sk.w[j])
+			case sk.cut[j] > c.sess:
+				miss |= 1 << j
+				hi += float64(sk.w[j])
+			}
+		}
+		if miss == 0 && bits.OnesCount32(m) <= 2 {
+			cand[i].sim = sumMask(sk, m)
+			hi = -1 // exact
+		} else {
+			unsure = true
+			hi += lo
+		}
+		lb, ub = append(lb, lo), append(ub, hi)
+	}
+	sc.lb, sc.ub = lb, ub
+	if !unsure {
+		return
+	}
+	bar := -1.0
+	if len(cand) > sknnNeighbors {
+		bar = kthLargest(append(sc.sel[:0], lb...), sknnNeighbors) * (1 - 1e-5)
+		sc.sel = sc.sel[:0]
+	}
+	for i := range cand {
+		switch {
+		case ub[i] < 0: // exact already
+		case ub[i] < bar:
+			cand[i].sim = 0
+		default:
+			s := cand[i].sess
+			for _, it := range x.items[x.off[s]:x.off[s+1]] {
+				cand[i].sim += sc.w[it]
+			}
+		}
+	}
+}
+
+// sumMask is the float32 sum of the weights of the (at most two) seeds in
+// m, as the definition's running sum gives it.
+func sumMask(sk *sknnSeeds, m uint32) float32 {
+	var s float32
+	for m != 0 {
+		j := bits.TrailingZeros32(m)
+		s += sk.w[j]
+		m &= m - 1
+	}
+	return s
+}
+
+// kthLargest returns the k-th largest value of v (1-based), reordering v:
+// a quickselect, O(len(v)).
+func kthLargest(v []float64, k int) float64 {
+	lo, hi, want := 0, len(v)-1, k-1
+	for lo < hi {
+		p := v[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] > p {
+				i++
+			}
+			for v[j] < p {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case want <= j:
+			hi = j
+		case want >= i:
+			lo = i
+		default:
+			return v[want]
+		}
+	}
+	return v[want]
 }
 
 // sessBetter orders candidate sessions: the most similar first, the most

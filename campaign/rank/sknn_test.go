@@ -1,8 +1,10 @@
 package rank
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -74,5 +76,92 @@ func TestSknnMemo(t *testing.T) {
 	}
 	if votes == 0 {
 		t.Fatal("the fixture gave no votes at all: the test compares nothing")
+	}
+}
+
+// naiveVotes is the search by its definition: every candidate session's
+// items are read to sum its similarity (what sknnVotes did before it
+// settled most sessions from the samples' memberships).
+func naiveVotes(r *run, x *sessIndex, seeds []hev) []scoredItem {
+	w := make([]float32, len(r.m.itemIDs))
+	seen := map[int32]bool{}
+	var cand []sessSim
+	for rank, s := range seeds {
+		if s.idx < 0 {
+			continue
+		}
+		w[s.idx] = float32(1/float64(1+rank)) * x.idf[s.idx]
+		list := x.sess[x.iOff[s.idx]:x.iOff[s.idx+1]]
+		for _, sid := range list[:min(len(list), sknnSample)] {
+			if !seen[sid] {
+				seen[sid] = true
+				cand = append(cand, sessSim{sess: sid})
+			}
+		}
+	}
+	for i := range cand {
+		for _, it := range x.items[x.off[cand[i].sess]:x.off[cand[i].sess+1]] {
+			cand[i].sim += w[it]
+		}
+	}
+	var out []scoredItem
+	pos := map[int32]int{}
+	for _, n := range topSessions(x, cand, sknnNeighbors) {
+		for _, it := range x.items[x.off[n.sess]:x.off[n.sess+1]] {
+			p, ok := pos[it]
+			if !ok {
+				out = append(out, scoredItem{idx: it, by: -1})
+				p = len(out) - 1
+				pos[it] = p
+			}
+			out[p].score += float64(n.sim)
+		}
+	}
+	return out
+}
+
+// sknnVotes must give exactly the votes of the definition, on item lists
+// far longer than the sample (so that candidates may hold a seed outside
+// its sample) and histories of up to sknnItems seeds.
+func TestSknnVotesMatchDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := NewBuilder(ModelConfig{})
+	const items = 60
+	for s := range 6000 {
+		user := "s" + strconv.Itoa(s)
+		start := time.Duration(rng.IntN(30*24)) * time.Hour
+		for e := range 2 + rng.IntN(8) {
+			it := min(rng.IntN(items), rng.IntN(items)) // skewed: low ids popular
+			b.Add(Interaction{User: user, Session: user, Item: "i" + strconv.Itoa(it), Kind: KindView, Time: at(start + time.Duration(e)*time.Minute)})
+		}
+	}
+	m, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := 0
+	for i := range items {
+		if m.sess.iOff[i+1]-m.sess.iOff[i] > sknnSample {
+			long++
+		}
+	}
+	if long < 5 {
+		t.Fatalf("only %d item lists exceed the sample: the test would not exercise unsampled memberships", long)
+	}
+	sc := &scratch{}
+	for trial := range 300 {
+		h := History{UserID: "x"}
+		for e := range 1 + rng.IntN(30) {
+			h.Events = append(h.Events, Event{ItemID: "i" + strconv.Itoa(rng.IntN(items+3)), Kind: KindView, Time: at(time.Duration(e) * time.Minute)})
+		}
+		o := Options{}
+		o.defaults()
+		r := m.newRun(h, 20, now, &o)
+		seeds := r.seeds(false, sknnItems)
+		got := r.sknnVotes(sc, m.sess, seeds, nil)
+		want := naiveVotes(r, m.sess, seeds)
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d (%d seeds): votes differ\n got %v\nwant %v", trial, len(seeds), got, want)
+		}
 	}
 }
