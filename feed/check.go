@@ -104,7 +104,9 @@ func (c *itemCtx) add(code, field, value, msg, suggestion string) {
 	c.out = append(c.out, Finding{
 		File: c.it.File, Item: c.it.Index, Line: c.it.Line, Column: c.it.Col, ID: c.id,
 		Field: field, Rule: code, Severity: sev, Message: msg,
-		Value: keep(value), Suggestion: suggestion,
+		// Cloned like the value: a suggestion can be a substring of the
+		// item's text, which its pipeline slot reuses.
+		Value: keep(value), Suggestion: strings.Clone(suggestion),
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dpa-tools/dpa/feed/limit"
 	"github.com/dpa-tools/dpa/feed/sniff"
@@ -234,11 +235,45 @@ func (c *csvReader) Format() string { return c.format }
 
 func (c *csvReader) Next() (*Item, error) { return c.next(false) }
 
-// nextDeferred is Next for the validate pipeline: an item the split cut
-// out comes back unparsed (raw set, no Fields), and parseDeferred, safe
-// to call from other goroutines, finishes it. Items read by encoding/csv
-// come back complete.
-func (c *csvReader) nextDeferred() (*Item, error) { return c.next(true) }
+// nextInto is Next for the validate pipeline: an item the split cut out
+// comes back unparsed (raw set, no Fields), and parseDeferred, safe to call
+// from other goroutines, finishes it. Items read by encoding/csv come back
+// complete, in memory of their own.
+//
+// A split item is dst, and its text is copied into *buf: both belong to the
+// caller's pipeline slot and are reused when the slot is, so a million
+// records cost no allocation (the fresh string per record, the Item and
+// Field slabs were most of validate's garbage, and on this kind of machine
+// every page of a growing heap is a costly fault). The values (substrings
+// of raw) are therefore only valid until the slot is refilled: whatever
+// outlives the item (findings, kept rows, cross-item keys) must be copied.
+func (c *csvReader) nextInto(dst *Item, buf *[]byte) (*Item, error) {
+	for !c.done && c.split != nil {
+		rec, line, st := c.split.nextBytes()
+		if st == splitFallback {
+			c.fallBack()
+			break
+		}
+		if st == splitEOF {
+			c.done = true
+			if c.index == 0 {
+				c.noItems(c.format)
+			}
+			return nil, io.EOF
+		}
+		// Only looked at before the next split call: rec stays valid.
+		if tmp := unsafe.String(unsafe.SliceData(rec), len(rec)); maybeEmpty(tmp, byte(c.comma)) &&
+			allEmpty(parseCSVBody(tmp, byte(c.comma), c.rec[:0])) {
+			continue // a row of bare delimiters, as spreadsheets export
+		}
+		c.index++
+		*buf = append((*buf)[:0], rec...)
+		*dst = Item{File: c.file, Index: c.index, Line: c.lineBase + line, Problems: dst.Problems[:0],
+			raw: unsafe.String(unsafe.SliceData(*buf), len(*buf))}
+		return dst, nil
+	}
+	return c.next(true)
+}
 
 func (c *csvReader) next(deferred bool) (*Item, error) {
 	for !c.done && c.split != nil {
@@ -300,19 +335,32 @@ func (c *csvReader) next(deferred bool) (*Item, error) {
 	return nil, io.EOF
 }
 
-// parseDeferred parses an item nextDeferred returned unparsed; rec and
-// fields are the calling goroutine's scratch and slab.
-func (c *csvReader) parseDeferred(it *Item, rec *[]string, fields *fieldSlab) {
+// parseDeferred parses an item nextInto returned unparsed; rec is the
+// calling goroutine's scratch, fields the item's slot's Field buffer.
+func (c *csvReader) parseDeferred(it *Item, rec *[]string, fields *[]Field) {
 	*rec = parseCSVBody(it.raw, byte(c.comma), (*rec)[:0])
+	// Fields split at ASCII delimiters and quotes of a valid record are
+	// valid: one check of the record instead of one per field.
+	checkU8 := c.checkU8 && !utf8.ValidString(it.raw)
 	it.raw = ""
-	it.Fields = fields.get(len(*rec))
-	c.fillFields(it, *rec, nil)
+	n := len(*rec)
+	if cap(*fields) < n {
+		*fields = make([]Field, n)
+	}
+	it.Fields = (*fields)[:n:n]
+	c.fillFieldsU8(it, *rec, nil, checkU8)
 }
 
 // fillFields names the record's values (it.Fields has len(rec) slots)
 // and records encoding and column-count problems. It only reads c's
 // header state, so workers may call it concurrently.
 func (c *csvReader) fillFields(it *Item, rec []string, prob *csvProblem) {
+	c.fillFieldsU8(it, rec, prob, c.checkU8)
+}
+
+// fillFieldsU8 is fillFields; checkU8 says whether values may be invalid
+// UTF-8 and must be checked one by one.
+func (c *csvReader) fillFieldsU8(it *Item, rec []string, prob *csvProblem, checkU8 bool) {
 	for i, v := range rec {
 		name := ""
 		if i < len(c.names) {
@@ -320,7 +368,7 @@ func (c *csvReader) fillFields(it *Item, rec []string, prob *csvProblem) {
 		} else {
 			name = "column_" + strconv.Itoa(i+1)
 		}
-		if c.checkU8 && !utf8.ValidString(v) {
+		if checkU8 && !utf8.ValidString(v) {
 			fixed, esc := fixUTF8(v)
 			v = fixed
 			it.Problems = append(it.Problems, invalidUTF8Problem(name, esc))

@@ -56,6 +56,13 @@ func newCSVSplit(src io.Reader, comma byte, minRead int, limit int64) *csvSplit 
 // fresh string, and the 1-based line it starts on (counted from where the
 // split began).
 func (s *csvSplit) next() (body string, line int, st splitStatus) {
+	rec, line, st := s.nextBytes()
+	return string(rec), line, st
+}
+
+// nextBytes is next without the copy: rec points into the split's buffer
+// and is only valid until the next call.
+func (s *csvSplit) nextBytes() (rec []byte, line int, st splitStatus) {
 	for {
 		// Blank lines ("\n", "\r\n", a lone "\r" at EOF) are skipped, as
 		// encoding/csv skips them.
@@ -82,10 +89,10 @@ func (s *csvSplit) next() (body string, line int, st splitStatus) {
 		}
 		if s.pos == len(s.buf) || (s.buf[s.pos] == '\r' && s.pos+1 == len(s.buf)) {
 			if s.err != nil {
-				return "", 0, splitFallback
+				return nil, 0, splitFallback
 			}
 			if s.eof && s.pos == len(s.buf) {
-				return "", 0, splitEOF
+				return nil, 0, splitEOF
 			}
 			s.fill()
 			continue
@@ -93,18 +100,17 @@ func (s *csvSplit) next() (body string, line int, st splitStatus) {
 		end, bodyEnd, res := scanCSVRecord(s.buf[s.pos:], s.comma, s.eof)
 		switch res {
 		case scanComplete:
-			rec := s.buf[s.pos : s.pos+end]
-			body = string(rec[:bodyEnd])
+			rec = s.buf[s.pos : s.pos+end]
 			line = s.line + 1
 			s.line += bytes.Count(rec, []byte{'\n'})
 			s.pos += end
-			return body, line, splitRecord
+			return rec[:bodyEnd], line, splitRecord
 		case scanBad:
-			return "", 0, splitFallback
+			return nil, 0, splitFallback
 		}
 		// scanMore
 		if s.eof || s.err != nil || int64(len(s.buf)-s.pos) > s.limit {
-			return "", 0, splitFallback
+			return nil, 0, splitFallback
 		}
 		s.fill()
 	}

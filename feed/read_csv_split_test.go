@@ -163,13 +163,22 @@ func FuzzCSVSplit(f *testing.F) {
 }
 
 // TestDeferredParseMatchesNext: items finished by parseDeferred on another
-// goroutine equal the ones Next returns.
+// goroutine equal the ones Next returns, with the item, its text and its
+// fields reused from one record to the next as a validate slot reuses
+// them, and with invalid UTF-8 (checked per record, then per field).
 func TestDeferredParseMatchesNext(t *testing.T) {
 	var gen bytes.Buffer
 	if err := GenerateFeed(context.Background(), &gen, GenerateOptions{Items: 500, Seed: 5, FaultRate: 0.2}); err != nil {
 		t.Fatal(err)
 	}
-	data := append(gen.Bytes(), "x,\"y\nz\",1,2\nbad\"quote,1\nlast,2\n"...)
+	data := bytes.Clone(gen.Bytes())
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for i := 300; i < len(lines); i += 7 { // a bad byte in some records, in a quoted field or not
+		if k := bytes.IndexByte(lines[i], ','); k > 0 {
+			lines[i] = append(append(bytes.Clone(lines[i][:k]), 0xff, 0xfe), lines[i][k:]...)
+		}
+	}
+	data = append(bytes.Join(lines, nil), "x,\"y\xc3\nz\",1,2\nbad\"quote,1\nlast,2\n"...)
 	open := func() *csvReader {
 		r, err := Open(context.Background(), "f.csv", bytes.NewReader(data), ReadOptions{})
 		if err != nil {
@@ -179,10 +188,13 @@ func TestDeferredParseMatchesNext(t *testing.T) {
 	}
 	a, b := open(), open()
 	var rec []string
-	var slab fieldSlab
+	var slot Item
+	var buf []byte
+	var fields []Field
+	n, bad := 0, 0
 	for {
 		want, err1 := a.Next()
-		got, err2 := b.nextDeferred()
+		got, err2 := b.nextInto(&slot, &buf)
 		if (err1 == nil) != (err2 == nil) {
 			t.Fatalf("errors differ: %v / %v", err1, err2)
 		}
@@ -191,11 +203,103 @@ func TestDeferredParseMatchesNext(t *testing.T) {
 		}
 		if got.raw != "" {
 			done := make(chan struct{})
-			go func() { b.parseDeferred(got, &rec, &slab); close(done) }()
+			go func() { b.parseDeferred(got, &rec, &fields); close(done) }()
 			<-done
 		}
-		if !reflect.DeepEqual(*want, *got) {
+		w, g := *want, *got
+		if len(g.Problems) == 0 { // the slot keeps an emptied slice
+			w.Problems, g.Problems = nil, nil
+		}
+		if !reflect.DeepEqual(w, g) {
+			for i := range want.Fields {
+				if i < len(got.Fields) && want.Fields[i] != got.Fields[i] {
+					t.Logf("field %d: %q / %q", i, want.Fields[i].Value, got.Fields[i].Value)
+				}
+			}
 			t.Fatalf("item %d: Next %+v, deferred %+v", want.Index, *want, *got)
 		}
+		n++
+		if len(got.Problems) > 0 {
+			bad++
+		}
+	}
+	if n < 500 || bad < 20 {
+		t.Fatalf("%d items, %d with problems: the test feed lost its point", n, bad)
+	}
+}
+
+// TestValidateKeptRowsOwnTheirText: validate reuses a CSV item's memory
+// once the item is checked, so the rows it keeps (for the XLSX feed sheet)
+// must be copies that still read as the input after thousands more items.
+func TestValidateKeptRowsOwnTheirText(t *testing.T) {
+	var gen bytes.Buffer
+	if err := GenerateFeed(context.Background(), &gen, GenerateOptions{Items: 6000, Seed: 3, FaultRate: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	data := gen.Bytes()
+	v, err := NewValidator(channels["meta"], Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(context.Background(), "f.csv", bytes.NewReader(data), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Validate(context.Background(), r, ValidateOptions{KeepRows: 5000, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Findings.Close()
+	ref, err := Open(context.Background(), "f.csv", bytes.NewReader(data), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Kept.Items) != 5000 {
+		t.Fatalf("kept %d rows", len(res.Kept.Items))
+	}
+	for _, got := range res.Kept.Items {
+		want, err := ref.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(want.Fields, got.Fields) {
+			t.Fatalf("kept item %d: %v, want %v", got.Index, got.Fields, want.Fields)
+		}
+	}
+}
+
+// TestValidateFindingsOwnTheirText: a finding's suggestion can be a
+// substring of the item (the trimmed id), whose memory validate reuses;
+// it must still read right when the report is written.
+func TestValidateFindingsOwnTheirText(t *testing.T) {
+	var gen bytes.Buffer
+	if err := GenerateFeed(context.Background(), &gen, GenerateOptions{Items: 6000, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Replace(gen.Bytes(), []byte("\nSKU0000002-"), []byte("\n SKU0000002-"), 1)
+	v, err := NewValidator(channels["meta"], Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(context.Background(), "f.csv", bytes.NewReader(data), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Validate(context.Background(), r, ValidateOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Findings.Close()
+	found := false
+	for f := range res.Findings.All() {
+		if f.Rule == "id.whitespace" {
+			found = true
+			if !strings.HasPrefix(f.Suggestion, "SKU0000002-") || f.Value != " "+f.Suggestion {
+				t.Errorf("id.whitespace: value %q, suggestion %q", f.Value, f.Suggestion)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no id.whitespace finding")
 	}
 }

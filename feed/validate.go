@@ -60,6 +60,11 @@ type valSlot struct {
 	found []Finding
 	bad   bool
 	keys  crossKeys
+	// A CSV record the split cut out lives in the slot itself (see
+	// csvReader.nextInto): the item, its text and its fields.
+	item   Item
+	buf    []byte
+	fields []Field
 }
 
 // Validate streams r through the validator on the shared pipeline: reading,
@@ -77,16 +82,18 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	first, ended := true, false
 	// A CSV reader only cuts records out on the reading goroutine; the
 	// workers parse them (the bare parse is most of a clean run).
-	next := r.Next
 	csvr, _ := r.(*csvReader)
-	if csvr != nil {
-		next = csvr.nextDeferred
-	}
 	fill := func(sl *valSlot) bool {
 		if ended {
 			return false
 		}
-		it, err := next()
+		var it *Item
+		var err error
+		if csvr != nil {
+			it, err = csvr.nextInto(&sl.item, &sl.buf)
+		} else {
+			it, err = r.Next()
+		}
 		if first {
 			missingCols = v.missingColumns(r)
 			if src := detectSource(r.Columns()); src != SourceFeed {
@@ -144,7 +151,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 				if res.Kept.Header == nil {
 					res.Kept.Header = DialectOf(r).Header
 				}
-				res.Kept.Items = append(res.Kept.Items, it.Clone())
+				res.Kept.Items = append(res.Kept.Items, deepClone(it))
 			}
 			fs, bad := x.check(it, &sl.keys, sl.found, sl.bad)
 			if bad {
@@ -170,10 +177,9 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		Worker: func() func(*valSlot) {
 			var s scratch
 			var rec []string
-			var fields fieldSlab
 			return func(sl *valSlot) {
 				if sl.it.raw != "" {
-					csvr.parseDeferred(sl.it, &rec, &fields)
+					csvr.parseDeferred(sl.it, &rec, &sl.fields)
 				}
 				if shop {
 					sl.found, sl.bad, sl.keys = sl.found[:0], true, crossKeys{}
@@ -245,6 +251,19 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		return nil, err
 	}
 	return res, nil
+}
+
+// deepClone copies an item and its strings: a CSV item's values point
+// into its pipeline slot, which is reused once the item is emitted.
+func deepClone(it *Item) *Item {
+	c := it.Clone()
+	for i := range c.Fields {
+		c.Fields[i].Value = strings.Clone(c.Fields[i].Value)
+	}
+	for i := range c.Problems {
+		c.Problems[i].Value = strings.Clone(c.Problems[i].Value)
+	}
+	return c
 }
 
 func hasRule(fs []Finding, code string) bool {
