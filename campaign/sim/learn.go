@@ -47,6 +47,14 @@ type LearnOptions struct {
 	// Floor is Thompson sampling's uniform exploration share (default
 	// 0.02), which keeps every arm's propensity positive.
 	Floor float64
+	// ArmTraffic is the learned strategy's share of slots served a whole
+	// arm's carousel, chosen among the arms by Thompson sampling per
+	// segment (default 0.05); the other slots get the learner's own
+	// carousel, the arms' candidates re-ranked by the item model
+	// (learn_rerank.go). 1 serves arms only (the arm-level policy). The
+	// arms' share keeps every arm's propensity positive, so each fixed
+	// strategy can still be evaluated off-policy from the learned log.
+	ArmTraffic float64
 	// Variants are creative names; Variants[0] is the main creative, the
 	// one the fixed strategies show. Empty: one creative.
 	Variants []string
@@ -116,19 +124,26 @@ type ArmTruth struct {
 	Name        string  `json:"name"`
 	Slots       int64   `json:"slots"`
 	ExpectedCTR float64 `json:"expected_ctr"`
+	// PolicyCTR is the policy's own mean true click probability (with
+	// the main creative) on the same slots: the paired comparison with
+	// the arm, free of the difference in whom each strategy can reach.
+	PolicyCTR float64 `json:"policy_ctr"`
 }
 
 // LearningReport is the learning curve of the stochastic policy.
 type LearningReport struct {
-	Name     string          `json:"name"`
-	Policy   string          `json:"policy"` // thompson or softmax
-	Arms     []string        `json:"arms"`
-	Segments []string        `json:"segments"`
-	Discount float64         `json:"discount"`
-	Floor    float64         `json:"floor"`
-	Explore  float64         `json:"explore,omitempty"`
-	Variants []VariantReport `json:"variants"`
-	Days     []LearnDay      `json:"days"`
+	Name     string   `json:"name"`
+	Policy   string   `json:"policy"` // thompson or softmax
+	Arms     []string `json:"arms"`
+	Segments []string `json:"segments"`
+	// ArmTraffic is the share of slots served an arm's carousel; the rest
+	// got the re-ranked carousel, the last of Arms (0: arms only).
+	ArmTraffic float64         `json:"arm_traffic,omitempty"`
+	Discount   float64         `json:"discount"`
+	Floor      float64         `json:"floor"`
+	Explore    float64         `json:"explore,omitempty"`
+	Variants   []VariantReport `json:"variants"`
+	Days       []LearnDay      `json:"days"`
 	// Fixed are the fixed strategies' daily CTRs in the same run, for
 	// the learning-curve comparison.
 	Fixed []FixedCurve `json:"fixed"`
@@ -150,6 +165,12 @@ func (lo *LearnOptions) defaults(strategies []rank.Strategy) {
 	}
 	if lo.Floor <= 0 {
 		lo.Floor = 0.02
+	}
+	if lo.ArmTraffic <= 0 {
+		lo.ArmTraffic = 0.05
+	}
+	if lo.Explore > 0 {
+		lo.ArmTraffic = 1 // a softmax logging policy serves arms only
 	}
 	if lo.PriorA <= 0 || lo.PriorB <= 0 {
 		lo.PriorA, lo.PriorB = 1, 99
@@ -182,6 +203,9 @@ func (lo *LearnOptions) Validate() error {
 	}
 	if lo.Floor >= 1 {
 		errs = append(errs, fmt.Errorf("invalid floor %g: must be below 1", lo.Floor))
+	}
+	if lo.ArmTraffic > 1 || math.IsNaN(lo.ArmTraffic) {
+		errs = append(errs, fmt.Errorf("invalid arm traffic %g: must be in (0, 1]", lo.ArmTraffic))
 	}
 	if lo.Layout != ope.LayoutDPA && lo.Layout != ope.LayoutOBD {
 		errs = append(errs, fmt.Errorf("invalid impressions layout %q: one of %s, %s", lo.Layout, ope.LayoutDPA, ope.LayoutOBD))
@@ -233,15 +257,22 @@ type learnShard struct {
 	exp, oracle      float64
 	reg, reg2, vreg  float64
 	reached          int64
-	cfN, cfP         []float64 // per arm: slots where it had a carousel, Σ true P(click)
+	cfN, cfP, cfQ    []float64 // per action: slots where it had a carousel, Σ its and Σ the served carousel's true P(click)
 	sgN, sgP         []float64 // the same per segment*arm, for the day
 	imps             []ope.Impression
+	obs              []fobs // examined products, for the item model
 }
 
 type learnRun struct {
 	r       *synthRun
 	lo      LearnOptions
 	ts, vts *bandit.Thompson
+	// items is the product-level click model of the re-ranked carousel
+	// (nil when ArmTraffic is 1); nComp counts the policy's actions: the
+	// arms, then the re-ranked carousel.
+	items   *bandit.Factors
+	nComp   int
+	names   []string // the actions' names
 	effects []float64
 	bestEff float64
 	states  []learnShopper
@@ -284,8 +315,10 @@ func (l *learnRun) carousel(a *adSim, sc *slotCtx, k int, st *learnShopper, buf 
 	return mm.ids
 }
 
-// armProbs returns the policy's arm probabilities for a segment and the
-// available arms, computed once per day and key.
+// armProbs returns the policy's probabilities of its actions (the arms,
+// then the re-ranked carousel) for a segment and the available arms,
+// computed once per day and key. The re-ranked carousel exists whenever
+// an arm does (it is built from their candidates).
 func (l *learnRun) armProbs(seg int, avail []bool) []float64 {
 	mask := uint64(0)
 	for k, ok := range avail {
@@ -299,7 +332,7 @@ func (l *learnRun) armProbs(seg int, avail []bool) []float64 {
 	if p, ok := l.cache[key]; ok {
 		return p
 	}
-	p := make([]float64, len(avail))
+	p := make([]float64, l.nComp)
 	if l.lo.Explore > 0 {
 		// Softmax over scores 1 (Arms[0]) and 0 (the rest), available arms only.
 		z := 0.0
@@ -316,7 +349,13 @@ func (l *learnRun) armProbs(seg int, avail []bool) []float64 {
 			p[k] /= z
 		}
 	} else {
-		l.ts.Probs(seg, avail, p)
+		l.ts.Probs(seg, avail, p[:len(avail)])
+	}
+	if l.items != nil {
+		for k := range avail {
+			p[k] *= l.lo.ArmTraffic
+		}
+		p[len(avail)] = 1 - l.lo.ArmTraffic
 	}
 	l.cache[key] = p
 	return p
@@ -340,7 +379,12 @@ func (r *synthRun) learn(ctx context.Context) error {
 		vts: bandit.New(1, nVar, bandit.Options{Discount: lo.Discount, Floor: lo.Floor, Seed: opts.Seed ^ 0x7a4,
 			PriorA: lo.PriorA, PriorB: lo.PriorB}),
 		effects: variantEffects(nVar, lo.VariantSpread, opts.Seed),
-		states:  make([]learnShopper, opts.Users)}
+		states:  make([]learnShopper, opts.Users), nComp: nArm}
+	if lo.ArmTraffic < 1 {
+		l.items = l.newItemModel()
+		l.nComp++
+	}
+	nComp := l.nComp
 	for _, e := range l.effects {
 		l.bestEff = math.Max(l.bestEff, e)
 	}
@@ -361,6 +405,11 @@ func (r *synthRun) learn(ctx context.Context) error {
 	for _, a := range lo.Arms {
 		rep.Arms = append(rep.Arms, string(a))
 	}
+	if l.items != nil {
+		rep.Arms = append(rep.Arms, Rerank)
+		rep.ArmTraffic = lo.ArmTraffic
+	}
+	l.names = rep.Arms
 	var iw *ope.Writer
 	if lo.Impressions != nil {
 		var err error
@@ -381,12 +430,15 @@ func (r *synthRun) learn(ctx context.Context) error {
 	var total sacc
 	var cumReg, cumReg2, cumVReg float64
 	var cumN int64
-	cfN, cfP := make([]float64, nArm), make([]float64, nArm)
+	cfN, cfP, cfQ := make([]float64, nComp), make([]float64, nComp), make([]float64, nComp)
 	vImp, vClk := make([]int64, nVar), make([]int64, nVar)
 	var impID int64
 	for d := 1; d < opts.Days; d++ {
 		l.cache = map[uint64][]float64{}
 		l.vprob = make([]float64, nVar)
+		if l.items != nil {
+			l.items.Fit()
+		}
 		if lo.Explore > 0 || nVar == 1 {
 			for v := range l.vprob {
 				l.vprob[v] = 1 / float64(nVar)
@@ -407,9 +459,9 @@ func (r *synthRun) learn(ctx context.Context) error {
 		}
 		for i := range shards {
 			s := &shards[i]
-			*s = learnShard{trials: make([]float64, nSeg*nArm), clicks: make([]float64, nSeg*nArm),
-				vTrials: make([]float64, nVar), vClicks: make([]float64, nVar), imps: s.imps[:0],
-				cfN: make([]float64, nArm), cfP: make([]float64, nArm), sgN: make([]float64, nSeg*nArm), sgP: make([]float64, nSeg*nArm)}
+			*s = learnShard{trials: make([]float64, nSeg*nComp), clicks: make([]float64, nSeg*nComp),
+				vTrials: make([]float64, nVar), vClicks: make([]float64, nVar), imps: s.imps[:0], obs: s.obs[:0],
+				cfN: make([]float64, nComp), cfP: make([]float64, nComp), cfQ: make([]float64, nComp), sgN: make([]float64, nSeg*nComp), sgP: make([]float64, nSeg*nComp)}
 		}
 		err := par.Blocks(ctx, workers, nShards, func(_ context.Context, wi, sh int) error {
 			for u := sh * adsShard; u < min(opts.Users, (sh+1)*adsShard); u++ {
@@ -421,19 +473,25 @@ func (r *synthRun) learn(ctx context.Context) error {
 			return err
 		}
 		day := LearnDay{Day: d + 1, Date: time.Unix(0, r.day(d+1)).UTC().Format("2006-01-02"),
-			ArmShare: make([]float64, nArm), VariantShare: make([]float64, nVar)}
+			ArmShare: make([]float64, nComp), VariantShare: make([]float64, nVar)}
 		var dayReg, dayReg2, dayVReg float64
-		armImp := make([]float64, nArm)
-		sgN, sgP := make([]float64, nSeg*nArm), make([]float64, nSeg*nArm)
+		armImp := make([]float64, nComp)
+		sgN, sgP := make([]float64, nSeg*nComp), make([]float64, nSeg*nComp)
 		for i := range shards {
 			s := &shards[i]
 			for j := range s.trials {
-				l.ts.Update(j/nArm, j%nArm, s.clicks[j], s.trials[j])
-				armImp[j%nArm] += s.trials[j]
+				if j%nComp < nArm {
+					l.ts.Update(j/nComp, j%nComp, s.clicks[j], s.trials[j])
+				}
+				armImp[j%nComp] += s.trials[j]
+			}
+			for _, o := range s.obs {
+				l.items.Add(o.lv[:], 1, b2f(o.click))
 			}
 			for j := range s.cfN {
 				cfN[j] += s.cfN[j]
 				cfP[j] += s.cfP[j]
+				cfQ[j] += s.cfQ[j]
 			}
 			for j := range s.sgN {
 				sgN[j] += s.sgN[j]
@@ -470,6 +528,9 @@ func (r *synthRun) learn(ctx context.Context) error {
 		}
 		l.ts.EndDay()
 		l.vts.EndDay()
+		if l.items != nil {
+			l.items.EndDay()
+		}
 		cumReg += dayReg
 		cumReg2 += dayReg2
 		cumVReg += dayVReg
@@ -488,7 +549,7 @@ func (r *synthRun) learn(ctx context.Context) error {
 				day.VariantShare[v] = round6(day.VariantShare[v] / n)
 			}
 		}
-		day.SegmentArmCTR, day.BestArm = segmentArms(sgN, sgP, nArm, rep.Arms)
+		day.SegmentArmCTR, day.BestArm = segmentArms(sgN, sgP, nComp, rep.Arms)
 		day.Regret, day.VariantRegret = round6(cumReg), round6(cumVReg)
 		if cumN > 1 {
 			n := float64(cumN)
@@ -511,10 +572,11 @@ func (r *synthRun) learn(ctx context.Context) error {
 		}
 		rep.Variants = append(rep.Variants, vr)
 	}
-	for j, a := range lo.Arms {
-		t := ArmTruth{Name: string(a), Slots: int64(cfN[j])}
+	for j, a := range rep.Arms {
+		t := ArmTruth{Name: a, Slots: int64(cfN[j])}
 		if cfN[j] > 0 {
 			t.ExpectedCTR = round6(cfP[j] / cfN[j])
+			t.PolicyCTR = round6(cfQ[j] / cfN[j])
 		}
 		rep.Counterfactual = append(rep.Counterfactual, t)
 	}
@@ -620,11 +682,12 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	sc.lbIdx = sort.Search(sc.consumed, func(i int) bool { return a.hist[i].Time.UnixNano() >= now-a.lookback })
 
 	arms := l.lo.Arms
-	if len(a.armIDs) < len(arms) {
-		a.armIDs = make([][]int32, len(arms))
+	nArm, nComp := len(arms), l.nComp
+	if len(a.armIDs) < nComp {
+		a.armIDs = make([][]int32, nComp)
 	}
-	recs := make([][]int32, len(arms))
-	avail := make([]bool, len(arms))
+	recs := make([][]int32, nComp)
+	avail := make([]bool, nComp)
 	anyArm := false
 	for k := range arms {
 		recs[k] = l.carousel(a, &sc, k, st, a.armIDs[k])
@@ -642,35 +705,50 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 		h.Events = append(append([]rank.Event(nil), a.hist[:sc.consumed]...), us.bought...)
 	}
 	seg := segmentIndex(r.models[sc.mi].Segment(h, time.Unix(0, now), a.ropts))
-	probs := l.armProbs(seg, avail)
+	l.candidates(a, &sc, us, seg, recs[:nArm], evs)
+	if l.items != nil {
+		recs[nArm] = l.rerank(a, a.armIDs[nArm])
+		a.armIDs[nArm], avail[nArm] = recs[nArm], true
+	}
+	probs := l.armProbs(seg, avail[:nArm])
 	prng := rand.New(rand.NewPCG(opts.Seed^0x1ea4, uint64(u)<<16|uint64(d)))
 	k := bandit.Pick(probs, prng.Float64())
 	v := bandit.Pick(l.vprob, prng.Float64())
-	// True click probabilities: of every available arm's carousel with
-	// the best variant (the oracle), and of the chosen carousel with the
-	// chosen and with the best variant (the creative's regret).
-	oracle := 0.0
-	for j := range arms {
+	// True click probabilities: of every available action's carousel
+	// with the best variant and of the best carousel of the candidates
+	// (the oracle), and of the chosen carousel with the chosen and with
+	// the best variant (the creative's regret).
+	oracle := a.unionOracle(&sc, us, l.bestEff)
+	for j := range nComp {
 		if avail[j] {
 			ids := recs[j]
 			oracle = math.Max(oracle, a.slateProb(&sc, us, ids, l.bestEff))
 			p1 := a.slateProb(&sc, us, ids, 1)
 			out.cfN[j]++
 			out.cfP[j] += p1
-			out.sgN[seg*len(arms)+j]++
-			out.sgP[seg*len(arms)+j] += p1
+			out.sgN[seg*nComp+j]++
+			out.sgP[seg*nComp+j] += p1
 		}
 	}
 	a.ids = append(a.ids[:0], recs[k]...)
 	eff := l.effects[v]
 	pChosen := a.slateProb(&sc, us, a.ids, eff)
 	pBestVariant := a.slateProb(&sc, us, a.ids, l.bestEff)
+	pMain := a.slateProb(&sc, us, a.ids, 1)
+	for j := range nComp {
+		if avail[j] {
+			out.cfQ[j] += pMain
+		}
+	}
 	clicked := -1
 	for p, it := range a.ids {
 		if clicked < 0 && a.uClick[p] < math.Min(1, a.clickProb(&sc, us, p, it)*eff) {
 			clicked = p
 		}
 		a.covered[0][it] = true
+	}
+	if l.items != nil {
+		a.observeItems(out, clicked)
 	}
 	reg := oracle - pChosen
 	out.imp++
@@ -684,7 +762,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 		us.reached = true
 		out.reached++
 	}
-	j := seg*len(arms) + k
+	j := seg*nComp + k
 	out.trials[j]++
 	out.vTrials[v]++
 	us.impDays = append(us.impDays, d)
@@ -711,7 +789,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 	if !logIt {
 		return
 	}
-	im := ope.Impression{Time: time.Unix(0, now).UTC(), UserID: sc.uid, Segment: Segments[seg], Action: string(arms[k]),
+	im := ope.Impression{Time: time.Unix(0, now).UTC(), UserID: sc.uid, Segment: Segments[seg], Action: l.names[k],
 		Propensity: probs[k], Click: clicked + 1, Variant: l.lo.Variants[v], VariantPropensity: l.vprob[v],
 		ArmPropensity: append([]float64(nil), probs...)}
 	for p, it := range a.ids {
@@ -720,7 +798,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 		// The product's probability at this position: every arm whose
 		// carousel has it there.
 		ps := 0.0
-		for j2 := range arms {
+		for j2 := range nComp {
 			if avail[j2] && p < len(recs[j2]) && recs[j2][p] == it {
 				ps += probs[j2]
 			}
@@ -775,4 +853,11 @@ func (a *adSim) slateProb(sc *slotCtx, us *ustate, ids []int32, eff float64) flo
 		miss *= 1 - math.Min(1, a.clickProb(sc, us, p, it)*eff)
 	}
 	return 1 - miss
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

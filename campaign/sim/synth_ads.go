@@ -24,6 +24,12 @@ type adSim struct {
 	uClick []float64
 	ids    []int32
 	armIDs [][]int32 // the learned pass's per-arm carousel buffers
+	// the learned pass's candidates (learn_rerank.go)
+	cands     []candidate
+	order     []int
+	oracleIDs []int32
+	catAff    []affinity
+	brandAff  []affinity
 	// boot, when set, receives each shopper's sums per strategy (bx).
 	boot *synthBoot
 	bx   [][nBoot]int64

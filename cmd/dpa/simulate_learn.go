@@ -23,6 +23,7 @@ import (
 type learnFlags struct {
 	Drift          float64
 	Discount       float64
+	ArmTraffic     float64
 	ExploreSoftmax float64
 	Variants       []string
 	Campaign       string
@@ -41,6 +42,7 @@ func (l *learnFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.Float64Var(&l.Drift, "drift", 0, "synthetic: daily speed at which shoppers' tastes move to three trend categories (0.05: fully in 20 days)")
 	f.Float64Var(&l.Discount, "discount", 0, "synthetic: learned strategy's daily posterior discount (default 1, or 0.9 with --drift)")
+	f.Float64Var(&l.ArmTraffic, "arm-traffic", 0, "synthetic: learned strategy's share of slots served a whole fixed strategy's carousel (default 0.05; 1: choose among whole carousels only, no re-ranking)")
 	f.Float64Var(&l.ExploreSoftmax, "explore-softmax", 0, "synthetic: log impressions under a softmax policy with this temperature around the first --strategies entry")
 	f.StringSliceVar(&l.Variants, "variants", nil, "synthetic: creative variant names (the first is the main creative the fixed strategies show)")
 	f.StringVar(&l.Campaign, "campaign", "", "synthetic: take the creative variants from this campaign.yaml (first ad set with variants)")
@@ -52,7 +54,7 @@ func (l *learnFlags) register(cmd *cobra.Command) {
 }
 
 // learnOnlyFlags are the synthetic-only flags of learnFlags.
-var learnOnlyFlags = []string{"drift", "discount", "explore-softmax", "variants", "campaign", "emit-impressions"}
+var learnOnlyFlags = []string{"drift", "discount", "arm-traffic", "explore-softmax", "variants", "campaign", "emit-impressions"}
 
 // takeLearned removes learned / advantage from the strategy names.
 func (l *learnFlags) takeLearned(names []string) []string {
@@ -80,6 +82,12 @@ func (o *simulateOptions) checkLearn() error {
 	if l.Discount < 0 || l.Discount > 1 {
 		return usageErr("invalid --discount %g: must be in (0, 1]", l.Discount)
 	}
+	if l.ArmTraffic < 0 || l.ArmTraffic > 1 {
+		return usageErr("invalid --arm-traffic %g: must be in (0, 1]", l.ArmTraffic)
+	}
+	if l.ArmTraffic > 0 && !l.learned {
+		return usageErr("--arm-traffic applies to the learned strategy: add learned to --strategies")
+	}
 	if l.EmitImpr != "" && !l.learned && l.ExploreSoftmax == 0 {
 		return usageErr("--emit-impressions needs a stochastic policy: add learned to --strategies, or give --explore-softmax T")
 	}
@@ -105,7 +113,7 @@ func (o *simulateOptions) learnOptions() (*sim.LearnOptions, error) {
 	if !l.learned && l.ExploreSoftmax == 0 {
 		return nil, nil
 	}
-	lo := &sim.LearnOptions{Explore: l.ExploreSoftmax, Discount: l.Discount, Variants: l.Variants, Layout: l.ImprLayout}
+	lo := &sim.LearnOptions{Explore: l.ExploreSoftmax, Discount: l.Discount, ArmTraffic: l.ArmTraffic, Variants: l.Variants, Layout: l.ImprLayout}
 	if lo.Layout == "auto" {
 		lo.Layout = ope.LayoutDPA
 	}
@@ -155,7 +163,7 @@ func campaignVariants(path string) ([]string, string, error) {
 // checkOPE validates an off-policy evaluation run (--impressions).
 func (o *simulateOptions) checkOPE(cmd *cobra.Command) error {
 	fl := cmd.Flags()
-	for _, n := range []string{"events", "catalog", "items", "users", "days", "emit-events", "drift", "emit-impressions", "explore-softmax", "variants", "campaign"} {
+	for _, n := range []string{"events", "catalog", "items", "users", "days", "emit-events", "drift", "arm-traffic", "emit-impressions", "explore-softmax", "variants", "campaign"} {
 		if fl.Lookup(n) != nil && fl.Changed(n) {
 			return usageErr("--%s does not apply to off-policy evaluation (--impressions LOG)", n)
 		}
@@ -244,6 +252,11 @@ func writeLearningTable(w io.Writer, l *sim.LearningReport, opts render.TableOpt
 	st := opts.Styles
 	fmt.Fprintln(w)
 	title := fmt.Sprintf("Learning curve of %s (%s over %s; discount %g)", l.Name, l.Policy, strings.Join(l.Arms, ", "), l.Discount)
+	if l.ArmTraffic > 0 {
+		// The last action is the re-ranked carousel.
+		title = fmt.Sprintf("Learning curve of %s (%s over %s on %s of slots, their candidates re-ranked on the rest; discount %g)",
+			l.Name, l.Policy, strings.Join(l.Arms[:len(l.Arms)-1], ", "), render.Percent(l.ArmTraffic), l.Discount)
+	}
 	fmt.Fprintln(w, st.Title(title))
 	cols := []string{"day", "impressions", "CTR", "CTR 95% CI", "expected CTR", "oracle CTR", "cum. regret", "regret 95% CI", "best fixed CTR"}
 	if len(l.Variants) > 1 {
@@ -282,7 +295,7 @@ func writeLearningTable(w io.Writer, l *sim.LearningReport, opts render.TableOpt
 		}
 		fmt.Fprintln(w, st.Muted("Variants: "+strings.Join(vs, "; ")))
 	}
-	fmt.Fprintln(w, st.Muted("expected/oracle CTR = mean true click probability of the served / the best arm and variant; regret = expected clicks lost to the oracle"))
+	fmt.Fprintln(w, st.Muted("expected/oracle CTR = mean true click probability of the served carousel / the best one (of the arms and of the candidates sorted by truth) with the best variant; regret = expected clicks lost to the oracle"))
 	return nil
 }
 
