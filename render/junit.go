@@ -14,10 +14,24 @@ type JUnitSuite struct {
 	Cases []JUnitCase
 }
 
-// JUnitCase is one <testcase>; it passed when Failures is empty.
+// JUnitCase is one <testcase>; it passed when Failures is empty. File and
+// Line (omitted when empty) are the testcase attributes CI tools use to
+// link a case to its source; Properties are <property> name/value pairs on
+// the case. Both are common extensions of the Ant schema, documented with
+// examples at https://github.com/testmoapp/junitxml ("Complete JUnit XML
+// example", "Properties for suites and cases"); readers that do not know
+// them ignore them.
 type JUnitCase struct {
 	Name, Classname string
+	File            string
+	Line            int
+	Properties      []JUnitProperty
 	Failures        []JUnitFailure
+}
+
+// JUnitProperty is one <property name=… value=…>.
+type JUnitProperty struct {
+	Name, Value string
 }
 
 // JUnitFailure is one <failure>: Type is a short machine-readable kind (a
@@ -47,10 +61,22 @@ type junitTestsuite struct {
 }
 
 type junitTestcase struct {
-	Name      string         `xml:"name,attr"`
-	Classname string         `xml:"classname,attr"`
-	Time      string         `xml:"time,attr"`
-	Failures  []junitFailure `xml:"failure"`
+	Name       string           `xml:"name,attr"`
+	Classname  string           `xml:"classname,attr"`
+	Time       string           `xml:"time,attr"`
+	File       string           `xml:"file,attr,omitempty"`
+	Line       int              `xml:"line,attr,omitempty"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Failures   []junitFailure   `xml:"failure"`
+}
+
+type junitProperties struct {
+	Props []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitFailure struct {
@@ -70,7 +96,13 @@ func WriteJUnit(w io.Writer, name string, suites []JUnitSuite) error {
 	for _, s := range suites {
 		js := junitTestsuite{Name: s.Name, Time: "0", Cases: make([]junitTestcase, 0, len(s.Cases))}
 		for _, c := range s.Cases {
-			jc := junitTestcase{Name: c.Name, Classname: c.Classname, Time: "0"}
+			jc := junitTestcase{Name: c.Name, Classname: c.Classname, Time: "0", File: c.File, Line: c.Line}
+			if len(c.Properties) > 0 {
+				jc.Properties = &junitProperties{}
+				for _, p := range c.Properties {
+					jc.Properties.Props = append(jc.Properties.Props, junitProperty(p))
+				}
+			}
 			for _, f := range c.Failures {
 				jc.Failures = append(jc.Failures, junitFailure{Message: f.Message, Type: f.Type, Text: f.Text})
 			}

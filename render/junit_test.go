@@ -78,3 +78,41 @@ func TestWriteJUnitGolden(t *testing.T) {
 		t.Error("two writes differ")
 	}
 }
+
+// A case's file and line attributes and its properties are written where
+// CI readers look for them, and left out when unset (the golden above).
+func TestWriteJUnitCaseLocation(t *testing.T) {
+	var buf bytes.Buffer
+	suites := []JUnitSuite{{Name: "feed.xml", Cases: []JUnitCase{
+		{Name: "item A (line 2)", Classname: "dpa.google", File: "feed.xml", Line: 2,
+			Properties: []JUnitProperty{{Name: "item", Value: "3"}, {Name: "column", Value: "812"}},
+			Failures:   []JUnitFailure{{Type: "price.zero", Message: "m"}}},
+		{Name: "1 items without findings", Classname: "dpa.google"},
+	}}}
+	if err := WriteJUnit(&buf, "dpa validate", suites); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				File  string `xml:"file,attr"`
+				Line  int    `xml:"line,attr"`
+				Props []struct {
+					Name  string `xml:"name,attr"`
+					Value string `xml:"value,attr"`
+				} `xml:"properties>property"`
+				Failures []struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Suites[0].Cases
+	if c[0].File != "feed.xml" || c[0].Line != 2 || len(c[0].Props) != 2 || c[0].Props[1].Name != "column" || c[0].Props[1].Value != "812" || len(c[0].Failures) != 1 {
+		t.Errorf("case 0 = %+v", c[0])
+	}
+	if bytes.Count(buf.Bytes(), []byte("<properties>")) != 1 || bytes.Count(buf.Bytes(), []byte(`file="`)) != 1 {
+		t.Errorf("unset location written:\n%s", buf.Bytes())
+	}
+}

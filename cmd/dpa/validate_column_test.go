@@ -11,7 +11,7 @@ import (
 
 // A minified XML feed: every format says where on line 2 the item starts
 // (table line:col and the item number, JSON column, SARIF startColumn,
-// GitHub col=). The old outputs all said line 2 and nothing more.
+// GitHub col=, JUnit column property and file:line:col in the failure). The old outputs all said line 2 and nothing more.
 func TestValidateMinifiedXMLColumns(t *testing.T) {
 	item := func(id, price string) string {
 		return `<item><g:id>` + id + `</g:id><title>Shirt</title><link>https://x.example/` + id + `</link><g:image_link>https://x.example/` + id +
@@ -30,6 +30,8 @@ func TestValidateMinifiedXMLColumns(t *testing.T) {
 		{"json", `"column": ` + colStr},
 		{"sarif", `"startColumn": ` + colStr},
 		{"github", ",line=2,col=" + colStr + ","},
+		{"junit", `<property name="column" value="` + colStr + `"></property>`},
+		{"junit", path + ":2:" + colStr + " field price"},
 		{"csv", ""}, // the CSV report's columns are a contract: unchanged
 	} {
 		s, out, errOut := render.Test()

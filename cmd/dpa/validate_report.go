@@ -257,6 +257,21 @@ func ratio(a, b int) float64 {
 // passing case per item without, so CI dashboards count items.
 type junitPrinter struct{}
 
+// junitCase is the test case of f's item: the name keeps its old form
+// (CI histories key on it); file and line attributes and item/line/column
+// properties (column for XML items, the byte offset of <item> within the
+// line: a minified feed has every item on line 2) are additive.
+func junitCase(f *feed.Finding, name, class string) render.JUnitCase {
+	c := render.JUnitCase{Name: name, Classname: class, File: f.File, Line: f.Line}
+	if f.Item > 0 {
+		c.Properties = []render.JUnitProperty{{Name: "item", Value: strconv.Itoa(f.Item)}, {Name: "line", Value: strconv.Itoa(f.Line)}}
+		if f.Column > 0 {
+			c.Properties = append(c.Properties, render.JUnitProperty{Name: "column", Value: strconv.Itoa(f.Column)})
+		}
+	}
+	return c
+}
+
 func (junitPrinter) Print(w io.Writer, rep *feed.Report) error {
 	suites := make([]render.JUnitSuite, len(rep.Files))
 	byItem := make([]map[int]int, len(rep.Files))
@@ -281,11 +296,11 @@ func (junitPrinter) Print(w io.Writer, rep *feed.Report) error {
 			}
 			i = len(s.Cases)
 			byItem[k][f.Item] = i
-			s.Cases = append(s.Cases, render.JUnitCase{Name: name, Classname: "dpa." + rep.Files[k].Channel})
+			s.Cases = append(s.Cases, junitCase(f, name, "dpa."+rep.Files[k].Channel))
 		}
 		s.Cases[i].Failures = append(s.Cases[i].Failures, render.JUnitFailure{
 			Type: f.Rule, Message: fmt.Sprintf("%s: %s: %s", f.Severity, f.Field, f.Message),
-			Text: fmt.Sprintf("%s:%d field %s value %q\n%s", f.File, f.Line, f.Field, f.Value, f.Message)})
+			Text: fmt.Sprintf("%s field %s value %q\n%s", location(f, false), f.Field, f.Value, f.Message)})
 		return nil
 	})
 	if err != nil {
