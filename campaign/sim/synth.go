@@ -118,7 +118,12 @@ type SynthStrategy struct {
 	Impressions int64         `json:"impressions"`
 	Clicks      int64         `json:"clicks"`
 	CTR         float64       `json:"ctr"`
+	// CTRCI is the 95% interval of the shopper bootstrap, as for revenue,
+	// RPM and CVR; CTRWilsonCI is Wilson's binomial interval over
+	// impressions (what ctr_ci was before), narrower because it takes one
+	// shopper's impressions as independent.
 	CTRCI       [2]float64    `json:"ctr_ci"`
+	CTRWilsonCI [2]float64    `json:"ctr_wilson_ci"`
 	Purchases   int64         `json:"purchases"`
 	CVR         float64       `json:"cvr"`
 	Revenue     float64       `json:"revenue"`
@@ -126,7 +131,7 @@ type SynthStrategy struct {
 	// RPM is revenue per 1,000 impressions.
 	RPM float64 `json:"rpm"`
 	// RevenueCI, RPMCI and CVRCI are 95% intervals from the bootstrap over
-	// shoppers (synth_boot.go); CTRCI is Wilson's over impressions.
+	// shoppers (synth_boot.go).
 	RevenueCI [2]float64 `json:"revenue_ci"`
 	RPMCI     [2]float64 `json:"rpm_ci"`
 	CVRCI     [2]float64 `json:"cvr_ci"`
@@ -172,7 +177,7 @@ type SynthResult struct {
 	// and CurrencySource says where it was taken from.
 	Currency       string `json:"currency"`
 	CurrencySource string `json:"currency_source"`
-	// Bootstrap describes the revenue, RPM and CVR intervals.
+	// Bootstrap describes the CTR, revenue, RPM and CVR intervals.
 	Bootstrap *BootstrapInfo `json:"bootstrap,omitempty"`
 	// Learning is the stochastic policy's learning curve (with Learn).
 	Learning *LearningReport `json:"learning,omitempty"`

@@ -88,25 +88,26 @@ func (b *synthBoot) add(o *synthBoot) {
 
 // synthCI are one strategy's 95% percentile intervals.
 type synthCI struct {
-	revenue, rpm, cvr [2]float64
+	ctr, revenue, rpm, cvr [2]float64
 }
 
 // ci computes strategy si's intervals. A replicate without impressions
 // (or clicks, for the conversion rate) has no rate and is left out.
 func (b *synthBoot) ci(si int) synthCI {
 	s := &b.sum[si]
-	var rev, rpm, cvr []float64
+	var ctr, rev, rpm, cvr []float64
 	for r := range b.w {
 		rv := float64(s[bRev][r]) / revFix
 		rev = append(rev, rv)
 		if s[bImp][r] > 0 {
+			ctr = append(ctr, float64(s[bClicks][r])/float64(s[bImp][r]))
 			rpm = append(rpm, rv*1000/float64(s[bImp][r]))
 		}
 		if s[bClicks][r] > 0 {
 			cvr = append(cvr, float64(s[bBuys][r])/float64(s[bClicks][r]))
 		}
 	}
-	c := synthCI{rpm: percentileCI(rpm), cvr: percentileCI(cvr)}
+	c := synthCI{ctr: percentileCI(ctr), rpm: percentileCI(rpm), cvr: percentileCI(cvr)}
 	c.revenue = boot.Percentile(rev, 0.025, 0.975)
 	for i := range c.revenue {
 		c.revenue[i] = math.Round(c.revenue[i]*100) / 100

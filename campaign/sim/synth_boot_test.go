@@ -32,13 +32,13 @@ func shopperSums(rng *rand.Rand, n int, ctr, cvr float64) [][nBoot]int64 {
 	return out
 }
 
-// The 95% intervals of revenue, RPM and CVR cover the known expectations
+// The 95% intervals of CTR, revenue, RPM and CVR cover the known expectations
 // about 95% of the time: 200 seeded data sets of 1,000 shoppers with
 // CTR 0.2 and CVR 0.3 (true RPM = 1000 · 0.2 · 0.3 · 50 = 3000; true
 // revenue = 1000 shoppers · 3.5 impressions · 0.2 · 0.3 · 50).
 func TestSynthBootCoverage(t *testing.T) {
 	const ctr, cvr, n, trials = 0.2, 0.3, 1000, 200
-	truth := map[string]float64{"revenue": n * 3.5 * ctr * cvr * 50, "rpm": 1000 * ctr * cvr * 50, "cvr": cvr}
+	truth := map[string]float64{"ctr": ctr, "revenue": n * 3.5 * ctr * cvr * 50, "rpm": 1000 * ctr * cvr * 50, "cvr": cvr}
 	covered := map[string]int{}
 	for trial := range trials {
 		rng := rand.New(rand.NewPCG(uint64(trial), 99))
@@ -47,7 +47,7 @@ func TestSynthBootCoverage(t *testing.T) {
 			b.addShopper(u, [][nBoot]int64{x})
 		}
 		ci := b.ci(0)
-		for name, c := range map[string][2]float64{"revenue": ci.revenue, "rpm": ci.rpm, "cvr": ci.cvr} {
+		for name, c := range map[string][2]float64{"ctr": ci.ctr, "revenue": ci.revenue, "rpm": ci.rpm, "cvr": ci.cvr} {
 			if c[0] <= truth[name] && truth[name] <= c[1] {
 				covered[name]++
 			}

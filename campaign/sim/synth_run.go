@@ -271,7 +271,7 @@ func (r *synthRun) reduce() {
 	for _, o := range r.boots[1:] {
 		b.add(o)
 	}
-	r.res.Bootstrap = &BootstrapInfo{Method: "poisson bootstrap over whole shoppers, percentile 95% intervals (revenue, RPM, CVR)",
+	r.res.Bootstrap = &BootstrapInfo{Method: "poisson bootstrap over whole shoppers, percentile 95% intervals (CTR, revenue, RPM, CVR)",
 		Unit: "shopper", Groups: r.opts.Users, Replicates: DefaultReplicates, Seed: r.opts.Seed}
 	for si, st := range r.strategies {
 		var t sacc
@@ -309,11 +309,11 @@ func (r *synthRun) coverage(si int) int {
 // report turns one strategy's totals into its row.
 func (r *synthRun) report(st rank.Strategy, t sacc, cov int, ci synthCI) SynthStrategy {
 	s := SynthStrategy{Name: st, Impressions: t.imp, Clicks: t.clicks, Purchases: t.buys, Reach: t.reach,
-		Revenue: math.Round(t.rev*100) / 100, RevenueCI: ci.revenue, RPMCI: ci.rpm, CVRCI: ci.cvr}
+		Revenue: math.Round(t.rev*100) / 100, CTRCI: ci.ctr, RevenueCI: ci.revenue, RPMCI: ci.rpm, CVRCI: ci.cvr}
 	if t.imp > 0 {
 		s.CTR = round6(float64(t.clicks) / float64(t.imp))
-		ci := Wilson(t.clicks, t.imp)
-		s.CTRCI = [2]float64{round6(ci[0]), round6(ci[1])}
+		w := Wilson(t.clicks, t.imp)
+		s.CTRWilsonCI = [2]float64{round6(w[0]), round6(w[1])}
 		s.RPM = round6(t.rev * 1000 / float64(t.imp))
 	}
 	if t.clicks > 0 {

@@ -29,6 +29,17 @@ func TestSyntheticProperties(t *testing.T) {
 		if s.OOSShare != 0 {
 			t.Errorf("%s showed out-of-stock products (share %v)", s.Name, s.OOSShare)
 		}
+		// CTR's interval is the shopper bootstrap's, like revenue's: it
+		// brackets the CTR and is not Wilson's (which took a shopper's
+		// impressions as independent), kept beside it.
+		if s.Clicks > 0 {
+			if s.CTRCI[0] > s.CTR || s.CTRCI[1] < s.CTR || s.CTRWilsonCI[0] > s.CTR || s.CTRWilsonCI[1] < s.CTR {
+				t.Errorf("%s: CTR %v outside %v or Wilson %v", s.Name, s.CTR, s.CTRCI, s.CTRWilsonCI)
+			}
+			if s.CTRCI == s.CTRWilsonCI {
+				t.Errorf("%s: ctr_ci %v is Wilson's interval", s.Name, s.CTRCI)
+			}
+		}
 	}
 	t.Logf("organic: %+v", res.Organic)
 	m := synthByName(res)

@@ -268,12 +268,31 @@ func writeSynthTable(w io.Writer, res *sim.SynthResult, o *simulateOptions, opts
 	}
 	fmt.Fprintln(w, st.Muted("CTR = clicks/impressions, CVR = purchases/clicks, RPM = revenue per 1,000 impressions, OOS = out-of-stock share of shown products"))
 	if b := res.Bootstrap; b != nil {
-		fmt.Fprintln(w, st.Muted(fmt.Sprintf("95%% CI: CTR by Wilson's interval over impressions; CVR, revenue and RPM by a bootstrap resampling whole shoppers (%s shoppers, %d replicates, seed %d)",
+		fmt.Fprintln(w, st.Muted(fmt.Sprintf("95%% CI: CTR, CVR, revenue and RPM by a bootstrap resampling whole shoppers (%s shoppers, %d replicates, seed %d)",
 			render.Int(b.Groups), b.Replicates, b.Seed)))
+		if n := fewClicks(res.Strategies); n > 0 {
+			fmt.Fprintln(w, st.Muted(fmt.Sprintf("%s with fewer than %d clicks: a bootstrap cannot see past the few shoppers who clicked, so those intervals are too narrow (-o json has Wilson's ctr_wilson_ci beside ctr_ci)",
+				render.Count(n, "strategy", "strategies"), fewClickLimit)))
+		}
 	}
 	fmt.Fprintln(w, st.Muted("revenue currency: "+currencyNote(res)))
 	if res.Learning != nil {
 		return writeLearningTable(w, res.Learning, opts)
 	}
 	return nil
+}
+
+// fewClickLimit is where a percentile bootstrap over shoppers stops being
+// trustworthy for CTR and CVR: with a handful of clicking shoppers the
+// replicates take few distinct values (0 clicks gives 0–0).
+const fewClickLimit = 10
+
+func fewClicks(ss []sim.SynthStrategy) int {
+	n := 0
+	for _, x := range ss {
+		if x.Impressions > 0 && x.Clicks < fewClickLimit {
+			n++
+		}
+	}
+	return n
 }
