@@ -122,12 +122,12 @@ type SynthStrategy struct {
 	// RPM and CVR; CTRWilsonCI is Wilson's binomial interval over
 	// impressions (what ctr_ci was before), narrower because it takes one
 	// shopper's impressions as independent.
-	CTRCI       [2]float64    `json:"ctr_ci"`
-	CTRWilsonCI [2]float64    `json:"ctr_wilson_ci"`
-	Purchases   int64         `json:"purchases"`
-	CVR         float64       `json:"cvr"`
-	Revenue     float64       `json:"revenue"`
-	Coverage    float64       `json:"coverage"`
+	CTRCI       [2]float64 `json:"ctr_ci"`
+	CTRWilsonCI [2]float64 `json:"ctr_wilson_ci"`
+	Purchases   int64      `json:"purchases"`
+	CVR         float64    `json:"cvr"`
+	Revenue     float64    `json:"revenue"`
+	Coverage    float64    `json:"coverage"`
 	// RPM is revenue per 1,000 impressions.
 	RPM float64 `json:"rpm"`
 	// RevenueCI, RPMCI and CVRCI are 95% intervals from the bootstrap over
