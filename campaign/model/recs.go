@@ -9,8 +9,10 @@ import (
 )
 
 // RecHeader is the column list of `dpa recommend --all-users`, in CSV and
-// Parquet alike.
-var RecHeader = []string{"user", "strategy", "rank", "item", "score", "reason"}
+// Parquet alike. stage (the list the item came from, numbered densely from
+// 1 per user as in recommend -o json) was added last, so readers that take
+// columns by position keep working.
+var RecHeader = []string{"user", "strategy", "rank", "item", "score", "reason", "stage"}
 
 type recRow struct {
 	User     string  `parquet:"user,dict"`
@@ -19,6 +21,7 @@ type recRow struct {
 	Item     string  `parquet:"item,dict"`
 	Score    float64 `parquet:"score"`
 	Reason   string  `parquet:"reason,dict"`
+	Stage    int32   `parquet:"stage"`
 }
 
 // RecWriter writes recommendation rows (RecHeader order, as the CSV writer
@@ -34,7 +37,7 @@ func NewRecWriter(w io.Writer) *RecWriter {
 		rows: make([]recRow, 0, 4096)}
 }
 
-// Write adds one row: user, strategy, rank, item, score, reason.
+// Write adds one row: user, strategy, rank, item, score, reason, stage.
 func (r *RecWriter) Write(rec []string) error {
 	if len(rec) != len(RecHeader) {
 		return fmt.Errorf("model: recommendation row has %d fields, want %d", len(rec), len(RecHeader))
@@ -47,7 +50,11 @@ func (r *RecWriter) Write(rec []string) error {
 	if err != nil {
 		return fmt.Errorf("model: score %q: %w", rec[4], err)
 	}
-	r.rows = append(r.rows, recRow{User: rec[0], Strategy: rec[1], Rank: int32(rk), Item: rec[3], Score: sc, Reason: rec[5]})
+	stg, err := strconv.Atoi(rec[6])
+	if err != nil {
+		return fmt.Errorf("model: stage %q: %w", rec[6], err)
+	}
+	r.rows = append(r.rows, recRow{User: rec[0], Strategy: rec[1], Rank: int32(rk), Item: rec[3], Score: sc, Reason: rec[5], Stage: int32(stg)})
 	if len(r.rows) == cap(r.rows) {
 		return r.flush()
 	}

@@ -135,7 +135,7 @@ func TestEventsParquetInputErrors(t *testing.T) {
 }
 
 // recommend --all-users --out x.parquet holds the same rows as the CSV,
-// with typed rank and score columns.
+// with typed rank, score and stage columns.
 func TestRecommendAllUsersParquet(t *testing.T) {
 	dir := t.TempDir()
 	csvOut, pqOut := filepath.Join(dir, "recs.csv"), filepath.Join(dir, "recs.parquet")
@@ -157,6 +157,7 @@ func TestRecommendAllUsersParquet(t *testing.T) {
 		Item     string  `parquet:"item"`
 		Score    float64 `parquet:"score"`
 		Reason   string  `parquet:"reason"`
+		Stage    int32   `parquet:"stage"`
 	}
 	rows, err := parquet.ReadFile[row](pqOut)
 	if err != nil {
@@ -166,7 +167,7 @@ func TestRecommendAllUsersParquet(t *testing.T) {
 		t.Fatalf("%d Parquet rows, %d CSV rows", len(rows), len(want)-1)
 	}
 	for i, r := range rows {
-		got := []string{r.User, r.Strategy, strconv.Itoa(int(r.Rank)), r.Item, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason}
+		got := []string{r.User, r.Strategy, strconv.Itoa(int(r.Rank)), r.Item, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason, strconv.Itoa(int(r.Stage))}
 		if !reflect.DeepEqual(got, want[i+1]) {
 			t.Fatalf("row %d: parquet %v, csv %v", i, got, want[i+1])
 		}

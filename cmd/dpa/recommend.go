@@ -65,7 +65,7 @@ SKU-12, lift 3.1"), with titles from --catalog when given. The catalog also
 applies the in-stock filter and --product-set.
 
 --all-users writes every shopper's top k as CSV (user, strategy, rank, item,
-score, reason), streamed in user id order (bytewise). --shard I/N writes only
+score, reason, stage: the list the item came from), streamed in user id order (bytewise). --shard I/N writes only
 the users whose id's FNV-1a 64 hash is I mod N (every shard trains on the
 whole log): dpa merge interleaves the N parts into exactly the unsharded file.
 
@@ -129,7 +129,7 @@ func (o *recommendOptions) check() error {
 		return err
 	}
 	if o.AllUsers && o.Output == "json" {
-		return usageErr("--all-users writes CSV (user, strategy, rank, item, score, reason); -o json is for --user")
+		return usageErr("--all-users writes CSV (user, strategy, rank, item, score, reason, stage); -o json is for --user")
 	}
 	if !o.AllUsers && o.Output == "csv" {
 		return usageErr("-o csv is for --all-users; use -o table or -o json with --user")
@@ -299,12 +299,9 @@ func runRecommend(ctx context.Context, o *recommendOptions) error {
 		t, _ := title(e.ItemID)
 		rep.History = append(rep.History, historyEvent{Time: e.Time.UTC(), Event: string(kindEvent[e.Kind]), ItemID: e.ItemID, Title: t})
 	}
-	stage, last := 0, -1
+	stages := denseStages(recs)
 	for i, rc := range recs {
-		if rc.Stage != last { // numbered densely: lists that offered nothing are skipped
-			stage, last = stage+1, rc.Stage
-		}
-		ri := recItem{Rank: i + 1, ItemID: rc.ItemID, Score: round4(rc.Score), Reason: rc.Reason, Strategy: string(rc.Strategy), Stage: stage}
+		ri := recItem{Rank: i + 1, ItemID: rc.ItemID, Score: round4(rc.Score), Reason: rc.Reason, Strategy: string(rc.Strategy), Stage: stages[i]}
 		if t, p := title(rc.ItemID); p != nil {
 			ri.Title, ri.Price, ri.Currency = t, p.Price, p.Currency
 		}
@@ -451,8 +448,9 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 							return
 						}
 						out := make([][]string, len(recs))
+						stages := denseStages(recs)
 						for j, r := range recs {
-							out[j] = []string{u, string(r.Strategy), strconv.Itoa(j + 1), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason}
+							out[j] = []string{u, string(r.Strategy), strconv.Itoa(j + 1), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason, strconv.Itoa(stages[j])}
 						}
 						rows[i-start] = out
 					}
@@ -504,4 +502,19 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 		fmt.Fprintf(o.IO.ErrOut, "wrote %s recommendations for %s users to %s\n", render.Int(written), render.Int(len(users)), dest)
 	}
 	return nil
+}
+
+// denseStages numbers the lists recs came from (rank.Rec.Stage) 1, 2, …
+// in carousel order, skipping lists that offered nothing, so the table,
+// -o json and --all-users say the same "list 2".
+func denseStages(recs []rank.Rec) []int {
+	out := make([]int, len(recs))
+	stage, last := 0, -1
+	for i, rc := range recs {
+		if rc.Stage != last {
+			stage, last = stage+1, rc.Stage
+		}
+		out[i] = stage
+	}
+	return out
 }

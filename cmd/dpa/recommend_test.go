@@ -37,7 +37,7 @@ func TestRecommendAllUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != "user,strategy,rank,item,score,reason" {
+	if strings.Join(rows[0], ",") != "user,strategy,rank,item,score,reason,stage" {
 		t.Fatalf("header %v", rows[0])
 	}
 	seen := map[string]int{}
@@ -61,6 +61,51 @@ func TestRecommendAllUsers(t *testing.T) {
 	}
 	if len(seen) != 30 {
 		t.Errorf("%d users, want the 30 of the log", len(seen))
+	}
+}
+
+// --all-users carries each item's list (stage) as --user -o json numbers
+// it, for every shopper: the batch file shows the order's basis too.
+func TestRecommendAllUsersStage(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "recs.csv")
+	mustRun(t, "recommend", "--events", "../../examples/events.csv", "--catalog", "../../examples/catalog.csv", "--all-users", "-k", "4", "--out", out, "-q")
+	b, _ := os.ReadFile(out)
+	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range rows[1:] {
+		got[r[0]] = append(got[r[0]], r[3]+"@"+r[6])
+	}
+	multi := 0
+	for u, items := range got {
+		code, js, errOut := runCmd(t, "recommend", "--events", "../../examples/events.csv", "--catalog", "../../examples/catalog.csv", "--user", u, "-k", "4", "-o", "json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", u, code, errOut)
+		}
+		var rep struct {
+			Recommendations []struct {
+				ItemID string `json:"item_id"`
+				Stage  int    `json:"stage"`
+			} `json:"recommendations"`
+		}
+		if err := json.Unmarshal([]byte(js), &rep); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, r := range rep.Recommendations {
+			want = append(want, r.ItemID+"@"+strconv.Itoa(r.Stage))
+			if r.Stage > 1 {
+				multi++
+			}
+		}
+		if !slices.Equal(items, want) {
+			t.Errorf("%s: --all-users %v, --user -o json %v", u, items, want)
+		}
+	}
+	if multi == 0 {
+		t.Error("no shopper's carousel spans two lists: the stage column is not exercised")
 	}
 }
 
