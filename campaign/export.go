@@ -31,6 +31,8 @@ type ExportOptions struct {
 	Since *SinceIndex
 	// Progress, when set, is called every 1,024 items with the count read.
 	Progress func(items int)
+	// AllowEmpty lets Export.Run write an export of a catalog without items.
+	AllowEmpty bool
 }
 
 // ExportResult is what the catalog pass produced.
@@ -47,6 +49,9 @@ type ExportResult struct {
 	MissingID    int
 	DuplicateID  int
 	DuplicateIDs []string // the first maxListedIDs
+	// Manifest is what Export.Run wrote as manifest.json (nil from
+	// StreamCatalog alone).
+	Manifest *Manifest
 }
 
 // ReadError is an unreadable catalog or previous feed: bad input, not a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -123,15 +122,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	}
 	// Everything that does not need the catalog is built first, so a
 	// problem there costs no catalog read.
-	sheet, err := campaign.BuildBulkSheet(c)
-	if err != nil {
-		return &inputError{err: fmt.Errorf("%s: %w", o.Campaign, err)}
-	}
-	payloads, err := campaign.BuildAPIPayloads(c)
-	if err != nil {
-		return &inputError{err: fmt.Errorf("%s: %w", o.Campaign, err)}
-	}
-	apiFiles, err := payloads.Files()
+	x, err := campaign.NewExport(c)
 	if err != nil {
 		return &inputError{err: fmt.Errorf("%s: %w", o.Campaign, err)}
 	}
@@ -171,87 +162,44 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	setMemoryLimit([]string{o.Catalog})
 
 	prog := render.NewProgress(o.IO.ErrOut, o.IO.ProgressEnabled(o.app.Quiet), o.Now)
-	res, err := campaign.StreamCatalog(ctx, c, r, campaign.ExportOptions{
-		Catalog: o.Catalog, BatchSize: o.BatchSize, SourceColumns: cols, Since: old,
+	res, err := x.Run(ctx, r, campaign.ExportOptions{
+		Catalog: o.Catalog, BatchSize: o.BatchSize, SourceColumns: cols, Since: old, AllowEmpty: o.Read.AllowEmpty,
 		Meta: slices.Contains(o.ChannelFeeds, "meta"), Google: slices.Contains(o.ChannelFeeds, "google"),
 		Progress: func(n int) { prog.Update(o.Catalog, int64(n), 0) },
 	}, stageSink{st})
 	prog.Done()
-	if err != nil {
-		return engineErr(err)
-	}
-	if res.MissingID > 0 && !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s without an id left out of items_batch\n", render.Count(res.MissingID, "catalog item", "catalog items"))
-	}
-	if res.DuplicateID > 0 && !o.app.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s an earlier id: items_batch carries the first only\n", render.Count(res.DuplicateID, "catalog item repeats", "catalog items repeat"))
-	}
-	if err := feed.NoItemsError(r, res.Items, o.Read.AllowEmpty); err != nil {
-		return &inputError{err: fmt.Errorf("%w (nothing written; --allow-empty exports an empty catalog)", err)}
-	}
-	sel := res.Selection
-	issues := sel.Issues()
-	printIssues(o.IO.ErrOut, issues, o.app.Quiet)
-	var failed []string
-	for _, is := range issues {
-		if is.Severity == feed.Error {
-			failed = append(failed, fmt.Sprintf("ad set %q: %s", is.AdSet, is.Message))
+	if res != nil && !o.app.Quiet {
+		if res.MissingID > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "warning: %s without an id left out of items_batch\n", render.Count(res.MissingID, "catalog item", "catalog items"))
+		}
+		if res.DuplicateID > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "warning: %s an earlier id: items_batch carries the first only\n", render.Count(res.DuplicateID, "catalog item repeats", "catalog items repeat"))
 		}
 	}
-	if len(failed) > 0 {
-		msg := fmt.Sprintf("nothing written to %s: %s", o.Out, failed[0])
-		if len(failed) > 1 {
-			msg += fmt.Sprintf(" (and %s more)", render.Count(len(failed)-1, "error", "errors"))
+	var empty *campaign.EmptyCatalogError
+	if errors.As(err, &empty) {
+		return &inputError{err: fmt.Errorf("%w (nothing written; --allow-empty exports an empty catalog)", empty.Err)}
+	}
+	if res != nil {
+		printIssues(o.IO.ErrOut, res.Selection.Issues(), o.app.Quiet)
+	}
+	var check *campaign.CheckError
+	if errors.As(err, &check) {
+		msg := fmt.Sprintf("nothing written to %s: %s", o.Out, check.Failed[0])
+		if len(check.Failed) > 1 {
+			msg += fmt.Sprintf(" (and %s more)", render.Count(len(check.Failed)-1, "error", "errors"))
 		}
 		return &findingsError{msg: msg}
 	}
-
-	if err := writeBulk(st, sheet); err != nil {
-		return err
-	}
-	for _, f := range apiFiles {
-		if err := st.writeFile(f.Path, f.Data); err != nil {
-			return err
-		}
-	}
-	plan, err := payloads.BuildPlan(apiFiles, res.Batches)
 	if err != nil {
-		return err
-	}
-	if err := st.writeFile(campaign.PlanPath, plan); err != nil {
-		return err
-	}
-	if err := st.writeWith("preview.html", func(w io.Writer) error {
-		return campaign.RenderPreview(w, campaign.BuildPreview(c, sel, campaign.CurrencyFormat{}))
-	}); err != nil {
-		return err
-	}
-
-	m := campaign.NewManifest(c, sel)
-	m.Catalog = o.Catalog
-	m.CatalogItems = res.Items
-	for i := range m.Sets {
-		if n := res.Feeds.SetFeedItems(); i < len(n) && n[i] > 0 {
-			m.Sets[i].Feed = campaign.SetFeedPath(c.AdSets[i])
-			m.Sets[i].FeedItems = n[i]
-		}
-	}
-	m.Issues = append(m.Issues, res.CatalogIssues()...)
-	m.Issues = append(m.Issues, res.Feeds.Issues()...)
-	m.Feeds = res.Feeds.Summaries()
-	m.Files = st.manifestFiles()
-	mj, err := m.JSON()
-	if err != nil {
-		return err
-	}
-	if err := st.writeFile("manifest.json", mj); err != nil {
-		return err
+		return engineErr(err)
 	}
 	written := st.manifestFiles()
 	if err := st.commit(); err != nil {
 		return err
 	}
 
+	m := res.Manifest
 	sum := exportSummary{SchemaVersion: 1, Out: o.Out, Campaign: c.Name, CatalogItems: res.Items, Batches: res.Batches,
 		Updates: res.Updates, Deletes: res.Deletes, LeftOut: res.LeftOut, Since: o.Since, Files: written, Sets: m.Sets, Issues: m.Issues, Feeds: m.Feeds}
 	if o.Since != "" {

@@ -56,7 +56,11 @@ type stageSink struct{ st *stage }
 
 func (s stageSink) Create(rel string) (io.WriteCloser, error) { return s.st.create(rel) }
 
-func writeBulk(st *stage, sheet *campaign.BulkSheet) error {
+func (s stageSink) Files() []campaign.ManifestFile { return s.st.manifestFiles() }
+
+// WriteBulkSheet writes the Ads Manager bulk sheet as XLSX and CSV.
+func (s stageSink) WriteBulkSheet(sheet *campaign.BulkSheet) error {
+	st := s.st
 	// Number cells stay numbers in the workbook so Excel can sum budgets;
 	// text cells are typed strings with the formula guard applied.
 	rows := make([][]any, len(sheet.Rows))
