@@ -198,13 +198,6 @@ func (st *stage) writeWith(rel string, fn func(w io.Writer) error) error {
 	return sf.Close()
 }
 
-func (st *stage) writeFile(rel string, data []byte) error {
-	return st.writeWith(rel, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
 func (st *stage) manifestFiles() []campaign.ManifestFile {
 	out := make([]campaign.ManifestFile, 0, len(st.files))
 	for _, sf := range st.files {
