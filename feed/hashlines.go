@@ -33,9 +33,23 @@ func (t *hashLines) firstOrAdd(h uint64, line uint32) (uint32, bool) {
 	}
 }
 
-func (t *hashLines) grow() {
+func (t *hashLines) grow() { t.resize(max(1<<12, 2*len(t.keys))) }
+
+// reserve sizes the table for n keys at once (nothing when it already
+// is): a million keys added one by one cost eight grows, each a rehash
+// into fresh memory, which is slow to fault in.
+func (t *hashLines) reserve(n int) {
+	size := 1 << 12
+	for 2*(n+1) > size {
+		size *= 2
+	}
+	if size > len(t.keys) {
+		t.resize(size)
+	}
+}
+
+func (t *hashLines) resize(size int) {
 	oldK, oldL := t.keys, t.lines
-	size := max(1<<12, 2*len(oldK))
 	t.keys, t.lines, t.n = make([]uint64, size), make([]uint32, size), 0
 	for i, k := range oldK {
 		if k != 0 {

@@ -1,6 +1,9 @@
 package feed
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 func TestHashLines(t *testing.T) {
 	var h hashLines
@@ -20,5 +23,37 @@ func TestHashLines(t *testing.T) {
 	}
 	if h.n != n || len(h.keys) < 2*n {
 		t.Fatalf("n=%d slots=%d", h.n, len(h.keys))
+	}
+}
+
+// TestHashLinesReserve: sizing the table ahead, part-way through or with a
+// wrong guess, never changes an answer (a map is the reference).
+func TestHashLinesReserve(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 20 {
+		var h hashLines
+		ref := map[uint64]uint32{}
+		n := 1 + rng.IntN(50_000)
+		at, guess := rng.IntN(n), rng.IntN(2*n)
+		for i := range n {
+			if i == at {
+				h.reserve(guess)
+			}
+			key := rng.Uint64N(uint64(n)) * 0x9e3779b97f4a7c15 // duplicates, and 0
+			if key == 1 {
+				key = 2 // 0 and 1 share a slot by design
+			}
+			line, ok := h.firstOrAdd(key, uint32(i))
+			want, wok := ref[key]
+			if !wok {
+				ref[key] = uint32(i)
+			}
+			if ok != wok || line != want {
+				t.Fatalf("round %d key %d: got %d %v, want %d %v", round, key, line, ok, want, wok)
+			}
+		}
+		if h.n != len(ref) || 2*h.n > len(h.keys) {
+			t.Fatalf("round %d: n=%d want %d, %d slots", round, h.n, len(ref), len(h.keys))
+		}
 	}
 }

@@ -53,6 +53,11 @@ type ValidateOptions struct {
 
 const batchSize = 256
 
+// reserveAfter is how many items Validate checks before it sizes the
+// cross-item indexes for the whole input: enough that the read-ahead
+// (a few thousand items) is a small part of the bytes read.
+const reserveAfter = 1 << 16
+
 // valSlot is one item on its way through Validate's pipeline; the slices
 // keep their capacity when the slot is reused.
 type valSlot struct {
@@ -164,7 +169,14 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 			}
 			sl.found, sl.it = fs[:0], nil
 		}
+		before := n
 		n += int64(len(slots))
+		if before < reserveAfter && n >= reserveAfter {
+			// Sized once from how many items the first bytes held.
+			if read, total := ReadProgress(r); read > 0 && total > read {
+				x.reserve(int(float64(n)*float64(total)/float64(read)), int(n))
+			}
+		}
 		if opts.Progress != nil {
 			opts.Progress(n)
 		}
@@ -359,9 +371,12 @@ type cross struct {
 	v       *Validator
 	ids     hashLines // id hash → line of first occurrence
 	gtins   hashLines
-	titles  hashLines        // ungrouped items with variant attributes
-	groupIx map[uint64]int32 // group name hash → index in groups
-	groups  []group
+	titles  hashLines // ungrouped items with variant attributes
+	groupIx hashLines // group name hash → index in groups
+	// groups, like members and arena, grow in fixed chunks: appending
+	// to one slice copied it at every doubling on the sequential pass.
+	groups  [][]group
+	ngroups int32
 	// members and arena grow in fixed chunks rather than by doubling one
 	// slice: on a million-item feed the copies of growslice were a tenth
 	// of the whole validate, all of it on this sequential pass.
@@ -446,6 +461,37 @@ func (x *cross) addMember(m member) int32 {
 	return i
 }
 
+func (x *cross) group(i int32) *group {
+	return &x.groups[i>>memberChunkBits][i&(1<<memberChunkBits-1)]
+}
+
+func (x *cross) addGroup(g group) *group {
+	i := x.ngroups
+	if i&(1<<memberChunkBits-1) == 0 {
+		x.groups = append(x.groups, make([]group, 0, 1<<memberChunkBits))
+	}
+	last := &x.groups[len(x.groups)-1]
+	*last = append(*last, g)
+	x.ngroups++
+	return &(*last)[len(*last)-1]
+}
+
+// reserve sizes the indexes for about items items in all, of which seen
+// are checked so far: an estimate from the input's size, so low rather
+// than high (the bytes read run ahead of the items checked).
+func (x *cross) reserve(items, seen int) {
+	if items <= seen || seen <= 0 || items > 1<<28 {
+		return
+	}
+	x.ids.reserve(items)
+	if x.gtins.n > seen/2 {
+		x.gtins.reserve(items)
+	}
+	if groups := int(int64(x.ngroups) * int64(items) / int64(seen)); groups > 1<<12 {
+		x.groupIx.reserve(groups)
+	}
+}
+
 type member struct {
 	index, line uint32
 	sig         uint64
@@ -493,7 +539,7 @@ func (x *cross) keep(s string) (uint32, uint16) {
 var variantAttrs = []string{"size", "color", "gender", "age_group", "material", "pattern"}
 
 func newCross(v *Validator) *cross {
-	return &cross{v: v, groupIx: map[uint64]int32{}}
+	return &cross{v: v}
 }
 
 const (
@@ -609,14 +655,13 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 	}
 	if k.group != "" {
 		gh := hash64(k.group)
-		gi, ok := x.groupIx[gh]
-		if !ok {
-			gi = int32(len(x.groups))
-			x.groupIx[gh] = gi
+		var gr *group
+		if gi, ok := x.groupIx.firstOrAdd(gh, uint32(x.ngroups)); ok {
+			gr = x.group(int32(gi))
+		} else {
 			off, n := x.keep(k.group)
-			x.groups = append(x.groups, group{head: -1, tail: -1, nameOff: off, nameLen: n})
+			gr = x.addGroup(group{head: -1, tail: -1, nameOff: off, nameLen: n})
 		}
-		gr := &x.groups[gi]
 		gr.union |= k.mask
 		for i := range variantAttrs {
 			if k.hs[i] == 0 {
@@ -651,8 +696,8 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 func (x *cross) finish() []Finding {
 	var out []Finding
 	seen := map[uint64]uint32{}
-	for gi := range x.groups {
-		g := &x.groups[gi]
+	for gi := range x.ngroups {
+		g := x.group(gi)
 		if g.count < 2 {
 			continue
 		}
