@@ -57,6 +57,10 @@ func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		i = skipJSONSafe(s, i)
+		if i == len(s) {
+			break
+		}
 		if b := s[i]; b < utf8.RuneSelf {
 			if b >= 0x20 && b != '"' && b != '\\' {
 				i++
@@ -102,4 +106,22 @@ func AppendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// skipJSONSafe returns the first index from i, in steps of eight bytes,
+// whose word holds a byte that needs a look (below 0x20, '"', '\\' or
+// >= 0x80); the byte loop takes it from there. Findings are mostly plain
+// ASCII text, and a report with a million of them spent a fifth of its
+// writing in the byte loop.
+func skipJSONSafe(s string, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q, bs := w^(lo*'"'), w^(lo*'\\')
+		if (w|(w-lo*0x20)&^w|(q-lo)&^q|(bs-lo)&^bs)&hi != 0 {
+			return i
+		}
+	}
+	return i
 }
