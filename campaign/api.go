@@ -58,9 +58,9 @@ type ProductAudiencePayload struct {
 	Exclusions   []AudienceRule `json:"exclusions,omitempty"`
 }
 
-// ProductAudienceSpec is the inline targeting form of the same audience
+// productAudienceSpec is the inline targeting form of the same audience
 // (SDK TargetingProductAudienceSpec).
-type ProductAudienceSpec struct {
+type productAudienceSpec struct {
 	ProductSetID string         `json:"product_set_id"`
 	Inclusions   []AudienceRule `json:"inclusions"`
 	Exclusions   []AudienceRule `json:"exclusions,omitempty"`
@@ -206,9 +206,9 @@ func audienceSetRef(as *AdSet) string {
 	return ProductSetRef(as)
 }
 
-func productAudienceSpecs(as *AdSet) []ProductAudienceSpec {
+func productAudienceSpecs(as *AdSet) []productAudienceSpec {
 	inc, exc := audienceRules(as.Audience)
-	return []ProductAudienceSpec{{ProductSetID: audienceSetRef(as), Inclusions: inc, Exclusions: exc}}
+	return []productAudienceSpec{{ProductSetID: audienceSetRef(as), Inclusions: inc, Exclusions: exc}}
 }
 
 // apiTime writes a time with its offset in the ad account's zone, in the
@@ -377,18 +377,18 @@ type BatchOp struct {
 	fields []feed.Field
 }
 
-// BatchRequest is one element of items_batch "requests"; the retailer id
+// batchRequest is one element of items_batch "requests"; the retailer id
 // goes inside data.id (export-formats.md §2.5).
-type BatchRequest struct {
+type batchRequest struct {
 	Method string            `json:"method"`
 	Data   map[string]string `json:"data"`
 }
 
-// ItemsBatch is one POST /{catalog_id}/items_batch body.
-type ItemsBatch struct {
+// itemsBatch is one POST /{catalog_id}/items_batch body.
+type itemsBatch struct {
 	ItemType    string         `json:"item_type"`
 	AllowUpsert bool           `json:"allow_upsert"`
-	Requests    []BatchRequest `json:"requests"`
+	Requests    []batchRequest `json:"requests"`
 }
 
 // Batch limits (export-formats.md §2.5): at most 5,000 requests and 28 MB
@@ -474,7 +474,7 @@ func (b *ItemsBatcher) Add(op BatchOp) error {
 	// Hand-encoded: a million requests through encoding/json's reflection
 	// over maps cost more than all the other export work together. The
 	// bytes are what json.Encoder (SetEscapeHTML false) gives for a
-	// BatchRequest; TestAppendBatchRequest holds them equal.
+	// batchRequest; TestAppendBatchRequest holds them equal.
 	var enc []byte
 	if op.Data == nil && method != "DELETE" {
 		enc = appendBatchFields(b.enc[:0], method, op.RetailerID, op.fields)

@@ -50,7 +50,7 @@ func TestPlanCreationOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "meta/api/plan.json", data)
-	var pl Plan
+	var pl plan
 	if err := json.Unmarshal(data, &pl); err != nil {
 		t.Fatal(err)
 	}

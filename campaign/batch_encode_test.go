@@ -23,7 +23,7 @@ func stdBatchRequest(t testing.TB, method, id string, data map[string]string) []
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(BatchRequest{Method: method, Data: full}); err != nil {
+	if err := enc.Encode(batchRequest{Method: method, Data: full}); err != nil {
 		t.Fatal(err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))

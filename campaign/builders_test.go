@@ -191,7 +191,7 @@ func TestAPIShapes(t *testing.T) {
 func TestItemsBatcherLimits(t *testing.T) {
 	var sizes []int
 	bt := NewItemsBatcher(0, func(n int, body []byte) error {
-		var ib ItemsBatch
+		var ib itemsBatch
 		if err := json.Unmarshal(body, &ib); err != nil {
 			return err
 		}
@@ -451,7 +451,7 @@ func TestItemsBatcherBodyBytes(t *testing.T) {
 	}
 	var sizes, counts []int
 	bt := NewItemsBatcher(0, func(n int, body []byte) error {
-		var ib ItemsBatch
+		var ib itemsBatch
 		if err := json.Unmarshal(body, &ib); err != nil {
 			return err
 		}

@@ -14,8 +14,8 @@ import (
 //go:embed data/meta_bulk_columns.csv
 var bulkColumnsCSV string
 
-// BulkColumn is one column of the Ads Manager bulk sheet.
-type BulkColumn struct {
+// bulkColumn is one column of the Ads Manager bulk sheet.
+type bulkColumn struct {
 	Name   string // header exactly as Ads Manager exports it
 	Level  string // campaign, ad_set, ad
 	Value  string // datum key (see bulkValue); "" = always blank
@@ -24,14 +24,14 @@ type BulkColumn struct {
 
 var (
 	bulkOnce    sync.Once
-	bulkCols    []BulkColumn
+	bulkCols    []bulkColumn
 	bulkVersion string
 	bulkErr     error
 )
 
 // bulkColumns returns the versioned column table of
 // data/meta_bulk_columns.csv and its version.
-func bulkColumns() ([]BulkColumn, string, error) {
+func bulkColumns() ([]bulkColumn, string, error) {
 	bulkOnce.Do(func() {
 		var body []string
 		for _, line := range strings.Split(bulkColumnsCSV, "\n") {
@@ -52,7 +52,7 @@ func bulkColumns() ([]BulkColumn, string, error) {
 				bulkErr = fmt.Errorf("meta_bulk_columns.csv: bad row %q", r)
 				return
 			}
-			bulkCols = append(bulkCols, BulkColumn{Name: r[0], Level: r[1], Value: r[2], Number: r[3] == "number"})
+			bulkCols = append(bulkCols, bulkColumn{Name: r[0], Level: r[1], Value: r[2], Number: r[3] == "number"})
 		}
 	})
 	return bulkCols, bulkVersion, bulkErr

@@ -61,15 +61,15 @@ func SortDiagnostics(ds []Diagnostic) {
 	})
 }
 
-// PosError is an error with a position relative to the text it came from
+// posError is an error with a position relative to the text it came from
 // (a filter JSON string or a template), 1-based.
-type PosError struct {
+type posError struct {
 	Line, Column int
 	Msg          string
 	Suggestion   string
 }
 
-func (e *PosError) Error() string {
+func (e *posError) Error() string {
 	s := fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg)
 	if e.Suggestion != "" {
 		s += " (" + e.Suggestion + ")"

@@ -126,7 +126,7 @@ func fieldSuggestion(name string) string {
 	return suggest(name, filterFields)
 }
 
-// ParseFilter parses a filter from Meta's JSON. Errors are *PosError with
+// ParseFilter parses a filter from Meta's JSON. Errors are *posError with
 // the line and column inside data.
 func ParseFilter(data []byte) (*Filter, error) {
 	n, err := jsonToRnode(data)
@@ -136,8 +136,8 @@ func ParseFilter(data []byte) (*Filter, error) {
 	return parseFilterNode(n)
 }
 
-func perr(n *rnode, sug, format string, args ...any) *PosError {
-	return &PosError{Line: n.line, Column: n.col, Msg: fmt.Sprintf(format, args...), Suggestion: sug}
+func perr(n *rnode, sug, format string, args ...any) *posError {
+	return &posError{Line: n.line, Column: n.col, Msg: fmt.Sprintf(format, args...), Suggestion: sug}
 }
 
 func parseFilterNode(n *rnode) (*Filter, error) {

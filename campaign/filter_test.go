@@ -42,7 +42,7 @@ func TestParseFilterErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseFilter([]byte(tt.in))
-			pe, ok := err.(*PosError)
+			pe, ok := err.(*posError)
 			if !ok {
 				t.Fatalf("want *PosError, got %T %v", err, err)
 			}
@@ -190,7 +190,7 @@ func TestPriceMinorUnitsPerCurrency(t *testing.T) {
 // filter on "price" is refused with the right name.
 func TestPriceFieldIsPriceAmount(t *testing.T) {
 	_, err := ParseFilter([]byte(`{"price":{"lt":1000}}`))
-	var pe *PosError
+	var pe *posError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Suggestion, "price_amount") {
 		t.Fatalf("price filter: err %v, want a suggestion of price_amount", err)
 	}
@@ -264,7 +264,7 @@ func TestCompileFriendlyErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := CompileFriendly([]byte(tt.in), "USD")
-		pe, ok := err.(*PosError)
+		pe, ok := err.(*posError)
 		if !ok {
 			t.Fatalf("%q: want *PosError, got %T %v", tt.in, err, err)
 		}
@@ -287,7 +287,7 @@ func FuzzParseFilter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		flt, err := ParseFilter(data)
 		if err != nil {
-			if _, ok := err.(*PosError); !ok {
+			if _, ok := err.(*posError); !ok {
 				t.Fatalf("error is %T, want *PosError: %v", err, err)
 			}
 			return

@@ -260,9 +260,9 @@ func checkCompiled(f *Filter, at *rnode) error {
 		return perr(at, "", "%v", err)
 	}
 	if _, err := ParseFilter(b); err != nil {
-		pe, _ := err.(*PosError)
+		pe, _ := err.(*posError)
 		if pe != nil {
-			return &PosError{Line: at.line, Column: at.col, Msg: pe.Msg, Suggestion: pe.Suggestion}
+			return &posError{Line: at.line, Column: at.col, Msg: pe.Msg, Suggestion: pe.Suggestion}
 		}
 		return perr(at, "", "%v", err)
 	}

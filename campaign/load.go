@@ -49,7 +49,7 @@ func Load(name string, r io.Reader) (*Campaign, []Diagnostic, error) {
 	}
 	root, err := yamlToRnode(&doc)
 	if err != nil {
-		var pe *PosError
+		var pe *posError
 		if errors.As(err, &pe) {
 			l.add(pe.Line, pe.Column, "", pe.Suggestion, "%s", pe.Msg)
 		} else {
@@ -91,7 +91,7 @@ func (l *loader) warnAt(n *rnode, path, sug, format string, args ...any) {
 
 // posErr reports an error positioned inside the text of scalar n (a filter
 // JSON string or a template), translated to file coordinates.
-func (l *loader) posErr(n *rnode, path string, pe *PosError) {
+func (l *loader) posErr(n *rnode, path string, pe *posError) {
 	line, col := l.inner(n, pe.Line, pe.Column)
 	l.add(line, col, path, pe.Suggestion, "%s", pe.Msg)
 }
@@ -700,7 +700,7 @@ func (l *loader) productSet(n *rnode, path, currency string) *ProductSet {
 			l.errAt(fn, fp, "", "filter must be Meta's JSON (a string or a mapping), got %s", describe(fn))
 		}
 		if err != nil {
-			var pe *PosError
+			var pe *posError
 			if errors.As(err, &pe) {
 				if innerNode != nil {
 					l.posErr(innerNode, fp, pe)
@@ -715,7 +715,7 @@ func (l *loader) productSet(n *rnode, path, currency string) *ProductSet {
 		var err error
 		ps.Filter, err = compileWhere(wn, currency)
 		if err != nil {
-			var pe *PosError
+			var pe *posError
 			if errors.As(err, &pe) {
 				l.add(pe.Line, pe.Column, join(path, "where"), pe.Suggestion, "%s", pe.Msg)
 			} else {
@@ -810,7 +810,7 @@ func (l *loader) creative(n *rnode, path string) Creative {
 		}
 		t, err := parseTemplate(tn.scalarText())
 		if err != nil {
-			var pe *PosError
+			var pe *posError
 			if errors.As(err, &pe) {
 				l.posErr(tn, join(path, key), pe)
 			}
@@ -824,7 +824,7 @@ func (l *loader) creative(n *rnode, path string) Creative {
 	if ln := l.required(s, "link", path, n); ln != nil {
 		cr.Link = l.str(ln, join(path, "link"))
 		if lt, err := parseTemplate(cr.Link); err != nil {
-			var pe *PosError
+			var pe *posError
 			if errors.As(err, &pe) {
 				l.posErr(ln, join(path, "link"), pe)
 			}
@@ -835,7 +835,7 @@ func (l *loader) creative(n *rnode, path string) Creative {
 	cr.URLTags = strings.TrimPrefix(l.str(s["url_tags"], join(path, "url_tags")), "?")
 	if cr.URLTags != "" {
 		if t, err := parseTemplate(cr.URLTags); err != nil {
-			var pe *PosError
+			var pe *posError
 			if errors.As(err, &pe) {
 				l.posErr(s["url_tags"], join(path, "url_tags"), pe)
 			}
@@ -887,7 +887,7 @@ func (l *loader) variants(n *rnode, path string) []Variant {
 			}
 			t, err := parseTemplate(tn.scalarText())
 			if err != nil {
-				var pe *PosError
+				var pe *posError
 				if errors.As(err, &pe) {
 					l.posErr(tn, join(vp, key), pe)
 				}

@@ -35,8 +35,8 @@ const campaignRef = "<CAMPAIGN_ID>"
 // the plan runs against, supplied by whoever runs it.
 const adAccountRef = "<AD_ACCOUNT_ID>"
 
-// PlanStep is one Marketing API call of meta/api/plan.json.
-type PlanStep struct {
+// planStep is one Marketing API call of meta/api/plan.json.
+type planStep struct {
 	Step     int      `json:"step"`
 	Method   string   `json:"method"`
 	Path     string   `json:"path"`
@@ -45,15 +45,15 @@ type PlanStep struct {
 	Produces string   `json:"produces,omitempty"` // placeholder the response's "id" replaces
 }
 
-// Plan lists every call of an export in creation order, so a script or a
+// plan lists every call of an export in creation order, so a script or a
 // person can run it top to bottom: replace each consumed placeholder by
 // the id an earlier step produced (or, for Inputs, by your own value),
 // send the body, and remember the "id" of the response as Produces.
-type Plan struct {
+type plan struct {
 	SchemaVersion   int        `json:"schema_version"`
 	GraphAPIVersion string     `json:"graph_api_version"`
 	Inputs          []string   `json:"inputs"`
-	Steps           []PlanStep `json:"steps"`
+	Steps           []planStep `json:"steps"`
 }
 
 var placeholderRE = regexp.MustCompile(`<[A-Z][A-Z_]*(?::[^<>"]+)?>`)
@@ -112,10 +112,10 @@ func (p *APIPayloads) BuildPlan(files []File, batches int) ([]byte, error) {
 	for _, f := range files {
 		byPath[f.Path] = f.Data
 	}
-	pl := Plan{SchemaVersion: 1, GraphAPIVersion: p.version, Inputs: []string{adAccountRef}, Steps: []PlanStep{}}
+	pl := plan{SchemaVersion: 1, GraphAPIVersion: p.version, Inputs: []string{adAccountRef}, Steps: []planStep{}}
 	add := func(endpoint, body, produces string, data []byte) {
 		path := "/" + p.version + "/" + endpoint
-		pl.Steps = append(pl.Steps, PlanStep{Step: len(pl.Steps) + 1, Method: "POST", Path: path, Body: body,
+		pl.Steps = append(pl.Steps, planStep{Step: len(pl.Steps) + 1, Method: "POST", Path: path, Body: body,
 			Consumes: placeholders(path + string(data)), Produces: produces})
 	}
 	for n := 1; n <= batches; n++ {

@@ -113,7 +113,7 @@ func jsonToRnode(data []byte) (*rnode, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		l, c := p.pos(p.nextStart())
-		return nil, &PosError{Line: l, Column: c, Msg: "unexpected data after the filter object"}
+		return nil, &posError{Line: l, Column: c, Msg: "unexpected data after the filter object"}
 	}
 	return n, nil
 }
@@ -162,7 +162,7 @@ func (p *jsonParser) nextStart() int {
 }
 
 func (p *jsonParser) wrap(err error) error {
-	var pe *PosError
+	var pe *posError
 	if errors.As(err, &pe) {
 		return pe
 	}
@@ -170,14 +170,14 @@ func (p *jsonParser) wrap(err error) error {
 	if errors.As(err, &se) {
 		// Offset counts the bytes read, the offending one included.
 		l, c := p.pos(max(int(se.Offset)-1, 0))
-		return &PosError{Line: l, Column: c, Msg: "invalid JSON: " + se.Error()}
+		return &posError{Line: l, Column: c, Msg: "invalid JSON: " + se.Error()}
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		l, c := p.pos(len(p.data))
-		return &PosError{Line: l, Column: c, Msg: "invalid JSON: unexpected end of input"}
+		return &posError{Line: l, Column: c, Msg: "invalid JSON: unexpected end of input"}
 	}
 	l, c := p.pos(int(p.dec.InputOffset()))
-	return &PosError{Line: l, Column: c, Msg: "invalid JSON: " + err.Error()}
+	return &posError{Line: l, Column: c, Msg: "invalid JSON: " + err.Error()}
 }
 
 func (p *jsonParser) value() (*rnode, error) {
@@ -202,7 +202,7 @@ func (p *jsonParser) value() (*rnode, error) {
 				key, _ := kt.(string)
 				kl, kc := p.pos(ks)
 				if n.get(key) != nil {
-					return nil, &PosError{Line: kl, Column: kc, Msg: fmt.Sprintf("duplicate key %q", key)}
+					return nil, &posError{Line: kl, Column: kc, Msg: fmt.Sprintf("duplicate key %q", key)}
 				}
 				v, err := p.value()
 				if err != nil {
@@ -231,7 +231,7 @@ func (p *jsonParser) value() (*rnode, error) {
 	case json.Number:
 		s, err := canonicalNumber(string(t))
 		if err != nil {
-			return nil, &PosError{Line: l, Column: c, Msg: err.Error()}
+			return nil, &posError{Line: l, Column: c, Msg: err.Error()}
 		}
 		n.kind, n.str, n.raw = rNumber, s, string(t)
 	case bool:
@@ -271,7 +271,7 @@ func (c *yamlConverter) conv(y *yaml.Node, depth int) (*rnode, error) {
 		if c.alias != nil {
 			at = c.alias
 		}
-		return nil, &PosError{Line: at.Line, Column: at.Column,
+		return nil, &posError{Line: at.Line, Column: at.Column,
 			Msg: fmt.Sprintf("YAML aliases expand to more than %d nodes (an alias bomb?): refusing to expand *%s", maxYAMLNodes, aliasName(at))}
 	}
 	return c.convNode(y, depth)
@@ -286,7 +286,7 @@ func aliasName(y *yaml.Node) string {
 
 func (c *yamlConverter) convNode(y *yaml.Node, depth int) (*rnode, error) {
 	if depth > 100 {
-		return nil, &PosError{Line: y.Line, Column: y.Column, Msg: "document nested too deeply"}
+		return nil, &posError{Line: y.Line, Column: y.Column, Msg: "document nested too deeply"}
 	}
 	switch y.Kind {
 	case 0: // empty input
@@ -298,7 +298,7 @@ func (c *yamlConverter) convNode(y *yaml.Node, depth int) (*rnode, error) {
 		return c.conv(y.Content[0], depth+1)
 	case yaml.AliasNode:
 		if y.Alias == nil {
-			return nil, &PosError{Line: y.Line, Column: y.Column, Msg: "unknown alias"}
+			return nil, &posError{Line: y.Line, Column: y.Column, Msg: "unknown alias"}
 		}
 		outer := c.alias
 		if outer == nil {
@@ -315,10 +315,10 @@ func (c *yamlConverter) convNode(y *yaml.Node, depth int) (*rnode, error) {
 		for i := 0; i+1 < len(y.Content); i += 2 {
 			k, v := y.Content[i], y.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
-				return nil, &PosError{Line: k.Line, Column: k.Column, Msg: "mapping keys must be plain strings"}
+				return nil, &posError{Line: k.Line, Column: k.Column, Msg: "mapping keys must be plain strings"}
 			}
 			if n.get(k.Value) != nil {
-				return nil, &PosError{Line: k.Line, Column: k.Column, Msg: fmt.Sprintf("duplicate key %q", k.Value)}
+				return nil, &posError{Line: k.Line, Column: k.Column, Msg: fmt.Sprintf("duplicate key %q", k.Value)}
 			}
 			vn, err := c.conv(v, depth+1)
 			if err != nil {
@@ -346,24 +346,24 @@ func (c *yamlConverter) convNode(y *yaml.Node, depth int) (*rnode, error) {
 		case "!!bool":
 			var b bool
 			if err := y.Decode(&b); err != nil {
-				return nil, &PosError{Line: y.Line, Column: y.Column, Msg: err.Error()}
+				return nil, &posError{Line: y.Line, Column: y.Column, Msg: err.Error()}
 			}
 			n.kind, n.str = rBool, strconv.FormatBool(b)
 		case "!!int", "!!float":
 			var f float64
 			if err := y.Decode(&f); err != nil {
-				return nil, &PosError{Line: y.Line, Column: y.Column, Msg: err.Error()}
+				return nil, &posError{Line: y.Line, Column: y.Column, Msg: err.Error()}
 			}
 			s, err := canonicalNumber(strconv.FormatFloat(f, 'g', -1, 64))
 			if err != nil {
-				return nil, &PosError{Line: y.Line, Column: y.Column, Msg: err.Error()}
+				return nil, &posError{Line: y.Line, Column: y.Column, Msg: err.Error()}
 			}
 			n.kind, n.str = rNumber, s
 		default: // !!str, !!timestamp, !!binary: keep the text
 			n.kind, n.str = rString, y.Value
 		}
 	default:
-		return nil, &PosError{Line: y.Line, Column: y.Column, Msg: "unsupported YAML node"}
+		return nil, &posError{Line: y.Line, Column: y.Column, Msg: "unsupported YAML node"}
 	}
 	return n, nil
 }

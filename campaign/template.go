@@ -88,7 +88,7 @@ type TagUse struct {
 }
 
 // parseTemplate parses Meta's double-brace template syntax. Errors are
-// *PosError positioned inside s.
+// *posError positioned inside s.
 func parseTemplate(s string) (*Template, error) {
 	t := &Template{Source: s}
 	rest := s
@@ -107,7 +107,7 @@ func parseTemplate(s string) (*Template, error) {
 		line, col := textPos(s, off+i)
 		j := strings.Index(rest[i+2:], "}}")
 		if j < 0 {
-			return nil, &PosError{Line: line, Column: col, Msg: "unclosed template tag: missing \"}}\""}
+			return nil, &posError{Line: line, Column: col, Msg: "unclosed template tag: missing \"}}\""}
 		}
 		body := rest[i+2 : i+2+j]
 		use, err := parseTag(body, line, col)
@@ -134,7 +134,7 @@ func textPos(s string, off int) (int, int) {
 
 func parseTag(body string, line, col int) (*TagUse, error) {
 	e := func(sug, format string, args ...any) error {
-		return &PosError{Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Suggestion: sug}
+		return &posError{Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Suggestion: sug}
 	}
 	segs := strings.Split(body, "|")
 	head := strings.Fields(segs[0])

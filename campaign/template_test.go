@@ -82,7 +82,7 @@ func TestTemplateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := parseTemplate(tt.tpl)
-		pe, ok := err.(*PosError)
+		pe, ok := err.(*posError)
 		if !ok {
 			t.Fatalf("%q: want *PosError, got %T %v", tt.tpl, err, err)
 		}
@@ -154,7 +154,7 @@ func FuzzTemplate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		tp, err := parseTemplate(s)
 		if err != nil {
-			pe, ok := err.(*PosError)
+			pe, ok := err.(*posError)
 			if !ok {
 				t.Fatalf("error is %T", err)
 			}

@@ -420,7 +420,7 @@ func (c *itemCtx) checkEnum(f *FieldSpec, val string) {
 		}
 	}
 	msg := fmt.Sprintf("%s %q is not allowed on %s (allowed: %s)", f.Name, val, c.v.ch.Name, strings.Join(f.Enum, ", "))
-	s := SuggestEnum(val, f.Enum, c.v.ch.Synonyms)
+	s := suggestEnum(val, f.Enum, c.v.ch.Synonyms)
 	if s != "" {
 		msg = fmt.Sprintf("%s %q is not allowed on %s; did you mean %q?", f.Name, val, c.v.ch.Name, s)
 	}

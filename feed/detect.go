@@ -10,8 +10,8 @@ import (
 	"github.com/dpa-tools/dpa/feed/sniff"
 )
 
-// GoogleNamespace is the XML namespace of Google's product attributes.
-const GoogleNamespace = "http://base.google.com/ns/1.0"
+// googleNamespace is the XML namespace of Google's product attributes.
+const googleNamespace = "http://base.google.com/ns/1.0"
 
 // ChannelGuess is the channel a feed was written for and why dpa thinks
 // so. Weak means the evidence fits other channels as well: the caller
@@ -56,7 +56,7 @@ func guessFromHead(head []byte) ChannelGuess {
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	if bytes.HasPrefix(trimmed, []byte("<")) {
-		if !bytes.Contains(head, []byte(GoogleNamespace)) {
+		if !bytes.Contains(head, []byte(googleNamespace)) {
 			return ChannelGuess{"meta", "an XML feed without Google's g: namespace (Meta's default)", true}
 		}
 		for _, m := range metaOnlyFields {

@@ -75,10 +75,10 @@ type Finding struct {
 	New bool `json:"new,omitempty"`
 }
 
-// CompareFindings orders findings by file, line, item, field, rule, value
+// compareFindings orders findings by file, line, item, field, rule, value
 // so every report is deterministic and reads top to bottom like the file
 // (a parse error at line 40 comes after the items above it).
-func CompareFindings(a, b Finding) int {
+func compareFindings(a, b Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.File, b.File),
 		cmp.Compare(a.Line, b.Line),
@@ -91,5 +91,5 @@ func CompareFindings(a, b Finding) int {
 	)
 }
 
-// SortFindings sorts in place with CompareFindings.
-func SortFindings(fs []Finding) { slices.SortStableFunc(fs, CompareFindings) }
+// sortFindings sorts in place with compareFindings.
+func sortFindings(fs []Finding) { slices.SortStableFunc(fs, compareFindings) }

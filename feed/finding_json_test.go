@@ -44,7 +44,7 @@ func TestFindingAppendJSONMatchesEncodingJSON(t *testing.T) {
 func TestSpoolRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	var want []Finding
-	l := NewFindingList(7)
+	l := newFindingList(7)
 	defer l.Close()
 	for i := range 1000 {
 		f := Finding{File: "f.csv", Item: i + 1, Line: []int{0, -1, 1 << 40, i}[i%4], ID: string(rune(i)) + "\xff", Field: "title",

@@ -34,8 +34,8 @@ type FindingList struct {
 	err     error
 }
 
-// NewFindingList keeps up to limit findings in memory (<= 0: the default).
-func NewFindingList(limit int) *FindingList {
+// newFindingList keeps up to limit findings in memory (<= 0: the default).
+func newFindingList(limit int) *FindingList {
 	if limit <= 0 {
 		limit = DefaultMemFindings
 	}
@@ -84,7 +84,7 @@ func (l *FindingList) Err() error { return l.err }
 func (l *FindingList) All() iter.Seq[*Finding] {
 	return func(yield func(*Finding) bool) {
 		if !l.sorted {
-			SortFindings(l.extra)
+			sortFindings(l.extra)
 			l.sorted = true
 		}
 		next, stop := l.stream()
@@ -92,7 +92,7 @@ func (l *FindingList) All() iter.Seq[*Finding] {
 		ex := 0
 		cur, ok := next()
 		for ok || ex < len(l.extra) {
-			if ok && (ex == len(l.extra) || CompareFindings(*cur, l.extra[ex]) <= 0) {
+			if ok && (ex == len(l.extra) || compareFindings(*cur, l.extra[ex]) <= 0) {
 				if !yield(cur) {
 					return
 				}

@@ -36,7 +36,7 @@ func TestFindingListSpill(t *testing.T) {
 	}
 	want := mem.Findings.Collect()
 	sorted := append([]Finding(nil), want...)
-	SortFindings(sorted)
+	sortFindings(sorted)
 	if !reflect.DeepEqual(want, sorted) {
 		t.Fatal("in-memory findings are not in report order")
 	}

@@ -138,7 +138,7 @@ func TestSuggestEnum(t *testing.T) {
 		{"banana", "", meta, spaceAvailability},
 	}
 	for _, tc := range tests {
-		if got := SuggestEnum(tc.in, tc.enum, tc.syn); got != tc.want {
+		if got := suggestEnum(tc.in, tc.enum, tc.syn); got != tc.want {
 			t.Errorf("SuggestEnum(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}

@@ -6,12 +6,12 @@ import (
 	"slices"
 )
 
-// ReportSchemaVersion is the version of validate's JSON contract (see
+// reportSchemaVersion is the version of validate's JSON contract (see
 // WriteJSON). Policy: fields are only ever added within a version (issues,
 // files[].source, files[].normalize, findings[].column were added to 1);
 // renaming, removing or changing the meaning of a field bumps it, and
 // LoadBaseline keeps reading every earlier version.
-const ReportSchemaVersion = 1
+const reportSchemaVersion = 1
 
 // Report is validate's result over one or more files, built in one pass
 // (Finish): the summary, the findings (spooled lists, read in report order,
@@ -125,7 +125,7 @@ type KeptRows struct {
 
 // NewReport starts an empty report.
 func NewReport() *Report {
-	return &Report{SchemaVersion: ReportSchemaVersion, Files: []FileReport{}, Issues: []Issue{}}
+	return &Report{SchemaVersion: reportSchemaVersion, Files: []FileReport{}, Issues: []Issue{}}
 }
 
 // Add appends one file's result; the report owns its findings from now on.
@@ -278,7 +278,7 @@ func (r *Report) Finish(base *Baseline, baseFile string) error {
 				ch = r.Files[file].Channel
 			}
 			r.Issues = append(r.Issues, Issue{Rule: f.Rule, Title: title, Severity: f.Severity, Field: f.Field,
-				Fix: fix, Docs: DocsURL(ch, f.Field, f.Rule), Examples: []IssueExample{}})
+				Fix: fix, Docs: docsURL(ch, f.Field, f.Rule), Examples: []IssueExample{}})
 		}
 		is := &r.Issues[k]
 		is.Findings++

@@ -8,7 +8,7 @@ import (
 )
 
 // WriteJSON writes validate's JSON contract (schema_version
-// ReportSchemaVersion, documented in the README): the head (files,
+// reportSchemaVersion, documented in the README): the head (files,
 // summary, issues) and then the findings, encoded one at a time, so a
 // report with a million findings never exists as one buffer. The bytes are
 // those of encoding the whole struct with two-space indent and no HTML

@@ -121,10 +121,10 @@ const (
 	metaFormatURL = "https://developers.facebook.com/docs/marketing-api/catalog/reference"
 )
 
-// DocsURL is the platform's documentation page for a field on a channel
+// docsURL is the platform's documentation page for a field on a channel
 // ("" when dpa knows none): Google's page of the attribute, Meta's catalog
 // fields reference; file-level rules link to the feed format pages.
-func DocsURL(channel, field, rule string) string {
+func docsURL(channel, field, rule string) string {
 	switch channel {
 	case "google":
 		if id, ok := googleDocs[field]; ok {

@@ -184,15 +184,15 @@ func (o Overrides) Check() error {
 	}
 	if len(bad) > 0 {
 		slices.Sort(bad)
-		return &UnknownRulesError{Codes: bad}
+		return &unknownRulesError{Codes: bad}
 	}
 	return nil
 }
 
-// UnknownRulesError names rule codes that do not exist.
-type UnknownRulesError struct{ Codes []string }
+// unknownRulesError names rule codes that do not exist.
+type unknownRulesError struct{ Codes []string }
 
-func (e *UnknownRulesError) Error() string {
+func (e *unknownRulesError) Error() string {
 	msg := "unknown rule code(s): " + strings.Join(e.Codes, ", ")
 	if s := suggestCode(e.Codes[0]); s != "" {
 		msg += " (did you mean " + s + "?)"

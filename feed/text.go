@@ -41,10 +41,10 @@ func squash(s string) string {
 	return b.String()
 }
 
-// SuggestEnum finds the allowed value a near-miss was meant to be: a
+// suggestEnum finds the allowed value a near-miss was meant to be: a
 // cross-channel synonym, the same letters with other spacing or case, or the
 // closest value by edit distance. "" when nothing is close.
-func SuggestEnum(v string, enum []string, synonyms map[string]string) string {
+func suggestEnum(v string, enum []string, synonyms map[string]string) string {
 	lv := strings.ToLower(strings.TrimSpace(v))
 	if s, ok := synonyms[lv]; ok && containsFold(enum, s) {
 		return s

@@ -125,7 +125,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		res.Kept.Items = []*Item{}
 	}
 	x := newCross(v)
-	list := NewFindingList(opts.MemFindings)
+	list := newFindingList(opts.MemFindings)
 	count := func(fs []Finding) {
 		for i := range fs {
 			switch fs[i].Severity {
@@ -163,7 +163,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 				x.markBad(it.Index)
 			}
 			if len(fs) > 0 {
-				SortFindings(fs) // one item's findings; items arrive in report order
+				sortFindings(fs) // one item's findings; items arrive in report order
 				count(fs)
 				list.add(fs) // copies: the slot's buffer is reused
 			}
