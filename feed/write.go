@@ -99,9 +99,6 @@ func xmlCharError(it *Item, field, what string, at int) error {
 	return fmt.Errorf("%s:%d: item %d: field %q: %s at character %d: %w", it.File, it.Line, it.Index, field, what, at, ErrUnrepresentable)
 }
 
-// writeFormats lists the output formats NewWriter accepts.
-var writeFormats = []string{FormatCSV, FormatTSV, FormatXML, FormatJSONL}
-
 // NewWriter returns a writer for format (csv, tsv, xml, jsonl).
 // Repeated fields (additional_image_link) become one comma-separated cell
 // in tabular formats and repeated elements in XML.
