@@ -101,7 +101,10 @@ func (g *group) addCase(si int, m CaseMetrics, newCase bool, newHit float64) {
 	}
 }
 
-// flush spreads the group's sums over the replicates and resets it.
+// flush spreads the group's sums over the replicates and resets it. It
+// runs once per test group over every replicate, strategy and metric, so
+// it walks each replicate array in one pass and skips the metrics the
+// group left at zero (most: a case without a hit scores 0 on all five).
 func (g *group) flush(b *bootSums, seed uint64) {
 	if !g.used {
 		return
@@ -111,19 +114,24 @@ func (g *group) flush(b *bootSums, seed uint64) {
 		if g.n[si] == 0 {
 			continue
 		}
-		for r, w := range g.w {
-			if w == 0 {
-				continue
-			}
-			b.n[si][r] += int64(w) * g.n[si]
-			for m := range nMetrics {
-				b.sum[si][m][r] += int64(w) * g.sum[si][m]
+		addWeighted(b.n[si], g.w, g.n[si])
+		for m, v := range g.sum[si] {
+			if v != 0 {
+				addWeighted(b.sum[si][m], g.w, v)
 			}
 		}
 		g.n[si] = 0
 		g.sum[si] = [nMetrics]int64{}
 	}
 	g.used = false
+}
+
+// addWeighted adds w[r]·v to dst[r] for every replicate r.
+func addWeighted(dst []int64, w []uint8, v int64) {
+	dst = dst[:len(w)]
+	for r, x := range w {
+		dst[r] += int64(x) * v
+	}
 }
 
 // poissonWeights fills w with the Poisson(1) weights of the group with
