@@ -117,7 +117,7 @@ func runReplay(ctx context.Context, lg *Log, opts ReplayOptions) (*replayRun, er
 }
 
 // runReplayOwn is runReplay; with own it drops the log's training records
-// after training (lg must not be used afterwards).
+// once the model builder has them (lg must not be used afterwards).
 func runReplayOwn(ctx context.Context, lg *Log, opts ReplayOptions, own bool) (*replayRun, error) {
 	opts.defaults()
 	if err := opts.Validate(); err != nil {
@@ -138,9 +138,6 @@ func runReplayOwn(ctx context.Context, lg *Log, opts ReplayOptions, own bool) (*
 	}
 	if err := r.train(ctx); err != nil {
 		return nil, err
-	}
-	if r.own {
-		r.dropTraining()
 	}
 	if err := r.score(ctx); err != nil {
 		return nil, err
@@ -283,6 +280,11 @@ func (r *replayRun) train(ctx context.Context) error {
 		if n > 0 {
 			r.pop[lg.items[it]] = n
 		}
+	}
+	if r.own {
+		// The builder holds its own copy of the training records: the
+		// log's can go before the model's build, the replay's memory peak.
+		r.dropTraining()
 	}
 	var model *rank.Model
 	var err error
