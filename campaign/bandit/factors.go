@@ -2,6 +2,7 @@ package bandit
 
 import (
 	"math"
+	"math/bits"
 )
 
 // Factors is a click model below the arm level, for ranking the products
@@ -33,10 +34,14 @@ type Factors struct {
 	o      FactorOptions
 	levels []int
 	cells  []fcell
-	index  map[string]int
+	index  map[uint64]int32
+	stride []uint64    // mixed-radix place value of each group in a cell key
 	f      [][]float64 // point estimates per group and level
 	mu     float64
-	key    []byte
+	lv     []int32 // scratch: a cell's levels
+	// flat holds every cell's levels during Fit (decoded once per Fit,
+	// not once per group and iteration).
+	flat []int32
 }
 
 // FactorOptions configures a Factors model.
@@ -54,12 +59,15 @@ type FactorOptions struct {
 	Iterations int
 }
 
+// fcell is one feature combination's counts; key encodes its levels in
+// mixed radix (24 bytes a cell instead of a slice of levels).
 type fcell struct {
-	lv   []int32
+	key  uint64
 	n, c float64
 }
 
-// NewFactors returns a model with the given number of levels per group.
+// NewFactors returns a model with the given number of levels per group;
+// their product must fit in 64 bits.
 func NewFactors(levels []int, o FactorOptions) *Factors {
 	if o.Prior <= 0 {
 		o.Prior = 2
@@ -73,8 +81,17 @@ func NewFactors(levels []int, o FactorOptions) *Factors {
 	if o.Iterations <= 0 {
 		o.Iterations = 8
 	}
-	m := &Factors{o: o, levels: append([]int(nil), levels...), index: map[string]int{}, mu: o.BaseMean}
+	m := &Factors{o: o, levels: append([]int(nil), levels...), index: map[uint64]int32{}, mu: o.BaseMean,
+		lv: make([]int32, len(levels))}
+	place := uint64(1)
 	for _, n := range levels {
+		m.stride = append(m.stride, place)
+		hi, lo := bits.Mul64(place, uint64(max(n, 1)))
+		if hi != 0 {
+			// A programming error: the sim's groups multiply to well under 2^64.
+			panic("bandit: too many factor level combinations for a 64-bit key")
+		}
+		place = lo
 		ones := make([]float64, n)
 		for i := range ones {
 			ones[i] = 1
@@ -91,18 +108,43 @@ func (m *Factors) Cells() int { return len(m.cells) }
 // given levels (one per group). Callers add in a deterministic order: the
 // fit sums over cells in the order they were first added.
 func (m *Factors) Add(lv []int32, n, c float64) {
-	m.key = m.key[:0]
-	for _, x := range lv {
-		m.key = append(m.key, byte(x), byte(x>>8), byte(x>>16), byte(x>>24))
+	key := uint64(0)
+	for g, x := range lv {
+		key += uint64(x) * m.stride[g]
 	}
-	i, ok := m.index[string(m.key)]
+	i, ok := m.index[key]
 	if !ok {
-		i = len(m.cells)
-		m.index[string(m.key)] = i
-		m.cells = append(m.cells, fcell{lv: append([]int32(nil), lv...)})
+		i = int32(len(m.cells))
+		m.index[key] = i
+		m.cells = append(m.cells, fcell{key: key})
 	}
 	m.cells[i].n += n
 	m.cells[i].c += c
+}
+
+// decode fills m.flat with every cell's levels.
+func (m *Factors) decode() {
+	g := len(m.levels)
+	m.flat = make([]int32, 0, len(m.cells)*g)
+	for _, x := range m.cells {
+		m.flat = append(m.flat, m.levelsOf(x.key)...)
+	}
+}
+
+// cellLevels returns cell i's levels: decoded in Fit, else from its key.
+func (m *Factors) cellLevels(i int) []int32 {
+	if g := len(m.levels); m.flat != nil {
+		return m.flat[i*g : (i+1)*g]
+	}
+	return m.levelsOf(m.cells[i].key)
+}
+
+// levelsOf decodes a cell key into m.lv.
+func (m *Factors) levelsOf(key uint64) []int32 {
+	for g, n := range m.levels {
+		m.lv[g] = int32(key / m.stride[g] % uint64(n))
+	}
+	return m.lv
 }
 
 // EndDay discounts the evidence.
@@ -120,6 +162,8 @@ func (m *Factors) EndDay() {
 // set to (prior + clicks) / (prior + expected clicks at factor 1 given the
 // other factors), then μ likewise.
 func (m *Factors) Fit() {
+	m.decode()
+	defer func() { m.flat = nil }()
 	for range m.o.Iterations {
 		for g := range m.levels {
 			clicks, expo := m.groupSums(g)
@@ -131,7 +175,7 @@ func (m *Factors) Fit() {
 		for i := range m.cells {
 			x := &m.cells[i]
 			c += x.c
-			e += x.n * m.prod(x.lv, -1)
+			e += x.n * m.prod(m.cellLevels(i), -1)
 		}
 		m.mu = (1 + c) / (1/m.o.BaseMean + e)
 	}
@@ -143,9 +187,10 @@ func (m *Factors) groupSums(g int) (clicks, expo []float64) {
 	clicks, expo = make([]float64, m.levels[g]), make([]float64, m.levels[g])
 	for i := range m.cells {
 		x := &m.cells[i]
-		l := x.lv[g]
+		lv := m.cellLevels(i)
+		l := lv[g]
 		clicks[l] += x.c
-		expo[l] += x.n * m.mu * m.prod(x.lv, g)
+		expo[l] += x.n * m.mu * m.prod(lv, g)
 	}
 	return clicks, expo
 }
