@@ -47,21 +47,40 @@ func replayWorkbook(rep *replayReport, o *simulateOptions) render.Workbook {
 	at := fmt.Sprintf("@%d", rep.K)
 	res := render.Sheet{Name: "Results", ForExcel: true, Freeze: true,
 		Columns: []string{"strategy", "cases", "hit rate" + at, "precision" + at, "recall" + at, "NDCG" + at, "MRR" + at, "coverage", "popularity bias"}}
-	for _, s := range rep.Strategies {
-		res.Rows = append(res.Rows, []any{s.Name, s.Users, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR, s.Coverage, s.PopularityBias})
+	// The 95% intervals go after the old columns (formulas and readers
+	// that address columns by letter keep working), when computed.
+	ci := len(rep.Strategies) > 0 && rep.Strategies[0].HitRateCI != nil && rep.Strategies[0].MRRCI != nil
+	if ci {
+		res.Columns = append(res.Columns, "hit rate low", "hit rate high", "MRR low", "MRR high")
 	}
-	res.NumFormats = map[int]string{7: pctFmt}
+	for _, s := range rep.Strategies {
+		row := []any{s.Name, s.Users, s.HitRate, s.Precision, s.Recall, s.NDCG, s.MRR, s.Coverage, s.PopularityBias}
+		if ci {
+			row = append(row, s.HitRateCI[0], s.HitRateCI[1], s.MRRCI[0], s.MRRCI[1])
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	// Hit rate, precision, recall and coverage are shares of cases or
+	// items: percentages. NDCG, MRR and popularity bias are scores.
+	res.NumFormats = map[int]string{2: pctFmt, 3: pctFmt, 4: pctFmt, 7: pctFmt, 9: pctFmt, 10: pctFmt}
 	n := len(res.Rows)
 	if n > 0 {
-		res.Charts = []render.Chart{{Type: "col", Title: "Accuracy" + at + " by strategy", Cell: "K2", YTitle: "score",
-			Series: []render.ChartSeries{seriesOf("Results", n, 0, 2), seriesOf("Results", n, 0, 5), seriesOf("Results", n, 0, 6)}},
-			{Type: "bar", Title: "Catalog coverage by strategy", Cell: "K20", Series: []render.ChartSeries{seriesOf("Results", n, 0, 7)}}}
+		hit, mrr := seriesOf("Results", n, 0, 2), seriesOf("Results", n, 0, 6)
+		if ci {
+			hit = withBars(hit, rep.Strategies, func(s sim.ReplayStrategy) (float64, [2]float64) { return s.HitRate, *s.HitRateCI })
+			mrr = withBars(mrr, rep.Strategies, func(s sim.ReplayStrategy) (float64, [2]float64) { return s.MRR, *s.MRRCI })
+		}
+		chartCol := sheetCol(len(res.Columns) + 1)
+		res.Charts = []render.Chart{{Type: "col", Title: "Accuracy" + at + " by strategy (95% CI)", Cell: chartCol + "2", YTitle: "score",
+			Series: []render.ChartSeries{hit, seriesOf("Results", n, 0, 5), mrr}},
+			{Type: "bar", Title: "Catalog coverage by strategy", Cell: chartCol + "20", Series: []render.ChartSeries{seriesOf("Results", n, 0, 7)}}}
 	}
 	wb := render.Workbook{Sheets: []render.Sheet{res}}
 	if len(rep.Strategies) > 0 && len(rep.Strategies[0].HitRateByK) > 0 {
-		curve := render.Sheet{Name: "Hit rate by k", ForExcel: true, Columns: []string{"k"}}
-		for _, s := range rep.Strategies {
+		curve := render.Sheet{Name: "Hit rate by k", ForExcel: true, Columns: []string{"k"}, NumFormats: map[int]string{}}
+		for i, s := range rep.Strategies {
 			curve.Columns = append(curve.Columns, string(s.Name))
+			curve.NumFormats[i+1] = pctFmt
 		}
 		nk := len(rep.Strategies[0].HitRateByK)
 		for k := 0; k < nk; k++ {
