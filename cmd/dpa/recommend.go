@@ -6,11 +6,9 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -299,7 +297,7 @@ func runRecommend(ctx context.Context, o *recommendOptions) error {
 		t, _ := title(e.ItemID)
 		rep.History = append(rep.History, historyEvent{Time: e.Time.UTC(), Event: string(kindEvent[e.Kind]), ItemID: e.ItemID, Title: t})
 	}
-	stages := denseStages(recs)
+	stages := rank.DenseStages(recs)
 	for i, rc := range recs {
 		ri := recItem{Rank: i + 1, ItemID: rc.ItemID, Score: round4(rc.Score), Reason: rc.Reason, Strategy: string(rc.Strategy), Stage: stages[i]}
 		if t, p := title(rc.ItemID); p != nil {
@@ -400,21 +398,10 @@ func (o *recommendOptions) table(w io.Writer, rep *recommendReport, withCatalog 
 // depend on --workers, memory stays bounded by a block, and the parts of
 // --shard runs interleave into the unsharded file (dpa merge).
 func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now time.Time, opts rank.Options, inputs []string, prog *render.Progress) error {
-	var users []string
-	for _, u := range model.UserIDs() {
-		if o.shard.Has(u) {
-			users = append(users, u)
-		}
-	}
-	slices.Sort(users)
+	users := sim.ShardUsers(model, o.shard)
 	if o.shard.Sharded() && len(users) == 0 && !o.app.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "note: no user of the log falls in shard %s: the part holds the header only (dpa merge accepts it)\n", o.shard)
 	}
-	workers := o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	const block = 1024
 	var written int
 	emit := func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
@@ -428,50 +415,21 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 			}
 			cw = c
 		}
-		rows := make([][][]string, block*workers)
-		for start := 0; start < len(users); start += len(rows) {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			end := min(start+len(rows), len(users))
-			var wg sync.WaitGroup
-			errs := make([]error, workers)
-			for wi := 0; wi < workers; wi++ {
-				wg.Add(1)
-				go func(wi int) {
-					defer wg.Done()
-					for i := start + wi; i < end; i += workers {
-						u := users[i]
-						recs, err := model.Recommend(model.History(u), rank.Strategy(o.Strategy), o.K, now, opts)
-						if err != nil {
-							errs[wi] = err
-							return
-						}
-						out := make([][]string, len(recs))
-						stages := denseStages(recs)
-						for j, r := range recs {
-							out[j] = []string{u, string(r.Strategy), strconv.Itoa(j + 1), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason, strconv.Itoa(stages[j])}
-						}
-						rows[i-start] = out
-					}
-				}(wi)
-			}
-			wg.Wait()
-			for _, err := range errs {
-				if err != nil {
-					return err
-				}
-			}
-			for i := 0; i < end-start; i++ {
-				for _, row := range rows[i] {
+		err := sim.RecommendAll(ctx, model, users, sim.AllUsersOptions{Strategy: rank.Strategy(o.Strategy), K: o.K, Now: now, Rank: opts,
+			Workers: o.Workers, Progress: func(n int) { prog.Update("ranking users", int64(n), 0) }},
+			func(u string, recs []rank.Rec) error {
+				stages := rank.DenseStages(recs)
+				for j, r := range recs {
+					row := []string{u, string(r.Strategy), strconv.Itoa(j + 1), r.ItemID, strconv.FormatFloat(r.Score, 'f', 4, 64), r.Reason, strconv.Itoa(stages[j])}
 					if err := cw.Write(row); err != nil {
 						return err
 					}
 					written++
 				}
-				rows[i] = nil
-			}
-			prog.Update("ranking users", int64(end), 0)
+				return nil
+			})
+		if err != nil {
+			return err
 		}
 		prog.Done()
 		switch c := cw.(type) {
@@ -502,19 +460,4 @@ func (o *recommendOptions) writeAll(ctx context.Context, model *rank.Model, now 
 		fmt.Fprintf(o.IO.ErrOut, "wrote %s recommendations for %s users to %s\n", render.Int(written), render.Int(len(users)), dest)
 	}
 	return nil
-}
-
-// denseStages numbers the lists recs came from (rank.Rec.Stage) 1, 2, …
-// in carousel order, skipping lists that offered nothing, so the table,
-// -o json and --all-users say the same "list 2".
-func denseStages(recs []rank.Rec) []int {
-	out := make([]int, len(recs))
-	stage, last := 0, -1
-	for i, rc := range recs {
-		if rc.Stage != last {
-			stage, last = stage+1, rc.Stage
-		}
-		out[i] = stage
-	}
-	return out
 }
