@@ -255,16 +255,11 @@ func (c *csvReader) nextInto(dst *Item, buf *[]byte) (*Item, error) {
 			break
 		}
 		if st == splitEOF {
-			c.done = true
-			if c.index == 0 {
-				c.noItems(c.format)
-			}
-			return nil, io.EOF
+			return c.eof()
 		}
 		// Only looked at before the next split call: rec stays valid.
-		if tmp := unsafe.String(unsafe.SliceData(rec), len(rec)); maybeEmpty(tmp, byte(c.comma)) &&
-			allEmpty(parseCSVBody(tmp, byte(c.comma), c.rec[:0])) {
-			continue // a row of bare delimiters, as spreadsheets export
+		if c.blankRow(unsafe.String(unsafe.SliceData(rec), len(rec))) {
+			continue
 		}
 		c.index++
 		*buf = append((*buf)[:0], rec...)
@@ -275,6 +270,21 @@ func (c *csvReader) nextInto(dst *Item, buf *[]byte) (*Item, error) {
 	return c.next(true)
 }
 
+// eof ends the read; a file that held no item says so (noItems).
+func (c *csvReader) eof() (*Item, error) {
+	c.done = true
+	if c.index == 0 {
+		c.noItems(c.format)
+	}
+	return nil, io.EOF
+}
+
+// blankRow reports a record of bare delimiters, as spreadsheets export
+// below the data: skipped, not an item. body is only read here.
+func (c *csvReader) blankRow(body string) bool {
+	return maybeEmpty(body, byte(c.comma)) && allEmpty(parseCSVBody(body, byte(c.comma), c.rec[:0]))
+}
+
 func (c *csvReader) next(deferred bool) (*Item, error) {
 	for !c.done && c.split != nil {
 		body, line, st := c.split.next()
@@ -283,14 +293,10 @@ func (c *csvReader) next(deferred bool) (*Item, error) {
 			break
 		}
 		if st == splitEOF {
-			c.done = true
-			if c.index == 0 {
-				c.noItems(c.format)
-			}
-			return nil, io.EOF
+			return c.eof()
 		}
-		if maybeEmpty(body, byte(c.comma)) && allEmpty(parseCSVBody(body, byte(c.comma), c.rec[:0])) {
-			continue // a row of bare delimiters, as spreadsheets export
+		if c.blankRow(body) {
+			continue
 		}
 		c.index++
 		it := c.newItem(0)
@@ -307,11 +313,7 @@ func (c *csvReader) next(deferred bool) (*Item, error) {
 	for !c.done {
 		rec, prob, err := c.read()
 		if err == io.EOF {
-			c.done = true
-			if c.index == 0 {
-				c.noItems(c.format)
-			}
-			return nil, io.EOF
+			return c.eof()
 		}
 		if err != nil {
 			c.done = true
