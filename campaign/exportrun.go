@@ -120,11 +120,15 @@ func (x *Export) writeCampaignFiles(res *ExportResult, sink ExportSink) error {
 	if err := writeSinkFile(sink, PlanPath, plan); err != nil {
 		return err
 	}
-	var preview strings.Builder
-	if err := RenderPreview(&preview, BuildPreview(x.c, res.Selection, CurrencyFormat{})); err != nil {
+	w, err := sink.Create("preview.html")
+	if err != nil {
+		return err
+	}
+	if err := RenderPreview(w, BuildPreview(x.c, res.Selection, CurrencyFormat{})); err != nil {
+		w.Close()
 		return fmt.Errorf("write preview.html: %w", err)
 	}
-	return writeSinkFile(sink, "preview.html", []byte(preview.String()))
+	return w.Close()
 }
 
 // manifest describes the export; Files is filled by the caller from the
