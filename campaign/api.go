@@ -363,10 +363,10 @@ func sourceSet(as *AdSet) *ProductSet {
 	return as.Audience.Source
 }
 
-// BatchOp is one catalog change for items_batch, as the diff engine will
+// batchOp is one catalog change for items_batch, as the diff engine will
 // produce it: UPDATE for new and changed items (allow_upsert creates
 // unknown ids), DELETE for removed ones.
-type BatchOp struct {
+type batchOp struct {
 	Method     string // "UPDATE" or "DELETE" (CREATE is accepted too)
 	RetailerID string
 	Data       map[string]string // UPDATE fields; ignored for DELETE
@@ -405,7 +405,7 @@ const MaxBatchBlockBytes = 8 << 20
 
 // BatchOpSize approximates the encoded size of an op: the retailer id and
 // every data key and value.
-func BatchOpSize(op BatchOp) int {
+func batchOpSize(op batchOp) int {
 	n := len(op.RetailerID) + 32
 	for k, v := range op.Data {
 		n += len(k) + len(v) + 6
@@ -416,7 +416,7 @@ func BatchOpSize(op BatchOp) int {
 	return n
 }
 
-// ItemsBatcher groups BatchOps into items_batch bodies as they stream in,
+// itemsBatcher groups batchOps into items_batch bodies as they stream in,
 // holding at most one chunk in memory. Ops keep their input order.
 //
 // Each request is encoded once, when added, and a body is those bytes
@@ -425,7 +425,7 @@ func BatchOpSize(op BatchOp) int {
 // indentation made bodies larger than the measured size, so a chunk of
 // items with long descriptions could pass the check and still exceed
 // Meta's 28 MB limit.)
-type ItemsBatcher struct {
+type itemsBatcher struct {
 	max   int
 	emit  func(n int, body []byte) error
 	cur   []byte // encoded requests of the pending chunk, ",\n"-separated
@@ -439,18 +439,18 @@ type ItemsBatcher struct {
 // Reserve tells the batcher how many bytes of requests to expect, so the
 // body buffer is allocated once at about its final size instead of
 // doubling its way up to several megabytes per body.
-func (b *ItemsBatcher) Reserve(n int) {
+func (b *itemsBatcher) Reserve(n int) {
 	b.hint = min(n, maxBatchBytes) + len(batchHead) + len(batchTail)
 }
 
 // NewItemsBatcher calls emit with each finished body, numbered from 1; the
 // body is emit's to keep. maxRequests <= 0 or above MaxBatchRequests means
 // MaxBatchRequests.
-func NewItemsBatcher(maxRequests int, emit func(n int, body []byte) error) *ItemsBatcher {
+func newItemsBatcher(maxRequests int, emit func(n int, body []byte) error) *itemsBatcher {
 	if maxRequests <= 0 || maxRequests > MaxBatchRequests {
 		maxRequests = MaxBatchRequests
 	}
-	return &ItemsBatcher{max: maxRequests, emit: emit}
+	return &itemsBatcher{max: maxRequests, emit: emit}
 }
 
 // The envelope of a body; item_type is required (a batch without it fails
@@ -461,7 +461,7 @@ const (
 )
 
 // Add queues one op, flushing a chunk when it is full by count or size.
-func (b *ItemsBatcher) Add(op BatchOp) error {
+func (b *itemsBatcher) Add(op batchOp) error {
 	method := strings.ToUpper(op.Method)
 	switch method {
 	case "UPDATE", "CREATE", "DELETE":
@@ -513,7 +513,7 @@ func (b *ItemsBatcher) Add(op BatchOp) error {
 }
 
 // Flush emits the pending chunk, if any.
-func (b *ItemsBatcher) Flush() error {
+func (b *itemsBatcher) Flush() error {
 	if b.n == 0 {
 		return nil
 	}
@@ -524,7 +524,7 @@ func (b *ItemsBatcher) Flush() error {
 }
 
 // Batches reports how many bodies were emitted.
-func (b *ItemsBatcher) Batches() int { return b.count }
+func (b *itemsBatcher) Batches() int { return b.count }
 
 // BatchPath is the file of the n-th items_batch body.
 func BatchPath(n int) string { return fmt.Sprintf("meta/api/items_batch/batch-%04d.json", n) }

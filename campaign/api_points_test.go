@@ -286,7 +286,7 @@ func TestAdvantageAudienceExplicit(t *testing.T) {
 			t.Errorf("%s targeting %s lacks %s", as.Slug, b, want)
 		}
 	}
-	m := NewManifest(c, NewSelection(c, SelectOptions{}))
+	m := NewManifest(c, newSelection(c, selectOptions{}))
 	if m.GraphAPIVersion != defaultGraphAPIVersion {
 		t.Errorf("manifest version %q", m.GraphAPIVersion)
 	}

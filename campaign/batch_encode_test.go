@@ -108,7 +108,7 @@ func TestBatchFieldsMatchMap(t *testing.T) {
 		if w := stdBatchRequest(t, "UPDATE", "SK-9", want); !bytes.Equal(got, w) {
 			t.Fatalf("fields %v:\ngot  %s\nwant %s", it.Fields, got, w)
 		}
-		if BatchOpSize(BatchOp{RetailerID: "SK-9", fields: fields}) != BatchOpSize(BatchOp{RetailerID: "SK-9", Data: want}) {
+		if batchOpSize(batchOp{RetailerID: "SK-9", fields: fields}) != batchOpSize(batchOp{RetailerID: "SK-9", Data: want}) {
 			t.Fatalf("BatchOpSize differs for %v", it.Fields)
 		}
 	}
@@ -118,10 +118,10 @@ func TestBatchFieldsMatchMap(t *testing.T) {
 func TestItemsBatcherReserve(t *testing.T) {
 	run := func(hint int) [][]byte {
 		var bodies [][]byte
-		b := NewItemsBatcher(3, func(_ int, body []byte) error { bodies = append(bodies, body); return nil })
+		b := newItemsBatcher(3, func(_ int, body []byte) error { bodies = append(bodies, body); return nil })
 		b.Reserve(hint)
 		for i := range 7 {
-			if err := b.Add(BatchOp{Method: "UPDATE", RetailerID: fmt.Sprint("SK-", i), fields: []feed.Field{{Name: "title", Value: "T"}}}); err != nil {
+			if err := b.Add(batchOp{Method: "UPDATE", RetailerID: fmt.Sprint("SK-", i), fields: []feed.Field{{Name: "title", Value: "T"}}}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -22,7 +22,7 @@ func exampleExport(t *testing.T) (*Campaign, *Selection, []*feed.Item, map[strin
 		t.Fatalf("%v %v", err, diags)
 	}
 	items := csvItems(t, f["catalog.csv"])
-	sel := NewSelection(c, SelectOptions{})
+	sel := newSelection(c, selectOptions{})
 	matched := map[string][]int{}
 	for _, it := range items {
 		matched[it.Get("id")] = slices.Clone(sel.Add(it))
@@ -95,18 +95,18 @@ func TestGoldenExport(t *testing.T) {
 	golden(t, "feeds/google_supplemental.tsv", b.Bytes())
 
 	var batches []string
-	bt := NewItemsBatcher(5, func(n int, body []byte) error {
+	bt := newItemsBatcher(5, func(n int, body []byte) error {
 		golden(t, strings.TrimPrefix(BatchPath(n), ""), body)
 		batches = append(batches, BatchPath(n))
 		return nil
 	})
 	for _, it := range items {
-		if err := bt.Add(BatchOp{Method: "UPDATE", RetailerID: it.Get("id"), Data: ItemData(it)}); err != nil {
+		if err := bt.Add(batchOp{Method: "UPDATE", RetailerID: it.Get("id"), Data: ItemData(it)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, id := range []string{"OLD-1", "OLD-2"} {
-		if err := bt.Add(BatchOp{Method: "DELETE", RetailerID: id, Data: map[string]string{"title": "ignored"}}); err != nil {
+		if err := bt.Add(batchOp{Method: "DELETE", RetailerID: id, Data: map[string]string{"title": "ignored"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,7 +190,7 @@ func TestAPIShapes(t *testing.T) {
 
 func TestItemsBatcherLimits(t *testing.T) {
 	var sizes []int
-	bt := NewItemsBatcher(0, func(n int, body []byte) error {
+	bt := newItemsBatcher(0, func(n int, body []byte) error {
 		var ib itemsBatch
 		if err := json.Unmarshal(body, &ib); err != nil {
 			return err
@@ -202,7 +202,7 @@ func TestItemsBatcherLimits(t *testing.T) {
 		return nil
 	})
 	for i := 0; i < 12001; i++ {
-		if err := bt.Add(BatchOp{Method: "update", RetailerID: fmt.Sprint(i), Data: map[string]string{"price": "1.00 USD"}}); err != nil {
+		if err := bt.Add(batchOp{Method: "update", RetailerID: fmt.Sprint(i), Data: map[string]string{"price": "1.00 USD"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -212,7 +212,7 @@ func TestItemsBatcherLimits(t *testing.T) {
 	if !slices.Equal(sizes, []int{5000, 5000, 2001}) {
 		t.Errorf("chunks %v", sizes)
 	}
-	for _, op := range []BatchOp{{Method: "PATCH", RetailerID: "x"}, {Method: "DELETE"}} {
+	for _, op := range []batchOp{{Method: "PATCH", RetailerID: "x"}, {Method: "DELETE"}} {
 		if err := bt.Add(op); err == nil {
 			t.Errorf("%+v accepted", op)
 		}
@@ -221,7 +221,7 @@ func TestItemsBatcherLimits(t *testing.T) {
 	sizes = nil
 	big := strings.Repeat("x", 2<<20)
 	for i := 0; i < 20; i++ {
-		if err := bt.Add(BatchOp{Method: "UPDATE", RetailerID: fmt.Sprint(i), Data: map[string]string{"description": big}}); err != nil {
+		if err := bt.Add(batchOp{Method: "UPDATE", RetailerID: fmt.Sprint(i), Data: map[string]string{"description": big}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -301,7 +301,7 @@ ad_sets:
 	if err != nil || c == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	sel := NewSelection(c, SelectOptions{MaxIDs: 2})
+	sel := newSelection(c, selectOptions{MaxIDs: 2})
 	long := strings.Repeat("word ", 60) // 300 runes: over the 255 limit
 	sel.Add(item("id", "S1", "title", "Shoe", "brand", "Acme", "product_type", "shoes", "availability", "in stock", "description", "short"))
 	sel.Add(item("id", "S2", "title", "Shoe two", "product_type", "shoes", "availability", "in stock", "description", "A comfortable everyday shoe for walking"))
@@ -336,7 +336,7 @@ ad_sets:
 // (the old "a-set|b-set" joins are gone); the first ad set wins and the
 // overlap is counted.
 func TestSupplementalRow(t *testing.T) {
-	s := &Supplemental{Label: 2, labels: []string{"b-set", "a-set", ""}}
+	s := &supplementalFeed{Label: 2, labels: []string{"b-set", "a-set", ""}}
 	if h := s.Header(); !slices.Equal(h, []string{"id", "custom_label_2"}) {
 		t.Errorf("header %v", h)
 	}
@@ -430,7 +430,7 @@ func BenchmarkSelection(b *testing.B) {
 		c.AdSets = append(c.AdSets, &cp)
 	}
 	items := csvItems(b, f["catalog.csv"])
-	sel := NewSelection(c, SelectOptions{})
+	sel := newSelection(c, selectOptions{})
 	sup := newSupplemental(c)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -450,7 +450,7 @@ func TestItemsBatcherBodyBytes(t *testing.T) {
 		data[fmt.Sprintf("f%02d", i)] = strings.Repeat("d", 130)
 	}
 	var sizes, counts []int
-	bt := NewItemsBatcher(0, func(n int, body []byte) error {
+	bt := newItemsBatcher(0, func(n int, body []byte) error {
 		var ib itemsBatch
 		if err := json.Unmarshal(body, &ib); err != nil {
 			return err
@@ -460,7 +460,7 @@ func TestItemsBatcherBodyBytes(t *testing.T) {
 		return nil
 	})
 	for i := range 6000 {
-		if err := bt.Add(BatchOp{Method: "UPDATE", RetailerID: fmt.Sprint(i), Data: data}); err != nil {
+		if err := bt.Add(batchOp{Method: "UPDATE", RetailerID: fmt.Sprint(i), Data: data}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // ChannelFeedOptions configure one channel feed of the export.
-type ChannelFeedOptions struct {
+type channelFeedOptions struct {
 	Channel       *feed.Channel
 	Format        string   // feed.FormatCSV or feed.FormatXML
 	Title         string   // XML channel title
@@ -24,12 +24,12 @@ type ChannelFeedOptions struct {
 	Emitted func(cols []string) (func(it *feed.Item) error, error)
 }
 
-// ChannelFeed writes the catalog as one channel's feed through
+// channelFeed writes the catalog as one channel's feed through
 // feed.Normalize: the same mapping and safe fixes as `dpa normalize
 // --channel X`, then the channel's validator. An item the fixes cannot
 // save is left out of the feed and recorded in Rejected, so every feed
 // the export writes passes `dpa validate --channel X`.
-type ChannelFeed struct {
+type channelFeed struct {
 	Name     string
 	Result   *feed.NormalizeResult
 	Rejected RejectLog
@@ -72,8 +72,8 @@ func (l *RejectLog) Close() error { return nil }
 
 // startChannelFeed starts the feed's goroutine; send item blocks with
 // Send, then Finish.
-func startChannelFeed(ctx context.Context, o ChannelFeedOptions) *ChannelFeed {
-	cf := &ChannelFeed{Name: o.Channel.Name, in: make(chan []*feed.Item, 4), done: make(chan error, 1)}
+func startChannelFeed(ctx context.Context, o channelFeedOptions) *channelFeed {
+	cf := &channelFeed{Name: o.Channel.Name, in: make(chan []*feed.Item, 4), done: make(chan error, 1)}
 	cf.Rejected.rules = map[string]int{}
 	cf.Rejected.idf = o.Channel.IDField
 	r := &blockReader{in: cf.in, cols: o.SourceColumns, format: o.InputFormat}
@@ -113,10 +113,10 @@ func startChannelFeed(ctx context.Context, o ChannelFeedOptions) *ChannelFeed {
 }
 
 // Send passes a block of catalog items (read-only) to the feed.
-func (cf *ChannelFeed) Send(items []*feed.Item) { cf.in <- items }
+func (cf *channelFeed) Send(items []*feed.Item) { cf.in <- items }
 
 // Finish ends the input and waits for the feed.
-func (cf *ChannelFeed) Finish() error {
+func (cf *channelFeed) Finish() error {
 	close(cf.in)
 	err := <-cf.done
 	cf.Rejected.Rules = sortedRuleCounts(cf.Rejected.rules)

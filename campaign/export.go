@@ -25,7 +25,7 @@ type ExportOptions struct {
 	BatchSize int
 	// Meta and Google write the full-catalog channel feeds.
 	Meta, Google bool
-	// SourceColumns is the catalog's column layout (see FeedsOptions).
+	// SourceColumns is the catalog's column layout (see feedsOptions).
 	SourceColumns []string
 	// Since, when set, makes items_batch incremental against a previous feed.
 	Since *SinceIndex
@@ -74,7 +74,7 @@ type itemBlock struct {
 
 // opBlock is one items_batch chunk of ops.
 type opBlock struct {
-	ops   []BatchOp
+	ops   []batchOp
 	bytes int // the ops' BatchOpSize sum: the body buffer to reserve
 }
 
@@ -87,7 +87,7 @@ type encodeSlot struct {
 }
 
 func (sl *encodeSlot) encode(batchSize int) {
-	b := NewItemsBatcher(batchSize, func(_ int, body []byte) error {
+	b := newItemsBatcher(batchSize, func(_ int, body []byte) error {
 		sl.bodies = append(sl.bodies, body)
 		return nil
 	})
@@ -109,7 +109,7 @@ const itemBlockSize = 512
 // in catalog order by a writer goroutine. Memory holds a few blocks of
 // items and one chunk per encoder, whatever the catalog size.
 func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOptions, sink Sink) (*ExportResult, error) {
-	res := &ExportResult{Selection: NewSelection(c, SelectOptions{})}
+	res := &ExportResult{Selection: newSelection(c, selectOptions{})}
 	old := o.Since
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -127,12 +127,12 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	// so it gets exactly what feeds/meta.csv holds, and no item that
 	// feed leaves out. addOp below is then called from the Meta feed's
 	// goroutine until feeds.Finish returns, and from this one after.
-	var addOp func(BatchOp)
-	feeds, err := StartFeeds(ctx, c, sink, FeedsOptions{
+	var addOp func(batchOp)
+	feeds, err := startFeeds(ctx, c, sink, feedsOptions{
 		Meta: o.Meta, Google: o.Google, InputFormat: r.Format(), SourceColumns: o.SourceColumns,
 		Send: func(it *feed.Item) error {
 			res.Updates++
-			addOp(BatchOp{Method: "UPDATE", RetailerID: it.Get("id"), fields: itemFields(it)})
+			addOp(batchOp{Method: "UPDATE", RetailerID: it.Get("id"), fields: itemFields(it)})
 			return nil
 		}})
 	if err != nil {
@@ -195,7 +195,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		}
 	}
 	var (
-		ops  []BatchOp
+		ops  []batchOp
 		blk  = &itemBlock{}
 		seed = maphash.MakeSeed()
 		seen idset.Set
@@ -206,9 +206,9 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	// block and per worker (issue 10 item 6). Block boundaries are body
 	// boundaries, and depend only on the data: output stays deterministic.
 	var opsBytes int
-	addOp = func(op BatchOp) {
+	addOp = func(op batchOp) {
 		ops = append(ops, op)
-		opsBytes += BatchOpSize(op)
+		opsBytes += batchOpSize(op)
 		if len(ops) == o.BatchSize || opsBytes >= MaxBatchBlockBytes {
 			sendOps(&opBlock{ops: ops, bytes: opsBytes})
 			ops, opsBytes = nil, 0
@@ -252,7 +252,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	res.LeftOut, res.LeftOutIDs = feeds.NotSent()
 	if readErr == nil && feedsErr == nil && ctx.Err() == nil && old != nil && old.Remaining() > 0 {
 		res.Deletes, readErr = old.deletes(ctx, func(id string) {
-			addOp(BatchOp{Method: "DELETE", RetailerID: id})
+			addOp(batchOp{Method: "DELETE", RetailerID: id})
 		})
 	}
 	if len(ops) > 0 {

@@ -19,8 +19,8 @@ type Sink interface {
 	Create(rel string) (io.WriteCloser, error)
 }
 
-// FeedsOptions choose the export's item feeds.
-type FeedsOptions struct {
+// feedsOptions choose the export's item feeds.
+type feedsOptions struct {
 	Meta, Google  bool     // write feeds/meta.csv, feeds/google.xml
 	InputFormat   string   // the catalog's format
 	SourceColumns []string // every field of the catalog
@@ -51,10 +51,10 @@ func SetFeedPath(as *AdSet) string { return "feeds/adsets/" + as.Slug + ".csv" }
 type Feeds struct {
 	c          *Campaign
 	sink       Sink
-	meta       *ChannelFeed
-	google     *ChannelFeed
+	meta       *channelFeed
+	google     *channelFeed
 	paths      map[string]string
-	sup        *Supplemental
+	sup        *supplementalFeed
 	supW       io.WriteCloser
 	closers    []io.Closer
 	mu         sync.Mutex
@@ -73,8 +73,8 @@ type queued struct {
 	id    string // when send: for the list of items left out
 }
 
-// StartFeeds opens the feeds and starts their goroutines.
-func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*Feeds, error) {
+// startFeeds opens the feeds and starts their goroutines.
+func startFeeds(ctx context.Context, c *Campaign, sink Sink, o feedsOptions) (*Feeds, error) {
 	f := &Feeds{c: c, sink: sink, sup: newSupplemental(c), paths: map[string]string{}, send: o.Send}
 	w, err := sink.Create("feeds/google_supplemental.tsv")
 	if err != nil {
@@ -87,7 +87,7 @@ func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*F
 		return nil, err
 	}
 	// The Meta feed always runs: the per-ad-set feeds are its items.
-	f.meta = startChannelFeed(ctx, ChannelFeedOptions{Channel: mch, Format: feed.FormatCSV, Currency: c.Currency,
+	f.meta = startChannelFeed(ctx, channelFeedOptions{Channel: mch, Format: feed.FormatCSV, Currency: c.Currency,
 		InputFormat: o.InputFormat, SourceColumns: o.SourceColumns,
 		Create: func() (io.Writer, error) {
 			if !o.Meta {
@@ -106,7 +106,7 @@ func StartFeeds(ctx context.Context, c *Campaign, sink Sink, o FeedsOptions) (*F
 			return nil, err
 		}
 		f.paths["google"] = "feeds/google.xml"
-		f.google = startChannelFeed(ctx, ChannelFeedOptions{Channel: gch, Format: feed.FormatXML, Title: c.Name,
+		f.google = startChannelFeed(ctx, channelFeedOptions{Channel: gch, Format: feed.FormatXML, Title: c.Name,
 			Currency: c.Currency, InputFormat: o.InputFormat, SourceColumns: o.SourceColumns,
 			Create: func() (io.Writer, error) { return f.create("feeds/google.xml") }})
 	}
@@ -259,7 +259,7 @@ func (f *Feeds) SetFeedItems() []int { return f.counts }
 // Summaries describe the channel feeds for the manifest.
 func (f *Feeds) Summaries() []FeedSummary {
 	var out []FeedSummary
-	for _, cf := range []*ChannelFeed{f.meta, f.google} {
+	for _, cf := range []*channelFeed{f.meta, f.google} {
 		if cf == nil || cf.Result == nil {
 			continue
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/dpa-tools/dpa/feed"
 )
 
-// Supplemental builds a Google Merchant Center supplemental feed (TSV: id
+// supplementalFeed builds a Google Merchant Center supplemental feed (TSV: id
 // plus custom labels) that tags catalog items with the ad sets selecting
 // them, without touching the primary feed (export-formats.md §3.1).
 //
@@ -26,7 +26,7 @@ import (
 //   - google.custom_label N (one label): the value is the segment of the
 //     first ad set, in campaign order, that selects the item; an item in
 //     several sets is counted in Overlaps and reported in the manifest.
-type Supplemental struct {
+type supplementalFeed struct {
 	Label    int      // N of custom_label_N (one-label scheme)
 	labels   []string // segment per ad set, campaign order
 	perSet   []int    // per-ad-set scheme: label number per ad set, -1 = none; nil = one label
@@ -38,8 +38,8 @@ type Supplemental struct {
 const maxCustomLabelLen = 100
 
 // newSupplemental prepares rows for c's ad sets.
-func newSupplemental(c *Campaign) *Supplemental {
-	s := &Supplemental{Label: c.GoogleLabel}
+func newSupplemental(c *Campaign) *supplementalFeed {
+	s := &supplementalFeed{Label: c.GoogleLabel}
 	for _, as := range c.AdSets {
 		s.labels = append(s.labels, as.Segment)
 	}
@@ -58,7 +58,7 @@ func newSupplemental(c *Campaign) *Supplemental {
 }
 
 // Header is the TSV header.
-func (s *Supplemental) Header() []string {
+func (s *supplementalFeed) Header() []string {
 	if s.perSet == nil {
 		return []string{"id", labelName(s.Label)}
 	}
@@ -74,7 +74,7 @@ func (s *Supplemental) Header() []string {
 // scheme selects it (omitting the row leaves its primary-feed labels
 // alone). In the one-label scheme extra segments (a `dpa simulate` tier)
 // label items no ad set selects.
-func (s *Supplemental) Row(id string, sets []int, extra ...string) []string {
+func (s *supplementalFeed) Row(id string, sets []int, extra ...string) []string {
 	if id == "" {
 		return nil
 	}
@@ -123,10 +123,10 @@ func (s *Supplemental) Row(id string, sets []int, extra ...string) []string {
 // Overlaps counts the rows (one-label scheme) whose item several ad sets
 // select: the label names the first, so the later sets' product groups
 // miss it in Google.
-func (s *Supplemental) Overlaps() int { return s.overlaps }
+func (s *supplementalFeed) Overlaps() int { return s.overlaps }
 
 // OverlapIssue is the manifest warning for Overlaps, or nil.
-func (s *Supplemental) OverlapIssue() *Issue {
+func (s *supplementalFeed) OverlapIssue() *Issue {
 	if s.overlaps == 0 {
 		return nil
 	}

@@ -545,7 +545,7 @@ func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 	as.Status = l.enum(s["status"], join(path, "status"), statuses, c.Status)
 	as.Segment = l.str(s["segment"], join(path, "segment"))
 	if n := utf8.RuneCountInString(as.Segment); n > maxCustomLabelLen {
-		// Google custom labels take 1–100 characters (see Supplemental).
+		// Google custom labels take 1–100 characters (see supplementalFeed).
 		l.errAt(s["segment"], join(path, "segment"), "shorten it", "segment is %d characters: Google custom labels take at most %d", n, maxCustomLabelLen)
 	}
 	as.Countries = c.Countries

@@ -41,7 +41,7 @@ ad_sets:
 	if err != nil || c == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	sel := NewSelection(c, SelectOptions{})
+	sel := newSelection(c, selectOptions{})
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
 	head, err := r.Read()

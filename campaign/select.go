@@ -61,8 +61,8 @@ const (
 	ruleEmptySource   = "empty-audience-source"
 )
 
-// SelectOptions tune a Selection. Zero values pick the defaults.
-type SelectOptions struct {
+// selectOptions tune a Selection. Zero values pick the defaults.
+type selectOptions struct {
 	Currency   CurrencyFormat
 	SampleSize int // items kept per set for previews; default max(cards, 10)
 	MaxIDs     int // item ids kept per issue; default 20
@@ -73,7 +73,7 @@ type SelectOptions struct {
 // does not grow with the catalog.
 type Selection struct {
 	c     *Campaign
-	opts  SelectOptions
+	opts  selectOptions
 	sets  []*SetResult
 	buf   []int
 	texts []creativeText
@@ -107,8 +107,8 @@ type SetResult struct {
 	static      map[string]bool // texts without tags: checked once
 }
 
-// NewSelection prepares a selection for c.
-func NewSelection(c *Campaign, opts SelectOptions) *Selection {
+// newSelection prepares a selection for c.
+func newSelection(c *Campaign, opts selectOptions) *Selection {
 	if opts.MaxIDs <= 0 {
 		opts.MaxIDs = 20
 	}
