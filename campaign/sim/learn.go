@@ -75,21 +75,29 @@ type LearnOptions struct {
 
 // LearnDay is one day of the policy's learning curve.
 type LearnDay struct {
-	Day         int        `json:"day"`
-	Date        string     `json:"date"`
-	Impressions int64      `json:"impressions"`
-	Clicks      int64      `json:"clicks"`
-	CTR         float64    `json:"ctr"`
-	CTRCI       [2]float64 `json:"ctr_ci"`
+	Day         int     `json:"day"`
+	Date        string  `json:"date"`
+	Impressions int64   `json:"impressions"`
+	Clicks      int64   `json:"clicks"`
+	CTR         float64 `json:"ctr"`
+	// CTRCI is Wilson's interval over the day's impressions (one per
+	// shopper and day, so independent given the slates); CTRBootCI the
+	// shopper bootstrap's (learn_boot.go).
+	CTRCI     [2]float64 `json:"ctr_ci"`
+	CTRBootCI [2]float64 `json:"ctr_boot_ci"`
 	// ExpectedCTR is the policy's mean true click probability on the
 	// day's slots; OracleCTR the same for an oracle that knows the true
 	// click probabilities and picks the best arm and variant every slot.
 	ExpectedCTR float64 `json:"expected_ctr"`
 	OracleCTR   float64 `json:"oracle_ctr"`
 	// Regret is the cumulative expected clicks lost to the oracle up to
-	// this day, with a normal interval over slots.
-	Regret   float64    `json:"regret"`
-	RegretCI [2]float64 `json:"regret_ci"`
+	// this day. RegretCI is its 95% interval from a bootstrap over whole
+	// shoppers (a shopper's slots on different days are correlated);
+	// RegretSlotCI the normal interval over slots taken as independent,
+	// which regret_ci was before: too narrow.
+	Regret       float64    `json:"regret"`
+	RegretCI     [2]float64 `json:"regret_ci"`
+	RegretSlotCI [2]float64 `json:"regret_slot_ci"`
 	// VariantRegret is the cumulative expected clicks lost to always
 	// showing the best variant (the best fixed creative).
 	VariantRegret float64   `json:"variant_regret"`
@@ -237,6 +245,9 @@ type learnShopper struct {
 	us   ustate
 	memo []learnMemo  // per history-only arm (learnRun.memoSlot)
 	tot  [nBoot]int64 // the shopper's sums over the run, for the bootstrap
+	// curve are the shopper's impressions, for the learning curve's
+	// bootstrap (learn_boot.go).
+	curve []curveImp
 }
 
 // learnMemo is a history-only arm's last carousel for the shopper and the
@@ -551,13 +562,7 @@ func (r *synthRun) learn(ctx context.Context) error {
 		}
 		day.SegmentArmCTR, day.BestArm = segmentArms(sgN, sgP, nComp, rep.Arms)
 		day.Regret, day.VariantRegret = round6(cumReg), round6(cumVReg)
-		if cumN > 1 {
-			n := float64(cumN)
-			m := cumReg / n
-			sd := math.Sqrt(math.Max(0, (cumReg2-n*m*m)/(n-1)))
-			half := 1.96 * sd * math.Sqrt(n)
-			day.RegretCI = [2]float64{round6(cumReg - half), round6(cumReg + half)}
-		}
+		day.RegretSlotCI = slotRegretCI(cumReg, cumReg2, cumN)
 		rep.Days = append(rep.Days, day)
 	}
 	if iw != nil {
@@ -624,10 +629,16 @@ func (r *synthRun) learn(ctx context.Context) error {
 	// posteriors depend on all shoppers, which a shopper bootstrap does not
 	// re-run.
 	b := newSynthBoot(1, DefaultReplicates, opts.Seed)
+	cb := newCurveBoot(len(rep.Days), DefaultReplicates, opts.Seed)
 	x := make([][nBoot]int64, 1)
 	for u := range l.states {
 		x[0] = l.states[u].tot
 		b.addShopper(u, x)
+		cb.addShopper(u, l.states[u].curve)
+	}
+	for d, ci := range cb.regretCIs() {
+		rep.Days[d].RegretCI = ci
+		rep.Days[d].CTRBootCI = cb.ctrCI(d)
 	}
 	row := r.report(rank.Strategy(name), total, cov, b.ci(0))
 	r.res.Strategies = append(r.res.Strategies, row)
@@ -751,6 +762,7 @@ func (l *learnRun) slot(a *adSim, u, d int, out *learnShard, logIt bool) {
 		a.observeItems(out, clicked)
 	}
 	reg := oracle - pChosen
+	st.curve = append(st.curve, curveImp{day: uint16(d - 1), click: clicked >= 0, reg: float32(reg)})
 	out.imp++
 	st.tot[bImp]++
 	out.exp += pChosen

@@ -296,6 +296,7 @@ func writeLearningTable(w io.Writer, l *sim.LearningReport, opts render.TableOpt
 		fmt.Fprintln(w, st.Muted("Variants: "+strings.Join(vs, "; ")))
 	}
 	fmt.Fprintln(w, st.Muted("expected/oracle CTR = mean true click probability of the served carousel / the best one (of the arms and of the candidates sorted by truth) with the best variant; regret = expected clicks lost to the oracle"))
+	fmt.Fprintln(w, st.Muted("95% CI: CTR by Wilson over the day's impressions (one per shopper and day), regret by a bootstrap resampling whole shoppers"))
 	return nil
 }
 
