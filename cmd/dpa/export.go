@@ -155,7 +155,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.abort()
+	defer st.Abort()
 	// The live heap (three duplicate-id sets, blocks in flight) is about
 	// validate's; without a soft limit GOGC lets a 1M-item export peak
 	// near 350 MB (277 MB with it, same CPU within noise).
@@ -194,8 +194,8 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	if err != nil {
 		return engineErr(err)
 	}
-	written := st.manifestFiles()
-	if err := st.commit(); err != nil {
+	written := stageSink{st}.Files()
+	if err := commitStage(st); err != nil {
 		return err
 	}
 

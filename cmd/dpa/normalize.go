@@ -339,12 +339,11 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			return usageErr("%s: %v", rejPath, err)
 		}
 	}
-	// The feed is committed apart from the rejects and the change report:
-	// a run in which no item passes keeps those and writes no feed.
-	files, outSet := render.NewFileSet(inputs), render.NewFileSet(inputs)
+	// Feed, rejects and change report appear together or not at all; a
+	// run in which no item passes discards the feed and keeps the others.
+	files := render.NewFileSet(inputs)
 	defer files.Abort()
-	defer outSet.Abort()
-	outF, err := outSet.Create(o.Out)
+	outF, err := files.Create(o.Out)
 	if err != nil {
 		return err
 	}
@@ -417,7 +416,7 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 		// Never an empty success: the feed is not replaced by an empty
 		// one. The rejects (and the change report) are kept, because
 		// they are what the user fixes next.
-		outSet.Abort()
+		files.Discard(outF)
 		if err := files.Commit(); err != nil {
 			return err
 		}
@@ -429,9 +428,6 @@ func runNormalize(ctx context.Context, o *normalizeOptions) error {
 			msg += ": " + res.Actions[0].Message
 		}
 		return &findingsError{msg: msg}
-	}
-	if err := outSet.Commit(); err != nil {
-		return err
 	}
 	if err := files.Commit(); err != nil {
 		return err
