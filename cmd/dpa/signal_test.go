@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -53,13 +55,38 @@ const (
 	sigRow    = ",Linen Shirt,A breathable linen shirt with a classic collar and buttons.,in stock,new,59.00 USD,https://shop.example.com/p/1,https://cdn.example.com/1.jpg,Coastline\n"
 )
 
-// endless feeds a CSV catalog to w until the write fails.
-func endless(w io.WriteCloser) {
+// endless feeds a CSV catalog to w until the write fails, counting the
+// bytes the reader has taken.
+func endless(w io.WriteCloser, n *atomic.Int64) {
 	io.WriteString(w, sigHeader)
 	for i := 0; ; i++ {
-		if _, err := io.WriteString(w, "SKU-"+itoa(i)+sigRow); err != nil {
+		k, err := io.WriteString(w, "SKU-"+itoa(i)+sigRow)
+		n.Add(int64(k))
+		if err != nil {
 			return
 		}
+	}
+}
+
+// waitRunning waits until the command is demonstrably past its start-up
+// (and so has its signal handler): ready reports true, or, for commands
+// with nothing to observe, fallback has passed. A fixed sleep made the test
+// flaky on a loaded machine, where start-up alone can take longer.
+func waitRunning(t *testing.T, ready func() bool, fallback time.Duration) {
+	t.Helper()
+	start := time.Now()
+	for {
+		if ready != nil && ready() {
+			time.Sleep(100 * time.Millisecond)
+			return
+		}
+		if ready == nil && time.Since(start) >= fallback {
+			return
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatal("the command never got going")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -81,7 +108,9 @@ func TestInterrupt(t *testing.T) {
 	}
 	// A server that answers with headers, then stalls: the fetch's
 	// per-stall timeout (60 s) must not delay the interrupt.
+	var fetched atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched.Store(true)
 		w.Header().Set("Content-Type", "text/csv")
 		io.WriteString(w, sigHeader)
 		w.(http.Flusher).Flush()
@@ -129,10 +158,20 @@ func TestInterrupt(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			if stdin != nil {
-				go endless(stdin)
+			var taken atomic.Int64
+			var ready func() bool
+			switch {
+			case stdin != nil:
+				go endless(stdin, &taken)
+				// More than a pipe buffer taken: dpa is reading.
+				ready = func() bool { return taken.Load() > 256<<10 }
+			case strings.Contains(tc.name, "remote"):
+				ready = fetched.Load
+			case !tc.fifo:
+				// generate and simulate: the output's temp file exists.
+				ready = func() bool { ents, _ := os.ReadDir(work); return len(ents) > 0 }
 			}
-			time.Sleep(700 * time.Millisecond)
+			waitRunning(t, ready, 1500*time.Millisecond)
 			sig := tc.sig
 			if sig == 0 {
 				sig = syscall.SIGINT
