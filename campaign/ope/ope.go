@@ -39,6 +39,11 @@ type Estimate struct {
 	// BootSE is the standard deviation of the bootstrap replicates (0
 	// without bootstrap).
 	BootSE float64 `json:"boot_se,omitempty"`
+	// PercentileCI is the bootstrap's percentile interval and EffectiveN
+	// the effective number of rounds of the Wilson interval CI also
+	// covers (bootstrapped results only; see Result).
+	PercentileCI [2]float64 `json:"percentile_ci,omitzero"`
+	EffectiveN   float64    `json:"effective_n,omitempty"`
 }
 
 // Result is the off-policy evaluation of one target policy.
@@ -206,6 +211,19 @@ func Z(level float64) float64 {
 // shopper's rounds. The reward model q̂ is the full log's in every
 // replicate (refitting it would need a second pass); DR stays unbiased for
 // any fixed q̂.
+//
+// A percentile interval is only as wide as the replicates' spread, which
+// with a handful of weighted clicks is no spread at all: a target whose
+// matched rounds drew no click gets [0, 0] however few they were. So the
+// bootstrapped CI is the hull of the percentile interval and a Wilson
+// interval at an effective number of rounds n* = min(ESS, v(1−v)/BootSE²)
+// (Kish's ESS of the weights, lowered by the bootstrap's design effect
+// where it sees one: Korn & Graubard's effective sample size for a
+// proportion from a complex sample). With many clicks the two nearly
+// coincide; with few, Wilson's width stands for the clicks that could
+// have been. Measured on logs of the learned strategy (ESS 30–100 per arm
+// at 1,000 shoppers × 15 days), the percentile intervals covered an arm's
+// true CTR in 0–75% of seeds.
 func (a *Accumulator) Result(level float64, q func(context, action int) float64, qTarget func(context int) float64) (Result, error) {
 	res := Result{Rounds: a.n, Matches: a.matches, MaxWeight: a.maxW}
 	if a.n == 0 {
@@ -276,8 +294,32 @@ func (a *Accumulator) Result(level float64, q func(context, action int) float64,
 		bootCI(&res.IPS, rep, level, func(x [4]float64) (float64, bool) { return x[2] / x[0], x[0] > 0 })
 		bootCI(&res.SNIPS, rep, level, func(x [4]float64) (float64, bool) { return x[2] / x[1], x[1] > 0 })
 		bootCI(&res.DR, rep, level, func(x [4]float64) (float64, bool) { return x[3] / x[0], x[0] > 0 })
+		for _, e := range []*Estimate{&res.IPS, &res.SNIPS, &res.DR} {
+			wilsonHull(e, res.ESS, z)
+		}
 	}
 	return res, nil
+}
+
+// wilsonHull widens e's bootstrap interval to cover the Wilson interval
+// of its value at the effective number of rounds n* = min(ess,
+// v(1−v)/BootSE²) (Result). No weighted round at all (ess 0): [0, 1].
+func wilsonHull(e *Estimate, ess, z float64) {
+	e.PercentileCI = e.CI
+	v := math.Min(1, math.Max(0, e.Value))
+	n := ess
+	if se := e.BootSE; se > 0 && v > 0 && v < 1 {
+		n = math.Min(n, v*(1-v)/(se*se))
+	}
+	e.EffectiveN = n
+	w := [2]float64{0, 1}
+	if n > 0 {
+		z2 := z * z
+		c := (v + z2/(2*n)) / (1 + z2/n)
+		h := z / (1 + z2/n) * math.Sqrt(v*(1-v)/n+z2/(4*n*n))
+		w = [2]float64{math.Max(0, c-h), math.Min(1, c+h)}
+	}
+	e.CI = [2]float64{math.Min(e.CI[0], w[0]), math.Max(e.CI[1], w[1])}
 }
 
 // bootCI sets e's CI to the percentile interval of the estimator f over

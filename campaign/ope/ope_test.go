@@ -371,3 +371,76 @@ func TestEvaluateBootstrap(t *testing.T) {
 		}
 	}
 }
+
+// Few weighted clicks: the target arm is logged on 5% of 600 rounds and
+// clicks 1% of the time, so a log holds about 0.3 of its clicks. The
+// bootstrap's percentile interval of a log without one is [0, 0]: it
+// covers the truth only when a click happened (about a quarter of the
+// logs). The reported interval, widened to Wilson's at the effective
+// number of rounds (Result), covers it at least 90% of the time and stays
+// informative (its upper end well below 1).
+func TestBootstrapCoverageFewClicks(t *testing.T) {
+	const reps, n, pTarget, ctr, nBoot = 300, 600, 0.05, 0.01, 200
+	hits, pct := map[string]int{}, map[string]int{}
+	upper := 0.0
+	for rep := range reps {
+		rng := rand.New(rand.NewPCG(uint64(rep), 11))
+		var acc Accumulator
+		model := NewRewardModel()
+		bw := make([]uint8, nBoot)
+		type obs struct {
+			a int
+			r float64
+		}
+		log := make([]obs, n)
+		for i := range log {
+			a := 1
+			if rng.Float64() < pTarget {
+				a = 0
+			}
+			r := 0.0
+			if rng.Float64() < ctr*float64(1+a) { // the other arm clicks 2%
+				r = 1
+			}
+			log[i] = obs{a, r}
+			model.Observe(0, a, r)
+		}
+		for i, o := range log {
+			boot.PoissonWeights(bw, uint64(rep), uint64(i))
+			w := 0.0
+			if o.a == 0 {
+				w = 1 / pTarget
+			}
+			acc.AddBoot(0, o.a, w, o.r, bw)
+		}
+		res, err := acc.Result(0.95, model.Predict, func(c int) float64 { return model.Predict(c, 0) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, e := range map[string]Estimate{"ips": res.IPS, "snips": res.SNIPS, "dr": res.DR} {
+			if e.CI[0] <= ctr && ctr <= e.CI[1] {
+				hits[name]++
+			}
+			if e.PercentileCI[0] <= ctr && ctr <= e.PercentileCI[1] {
+				pct[name]++
+			}
+			if e.CI[0] > e.PercentileCI[0] || e.CI[1] < e.PercentileCI[1] || e.EffectiveN <= 0 || e.EffectiveN > res.ESS {
+				t.Fatalf("%s: CI %v does not hold the percentile interval %v, or effective n %.1f (ESS %.1f)", name, e.CI, e.PercentileCI, e.EffectiveN, res.ESS)
+			}
+			upper += e.CI[1] / (3 * reps)
+		}
+	}
+	for name, h := range hits {
+		t.Logf("%-5s coverage %.3f (percentile interval alone %.3f)", name, float64(h)/reps, float64(pct[name])/reps)
+		if float64(h) < 0.9*reps {
+			t.Errorf("%s: interval covered the truth in %d of %d logs", name, h, reps)
+		}
+		if float64(pct[name]) > 0.6*reps {
+			t.Errorf("%s: the percentile interval alone covered %d of %d: the fixture has too many clicks to tell", name, pct[name], reps)
+		}
+	}
+	if upper > 0.2 {
+		t.Errorf("mean upper end %.3f: the interval says nothing", upper)
+	}
+	t.Logf("mean upper end %.4f", upper)
+}
