@@ -101,12 +101,13 @@ func (c *itemCtx) add(code, field, value, msg, suggestion string) {
 	if sev == Error {
 		c.hasErr = true
 	}
+	// ID, Value and Suggestion may point into the item's text, which a
+	// validate pipeline slot reuses: Validate's FindingList.add copies
+	// them (encoding them) before that, CheckItem clones them.
 	c.out = append(c.out, Finding{
 		File: c.it.File, Item: c.it.Index, Line: c.it.Line, Column: c.it.Col, ID: c.id,
 		Field: field, Rule: code, Severity: sev, Message: msg,
-		// Cloned like the value: a suggestion can be a substring of the
-		// item's text, which its pipeline slot reuses.
-		Value: keep(value), Suggestion: strings.Clone(suggestion),
+		Value: clip(value, maxValueLen), Suggestion: suggestion,
 	})
 }
 
@@ -114,7 +115,12 @@ func (c *itemCtx) add(code, field, value, msg, suggestion string) {
 // reports whether any finding is an error.
 func (v *Validator) CheckItem(it *Item, missingCols map[string]bool, out []Finding) ([]Finding, bool) {
 	var s scratch
+	n := len(out)
 	fs, bad, _ := v.checkItem(&s, it, missingCols, out)
+	for i := n; i < len(fs); i++ {
+		f := &fs[i]
+		f.ID, f.Value, f.Suggestion = strings.Clone(f.ID), strings.Clone(f.Value), strings.Clone(f.Suggestion)
+	}
 	return fs, bad
 }
 
@@ -191,9 +197,8 @@ func (v *Validator) checkItem(s *scratch, it *Item, missingCols map[string]bool,
 			c.multi[i] = append(c.multi[i], f.Value)
 		}
 	}
-	// Cloned: findings outlive the record, and a substring would pin the
-	// whole source line in memory.
-	c.id = strings.Clone(strings.TrimSpace(c.k(kID)))
+	// Not cloned: what outlives the item copies it (see add, crossKeys).
+	c.id = strings.TrimSpace(c.k(kID))
 	for _, p := range it.Problems {
 		c.add(p.Rule, p.Field, p.Value, p.Message, "")
 	}

@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"slices"
+	"unsafe"
 )
 
 // DefaultMemFindings is how many findings a FindingList keeps in memory
@@ -16,19 +16,24 @@ import (
 const DefaultMemFindings = 50_000
 
 // FindingList holds one file's findings in report order. A feed with
-// millions of findings must not need gigabytes, so past a limit the
-// findings are written to a temporary file and read back when the report
-// is written (spool format: see appendSpool). Findings arrive in two kinds: the item stream, already
-// in report order (items in feed order, each item's findings sorted), and
-// extras found out of order (variant groups at the end, file-level
-// findings), kept in memory and merged in when iterating.
+// millions of findings must not need gigabytes, so the findings are kept
+// encoded (spool format: see appendSpool), in memory up to a limit and in a
+// temporary file past it, and decoded when the report is written. Findings
+// arrive in two kinds: the item stream, already in report order (items in
+// feed order, each item's findings sorted), and extras found out of order
+// (variant groups at the end, file-level findings), kept in memory and
+// merged in when iterating.
+//
+// Encoding at add copies every string, so the findings given to add may
+// point into memory the caller reuses (a validate pipeline slot). The
+// strings of decoded findings point into read-only chunks of the encoded
+// records (one allocation per chunk, not per finding) and stay valid.
 type FindingList struct {
 	limit   int
-	mem     []Finding
-	spilled int // findings in the temp file, all before mem
+	mem     []byte // encoded stream findings not yet spilled, all after the file's
+	nmem    int    // findings in mem
+	spilled int    // findings in the temp file, all before mem
 	file    *os.File
-	bw      *bufio.Writer
-	enc     []byte
 	extra   []Finding
 	sorted  bool
 	err     error
@@ -42,10 +47,13 @@ func newFindingList(limit int) *FindingList {
 	return &FindingList{limit: limit}
 }
 
-// add appends stream findings (in report order).
+// add appends stream findings (in report order), copying them.
 func (l *FindingList) add(fs []Finding) {
-	l.mem = append(l.mem, fs...)
-	if len(l.mem) >= l.limit && l.err == nil {
+	for i := range fs {
+		l.mem = appendSpool(l.mem, &fs[i])
+	}
+	l.nmem += len(fs)
+	if l.nmem >= l.limit && l.err == nil {
 		l.err = l.spill()
 	}
 }
@@ -57,16 +65,15 @@ func (l *FindingList) spill() error {
 			return fmt.Errorf("spooling findings: %w", err)
 		}
 		l.file = f
-		l.bw = bufio.NewWriterSize(f, 1<<20)
 	}
-	for i := range l.mem {
-		l.enc = appendSpool(l.enc[:0], &l.mem[i])
-		if _, err := l.bw.Write(l.enc); err != nil {
-			return fmt.Errorf("spooling findings: %w", err)
-		}
+	if _, err := l.file.Write(l.mem); err != nil {
+		return fmt.Errorf("spooling findings: %w", err)
 	}
-	l.spilled += len(l.mem)
-	l.mem = l.mem[:0]
+	l.spilled += l.nmem
+	// A new buffer, not l.mem[:0]: decoded findings may still point into
+	// the old one (a list is only added to before it is read, but this
+	// keeps the decoded strings immutable whatever the order).
+	l.mem, l.nmem = make([]byte, 0, cap(l.mem)), 0
 	return nil
 }
 
@@ -74,21 +81,21 @@ func (l *FindingList) spill() error {
 func (l *FindingList) addExtra(fs ...Finding) { l.extra = append(l.extra, fs...); l.sorted = false }
 
 // Len is the number of findings.
-func (l *FindingList) Len() int { return l.spilled + len(l.mem) + len(l.extra) }
+func (l *FindingList) Len() int { return l.spilled + l.nmem + len(l.extra) }
 
 // Err reports a spooling failure (a full disk), which makes the list incomplete.
 func (l *FindingList) Err() error { return l.err }
 
 // All yields every finding in report order (file, line, item, field,
-// rule). The *Finding is only valid until the next iteration step.
+// rule). The *Finding is only valid until the next iteration step; its
+// strings stay valid.
 func (l *FindingList) All() iter.Seq[*Finding] {
 	return func(yield func(*Finding) bool) {
 		if !l.sorted {
 			sortFindings(l.extra)
 			l.sorted = true
 		}
-		next, stop := l.stream()
-		defer stop()
+		next := l.stream()
 		ex := 0
 		cur, ok := next()
 		for ok || ex < len(l.extra) {
@@ -109,45 +116,40 @@ func (l *FindingList) All() iter.Seq[*Finding] {
 }
 
 // stream iterates the spilled findings, then the in-memory ones.
-func (l *FindingList) stream() (func() (*Finding, bool), func()) {
-	var dec *spoolReader
+func (l *FindingList) stream() func() (*Finding, bool) {
+	var file *spoolReader
 	read := 0
 	if l.spilled > 0 && l.err == nil {
-		if err := l.bw.Flush(); err != nil {
-			l.err = err
-		} else if _, err := l.file.Seek(0, io.SeekStart); err != nil {
+		if _, err := l.file.Seek(0, io.SeekStart); err != nil {
 			l.err = err
 		} else {
-			dec = &spoolReader{r: bufio.NewReaderSize(l.file, 1<<20)}
+			file = &spoolReader{r: l.file}
 		}
 	}
-	mi := 0
+	mem := spoolReader{chunk: l.mem, eof: true}
 	var buf Finding
-	next := func() (*Finding, bool) {
-		if dec != nil && read < l.spilled {
-			if err := dec.read(&buf); err != nil {
+	return func() (*Finding, bool) {
+		if file != nil && read < l.spilled {
+			if err := file.read(&buf); err != nil {
 				if !errors.Is(err, io.EOF) {
 					l.err = fmt.Errorf("reading spooled findings: %w", err)
 				}
-				dec = nil
+				file = nil
 			} else {
 				read++
 				return &buf, true
 			}
 		}
-		if mi < len(l.mem) {
-			mi++
-			return &l.mem[mi-1], true
+		if mem.pos < len(mem.chunk) {
+			if err := mem.read(&buf); err != nil {
+				l.err = fmt.Errorf("reading findings: %w", err)
+				mem.pos = len(mem.chunk)
+				return nil, false
+			}
+			return &buf, true
 		}
 		return nil, false
 	}
-	stop := func() {
-		if l.file != nil {
-			// leave the file open for another pass; its position is reset then
-			_ = l.bw.Flush()
-		}
-	}
-	return next, stop
 }
 
 // Collect returns all findings as a slice (for tests and small reports).
@@ -208,33 +210,58 @@ func uvarintLen(x uint64) int {
 	return n
 }
 
-// spoolReader decodes appendSpool records. The strings of one finding
-// share one allocation.
+// spoolChunk is the size of the chunks a spoolReader reads the file in.
+var spoolChunk = 1 << 20
+
+// spoolReader decodes appendSpool records from chunk, refilled from r
+// (nil: chunk is all there is). A chunk is never written once records are
+// decoded from it, so the decoded strings point into it instead of being
+// copied: one allocation per chunk rather than one per finding.
 type spoolReader struct {
-	r   *bufio.Reader
-	buf []byte
+	r     io.Reader
+	chunk []byte
+	pos   int
+	eof   bool
 }
 
 var errSpoolCorrupt = errors.New("corrupt findings spool")
 
 func (s *spoolReader) read(f *Finding) error {
-	size, err := binary.ReadUvarint(s.r)
-	if err != nil {
-		return err
-	}
-	if size > 1<<31 {
-		return errSpoolCorrupt
-	}
-	if cap(s.buf) < int(size) {
-		s.buf = make([]byte, size)
-	}
-	b := s.buf[:size]
-	if _, err := io.ReadFull(s.r, b); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+	for {
+		b := s.chunk[s.pos:]
+		size, n := binary.Uvarint(b)
+		if n < 0 || size > 1<<31 {
+			return errSpoolCorrupt
 		}
-		return err
+		if n > 0 && uint64(len(b)-n) >= size {
+			s.pos += n + int(size)
+			return decodeSpool(b[n:n+int(size)], f)
+		}
+		if s.eof || s.r == nil {
+			if len(b) == 0 {
+				return io.EOF
+			}
+			return io.ErrUnexpectedEOF
+		}
+		need := len(b) + 1
+		if n > 0 {
+			need = n + int(size)
+		}
+		next := make([]byte, max(spoolChunk, need))
+		copy(next, b)
+		m, err := io.ReadAtLeast(s.r, next[len(b):], need-len(b))
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			s.eof = true
+		case err != nil:
+			return err
+		}
+		s.chunk, s.pos = next[:len(b)+m], 0
 	}
+}
+
+// decodeSpool decodes one record's body; its strings point into b.
+func decodeSpool(b []byte, f *Finding) error {
 	var ints [5]int64
 	off := 0
 	for i := range ints {
@@ -244,7 +271,7 @@ func (s *spoolReader) read(f *Finding) error {
 		}
 		ints[i], off = v, off+n
 	}
-	str := string(b)
+	str := unsafe.String(unsafe.SliceData(b), len(b))
 	var strs [7]string
 	for i := range strs {
 		l, n := binary.Uvarint(b[off:])

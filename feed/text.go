@@ -291,9 +291,9 @@ func Closest(s string, options []string) string {
 	return best
 }
 
-// keep clips a value for a report and copies it, so a finding never pins
-// the reader's record buffer.
-func keep(s string) string { return strings.Clone(clip(s, 200)) }
+// maxValueLen is the longest value (in bytes, before the ellipsis) a
+// finding quotes.
+const maxValueLen = 200
 
 // invisibleRune reports the format characters that render as nothing and
 // are not whitespace to unicode.IsSpace: zero-width space, non-joiner and

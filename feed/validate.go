@@ -591,13 +591,17 @@ func (x *cross) add(it *Item, fs []Finding, id, code, field, value, msg string) 
 	if !ok {
 		return fs, false
 	}
-	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, Column: it.Col, ID: strings.Clone(id), Field: field, Rule: code, Severity: s, Message: msg, Value: keep(value)}), s == Error
+	// Not copied: the stream's findings are encoded by FindingList.add
+	// before the item's slot is reused, finish's strings are its own.
+	return append(fs, Finding{File: it.File, Item: it.Index, Line: it.Line, Column: it.Col, ID: id, Field: field, Rule: code, Severity: s, Message: msg, Value: clip(value, maxValueLen)}), s == Error
 }
 
 // crossKeys is what the ordered cross-item pass needs from an item. The
 // parallel workers compute it, so the sequential pass only does map work.
 type crossKeys struct {
-	id        string // trimmed and cloned
+	// id and gtin point into the item's text: valid until its pipeline
+	// slot is reused, after Emit.
+	id        string // trimmed
 	gtin      string // raw value, for messages; "" when absent or not numeric
 	gtinHash  uint64
 	group     string
@@ -611,7 +615,7 @@ func (c *itemCtx) keys() crossKeys {
 	k := crossKeys{id: c.id}
 	if g := c.k(kGTIN); g != "" {
 		if clean := cleanGTIN(g); allDigits(clean) {
-			k.gtin = strings.Clone(clip(g, 200))
+			k.gtin = clip(g, maxValueLen)
 			k.gtinHash = hash64(strings.TrimLeft(clean, "0"))
 		}
 	}
