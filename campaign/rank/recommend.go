@@ -561,6 +561,7 @@ type scratch struct {
 	slot  []int32   // sknn: session -> 1 + position in cand, 0 when absent
 	cand  []sessSim
 	masks []uint32  // sknn: per candidate, the seeds whose sample held it
+	cuts  []uint32  // sknn: per candidate, the seeds sampled above it (cutMasks)
 	lb    []float64 // sknn: per candidate, bounds of its similarity
 	ub    []float64
 	sel   []float64

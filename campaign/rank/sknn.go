@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 )
 
 // Session-based k-nearest neighbours, after V-SkNN (Ludewig & Jannach,
@@ -196,6 +197,10 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 		sc.slot = make([]int32, len(x.last))
 	}
 	sk := r.sknnCandidates(sc, x, seeds)
+	resolveTails(sc, x, &sk)
+	for _, c := range sc.cand {
+		sc.slot[c.sess] = 0
+	}
 	r.sknnSims(sc, x, &sk)
 	for _, s := range seeds {
 		if s.idx >= 0 {
@@ -225,16 +230,20 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 // numbered by recency, so a candidate older than that (a lower index) may
 // hold seed j without being in j's sample.
 type sknnSeeds struct {
-	n   int
-	w   [sknnItems]float32
-	cut [sknnItems]int32
+	n    int
+	w    [sknnItems]float32
+	cut  [sknnItems]int32
+	item [sknnItems]int32 // the seed's model index
 }
 
 // sknnCandidates collects the candidate sessions (each seed's
 // sknnSample most recent sessions) into sc.cand, with, in sc.masks, the
-// seeds whose sample each was found in: those seeds are in the session.
+// seeds whose sample each was found in: those seeds are in the session;
+// and, in sc.cuts, the seeds whose sample's oldest session is more recent
+// than the candidate (those may hold it unseen: cutMasks).
 func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
 	var sk sknnSeeds
+	var blocks [sknnItems + 1]int32
 	cand, masks := sc.cand[:0], sc.masks[:0]
 	for rank, s := range seeds {
 		if s.idx < 0 {
@@ -249,7 +258,9 @@ func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
 			sk.cut[sk.n] = list[sknnSample-1]
 		}
 		sk.w[sk.n] = w
+		sk.item[sk.n] = s.idx
 		bit := uint32(1) << sk.n
+		blocks[sk.n] = int32(len(cand))
 		sk.n++
 		for _, sid := range list {
 			if p := sc.slot[sid]; p != 0 {
@@ -261,11 +272,105 @@ func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
 			sc.slot[sid] = int32(len(cand))
 		}
 	}
-	for _, c := range cand {
-		sc.slot[c.sess] = 0
-	}
+	blocks[sk.n] = int32(len(cand))
 	sc.cand, sc.masks = cand, masks
+	sc.cuts = cutMasks(&sk, cand, blocks[:sk.n+1], sc.cuts[:0])
 	return sk
+}
+
+// resolveTails settles, for the seeds whose list is longer than the
+// sample, which candidates older than the sample's oldest session hold the
+// seed, by walking the list past the sample down to the oldest such
+// candidate (a sequential read) when that part is short: the seed's bit
+// joins sc.masks where the session holds it and leaves sc.cuts in any case.
+// A candidate whose seeds are then all known needs its session read only
+// when it holds three or more of them (the float32 sum's order), where it
+// was read whenever an unsampled seed could have lifted it among the
+// neighbours: most of a large replay's time. Needs sc.slot set.
+func resolveTails(sc *scratch, x *sessIndex, sk *sknnSeeds) {
+	var need [sknnItems]int32
+	var minS [sknnItems]int32
+	open := uint32(0)
+	for i, c := range sc.cand {
+		miss := sc.cuts[i] &^ sc.masks[i]
+		for b := miss; b != 0; b &= b - 1 {
+			j := bits.TrailingZeros32(b)
+			if need[j] == 0 || c.sess < minS[j] {
+				minS[j] = c.sess
+			}
+			need[j]++
+		}
+		open |= miss
+	}
+	resolved := uint32(0)
+	for b := open; b != 0; b &= b - 1 {
+		j := bits.TrailingZeros32(b)
+		it := sk.item[j]
+		tail := x.sess[x.iOff[it]+sknnSample : x.iOff[it+1]]
+		lo := minS[j]
+		// tail is in descending order: keep the sessions ≥ lo.
+		k := sort.Search(len(tail), func(i int) bool { return tail[i] < lo })
+		if k > 8*int(need[j])+64 {
+			continue // long: reading the candidates is cheaper
+		}
+		bit := uint32(1) << j
+		for _, sid := range tail[:k] {
+			if p := sc.slot[sid]; p != 0 {
+				sc.masks[p-1] |= bit
+			}
+		}
+		resolved |= bit
+	}
+	if resolved == 0 {
+		return
+	}
+	for i := range sc.cuts {
+		sc.cuts[i] &^= resolved
+	}
+}
+
+// cutMasks returns, per candidate, the seeds j with sk.cut[j] > its
+// session. The candidates each seed added are in descending session order
+// (its list's order), so one pointer into the cuts sorted in descending
+// order walks each block.
+func cutMasks(sk *sknnSeeds, cand []sessSim, blocks []int32, out []uint32) []uint32 {
+	var cutV [sknnItems]int32
+	var pre [sknnItems + 1]uint32 // pre[p]: the seeds of the p largest cuts
+	nc := 0
+	for j := 0; j < sk.n; j++ {
+		if sk.cut[j] < 0 {
+			continue
+		}
+		i := nc
+		for i > 0 && cutV[i-1] < sk.cut[j] {
+			i--
+		}
+		copy(cutV[i+1:nc+1], cutV[i:nc])
+		cutV[i] = sk.cut[j]
+		nc++
+	}
+	// Equal cuts: which of them a prefix holds does not matter, since the
+	// pointer never stops between two equal values.
+	used := uint32(0)
+	for p := 0; p < nc; p++ {
+		for j := 0; j < sk.n; j++ {
+			if used&(1<<j) == 0 && sk.cut[j] == cutV[p] {
+				used |= 1 << j
+				pre[p+1] = pre[p] | 1<<j
+				break
+			}
+		}
+	}
+	for b := 0; b+1 < len(blocks); b++ {
+		p := 0
+		for _, c := range cand[blocks[b]:blocks[b+1]] {
+			for p < nc && cutV[p] > c.sess {
+				p++
+			}
+			out = append(out, pre[p])
+		}
+	}
+	return out
 }
 
 // sknnSims sets each candidate's similarity Σ w(i) over the seeds i in
@@ -283,18 +388,17 @@ func (r *run) sknnSims(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 	cand, masks := sc.cand, sc.masks
 	lb, ub := sc.lb[:0], sc.ub[:0]
 	unsure := false
-	for i, c := range cand {
+	for i := range cand {
+		// The terms in ascending seed order, as a loop over the seeds
+		// adds them.
 		m := masks[i]
+		miss := sc.cuts[i] &^ m
 		var lo, hi float64
-		var miss uint32
-		for j := 0; j < sk.n; j++ {
-			switch {
-			case m&(1<<j) != 0:
-				lo += float64(sk.w[j])
-			case sk.cut[j] > c.sess:
-				miss |= 1 << j
-				hi += float64(sk.w[j])
-			}
+		for b := m; b != 0; b &= b - 1 {
+			lo += float64(sk.w[bits.TrailingZeros32(b)])
+		}
+		for b := miss; b != 0; b &= b - 1 {
+			hi += float64(sk.w[bits.TrailingZeros32(b)])
 		}
 		if miss == 0 && bits.OnesCount32(m) <= 2 {
 			cand[i].sim = sumMask(sk, m)
@@ -317,6 +421,9 @@ func (r *run) sknnSims(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 	for i := range cand {
 		switch {
 		case ub[i] < 0: // exact already
+			if float64(cand[i].sim) < bar {
+				cand[i].sim = 0 // below 100 others: it cannot vote either
+			}
 		case ub[i] < bar:
 			cand[i].sim = 0
 		default:
