@@ -61,7 +61,13 @@ func (r *replayRun) tally() *replayTally {
 	for si := range r.strategies {
 		all := map[string]struct{}{}
 		for w := range r.covered {
-			for id := range r.covered[w][si] {
+			c := &r.covered[w][si]
+			for it, ok := range c.seen {
+				if ok {
+					all[r.lg.items[it]] = struct{}{}
+				}
+			}
+			for id := range c.other {
 				all[id] = struct{}{}
 			}
 		}

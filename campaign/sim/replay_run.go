@@ -36,14 +36,15 @@ type replayRun struct {
 
 	model    *rank.Model
 	ropts    rank.Options
-	pop      map[string]float64 // training interactions per item
+	itemIx   map[string]int32 // the log's item ids -> index in lg.items
+	pop      []float64        // training interactions per item of lg.items
 	maxPop   float64
 	hasCarts bool // a training event is a cart, checkout or purchase
 
 	blocks  []replayBlock
-	covered [][]map[string]struct{} // per worker, per strategy: items shown
-	boot    [][2]*bootSums          // per worker: warm, cold replicate sums
-	groups  [][2]*group             // per worker: the open warm, cold group
+	covered [][]coverSet   // per worker, per strategy: items shown
+	boot    [][2]*bootSums // per worker: warm, cold replicate sums
+	groups  [][2]*group    // per worker: the open warm, cold group
 }
 
 // replayBlockSize is the number of users whose cases one block sums.
@@ -275,11 +276,10 @@ func (r *replayRun) train(ctx context.Context) error {
 		pop[it]++
 		r.maxPop = max(r.maxPop, pop[it])
 	}
-	r.pop = map[string]float64{}
-	for it, n := range pop {
-		if n > 0 {
-			r.pop[lg.items[it]] = n
-		}
+	r.pop = pop
+	r.itemIx = make(map[string]int32, len(lg.items))
+	for it, id := range lg.items {
+		r.itemIx[id] = int32(it)
 	}
 	if r.own {
 		// The builder holds its own copy of the training records: the

@@ -86,11 +86,11 @@ func (r *replayRun) score(ctx context.Context) error {
 	nBlocks := (len(r.ranges) + replayBlockSize - 1) / replayBlockSize
 	r.blocks = make([]replayBlock, nBlocks)
 	workers := par.Workers(opts.Workers)
-	r.covered = make([][]map[string]struct{}, workers)
+	r.covered = make([][]coverSet, workers)
 	for w := range r.covered {
-		r.covered[w] = make([]map[string]struct{}, len(r.strategies))
+		r.covered[w] = make([]coverSet, len(r.strategies))
 		for i := range r.covered[w] {
-			r.covered[w][i] = map[string]struct{}{}
+			r.covered[w][i] = coverSet{seen: make([]bool, len(r.lg.items)), other: map[string]struct{}{}}
 		}
 	}
 	r.boot = make([][2]*bootSums, workers)
@@ -170,7 +170,7 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 				}
 				var m CaseMetrics
 				var newHit float64
-				if m, newHit, err = r.scoreCase(&tc, st, a, r.covered[w][si], ids); err != nil {
+				if m, newHit, err = r.scoreCase(&tc, st, a, &r.covered[w][si], ids); err != nil {
 					return
 				}
 				if g != nil {
@@ -187,7 +187,7 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 
 // scoreCase ranks one case with one strategy and adds its metrics to a;
 // it returns them with the hit on new items.
-func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered map[string]struct{}, ids *[]string) (CaseMetrics, float64, error) {
+func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered *coverSet, ids *[]string) (CaseMetrics, float64, error) {
 	opts := &r.opts
 	maxK := max(opts.K, opts.CurveK)
 	recs, err := r.model.Recommend(tc.hist, st, maxK, tc.now, r.ropts)
@@ -220,9 +220,12 @@ func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered ma
 	if len(top) > 0 && r.maxPop > 0 {
 		s := 0.0
 		for _, id := range top {
-			s += r.pop[id] / r.maxPop
+			it, ok := r.itemIx[id] // not in the log: no training interaction
+			if ok {
+				s += r.pop[it] / r.maxPop
+			}
 			if !tc.cold {
-				covered[id] = struct{}{}
+				covered.add(it, ok, id)
 			}
 		}
 		a.popSum += fix(s / float64(len(top)))
@@ -254,4 +257,19 @@ func (r *replayRun) collapseNotes() {
 	if has[rank.Upsell] && r.opts.Rank.Catalog == nil {
 		note("upsell needs --catalog (categories and prices): without one it recommends nothing")
 	}
+}
+
+// coverSet is the set of items a strategy showed: the log's items by
+// index, others (catalog items the log lacks) by id.
+type coverSet struct {
+	seen  []bool
+	other map[string]struct{}
+}
+
+func (c *coverSet) add(it int32, inLog bool, id string) {
+	if inLog {
+		c.seen[it] = true
+		return
+	}
+	c.other[id] = struct{}{}
 }
