@@ -19,10 +19,9 @@ type channelFeedOptions struct {
 	SourceColumns []string // every field of the catalog
 	// Create opens the output file; called once, before the first item.
 	Create func() (io.Writer, error)
-	// Emitted, when set, sees every item written (normalized, in order)
-	// with the bytes the feed got for it (feed.NormalizeSinks.Emitted);
+	// Emitted, when set, sees every item written (normalized, in order);
 	// cols are the output columns. The per-ad-set feeds hang off it.
-	Emitted func(cols []string) (func(it *feed.Item, row []byte) error, error)
+	Emitted func(cols []string) (func(it *feed.Item) error, error)
 }
 
 // channelFeed writes the catalog as one channel's feed through
@@ -85,7 +84,6 @@ func startChannelFeed(ctx context.Context, o channelFeedOptions) *channelFeed {
 		}
 	}
 	go func() {
-		var hook func(*feed.Item, []byte) error
 		sinks := feed.NormalizeSinks{
 			Out: func(cols []string) (feed.ItemWriter, error) {
 				w, err := o.Create()
@@ -96,16 +94,13 @@ func startChannelFeed(ctx context.Context, o channelFeedOptions) *channelFeed {
 				if err != nil || o.Emitted == nil {
 					return iw, err
 				}
-				if hook, err = o.Emitted(cols); err != nil {
+				hook, err := o.Emitted(cols)
+				if err != nil {
 					return nil, err
 				}
-				return iw, nil
+				return &hookWriter{ItemWriter: iw, hook: hook}, nil
 			},
 			Rejects: func([]string) (feed.ItemWriter, error) { return &cf.Rejected, nil },
-		}
-		if o.Emitted != nil {
-			// Out runs before the first item, so hook is set by then.
-			sinks.Emitted = func(it *feed.Item, row []byte) error { return hook(it, row) }
 		}
 		res, err := feed.Normalize(ctx, r, nopts, sinks)
 		for range cf.in {
@@ -140,6 +135,18 @@ func sortedRuleCounts(m map[string]int) []feed.Count {
 		return strings.Compare(a.Code, b.Code)
 	})
 	return out
+}
+
+type hookWriter struct {
+	feed.ItemWriter
+	hook func(*feed.Item) error
+}
+
+func (h *hookWriter) Write(it *feed.Item) error {
+	if err := h.ItemWriter.Write(it); err != nil {
+		return err
+	}
+	return h.hook(it)
 }
 
 // blockReader is a feed.Reader over item blocks sent by the export's one

@@ -1,8 +1,6 @@
 package campaign
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -62,10 +60,10 @@ type Feeds struct {
 	mu         sync.Mutex
 	queue      []queued // items some ad set selects or Send wants, waiting for the Meta feed
 	send       func(*feed.Item) error
-	notSent    int             // flagged items the Meta feed left out
-	notSentIDs []string        // the first maxListedIDs of them
-	sets       []*bufio.Writer // per ad set feed, on its sink file
-	counts     []int           // rows written per ad set feed
+	notSent    int      // flagged items the Meta feed left out
+	notSentIDs []string // the first maxListedIDs of them
+	sets       []feed.ItemWriter
+	counts     []int // rows written per ad set feed
 }
 
 type queued struct {
@@ -129,29 +127,14 @@ func (f *Feeds) create(rel string) (io.Writer, error) {
 // setFeeds returns the hook that writes each Meta item to the feeds of
 // the ad sets selecting it. A set's feed is created at its first item: a
 // set whose items were all left out of the Meta feed gets no file rather
-// than an empty feed (which validate rightly calls an error). A set feed
-// has the Meta feed's columns, so its rows are the Meta feed's bytes,
-// copied rather than encoded again.
-func (f *Feeds) setFeeds(cols []string) (func(*feed.Item, []byte) error, error) {
-	f.sets = make([]*bufio.Writer, len(f.c.AdSets))
+// than an empty feed (which validate rightly calls an error).
+func (f *Feeds) setFeeds(cols []string) (func(*feed.Item) error, error) {
+	f.sets = make([]feed.ItemWriter, len(f.c.AdSets))
 	f.counts = make([]int, len(f.c.AdSets))
-	var enc rowCopier
-	if err := enc.init(cols); err != nil {
-		return nil, err
-	}
-	return func(it *feed.Item, row []byte) error {
+	return func(it *feed.Item) error {
 		sets, send := f.pop(it.Index)
 		if send && f.send != nil {
 			if err := f.send(it); err != nil {
-				return err
-			}
-		}
-		if len(sets) == 0 {
-			return nil
-		}
-		if row == nil {
-			var err error
-			if row, err = enc.encode(it); err != nil {
 				return err
 			}
 		}
@@ -161,49 +144,17 @@ func (f *Feeds) setFeeds(cols []string) (func(*feed.Item, []byte) error, error) 
 				if err != nil {
 					return err
 				}
-				f.sets[s] = bufio.NewWriterSize(w, 64<<10)
-				f.sets[s].Write(enc.header)
+				if f.sets[s], err = feed.NewWriter(w, feed.FormatCSV, feed.WriteOptions{Columns: cols}); err != nil {
+					return err
+				}
 			}
-			if _, err := f.sets[s].Write(row); err != nil {
+			if err := f.sets[s].Write(it); err != nil {
 				return err
 			}
 			f.counts[s]++
 		}
 		return nil
 	}, nil
-}
-
-// rowCopier holds the CSV header of a set feed and encodes an item the
-// Meta feed did not hand over as bytes, through feed's own CSV writer.
-type rowCopier struct {
-	header []byte
-	buf    bytes.Buffer
-	w      feed.ItemWriter
-}
-
-func (c *rowCopier) init(cols []string) error {
-	w, err := feed.NewWriter(&c.buf, feed.FormatCSV, feed.WriteOptions{Columns: cols})
-	if err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil { // flushes the header
-		return err
-	}
-	c.header = bytes.Clone(c.buf.Bytes())
-	c.buf.Reset()
-	c.w = w
-	return nil
-}
-
-func (c *rowCopier) encode(it *feed.Item) ([]byte, error) {
-	c.buf.Reset()
-	if err := c.w.Write(it); err != nil {
-		return nil, err
-	}
-	if err := c.w.Close(); err != nil {
-		return nil, err
-	}
-	return c.buf.Bytes(), nil
 }
 
 // pop returns the ad sets of the item with this index and whether Send
@@ -286,7 +237,7 @@ func (f *Feeds) Finish() error {
 		if w == nil {
 			continue
 		}
-		if cerr := w.Flush(); err == nil {
+		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
 	}

@@ -94,16 +94,10 @@ type NormalizeResult struct {
 // columns, before the first item; Rejects lazily, with the input columns
 // plus dpa_reason, at the first rejected item (nil: rejects are counted
 // only). Change, when set, receives every change in item order.
-// Emitted, when set, sees every item written to Out, in order, right after
-// it was written, with the bytes Out got for it (row is nil when Out is
-// not one of feed's own writers): a caller copying the same rows into more
-// files reuses the encoding instead of encoding each item again. Neither
-// it nor row may be kept after Emitted returns.
 type NormalizeSinks struct {
 	Out     func(cols []string) (ItemWriter, error)
 	Rejects func(cols []string) (ItemWriter, error)
 	Change  func(Change) error
-	Emitted func(it *Item, row []byte) error
 }
 
 // ReasonField is the column (or XML element) naming why an item was rejected.
@@ -528,8 +522,14 @@ func (st *normStage) emit(b []normSlot) error {
 			}
 		}
 		if len(s.reasons) == 0 {
-			if err := st.write(s); err != nil {
-				return err
+			var err error
+			if s.encoded == encOut {
+				err = st.outEnc.writeEncoded(s.enc)
+			} else {
+				err = st.out.Write(s.item)
+			}
+			if err != nil {
+				return fmt.Errorf("write output: %w", err)
 			}
 			res.ItemsOut++
 		} else {
@@ -567,25 +567,6 @@ func (st *normStage) emit(b []normSlot) error {
 		if cap(s.enc) > 64<<10 {
 			s.enc = nil
 		}
-	}
-	return nil
-}
-
-// write sends an accepted item to Out, then to Emitted.
-func (st *normStage) write(s *normSlot) error {
-	var row []byte
-	var err error
-	if s.encoded == encOut {
-		row = s.enc
-		err = st.outEnc.writeEncoded(row)
-	} else {
-		err = st.out.Write(s.item)
-	}
-	if err == nil && st.sinks.Emitted != nil {
-		err = st.sinks.Emitted(s.item, row)
-	}
-	if err != nil {
-		return fmt.Errorf("write output: %w", err)
 	}
 	return nil
 }
