@@ -162,6 +162,7 @@ type ReplayResult struct {
 type Log struct {
 	users   []string
 	items   []string
+	itemIx  map[string]int32 // items' ids -> index (LoadLog's interning map, kept for replay's lookups)
 	sessIDs []string
 	// One entry per (event, item) record, sorted by user (or by session
 	// id, bySess), then time, then log order.
@@ -218,6 +219,7 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	if err != nil {
 		return nil, err
 	}
+	lg.itemIx = items
 	lg.bySess = true // not yet sorted: force the sort
 	lg.sortBy(false)
 	return lg, nil

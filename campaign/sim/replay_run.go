@@ -36,8 +36,7 @@ type replayRun struct {
 
 	model    *rank.Model
 	ropts    rank.Options
-	itemIx   map[string]int32 // the log's item ids -> index in lg.items
-	pop      []float64        // training interactions per item of lg.items
+	pop      []float64 // training interactions per item of lg.items
 	maxPop   float64
 	hasCarts bool // a training event is a cart, checkout or purchase
 
@@ -277,10 +276,6 @@ func (r *replayRun) train(ctx context.Context) error {
 		r.maxPop = max(r.maxPop, pop[it])
 	}
 	r.pop = pop
-	r.itemIx = make(map[string]int32, len(lg.items))
-	for it, id := range lg.items {
-		r.itemIx[id] = int32(it)
-	}
 	if r.own {
 		// The builder holds its own copy of the training records: the
 		// log's can go before the model's build, the replay's memory peak.
@@ -321,7 +316,7 @@ func (r *replayRun) dropTraining() {
 			n++
 		}
 	}
-	lg := &Log{users: old.users, items: old.items, sessIDs: old.sessIDs, hasSess: old.hasSess, bySess: old.bySess, Stats: old.Stats,
+	lg := &Log{users: old.users, items: old.items, itemIx: old.itemIx, sessIDs: old.sessIDs, hasSess: old.hasSess, bySess: old.bySess, Stats: old.Stats,
 		t: make([]int64, 0, n), user: make([]int32, 0, n), item: make([]int32, 0, n), sess: make([]int32, 0, n), kind: make([]rank.Kind, 0, n)}
 	r.orig = make([]int32, 0, n)
 	for ri, rg := range r.ranges {

@@ -220,7 +220,7 @@ func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered *c
 	if len(top) > 0 && r.maxPop > 0 {
 		s := 0.0
 		for _, id := range top {
-			it, ok := r.itemIx[id] // not in the log: no training interaction
+			it, ok := r.lg.itemIx[id] // not in the log: no training interaction
 			if ok {
 				s += r.pop[it] / r.maxPop
 			}
