@@ -314,12 +314,19 @@ func wilsonHull(e *Estimate, ess, z float64) {
 	e.EffectiveN = n
 	w := [2]float64{0, 1}
 	if n > 0 {
-		z2 := z * z
-		c := (v + z2/(2*n)) / (1 + z2/n)
-		h := z / (1 + z2/n) * math.Sqrt(v*(1-v)/n+z2/(4*n*n))
-		w = [2]float64{math.Max(0, c-h), math.Min(1, c+h)}
+		w = Wilson(v, n, z)
 	}
 	e.CI = [2]float64{math.Min(e.CI[0], w[0]), math.Max(e.CI[1], w[1])}
+}
+
+// Wilson is the Wilson score interval of a proportion v observed over n
+// (n > 0, possibly fractional: an effective number of rounds) at normal
+// quantile z. simulate's CTR intervals use it too.
+func Wilson(v, n, z float64) [2]float64 {
+	z2 := z * z
+	c := (v + z2/(2*n)) / (1 + z2/n)
+	h := z / (1 + z2/n) * math.Sqrt(v*(1-v)/n+z2/(4*n*n))
+	return [2]float64{math.Max(0, c-h), math.Min(1, c+h)}
 }
 
 // bootCI sets e's CI to the percentile interval of the estimator f over

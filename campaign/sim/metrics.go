@@ -5,7 +5,11 @@
 // result structs whose JSON is the `dpa simulate` contract.
 package sim
 
-import "math"
+import (
+	"math"
+
+	"github.com/dpa-tools/dpa/campaign/ope"
+)
 
 // CaseMetrics are the top-k metrics of one test case (a user, or a session
 // prefix), with the formulas of the background doc §7.1:
@@ -84,12 +88,7 @@ func Wilson(successes, n int64) [2]float64 {
 		return [2]float64{0, 0}
 	}
 	const z = 1.959963984540054
-	p := float64(successes) / float64(n)
-	nf := float64(n)
-	den := 1 + z*z/nf
-	centre := (p + z*z/(2*nf)) / den
-	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
-	return [2]float64{math.Max(0, centre-half), math.Min(1, centre+half)}
+	return ope.Wilson(float64(successes)/float64(n), float64(n), z)
 }
 
 // round6 keeps JSON short and stable across platforms.
