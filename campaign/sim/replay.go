@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/dpa-tools/dpa/campaign/events"
@@ -157,20 +156,23 @@ type ReplayResult struct {
 
 // Log is an event log loaded into compact, interned form: ids are interned
 // to int32 and the (event, item) records are stored column by column, so no
-// per-event Go string or struct outlives the read (about 25 bytes per
-// record plus the distinct ids; BenchmarkLoadLog reports it).
+// per-event Go string or struct outlives the read (21 bytes per record plus
+// the distinct ids, whose bytes sit in one buffer each; BenchmarkLoadLog
+// reports it).
 type Log struct {
-	users   []string
-	items   []string
-	itemIx  map[string]int32 // items' ids -> index (LoadLog's interning map, kept for replay's lookups)
-	sessIDs []string
+	users  []string // views into the user table's buffer
+	items  []string
+	itemIx map[string]int32 // items' ids -> index (kept for replay's lookups)
+	sessIx *idTable         // session ids
 	// One entry per (event, item) record, sorted by user (or by session
 	// id, bySess), then time, then log order.
-	t       []int64
-	user    []int32
-	item    []int32
-	sess    []int32 // 1-based session id index; 0 when the row has none
-	seq     []int32 // log order of the source row
+	t    []int64
+	user []int32
+	item []int32
+	sess []int32 // 1-based session id index; 0 when the row has none
+	// seq is the log order of each record's source row (the digest and a
+	// re-sort by session read it; Replay drops it once its sorts are done).
+	seq     []int32
 	kind    []rank.Kind
 	hasSess bool
 	bySess  bool
@@ -180,37 +182,47 @@ type Log struct {
 // LoadLog reads an event log into memory and sorts it by user and time.
 func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error) {
 	lg := &Log{}
-	users, items, sess := map[string]int32{}, map[string]int32{}, map[string]int32{}
-	intern := func(m map[string]int32, list *[]string, s string) int32 {
-		if v, ok := m[s]; ok {
-			return v
-		}
-		s = strings.Clone(s)
-		v := int32(len(*list))
-		m[s] = v
-		*list = append(*list, s)
-		return v
-	}
+	users, items, sess := newIDTable(), newIDTable(), newIDTable()
 	var seq int32
+	multi := false // a row had several items: seq is materialised
 	st, err := events.Each(ctx, r, opts, func(ev *events.Event) error {
 		k := rank.KindOf(string(ev.Type))
 		if k == rank.KindSearch && len(ev.ItemIDs) == 0 {
 			return nil
 		}
-		u := intern(users, &lg.users, ev.UserID)
+		u, err := users.intern(ev.UserID)
+		if err != nil {
+			return err
+		}
 		var s int32
 		if ev.SessionID != "" {
-			s = intern(sess, &lg.sessIDs, ev.SessionID) + 1
+			if s, err = sess.intern(ev.SessionID); err != nil {
+				return err
+			}
+			s++
 			lg.hasSess = true
+		}
+		if len(ev.ItemIDs) > 1 && !multi {
+			multi = true
+			lg.seq = make([]int32, len(lg.t), cap(lg.t))
+			for i := range lg.seq {
+				lg.seq[i] = int32(i) // every earlier row had one item
+			}
 		}
 		t := ev.Time.UnixNano()
 		for _, id := range ev.ItemIDs {
+			it, err := items.intern(id)
+			if err != nil {
+				return err
+			}
 			lg.t = append(lg.t, t)
 			lg.user = append(lg.user, u)
-			lg.item = append(lg.item, intern(items, &lg.items, id))
+			lg.item = append(lg.item, it)
 			lg.sess = append(lg.sess, s)
-			lg.seq = append(lg.seq, seq)
 			lg.kind = append(lg.kind, k)
+			if multi {
+				lg.seq = append(lg.seq, seq)
+			}
 		}
 		seq++
 		return nil
@@ -219,9 +231,21 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	if err != nil {
 		return nil, err
 	}
-	lg.itemIx = items
-	lg.bySess = true // not yet sorted: force the sort
-	lg.sortBy(false)
+	users.done()
+	items.done()
+	sess.done()
+	lg.users, lg.items, lg.sessIx = users.strings(), items.strings(), sess
+	lg.itemIx = make(map[string]int32, len(lg.items))
+	for i, id := range lg.items {
+		lg.itemIx[id] = int32(i)
+	}
+	// First sort: the records are in load order, so when each row had one
+	// item a record's index is its row, and the permutation its seq.
+	perm := lg.sortPerm(false)
+	if lg.seq == nil {
+		lg.seq = perm
+	}
+	lg.bySess = false
 	return lg, nil
 }
 
@@ -243,11 +267,19 @@ func (lg *Log) span() (int64, int64) {
 // log order; it is a no-op when they already are. It sorts a permutation
 // with the comparison the record structs were once sorted with, so ties
 // (the items of one multi-item row) land exactly where they did, then
-// applies it to every column.
+// applies it to every column in place.
 func (lg *Log) sortBy(session bool) {
 	if lg.bySess == session {
 		return
 	}
+	lg.sortPerm(session)
+	lg.bySess = session
+}
+
+// sortPerm sorts the columns and returns the permutation it applied
+// (record i is the old record perm[i]). A nil seq stands for the records'
+// indexes (the load order, when every row had one item).
+func (lg *Log) sortPerm(session bool) []int32 {
 	key := lg.user
 	if session {
 		key = lg.sess
@@ -257,6 +289,10 @@ func (lg *Log) sortBy(session bool) {
 		perm[i] = int32(i)
 	}
 	t, seq := lg.t, lg.seq
+	cmpSeq := func(a, b int32) int { return int(a - b) }
+	if seq != nil {
+		cmpSeq = func(a, b int32) int { return int(seq[a] - seq[b]) }
+	}
 	slices.SortFunc(perm, func(a, b int32) int {
 		if ka, kb := key[a], key[b]; ka != kb {
 			return int(ka - kb)
@@ -267,26 +303,41 @@ func (lg *Log) sortBy(session bool) {
 			}
 			return 1
 		}
-		return int(seq[a] - seq[b])
+		return cmpSeq(a, b)
 	})
-	lg.t = permute(lg.t, perm)
-	tmp := make([]int32, len(perm))
-	for _, c := range []*[]int32{&lg.user, &lg.item, &lg.sess, &lg.seq} {
-		for i, p := range perm {
-			tmp[i] = (*c)[p]
-		}
-		*c, tmp = tmp, *c
+	done := make([]uint64, (len(perm)+63)/64)
+	permuteInPlace(lg.t, perm, done)
+	permuteInPlace(lg.user, perm, done)
+	permuteInPlace(lg.item, perm, done)
+	permuteInPlace(lg.sess, perm, done)
+	permuteInPlace(lg.kind, perm, done)
+	if lg.seq != nil {
+		permuteInPlace(lg.seq, perm, done)
 	}
-	lg.kind = permute(lg.kind, perm)
-	lg.bySess = session
+	return perm
 }
 
-func permute[T any](col []T, perm []int32) []T {
-	out := make([]T, len(col))
-	for i, p := range perm {
-		out[i] = col[p]
+// permuteInPlace sets col[i] to the old col[perm[i]] for every i, following
+// the permutation's cycles (done is scratch: one bit per record).
+func permuteInPlace[T any](col []T, perm []int32, done []uint64) {
+	clear(done)
+	for s := range perm {
+		if done[s>>6]&(1<<(s&63)) != 0 {
+			continue
+		}
+		tmp := col[s]
+		j := s
+		for {
+			done[j>>6] |= 1 << (j & 63)
+			k := int(perm[j])
+			if k == s {
+				col[j] = tmp
+				break
+			}
+			col[j] = col[k]
+			j = k
+		}
 	}
-	return out
 }
 
 // ranges returns the [start, end) offsets of each user's (or session's)
@@ -313,7 +364,7 @@ func (lg *Log) sessKey(i int) string {
 	if lg.sess[i] == 0 {
 		return ""
 	}
-	return lg.sessIDs[lg.sess[i]-1]
+	return lg.sessIx.str(lg.sess[i] - 1)
 }
 
 // Replay reads an event log and runs ReplayLog on it.

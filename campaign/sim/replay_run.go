@@ -136,6 +136,11 @@ func runReplayOwn(ctx context.Context, lg *Log, opts ReplayOptions, own bool) (*
 	if r.opts.By == ByAuto {
 		r.detectProtocol()
 	}
+	if own {
+		// The sorts are done: only a digest (partial results) would read
+		// the rows' log order.
+		lg.seq = nil
+	}
 	if err := r.train(ctx); err != nil {
 		return nil, err
 	}
@@ -237,7 +242,7 @@ func (r *replayRun) train(ctx context.Context) error {
 	case mixed:
 		b = rank.NewBuilder(r.opts.Model)
 	case bySess:
-		b = rank.NewBuilderIDs(r.opts.Model, lg.sessIDs, lg.items)
+		b = rank.NewBuilderIDs(r.opts.Model, lg.sessIx.strings(), lg.items)
 	default:
 		b = rank.NewBuilderIDs(r.opts.Model, lg.users, lg.items)
 	}
@@ -316,7 +321,7 @@ func (r *replayRun) dropTraining() {
 			n++
 		}
 	}
-	lg := &Log{users: old.users, items: old.items, itemIx: old.itemIx, sessIDs: old.sessIDs, hasSess: old.hasSess, bySess: old.bySess, Stats: old.Stats,
+	lg := &Log{users: old.users, items: old.items, itemIx: old.itemIx, sessIx: old.sessIx, hasSess: old.hasSess, bySess: old.bySess, Stats: old.Stats,
 		t: make([]int64, 0, n), user: make([]int32, 0, n), item: make([]int32, 0, n), sess: make([]int32, 0, n), kind: make([]rank.Kind, 0, n)}
 	r.orig = make([]int32, 0, n)
 	for ri, rg := range r.ranges {
