@@ -524,8 +524,7 @@ func urlBytes(s string) (space, nonASCII bool) {
 	i := 0
 	var high uint64
 	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w := word8(s, i)
 		if zero(w^(lo*' '))|zero(w^(lo*'\t'))|zero(w^(lo*'\n')) != 0 {
 			return true, false
 		}
