@@ -233,6 +233,17 @@ type run struct {
 	exGroups  strset
 	out       []Rec
 	stage     int // the list being offered (Rec.Stage)
+	// seedList caches seeds' full lists (without and with buyFirst) for
+	// the history and the lookback they were computed with: every call
+	// returns a prefix of them.
+	seedList [2]seedCache
+	sc       *scratch // the Ranker's scratch; nil: the Model's pool
+}
+
+type seedCache struct {
+	ok       bool
+	lookback time.Duration
+	list     []hev
 }
 
 // Recommend returns up to k items for the user as of now, best first.
@@ -247,6 +258,11 @@ func (m *Model) Recommend(h History, strategy Strategy, k int, now time.Time, op
 	}
 	opts.defaults()
 	r := m.newRun(h, k, now, &opts)
+	r.dispatch(st)
+	return r.out, nil
+}
+
+func (r *run) dispatch(st Strategy) {
 	switch st {
 	case Retarget:
 		r.retarget()
@@ -269,7 +285,6 @@ func (m *Model) Recommend(h History, strategy Strategy, k int, now time.Time, op
 	case Auto:
 		r.auto()
 	}
-	return r.out, nil
 }
 
 // Segment names the auto router's audience for a history:
@@ -284,6 +299,12 @@ func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
 		hist: make([]hev, 0, len(h.Events)), out: make([]Rec, 0, min(k, 64))}
 	r.taken.s = make([]string, 0, min(k, 32))
 	r.groups.s = make([]string, 0, min(k, 32))
+	r.setHistory(h)
+	return r
+}
+
+// setHistory fills hist and purchased from h as of r.now.
+func (r *run) setHistory(h History) {
 	sorted := true
 	for i, e := range h.Events {
 		t := e.Time.UnixNano()
@@ -301,7 +322,72 @@ func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
 	if !sorted {
 		sort.SliceStable(r.hist, func(i, j int) bool { return r.hist[i].t < r.hist[j].t })
 	}
-	return r
+}
+
+// A Ranker ranks one history after another with the same Model, reusing
+// its memory (run state, scratch, the history's conversion and seeds
+// across the strategies ranked for one history): the replay's per-case
+// path. It gives exactly Model.Recommend's lists. Not safe for concurrent
+// use; use one per goroutine.
+type Ranker struct {
+	r  run
+	sc scratch
+	o  Options
+}
+
+// NewRanker returns a Ranker for m.
+func (m *Model) NewRanker() *Ranker {
+	k := &Ranker{}
+	k.r.m = m
+	k.r.sc = &k.sc
+	return k
+}
+
+// SetHistory fixes the history and ranking time of the following Rank
+// calls; h is read here only.
+func (k *Ranker) SetHistory(h History, now time.Time) {
+	r := &k.r
+	r.now, r.user = now.UnixNano(), h.UserID
+	r.hist = r.hist[:0]
+	r.purchased.reset()
+	r.seedList[0].ok, r.seedList[1].ok = false, false
+	r.setHistory(h)
+}
+
+// Rank is Model.Recommend for the history of the last SetHistory. The
+// returned slice is valid until the next call.
+func (k *Ranker) Rank(strategy Strategy, n int, opts Options) ([]Rec, error) {
+	st, err := ParseStrategy(string(strategy))
+	if err != nil {
+		return nil, err
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	k.o = opts
+	k.o.defaults()
+	r := &k.r
+	r.o, r.k, r.stage = &k.o, n, 0
+	r.out = r.out[:0]
+	r.taken.reset()
+	r.groups.reset()
+	r.exclude.reset()
+	r.exGroups.reset()
+	r.dispatch(st)
+	return r.out, nil
+}
+
+func (r *run) scratch() *scratch {
+	if r.sc != nil {
+		return r.sc
+	}
+	return r.m.scratch.Get().(*scratch)
+}
+
+func (r *run) release(sc *scratch) {
+	if r.sc == nil {
+		r.m.scratch.Put(sc)
+	}
 }
 
 func (r *run) full() bool { return len(r.out) >= r.k }
@@ -450,7 +536,25 @@ func (r *run) retarget() {
 
 // seeds returns the distinct history items in the lookback, most recent
 // first; with buyFirst, carted/purchased items come before viewed ones.
+//
+// The full lists are computed once per history and lookback (seedList);
+// a call returns a prefix, capacity-capped so that callers cannot append
+// into the cache.
 func (r *run) seeds(buyFirst bool, maxN int) []hev {
+	c := &r.seedList[0]
+	if buyFirst {
+		c = &r.seedList[1]
+	}
+	if !c.ok || c.lookback != r.o.Lookback {
+		c.list = r.allSeeds(buyFirst, c.list[:0])
+		c.ok, c.lookback = true, r.o.Lookback
+	}
+	n := min(len(c.list), maxN)
+	return c.list[:n:n]
+}
+
+// allSeeds appends seeds' full list to out.
+func (r *run) allSeeds(buyFirst bool, out []hev) []hev {
 	from := r.now - int64(r.o.Lookback)
 	var seen strset
 	var buys, views []hev
@@ -469,6 +573,7 @@ func (r *run) seeds(buyFirst bool, maxN int) []hev {
 			} else {
 				e.idx = -1
 			}
+			r.hist[i].idx = e.idx
 		}
 		if buyFirst && e.kind >= KindCart {
 			buys = append(buys, e)
@@ -495,11 +600,8 @@ func (r *run) seeds(buyFirst bool, maxN int) []hev {
 		}
 		views = v2
 	}
-	out := append(buys, views...)
-	if len(out) > maxN {
-		out = out[:maxN]
-	}
-	return out
+	out = append(out, buys...)
+	return append(out, views...)
 }
 
 type scoredItem struct {
@@ -673,8 +775,8 @@ func (r *run) crosssell() {
 	if len(seeds) == 0 {
 		return
 	}
-	sc := r.m.scratch.Get().(*scratch)
-	defer r.m.scratch.Put(sc)
+	sc := r.scratch()
+	defer r.release(sc)
 	for _, s := range seeds {
 		r.exclude.add(s.id)
 		r.exGroups.add(r.groupOf(s.id))
@@ -711,8 +813,8 @@ func (r *run) similar() {
 	if len(hist) == 0 {
 		return
 	}
-	sc := r.m.scratch.Get().(*scratch)
-	defer r.m.scratch.Put(sc)
+	sc := r.scratch()
+	defer r.release(sc)
 	for _, s := range hist {
 		r.exclude.add(s.id)
 	}

@@ -550,8 +550,8 @@ type sessSim struct {
 // sessionKNN offers the neighbours' votes, history items included (a
 // session's own items are its likeliest next clicks).
 func (r *run) sessionKNN() {
-	sc := r.m.scratch.Get().(*scratch)
-	defer r.m.scratch.Put(sc)
+	sc := r.scratch()
+	defer r.release(sc)
 	r.ranked(sc, r.sknn(sc), func(c scoredItem) {
 		s := c.score
 		r.offer(r.m.itemIDs[c.idx], s, SessionKNN, func() string {

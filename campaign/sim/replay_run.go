@@ -44,6 +44,7 @@ type replayRun struct {
 	covered [][]coverSet   // per worker, per strategy: items shown
 	boot    [][2]*bootSums // per worker: warm, cold replicate sums
 	groups  [][2]*group    // per worker: the open warm, cold group
+	rankers []*rank.Ranker // per worker
 }
 
 // replayBlockSize is the number of users whose cases one block sums.

@@ -97,6 +97,7 @@ func (r *replayRun) score(ctx context.Context) error {
 	r.groups = make([][2]*group, workers)
 	maxK := max(opts.K, opts.CurveK)
 	scratch := make([][]string, workers)
+	r.rankers = make([]*rank.Ranker, workers)
 	var progress func(int)
 	if opts.Progress != nil {
 		progress = func(done int) {
@@ -106,6 +107,7 @@ func (r *replayRun) score(ctx context.Context) error {
 	return par.Blocks(ctx, workers, nBlocks, func(ctx context.Context, w, bi int) error {
 		if scratch[w] == nil {
 			scratch[w] = make([]string, 0, maxK)
+			r.rankers[w] = r.model.NewRanker()
 			if reps := opts.Replicates; reps > 0 {
 				ns := len(r.strategies)
 				r.boot[w] = [2]*bootSums{newBootSums(ns, reps), newBootSums(ns, reps)}
@@ -160,6 +162,8 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 				bl.sessions++
 				lastUser = tc.user
 			}
+			rk := r.rankers[w]
+			rk.SetHistory(tc.hist, tc.now)
 			for si, st := range r.strategies {
 				if tc.cold && !st.IsProspecting() {
 					continue
@@ -170,7 +174,7 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 				}
 				var m CaseMetrics
 				var newHit float64
-				if m, newHit, err = r.scoreCase(&tc, st, a, &r.covered[w][si], ids); err != nil {
+				if m, newHit, err = r.scoreCase(&tc, rk, st, a, &r.covered[w][si], ids); err != nil {
 					return
 				}
 				if g != nil {
@@ -187,10 +191,10 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 
 // scoreCase ranks one case with one strategy and adds its metrics to a;
 // it returns them with the hit on new items.
-func (r *replayRun) scoreCase(tc *testCase, st rank.Strategy, a *acc, covered *coverSet, ids *[]string) (CaseMetrics, float64, error) {
+func (r *replayRun) scoreCase(tc *testCase, rk *rank.Ranker, st rank.Strategy, a *acc, covered *coverSet, ids *[]string) (CaseMetrics, float64, error) {
 	opts := &r.opts
 	maxK := max(opts.K, opts.CurveK)
-	recs, err := r.model.Recommend(tc.hist, st, maxK, tc.now, r.ropts)
+	recs, err := rk.Rank(st, maxK, r.ropts)
 	if err != nil {
 		return CaseMetrics{}, 0, err
 	}
