@@ -238,6 +238,11 @@ type run struct {
 	// returns a prefix of them.
 	seedList [2]seedCache
 	sc       *scratch // the Ranker's scratch; nil: the Model's pool
+	// allSeeds' and retarget's working memory.
+	seedSeen, seedIsBuy strset
+	seedBuys, seedViews []hev
+	rtCands             []rtCand
+	rtIndex             map[string]int32
 }
 
 type seedCache struct {
@@ -411,14 +416,18 @@ func (r *run) offer(id string, score float64, strategy Strategy, reason func() s
 	if !o.KeepPurchased && r.purchased.has(id) {
 		return false
 	}
-	if r.exGroups.has(group) || (!o.AllowSameGroup && r.groups.has(group)) {
+	// Without a catalog an item's group is its id: groups holds exactly
+	// taken's ids and exGroups exclude's, both checked above.
+	if o.Catalog != nil && (r.exGroups.has(group) || (!o.AllowSameGroup && r.groups.has(group))) {
 		return false
 	}
 	if o.Cap != nil && o.Cap(id) {
 		return false
 	}
 	r.taken.add(id)
-	r.groups.add(group)
+	if o.Catalog != nil {
+		r.groups.add(group)
+	}
 	rec := Rec{ItemID: id, Score: score, Strategy: strategy, Stage: r.stage}
 	if !o.NoReasons && reason != nil {
 		rec.Reason = reason()
@@ -471,29 +480,25 @@ func intent(k Kind) int {
 // recency = 1 - age/lookback of the latest interaction, so any cart ranks
 // above any view and newer above older within a level.
 func (r *run) retarget() {
-	type cand struct {
-		id        string
-		intent    int
-		last      int64 // latest interaction
-		intentAt  int64 // latest interaction at the top intent level
-		n         int   // interactions
-		score     float64
-		firstSeen int
-	}
 	from := r.now - int64(r.o.Lookback)
-	byID := map[string]*cand{}
-	var cands []*cand
+	if r.rtIndex == nil {
+		r.rtIndex = map[string]int32{}
+	} else {
+		clear(r.rtIndex)
+	}
+	cands := r.rtCands[:0]
 	for _, e := range r.hist {
 		in := intent(e.kind)
 		if in == 0 || e.t < from {
 			continue
 		}
-		c := byID[e.id]
-		if c == nil {
-			c = &cand{id: e.id, firstSeen: len(cands)}
-			byID[e.id] = c
-			cands = append(cands, c)
+		ci, ok := r.rtIndex[e.id]
+		if !ok {
+			ci = int32(len(cands))
+			r.rtIndex[e.id] = ci
+			cands = append(cands, rtCand{id: e.id})
 		}
+		c := &cands[ci]
 		c.n++
 		c.last = max(c.last, e.t)
 		if in > c.intent {
@@ -502,22 +507,28 @@ func (r *run) retarget() {
 			c.intentAt = max(c.intentAt, e.t)
 		}
 	}
+	r.rtCands = cands
 	lb := float64(r.o.Lookback)
-	for _, c := range cands {
+	for i := range cands {
+		c := &cands[i]
 		c.score = float64(c.intent) + 1 - float64(r.now-c.last)/lb
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].score != cands[j].score {
-			return cands[i].score > cands[j].score
+	// ids are distinct: a total order, so any sort gives one result.
+	slices.SortFunc(cands, func(a, b rtCand) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
 		}
-		return cands[i].id < cands[j].id
+		return strings.Compare(a.id, b.id)
 	})
 	r.stage++
-	for _, c := range cands {
+	for i := range cands {
 		if r.full() {
 			return
 		}
-		c := c
+		c := &cands[i]
 		r.offer(c.id, c.score, Retarget, func() string {
 			a := ago(time.Duration(r.now - c.intentAt))
 			switch c.intent {
@@ -532,6 +543,16 @@ func (r *run) retarget() {
 			return "viewed " + a
 		})
 	}
+}
+
+// rtCand is one retargeting candidate.
+type rtCand struct {
+	id       string
+	intent   int
+	last     int64 // latest interaction
+	intentAt int64 // latest interaction at the top intent level
+	n        int   // interactions
+	score    float64
 }
 
 // seeds returns the distinct history items in the lookback, most recent
@@ -556,8 +577,10 @@ func (r *run) seeds(buyFirst bool, maxN int) []hev {
 // allSeeds appends seeds' full list to out.
 func (r *run) allSeeds(buyFirst bool, out []hev) []hev {
 	from := r.now - int64(r.o.Lookback)
-	var seen strset
-	var buys, views []hev
+	seen := &r.seedSeen
+	seen.reset()
+	buys, views := r.seedBuys[:0], r.seedViews[:0]
+	defer func() { r.seedBuys, r.seedViews = buys[:0], views[:0] }()
 	for i := len(r.hist) - 1; i >= 0; i-- {
 		e := r.hist[i]
 		if e.t < from {
@@ -584,15 +607,16 @@ func (r *run) allSeeds(buyFirst bool, out []hev) []hev {
 	// An item carted then viewed again counts as a buy seed.
 	if buyFirst {
 		from := r.now - int64(r.o.Lookback)
-		isBuy := map[string]bool{}
+		isBuy := &r.seedIsBuy
+		isBuy.reset()
 		for _, e := range r.hist {
 			if e.t >= from && e.kind >= KindCart {
-				isBuy[e.id] = true
+				isBuy.add(e.id)
 			}
 		}
-		var v2 []hev
+		v2 := views[:0] // in place: v2 never passes the views read
 		for _, e := range views {
-			if isBuy[e.id] {
+			if isBuy.has(e.id) {
 				buys = append(buys, e)
 			} else {
 				v2 = append(v2, e)

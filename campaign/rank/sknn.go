@@ -415,8 +415,8 @@ func (r *run) sknnSims(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 	}
 	bar := -1.0
 	if len(cand) > sknnNeighbors {
-		bar = kthLargest(append(sc.sel[:0], lb...), sknnNeighbors) * (1 - 1e-5)
-		sc.sel = sc.sel[:0]
+		sc.sel = append(sc.sel[:0], lb...)
+		bar = kthLargest(sc.sel, sknnNeighbors) * (1 - 1e-5)
 	}
 	for i := range cand {
 		switch {
