@@ -52,8 +52,24 @@ func collapseSpace(s string) string {
 	// runes only outside ASCII (titles with dashes and accents).
 	clean := true
 	prevSpace := true
+	i := 0
+	// Plain ASCII eight bytes at a time: a block is clean unless it has a
+	// control or non-ASCII byte (the byte loop decides those) or a space
+	// right after a space (the previous block's last byte included).
+	for prev := uint64(0x80); i+8 <= len(s); i += 8 { // 0x80: a space at 0 is leading
+		w := load64(s, i)
+		if ctlOrHigh(w) != 0 {
+			break
+		}
+		sp := eqMask(w, ' ')
+		if sp&(sp<<8|prev) != 0 {
+			return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+		}
+		prev = sp >> 56
+		prevSpace = prev != 0
+	}
 scan:
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		switch spaceClass[s[i]] {
 		case 0:
 			prevSpace = false

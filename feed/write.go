@@ -286,7 +286,14 @@ func csvNeedsQuotes(field string, comma byte) bool {
 	if field == `\.` {
 		return true
 	}
-	for i := 0; i < len(field); i++ {
+	i := 0
+	for ; i+8 <= len(field); i += 8 {
+		w := load64(field, i)
+		if hasByte(w, '\n')|hasByte(w, '\r')|hasByte(w, '"')|hasByte(w, comma) != 0 {
+			return true
+		}
+	}
+	for ; i < len(field); i++ {
 		if c := field[i]; c == '\n' || c == '\r' || c == '"' || c == comma {
 			return true
 		}
@@ -448,6 +455,14 @@ func xmlName(s string) string {
 func appendXMLEscape(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain ASCII bytes (no markup character, no control
+		// character) are copied as they are.
+		if i+8 <= len(s) {
+			if w := load64(s, i); ctlOrHigh(w)|hasByte(w, '<')|hasByte(w, '>')|hasByte(w, '&') == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			var esc string
