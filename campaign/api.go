@@ -544,15 +544,48 @@ func ItemData(it *feed.Item) map[string]string {
 // itemFields is ItemData as a slice sorted by name: the form the export
 // encodes and hashes (no map per item).
 func itemFields(it *feed.Item) []feed.Field {
-	out := make([]feed.Field, 0, len(it.Fields))
-	for _, f := range it.Fields {
-		if f.Value != "" {
+	var fs fieldSorter
+	return fs.fields(it)
+}
+
+// fieldSorter is itemFields for a stream of items: items of one feed
+// share their field layout (names in order), so the sorted order is
+// worked out once per layout instead of sorting every item. Empty values
+// are skipped while walking that order: a stable order restricted to some
+// of the fields is their stable order. One goroutine at a time.
+type fieldSorter struct {
+	names []string // the layout the order is for
+	order []int    // positions in the layout, stably sorted by name
+}
+
+func (fs *fieldSorter) fields(it *feed.Item) []feed.Field {
+	same := len(it.Fields) == len(fs.names)
+	for k := 0; same && k < len(it.Fields); k++ {
+		same = it.Fields[k].Name == fs.names[k]
+	}
+	if !same {
+		fs.names, fs.order = fs.names[:0], fs.order[:0]
+		for k := range it.Fields {
+			fs.names = append(fs.names, it.Fields[k].Name)
+			fs.order = append(fs.order, k)
+		}
+		// Stable, so repeats keep their feed order: the first value wins,
+		// as Item.Get, except additional_image_link whose distinct values
+		// join.
+		slices.SortStableFunc(fs.order, func(a, b int) int { return strings.Compare(fs.names[a], fs.names[b]) })
+	}
+	n := 0
+	for k := range it.Fields {
+		if it.Fields[k].Value != "" {
+			n++
+		}
+	}
+	out := make([]feed.Field, 0, n)
+	for _, p := range fs.order {
+		if f := it.Fields[p]; f.Value != "" {
 			out = append(out, f)
 		}
 	}
-	// Stable, so repeats keep their feed order: the first value wins, as
-	// Item.Get, except additional_image_link whose distinct values join.
-	slices.SortStableFunc(out, func(a, b feed.Field) int { return strings.Compare(a.Name, b.Name) })
 	w := 0
 	for i, f := range out {
 		if i > 0 && f.Name == out[w-1].Name {

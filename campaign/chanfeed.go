@@ -19,9 +19,11 @@ type channelFeedOptions struct {
 	SourceColumns []string // every field of the catalog
 	// Create opens the output file; called once, before the first item.
 	Create func() (io.Writer, error)
-	// Emitted, when set, sees every item written (normalized, in order);
-	// cols are the output columns. The per-ad-set feeds hang off it.
-	Emitted func(cols []string) (func(it *feed.Item) error, error)
+	// Emitted, when set, sees every item written (normalized, in order)
+	// with the row the feed got for it (nil unless the feed's writer is a
+	// feed.RowWriter; valid during the call only); cols are the output
+	// columns. The per-ad-set feeds hang off it.
+	Emitted func(cols []string) (func(it *feed.Item, row []byte) error, error)
 }
 
 // channelFeed writes the catalog as one channel's feed through
@@ -137,16 +139,28 @@ func sortedRuleCounts(m map[string]int) []feed.Count {
 	return out
 }
 
+// hookWriter writes an item to the feed, then hands it to the hook with
+// its encoded row, so the hook's files can copy the row rather than encode
+// the item again.
 type hookWriter struct {
 	feed.ItemWriter
-	hook func(*feed.Item) error
+	hook func(*feed.Item, []byte) error
+	buf  []byte
 }
 
 func (h *hookWriter) Write(it *feed.Item) error {
-	if err := h.ItemWriter.Write(it); err != nil {
+	rw, ok := h.ItemWriter.(feed.RowWriter)
+	if !ok {
+		if err := h.ItemWriter.Write(it); err != nil {
+			return err
+		}
+		return h.hook(it, nil)
+	}
+	h.buf = rw.AppendRow(h.buf[:0], it)
+	if err := rw.WriteRow(h.buf); err != nil {
 		return err
 	}
-	return h.hook(it)
+	return h.hook(it, h.buf)
 }
 
 // blockReader is a feed.Reader over item blocks sent by the export's one

@@ -128,11 +128,12 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	// feed leaves out. addOp below is then called from the Meta feed's
 	// goroutine until feeds.Finish returns, and from this one after.
 	var addOp func(batchOp)
+	var sorter fieldSorter // Send runs on the Meta feed's goroutine only
 	feeds, err := startFeeds(ctx, c, sink, feedsOptions{
 		Meta: o.Meta, Google: o.Google, InputFormat: r.Format(), SourceColumns: o.SourceColumns,
 		Send: func(it *feed.Item) error {
 			res.Updates++
-			addOp(batchOp{Method: "UPDATE", RetailerID: it.Get("id"), fields: itemFields(it)})
+			addOp(batchOp{Method: "UPDATE", RetailerID: it.Get("id"), fields: sorter.fields(it)})
 			return nil
 		}})
 	if err != nil {
@@ -320,11 +321,12 @@ func (res *ExportResult) CatalogIssues() []Issue {
 // id and of the fields), so --since stays bounded on large catalogs;
 // the ids of removed items are recovered by a second pass over the old feed.
 type SinceIndex struct {
-	path  string
-	open  func() (feed.Reader, error)
-	seed  maphash.Seed
-	items map[uint64]uint64
-	h     maphash.Hash
+	path   string
+	open   func() (feed.Reader, error)
+	seed   maphash.Seed
+	items  map[uint64]uint64
+	h      maphash.Hash
+	sorter fieldSorter
 }
 
 // IndexSince reads the previous feed at path; open opens it (twice: the
@@ -364,7 +366,7 @@ func IndexSince(ctx context.Context, path string, open func() (feed.Reader, erro
 // widened column layout with the same values is not a change.
 func (x *SinceIndex) fieldsHash(it *feed.Item) uint64 {
 	x.h.Reset()
-	for _, f := range itemFields(it) {
+	for _, f := range x.sorter.fields(it) {
 		x.h.WriteString(f.Name)
 		x.h.WriteByte(0)
 		x.h.WriteString(f.Value)

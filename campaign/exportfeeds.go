@@ -127,11 +127,13 @@ func (f *Feeds) create(rel string) (io.Writer, error) {
 // setFeeds returns the hook that writes each Meta item to the feeds of
 // the ad sets selecting it. A set's feed is created at its first item: a
 // set whose items were all left out of the Meta feed gets no file rather
-// than an empty feed (which validate rightly calls an error).
-func (f *Feeds) setFeeds(cols []string) (func(*feed.Item) error, error) {
+// than an empty feed (which validate rightly calls an error). The set
+// feeds are CSV with the Meta feed's columns, as feeds/meta.csv, so they
+// take the Meta feed's encoded row as it is.
+func (f *Feeds) setFeeds(cols []string) (func(*feed.Item, []byte) error, error) {
 	f.sets = make([]feed.ItemWriter, len(f.c.AdSets))
 	f.counts = make([]int, len(f.c.AdSets))
-	return func(it *feed.Item) error {
+	return func(it *feed.Item, row []byte) error {
 		sets, send := f.pop(it.Index)
 		if send && f.send != nil {
 			if err := f.send(it); err != nil {
@@ -148,7 +150,13 @@ func (f *Feeds) setFeeds(cols []string) (func(*feed.Item) error, error) {
 					return err
 				}
 			}
-			if err := f.sets[s].Write(it); err != nil {
+			var err error
+			if rw, ok := f.sets[s].(feed.RowWriter); ok && row != nil {
+				err = rw.WriteRow(row)
+			} else {
+				err = f.sets[s].Write(it)
+			}
+			if err != nil {
 				return err
 			}
 			f.counts[s]++

@@ -308,6 +308,21 @@ func (t *tableWriter) Write(it *Item) error {
 	return err
 }
 
+// RowWriter is an ItemWriter whose rows can be encoded apart from being
+// written: WriteRow(AppendRow(nil, it)) writes what Write(it) does.
+// Writers with the same format and columns encode an item to the same
+// bytes, so one encoding can go into several files. NewWriter's CSV and
+// TSV writers are RowWriters. AppendRow is for one goroutine at a time.
+type RowWriter interface {
+	ItemWriter
+	AppendRow(dst []byte, it *Item) []byte
+	WriteRow(row []byte) error
+}
+
+func (t *tableWriter) AppendRow(dst []byte, it *Item) []byte { return t.enc(dst, it) }
+
+func (t *tableWriter) WriteRow(row []byte) error { return t.writeEncoded(row) }
+
 func (t *tableWriter) writeEncoded(b []byte) error {
 	_, err := t.bw.Write(b)
 	return err
