@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -151,54 +150,83 @@ var promoByWord = func() map[string][]string {
 	return m
 }()
 
-// promotional returns the first promotional phrase found (whole words),
-// "% off" or "!!!".
-func promotional(title string) string {
-	var buf [256]byte
-	lt := buf[:0]
-	for i := 0; i < len(title) && len(lt) < len(buf); i++ {
-		b := title[i]
+// wordByte[b] is isWordByte of b lower-cased: the words of a title are
+// found in the title itself, not in a lower-cased copy.
+var wordByte = func() (t [256]bool) {
+	for c := range 256 {
+		b := byte(c)
 		if b >= 'A' && b <= 'Z' {
 			b += 'a' - 'A'
 		}
-		lt = append(lt, b)
+		t[c] = isWordByte(b)
 	}
-	if bytes.Contains(lt, []byte("!!!")) { // string(lt) would allocate for titles over 32 bytes
+	return t
+}()
+
+// hasPrefixASCIIFold reports whether s starts with p, ASCII letters compared
+// without case; p is lower-case ASCII.
+func hasPrefixASCIIFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for k := range len(p) {
+		b := s[k]
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if b != p[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// promotional returns the first promotional phrase found (whole words,
+// ASCII letters without case, in the first 256 bytes), "% off" or "!!!".
+// It reads the title in place: only a word of a promotional first word's
+// length is lower-cased, into a small array (a lower-cased copy of every
+// title was half of this check).
+func promotional(title string) string {
+	t := title
+	if len(t) > 256 {
+		t = t[:256]
+	}
+	if strings.Contains(t, "!!!") {
 		return "!!!"
 	}
-	for i := 0; i < len(lt); {
-		for i < len(lt) && !isWordByte(lt[i]) {
+	for i := 0; i < len(t); {
+		for i < len(t) && !wordByte[t[i]] {
 			i++
 		}
 		j := i
-		for j < len(lt) && isWordByte(lt[j]) {
+		for j < len(t) && wordByte[t[j]] {
 			j++
 		}
 		if j == i {
 			break
 		}
-		word := lt[i:j]
-		if !promoFirstWord(word) {
-			i = j
-			if j < len(lt) && lt[j] == '%' {
-				rest := bytes.TrimLeft(lt[j+1:], " ")
-				if bytes.HasPrefix(rest, []byte("off")) && (len(rest) == 3 || !isWordByte(rest[3])) {
-					return "% off"
+		if n := j - i; n >= 3 && n <= 10 { // the lengths of promoFirstWord's words
+			var buf [10]byte
+			w := buf[:n]
+			for k := range w {
+				b := t[i+k]
+				if b >= 'A' && b <= 'Z' {
+					b += 'a' - 'A'
+				}
+				w[k] = b
+			}
+			if promoFirstWord(w) {
+				for _, p := range promoByWord[string(w)] {
+					end := i + len(p)
+					if end <= len(t) && hasPrefixASCIIFold(t[i:], p) && (end == len(t) || !wordByte[t[end]]) {
+						return p
+					}
 				}
 			}
-			continue
 		}
-		if cands, ok := promoByWord[string(word)]; ok {
-			for _, p := range cands {
-				end := i + len(p)
-				if end <= len(lt) && string(lt[i:end]) == p && (end == len(lt) || !isWordByte(lt[end])) {
-					return p
-				}
-			}
-		}
-		if j < len(lt) && lt[j] == '%' {
-			rest := bytes.TrimLeft(lt[j+1:], " ")
-			if bytes.HasPrefix(rest, []byte("off")) && (len(rest) == 3 || !isWordByte(rest[3])) {
+		if j < len(t) && t[j] == '%' {
+			rest := strings.TrimLeft(t[j+1:], " ")
+			if hasPrefixASCIIFold(rest, "off") && (len(rest) == 3 || !wordByte[rest[3]]) {
 				return "% off"
 			}
 		}
