@@ -91,27 +91,38 @@ func (l *FindingList) Err() error { return l.err }
 // strings stay valid.
 func (l *FindingList) All() iter.Seq[*Finding] {
 	return func(yield func(*Finding) bool) {
-		if !l.sorted {
-			sortFindings(l.extra)
-			l.sorted = true
-		}
-		next := l.stream()
-		ex := 0
-		cur, ok := next()
-		for ok || ex < len(l.extra) {
-			if ok && (ex == len(l.extra) || compareFindings(*cur, l.extra[ex]) <= 0) {
-				if !yield(cur) {
-					return
-				}
-				cur, ok = next()
-				continue
-			}
-			f := l.extra[ex]
-			ex++
-			if !yield(&f) {
+		next := l.pull()
+		for f, ok := next(); ok; f, ok = next() {
+			if !yield(f) {
 				return
 			}
 		}
+	}
+}
+
+// pull returns the findings of All one call at a time (false: no more),
+// for readers that hand them to other goroutines (the JSON writer).
+func (l *FindingList) pull() func() (*Finding, bool) {
+	if !l.sorted {
+		sortFindings(l.extra)
+		l.sorted = true
+	}
+	next := l.stream()
+	ex := 0
+	cur, ok := next()
+	var f Finding
+	return func() (*Finding, bool) {
+		if ok && (ex == len(l.extra) || compareFindings(*cur, l.extra[ex]) <= 0) {
+			f = *cur // the look-ahead below decodes over *cur
+			cur, ok = next()
+			return &f, true
+		}
+		if ex < len(l.extra) {
+			f = l.extra[ex]
+			ex++
+			return &f, true
+		}
+		return nil, false
 	}
 }
 

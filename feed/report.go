@@ -170,20 +170,42 @@ func (r *Report) Count() int {
 // baseline; file is the index of the finding's file. The *Finding is only
 // valid during the call.
 func (r *Report) Each(fn func(file int, f *Finding) error) error {
-	i := 0
-	for k, l := range r.lists {
-		for f := range l.All() {
-			f.New = r.isNew != nil && r.isNew[i>>6]&(1<<(i&63)) != 0
-			i++
-			if err := fn(k, f); err != nil {
-				return err
-			}
+	next, failed := r.pull()
+	for {
+		k, f, ok := next()
+		if !ok {
+			return failed()
 		}
-		if err := l.Err(); err != nil {
+		if err := fn(k, f); err != nil {
 			return err
 		}
 	}
-	return nil
+}
+
+// pull returns Each's findings one call at a time (false: no more, or a
+// list failed to read back: then failed says why). The *Finding is valid
+// until the next call; its strings stay valid.
+func (r *Report) pull() (next func() (int, *Finding, bool), failed func() error) {
+	k, i := 0, 0
+	var err error
+	var list func() (*Finding, bool)
+	next = func() (int, *Finding, bool) {
+		for err == nil && k < len(r.lists) {
+			if list == nil {
+				list = r.lists[k].pull()
+			}
+			if f, ok := list(); ok {
+				f.New = r.isNew != nil && r.isNew[i>>6]&(1<<(i&63)) != 0
+				i++
+				return k, f, true
+			}
+			err = r.lists[k].Err()
+			list = nil
+			k++
+		}
+		return 0, nil, false
+	}
+	return next, func() error { return err }
 }
 
 // gateCounts are what the exit gate needs, per severity level (index

@@ -3,8 +3,11 @@ package feed
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+
+	"github.com/dpa-tools/dpa/feed/par"
 )
 
 // WriteJSON writes validate's JSON contract (schema_version
@@ -40,23 +43,53 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	bw.WriteString(",\n  \"findings\": [\n")
 	// Findings are encoded by hand (the bytes of an Encoder with
 	// SetIndent("    ", "  ")): reflection was most of the time of a
-	// report with a finding per item.
+	// report with a finding per item. They are read back in order on one
+	// goroutine and encoded on the others, so a report with a million
+	// findings is not written by one core while the other waits.
+	next, failed := r.pull()
 	first := true
-	var line []byte
-	err := r.Each(func(_ int, f *Finding) error {
-		line = line[:0]
-		if !first {
-			line = append(line, ",\n"...)
-		}
-		first = false
-		line = append(line, "    "...)
-		line = f.AppendJSON(line, "    ", "  ")
-		_, err := bw.Write(line)
-		return err
-	})
+	err := par.Ordered[jsonSlot]{
+		Fill: func(sl *jsonSlot) bool {
+			_, f, ok := next()
+			if !ok {
+				return false
+			}
+			sl.f, sl.first, first = *f, first, false
+			return true
+		},
+		Worker: func() func(*jsonSlot) {
+			return func(sl *jsonSlot) {
+				sl.out = sl.out[:0]
+				if !sl.first {
+					sl.out = append(sl.out, ",\n"...)
+				}
+				sl.out = append(sl.out, "    "...)
+				sl.out = sl.f.AppendJSON(sl.out, "    ", "  ")
+				sl.f = Finding{} // drop the strings (spool chunks) until the slot's next turn
+			}
+		},
+		Emit: func(slots []jsonSlot) error {
+			for i := range slots {
+				if _, err := bw.Write(slots[i].out); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}.Run(context.Background())
+	if err == nil {
+		err = failed()
+	}
 	if err != nil {
 		return err
 	}
 	bw.WriteString("\n  ]\n}\n")
 	return bw.Flush()
+}
+
+// jsonSlot is one finding on its way through WriteJSON's encoders.
+type jsonSlot struct {
+	f     Finding
+	first bool
+	out   []byte
 }
