@@ -682,7 +682,6 @@ func (r *run) spread(sc *scratch, g *graph, seeds []hev) []scoredItem {
 type scratch struct {
 	pos   []int32 // item -> 1 + position in buf, 0 when absent
 	buf   []scoredItem
-	h     []scoredItem
 	w     []float32 // sknn: item -> weight in the history, 0 when absent
 	slot  []int32   // sknn: session -> 1 + position in cand, 0 when absent
 	cand  []sessSim
@@ -691,6 +690,7 @@ type scratch struct {
 	lb    []float64 // sknn: per candidate, bounds of its similarity
 	ub    []float64
 	sel   []float64
+	rsel  []float64    // ranked's scores
 	mix   []scoredItem // blend's candidates
 	mpos  []int32      // item -> 1 + position in mix
 	// sknn's last result and the seed indices it was computed for.
@@ -713,10 +713,13 @@ func cmpScored(a, b scoredItem) int {
 	return 0
 }
 
-// ranked calls fn on the candidates best first until the run is full.
-// Long lists are not fully sorted: a bounded heap selects the head (enough
-// for k items after typical filter rejections); the tail is sorted only if
-// the head runs out.
+// ranked calls fn on the candidates best first until the run is full,
+// reordering cands. Long lists are not fully sorted: the head-th best
+// score is found by a quickselect over the scores alone, the candidates
+// scoring at least that much (the head, with any ties) are sorted and
+// offered, and the others are sorted only if the head runs out. The order
+// (score desc, index asc) is total, so fn sees exactly the full sort's
+// prefix.
 func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 	r.stage++
 	each := func(list []scoredItem) {
@@ -733,56 +736,27 @@ func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 		each(cands)
 		return
 	}
-	// Min-heap (worst on top) of the best `head` candidates.
-	h := sc.h[:0]
-	defer func() { sc.h = h }()
-	worse := func(a, b scoredItem) bool { return cmpScored(a, b) > 0 }
-	down := func(i int) {
-		for {
-			l, rr, m := 2*i+1, 2*i+2, i
-			if l < len(h) && worse(h[l], h[m]) {
-				m = l
-			}
-			if rr < len(h) && worse(h[rr], h[m]) {
-				m = rr
-			}
-			if m == i {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
-		}
-	}
+	v := sc.rsel[:0]
 	for _, c := range cands {
-		if len(h) < head {
-			h = append(h, c)
-			for i := len(h) - 1; i > 0; {
-				p := (i - 1) / 2
-				if !worse(h[i], h[p]) {
-					break
-				}
-				h[i], h[p] = h[p], h[i]
-				i = p
-			}
-		} else if worse(h[0], c) {
-			h[0] = c
-			down(0)
+		v = append(v, c.score)
+	}
+	sc.rsel = v
+	thr := kthLargest(v, head)
+	// Partition: the candidates scoring ≥ thr first.
+	n := 0
+	for i, c := range cands {
+		if c.score >= thr {
+			cands[i], cands[n] = cands[n], c
+			n++
 		}
 	}
-	cut := h[0]
-	slices.SortFunc(h, cmpScored)
-	each(h)
+	slices.SortFunc(cands[:n], cmpScored)
+	each(cands[:n])
 	if r.full() {
 		return
 	}
-	var rest []scoredItem
-	for _, c := range cands {
-		if cmpScored(c, cut) > 0 {
-			rest = append(rest, c)
-		}
-	}
-	slices.SortFunc(rest, cmpScored)
-	each(rest)
+	slices.SortFunc(cands[n:], cmpScored)
+	each(cands[n:])
 }
 
 // maxSeeds bounds the history items similar and crosssell expand; with

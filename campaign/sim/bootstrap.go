@@ -129,8 +129,16 @@ func (g *group) flush(b *bootSums, seed uint64) {
 // addWeighted adds w[r]·v to dst[r] for every replicate r.
 func addWeighted(dst []int64, w []uint8, v int64) {
 	dst = dst[:len(w)]
-	for r, x := range w {
-		dst[r] += int64(x) * v
+	r := 0
+	for ; r+4 <= len(w); r += 4 {
+		d, x := dst[r:r+4:r+4], w[r:r+4:r+4]
+		d[0] += int64(x[0]) * v
+		d[1] += int64(x[1]) * v
+		d[2] += int64(x[2]) * v
+		d[3] += int64(x[3]) * v
+	}
+	for ; r < len(w); r++ {
+		dst[r] += int64(w[r]) * v
 	}
 }
 
