@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // reportSchemaVersion is the version of validate's JSON contract (see
@@ -26,6 +27,7 @@ type Report struct {
 	Issues        []Issue      `json:"issues"`
 
 	lists []*FindingList
+	folds []*issueFold // each file's findings folded as validated (nil: not folded)
 	isNew []uint64
 	gate  gateCounts
 	// Rows keeps up to RowsKept items of each file as read (for the XLSX
@@ -143,6 +145,7 @@ func (r *Report) Add(res *FileResult, channel string) *FileReport {
 	s.Warnings += res.Warnings
 	s.Infos += res.Infos
 	r.lists = append(r.lists, res.Findings)
+	r.folds = append(r.folds, res.fold)
 	r.rows = append(r.rows, res.Kept)
 	return &r.Files[len(r.Files)-1]
 }
@@ -235,16 +238,35 @@ func (t *itemTracker) see(file, item int) bool {
 }
 
 // Finish reads the findings once: marks those the baseline does not excuse
-// (base may be nil), groups them into issues and counts for the gate.
+// (base may be nil), groups them into issues and counts for the gate. A
+// single file validated without a baseline was folded as it was
+// validated (FileResult.fold, the same fold over the same sequence), so
+// the findings are not read back a second time for it.
 func (r *Report) Finish(base *Baseline, baseFile string) error {
+	var err error
+	if fo := r.folds; base == nil && len(r.lists) == 1 && len(fo) == 1 && fo[0] != nil && fo[0].channel == r.Files[0].Channel {
+		r.Issues, r.gate = fo[0].issues, fo[0].gate
+	} else {
+		err = r.fold(base, baseFile)
+	}
+	for k := range r.Issues {
+		r.Issues[k].Share = ratio(r.Issues[k].Items, r.Summary.Items)
+	}
+	slices.SortStableFunc(r.Issues, func(a, b Issue) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(b.Items, a.Items), cmp.Compare(b.Findings, a.Findings), cmp.Compare(a.Rule, b.Rule))
+	})
+	return err
+}
+
+// fold is Finish's pass over the findings read back.
+func (r *Report) fold(base *Baseline, baseFile string) error {
 	var m *BaselineMatch
 	if base != nil {
 		m = base.Match()
 		r.Summary.Baseline = &BaselineSummary{File: baseFile, Findings: base.Size}
 		r.isNew = make([]uint64, (r.Count()+63)/64)
 	}
-	idx := map[string]int{}
-	var all, fresh, exact, exactNew [3]itemTracker
+	fo := newIssueFold(r.Channel)
 	i := 0
 	err := r.Each(func(file int, f *Finding) error {
 		isNew := false
@@ -261,72 +283,94 @@ func (r *Report) Finish(base *Baseline, baseFile string) error {
 			}
 		}
 		i++
-		sev := min(max(int(f.Severity), 1), 3) - 1
-		r.gate.findings[sev]++
-		if isNew {
-			r.gate.newFindings[sev]++
+		if file < len(r.Files) {
+			fo.channel = r.Files[file].Channel
 		}
-		if exact[sev].see(file, f.Item) {
-			r.gate.sevItems[sev]++
-		}
-		if isNew && exactNew[sev].see(file, f.Item) {
-			r.gate.newSevItems[sev]++
-		}
-		for lvl := 0; lvl <= sev; lvl++ {
-			if all[lvl].see(file, f.Item) {
-				r.gate.items[lvl]++
-			}
-			if isNew && fresh[lvl].see(file, f.Item) {
-				r.gate.newItems[lvl]++
-			}
-		}
-		// One issue per rule and attribute, as Merchant Center lists
-		// "Missing value [image_link]" apart from "[condition]".
-		key := f.Rule + "\x00" + f.Field
-		k, ok := idx[key]
-		if !ok {
-			k = len(r.Issues)
-			idx[key] = k
-			title := RuleTitle(f.Rule)
-			if f.Field != "" {
-				title += " [" + f.Field + "]"
-			}
-			fix := ""
-			if rule, ok := ruleIndex[f.Rule]; ok {
-				fix = rule.Fix
-			}
-			ch := r.Channel
-			if file < len(r.Files) {
-				ch = r.Files[file].Channel
-			}
-			r.Issues = append(r.Issues, Issue{Rule: f.Rule, Title: title, Severity: f.Severity, Field: f.Field,
-				Fix: fix, Docs: docsURL(ch, f.Field, f.Rule), Examples: []IssueExample{}})
-		}
-		is := &r.Issues[k]
-		is.Findings++
-		if isNew {
-			is.New++
-		}
-		if f.Severity > is.Severity {
-			is.Severity = f.Severity
-		}
-		fname := f.File
-		if f.Item > 0 && (is.lastItem != f.Item || is.lastFile != fname) {
-			is.Items++
-			is.lastItem, is.lastFile = f.Item, fname
-		}
-		if len(is.Examples) < 3 && (len(is.Examples) == 0 || is.Examples[len(is.Examples)-1].Item != f.Item || f.Item == 0) {
-			is.Examples = append(is.Examples, IssueExample{File: f.File, Line: f.Line, Column: f.Column, Item: f.Item, ID: f.ID, Field: f.Field, Value: clipValue(f.Value, 120)})
-		}
+		fo.add(file, f, isNew)
 		return nil
 	})
-	for k := range r.Issues {
-		r.Issues[k].Share = ratio(r.Issues[k].Items, r.Summary.Items)
-	}
-	slices.SortStableFunc(r.Issues, func(a, b Issue) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(b.Items, a.Items), cmp.Compare(b.Findings, a.Findings), cmp.Compare(a.Rule, b.Rule))
-	})
+	r.Issues, r.gate = fo.issues, fo.gate
 	return err
+}
+
+// issueFold groups findings into issues and counts them for the gate, one
+// finding at a time in report order (the result depends on the order:
+// distinct items are counted as runs, examples are the first ones).
+type issueFold struct {
+	channel string // of the findings being added: the issues' docs links
+	issues  []Issue
+	idx     map[issueKey]int
+	gate    gateCounts
+	// all, fresh: items with a finding at or above a severity (all, new
+	// only); exact, exactNew: at exactly a severity.
+	all, fresh, exact, exactNew [3]itemTracker
+}
+
+// issueKey is one issue: a rule and an attribute, as Merchant Center
+// lists "Missing value [image_link]" apart from "[condition]".
+type issueKey struct{ rule, field string }
+
+func newIssueFold(channel string) *issueFold {
+	return &issueFold{channel: channel, issues: []Issue{}, idx: map[issueKey]int{}}
+}
+
+// add folds in one finding. f's strings may point into memory the caller
+// reuses (a validate pipeline slot): what the fold keeps is copied.
+func (o *issueFold) add(file int, f *Finding, isNew bool) {
+	sev := min(max(int(f.Severity), 1), 3) - 1
+	o.gate.findings[sev]++
+	if isNew {
+		o.gate.newFindings[sev]++
+	}
+	if o.exact[sev].see(file, f.Item) {
+		o.gate.sevItems[sev]++
+	}
+	if isNew && o.exactNew[sev].see(file, f.Item) {
+		o.gate.newSevItems[sev]++
+	}
+	for lvl := 0; lvl <= sev; lvl++ {
+		if o.all[lvl].see(file, f.Item) {
+			o.gate.items[lvl]++
+		}
+		if isNew && o.fresh[lvl].see(file, f.Item) {
+			o.gate.newItems[lvl]++
+		}
+	}
+	k, ok := o.idx[issueKey{f.Rule, f.Field}]
+	if !ok {
+		rule, field := strings.Clone(f.Rule), strings.Clone(f.Field)
+		k = len(o.issues)
+		o.idx[issueKey{rule, field}] = k
+		title := RuleTitle(rule)
+		if field != "" {
+			title += " [" + field + "]"
+		}
+		fix := ""
+		if rl, ok := ruleIndex[rule]; ok {
+			fix = rl.Fix
+		}
+		o.issues = append(o.issues, Issue{Rule: rule, Title: title, Severity: f.Severity, Field: field,
+			Fix: fix, Docs: docsURL(o.channel, field, rule), Examples: []IssueExample{}})
+	}
+	is := &o.issues[k]
+	is.Findings++
+	if isNew {
+		is.New++
+	}
+	if f.Severity > is.Severity {
+		is.Severity = f.Severity
+	}
+	if f.Item > 0 && (is.lastItem != f.Item || is.lastFile != f.File) {
+		is.Items++
+		is.lastItem = f.Item
+		if is.lastFile != f.File {
+			is.lastFile = strings.Clone(f.File)
+		}
+	}
+	if len(is.Examples) < 3 && (len(is.Examples) == 0 || is.Examples[len(is.Examples)-1].Item != f.Item || f.Item == 0) {
+		is.Examples = append(is.Examples, IssueExample{File: strings.Clone(f.File), Line: f.Line, Column: f.Column, Item: f.Item,
+			ID: strings.Clone(f.ID), Field: strings.Clone(f.Field), Value: strings.Clone(clipValue(f.Value, 120))})
+	}
 }
 
 func clipValue(s string, n int) string {

@@ -36,6 +36,10 @@ type FileResult struct {
 	// SharedLines is set when items share a line (a minified XML feed):
 	// a line number alone does not find them, the item number does.
 	SharedLines bool `json:"-"`
+	// fold is the findings grouped into issues as they were found, when
+	// the list holds the item stream only (no extras): Finish uses it for
+	// a single file instead of reading the findings back.
+	fold *issueFold
 }
 
 // ValidateOptions tune a run.
@@ -126,6 +130,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	}
 	x := newCross(v)
 	list := newFindingList(opts.MemFindings)
+	fold := newIssueFold(v.ch.Name)
 	count := func(fs []Finding) {
 		for i := range fs {
 			switch fs[i].Severity {
@@ -166,6 +171,9 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 				sortFindings(fs) // one item's findings; items arrive in report order
 				count(fs)
 				list.add(fs) // copies: the slot's buffer is reused
+				for i := range fs {
+					fold.add(0, &fs[i], false)
+				}
 			}
 			sl.found, sl.it = fs[:0], nil
 		}
@@ -256,6 +264,9 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	}
 	count(findings)
 	list.addExtra(findings...)
+	if len(findings) == 0 {
+		res.fold = fold
+	}
 	res.Findings = list
 	res.ValidItems = res.Items - x.badCount()
 	if err := list.Err(); err != nil {
