@@ -164,23 +164,36 @@ func (c *ixCols) sortByUser() {
 		}
 		return c.item[a] < c.item[b]
 	})
-	c.t = permuted(c.t, perm)
-	c.kind = permuted(c.kind, perm)
-	tmp := make([]int32, len(perm))
-	for _, col := range []*[]int32{&c.user, &c.item, &c.sess} {
-		for i, p := range perm {
-			tmp[i] = (*col)[p]
-		}
-		*col, tmp = tmp, *col
-	}
+	done := make([]uint64, (len(perm)+63)/64)
+	PermuteInPlace(c.t, perm, done)
+	PermuteInPlace(c.kind, perm, done)
+	PermuteInPlace(c.user, perm, done)
+	PermuteInPlace(c.item, perm, done)
+	PermuteInPlace(c.sess, perm, done)
 }
 
-func permuted[T any](col []T, perm []int32) []T {
-	out := make([]T, len(col))
-	for i, p := range perm {
-		out[i] = col[p]
+// PermuteInPlace sets col[i] to the old col[perm[i]] for every i without a
+// second copy of col, following the permutation's cycles; done is scratch
+// of one bit per element ((len(perm)+63)/64 words), cleared first.
+func PermuteInPlace[T any](col []T, perm []int32, done []uint64) {
+	clear(done)
+	for s := range perm {
+		if done[s>>6]&(1<<(s&63)) != 0 {
+			continue
+		}
+		tmp := col[s]
+		j := s
+		for {
+			done[j>>6] |= 1 << (j & 63)
+			k := int(perm[j])
+			if k == s {
+				col[j] = tmp
+				break
+			}
+			col[j] = col[k]
+			j = k
+		}
 	}
-	return out
 }
 
 // Builder accumulates interactions for a Model. It interns ids, so memory
@@ -233,6 +246,35 @@ func (b *Builder) AddIDs(user, item, sess int32, kind Kind, t int64) {
 		b.itemOf[item] = it
 	}
 	b.ixs.add(t, u, it, sess, kind)
+}
+
+// AdoptIDs is AddIDs of every record of the given columns in order, on an
+// empty NewBuilderIDs builder, which takes the columns over (the caller
+// must not use them afterwards): the kept records are renumbered in place
+// instead of copied.
+func (b *Builder) AdoptIDs(t []int64, user, item, sess []int32, kind []Kind) {
+	if len(b.ixs.t) != 0 {
+		panic("rank: AdoptIDs on a builder holding interactions")
+	}
+	w := 0
+	for i := range t {
+		k, user0, item0 := kind[i], user[i], item[i]
+		if k == 0 || b.extUsers[user0] == "" || b.extItems[item0] == "" {
+			continue // as AddIDs
+		}
+		u, it := b.userOf[user0], b.itemOf[item0]
+		if u < 0 {
+			u = firstSeen(b.extUsers[user0], b.users, &b.userIDs)
+			b.userOf[user0] = u
+		}
+		if it < 0 {
+			it = firstSeen(b.extItems[item0], b.items, &b.itemIDs)
+			b.itemOf[item0] = it
+		}
+		t[w], user[w], item[w], sess[w], kind[w] = t[i], u, it, sess[i], k
+		w++
+	}
+	b.ixs = ixCols{t: t[:w], user: user[:w], item: item[:w], sess: sess[:w], kind: kind[:w]}
 }
 
 // firstSeen numbers an id in first-seen order, as AddRaw does.

@@ -234,6 +234,11 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	users.done()
 	items.done()
 	sess.done()
+	// Appends leave up to a quarter of each column spare; the columns
+	// (or the model that takes the training records over) live for the
+	// whole replay, so they are copied to their length, one at a time.
+	lg.t, lg.user, lg.item, lg.sess = exact(lg.t), exact(lg.user), exact(lg.item), exact(lg.sess)
+	lg.kind, lg.seq = exact(lg.kind), exact(lg.seq)
 	lg.users, lg.items, lg.sessIx = users.strings(), items.strings(), sess
 	lg.itemIx = make(map[string]int32, len(lg.items))
 	for i, id := range lg.items {
@@ -247,6 +252,14 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	}
 	lg.bySess = false
 	return lg, nil
+}
+
+// exact returns s in an array of its length when appends left much spare.
+func exact[T any](s []T) []T {
+	if cap(s)-len(s) <= len(s)/32 {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
 }
 
 // Events is the number of (event, item) records loaded.
@@ -306,38 +319,15 @@ func (lg *Log) sortPerm(session bool) []int32 {
 		return cmpSeq(a, b)
 	})
 	done := make([]uint64, (len(perm)+63)/64)
-	permuteInPlace(lg.t, perm, done)
-	permuteInPlace(lg.user, perm, done)
-	permuteInPlace(lg.item, perm, done)
-	permuteInPlace(lg.sess, perm, done)
-	permuteInPlace(lg.kind, perm, done)
+	rank.PermuteInPlace(lg.t, perm, done)
+	rank.PermuteInPlace(lg.user, perm, done)
+	rank.PermuteInPlace(lg.item, perm, done)
+	rank.PermuteInPlace(lg.sess, perm, done)
+	rank.PermuteInPlace(lg.kind, perm, done)
 	if lg.seq != nil {
-		permuteInPlace(lg.seq, perm, done)
+		rank.PermuteInPlace(lg.seq, perm, done)
 	}
 	return perm
-}
-
-// permuteInPlace sets col[i] to the old col[perm[i]] for every i, following
-// the permutation's cycles (done is scratch: one bit per record).
-func permuteInPlace[T any](col []T, perm []int32, done []uint64) {
-	clear(done)
-	for s := range perm {
-		if done[s>>6]&(1<<(s&63)) != 0 {
-			continue
-		}
-		tmp := col[s]
-		j := s
-		for {
-			done[j>>6] |= 1 << (j & 63)
-			k := int(perm[j])
-			if k == s {
-				col[j] = tmp
-				break
-			}
-			col[j] = col[k]
-			j = k
-		}
-	}
 }
 
 // ranges returns the [start, end) offsets of each user's (or session's)

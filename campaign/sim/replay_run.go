@@ -247,13 +247,19 @@ func (r *replayRun) train(ctx context.Context) error {
 	default:
 		b = rank.NewBuilderIDs(r.opts.Model, lg.users, lg.items)
 	}
-	nTrain := 0
-	for _, tr := range r.isTrain {
-		if tr {
-			nTrain++
+	// Replay's own log hands its training records to the builder in place
+	// (the columns are compacted to them once the test records are copied
+	// out): no second copy of the training records at the replay's peak.
+	adopt := r.own && !mixed
+	if !adopt {
+		nTrain := 0
+		for _, tr := range r.isTrain {
+			if tr {
+				nTrain++
+			}
 		}
+		b.Grow(nTrain)
 	}
-	b.Grow(nTrain)
 	pop := make([]float64, len(lg.items))
 	for i := range lg.t {
 		if err := ctxEvery(ctx, i); err != nil {
@@ -267,6 +273,7 @@ func (r *replayRun) train(ctx context.Context) error {
 		kind, it := lg.kind[i], lg.item[i]
 		r.hasCarts = r.hasCarts || kind >= rank.KindCart
 		switch {
+		case adopt:
 		case mixed:
 			user := lg.users[lg.user[i]]
 			if lg.sess[i] != 0 {
@@ -283,9 +290,25 @@ func (r *replayRun) train(ctx context.Context) error {
 	}
 	r.pop = pop
 	if r.own {
-		// The builder holds its own copy of the training records: the
+		// The builder holds (or takes below) the training records: the
 		// log's can go before the model's build, the replay's memory peak.
+		isTrain := r.isTrain
 		r.dropTraining()
+		if adopt {
+			w := 0
+			for i, tr := range isTrain {
+				if !tr {
+					continue
+				}
+				u := lg.user[i]
+				if bySess {
+					u = lg.sess[i] - 1
+				}
+				lg.t[w], lg.user[w], lg.item[w], lg.sess[w], lg.kind[w] = lg.t[i], u, lg.item[i], lg.sess[i], lg.kind[i]
+				w++
+			}
+			b.AdoptIDs(lg.t[:w], lg.user[:w], lg.item[:w], lg.sess[:w], lg.kind[:w])
+		}
 	}
 	var model *rank.Model
 	var err error
