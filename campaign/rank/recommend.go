@@ -691,6 +691,7 @@ type scratch struct {
 	ub    []float64
 	sel   []float64
 	rsel  []float64    // ranked's scores
+	tsel  []float64    // topSessions' similarities
 	mix   []scoredItem // blend's candidates
 	mpos  []int32      // item -> 1 + position in mix
 	// sknn's last result and the seed indices it was computed for.

@@ -207,7 +207,7 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 			sc.w[s.idx] = 0
 		}
 	}
-	for _, n := range topSessions(x, sc.cand, sknnNeighbors) {
+	for _, n := range topSessions(x, sc.cand, sknnNeighbors, &sc.tsel) {
 		for _, it := range x.items[x.off[n.sess]:x.off[n.sess+1]] {
 			p := sc.pos[it]
 			if p == 0 {
@@ -493,44 +493,27 @@ func sessBetter(x *sessIndex, a, b sessSim) bool {
 }
 
 // topSessions returns the n best candidates with a positive similarity,
-// best first, reordering cand in place: a min-heap of n over the
-// candidates, O(len(cand)·log n) where a full sort was O(len·log len).
+// best first, reordering cand in place: the n-th largest similarity is
+// found by a quickselect over the similarities alone (buf is its working
+// memory), the candidates at or above it (n, with any ties) are sorted.
+// The order is total, so these are exactly a full sort's first n.
 // Candidates with sim ≤ 0 never vote, so leaving them out changes nothing.
-func topSessions(x *sessIndex, cand []sessSim, n int) []sessSim {
-	h := cand[:0]
-	down := func(i int) {
-		for {
-			l, rr, m := 2*i+1, 2*i+2, i
-			if l < len(h) && sessBetter(x, h[m], h[l]) {
-				m = l
-			}
-			if rr < len(h) && sessBetter(x, h[m], h[rr]) {
-				m = rr
-			}
-			if m == i {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
+func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64) []sessSim {
+	v := (*buf)[:0]
+	for _, c := range cand {
+		if c.sim > 0 {
+			v = append(v, float64(c.sim))
 		}
 	}
+	*buf = v
+	thr := float32(math.SmallestNonzeroFloat32)
+	if len(v) > n {
+		thr = float32(kthLargest(v, n)) // exact: v holds float32 values
+	}
+	h := cand[:0]
 	for _, c := range cand {
-		if c.sim <= 0 {
-			continue
-		}
-		if len(h) < n {
+		if c.sim >= thr && c.sim > 0 {
 			h = append(h, c) // safe: len(h) ≤ the index being read
-			for i := len(h) - 1; i > 0; {
-				p := (i - 1) / 2
-				if !sessBetter(x, h[p], h[i]) {
-					break
-				}
-				h[i], h[p] = h[p], h[i]
-				i = p
-			}
-		} else if sessBetter(x, c, h[0]) {
-			h[0] = c
-			down(0)
 		}
 	}
 	slices.SortFunc(h, func(a, b sessSim) int {
@@ -539,6 +522,9 @@ func topSessions(x *sessIndex, cand []sessSim, n int) []sessSim {
 		}
 		return 1
 	})
+	if len(h) > n {
+		h = h[:n]
+	}
 	return h
 }
 
