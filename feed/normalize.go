@@ -405,6 +405,30 @@ type normWork struct {
 	changes  []Change
 	row      Item
 	lay      fieldLayout
+	specs    specCache
+}
+
+// specCache holds the channel's spec for each field of the last mapped
+// field sequence: mapped items of one source share it, so the per-field
+// map lookups are done once per sequence.
+type specCache struct {
+	names []string
+	specs []*FieldSpec
+}
+
+func (c *specCache) get(specs map[string]*FieldSpec, fields []Field) []*FieldSpec {
+	same := len(fields) == len(c.names)
+	for i := 0; same && i < len(fields); i++ {
+		same = fields[i].Name == c.names[i]
+	}
+	if !same {
+		c.names, c.specs = c.names[:0], c.specs[:0]
+		for _, f := range fields {
+			c.names = append(c.names, f.Name)
+			c.specs = append(c.specs, specs[f.Name])
+		}
+	}
+	return c.specs
 }
 
 // fieldLayout caches, for the last source field layout, where each field
@@ -652,12 +676,13 @@ func (w *normWork) fix(src, raw *Item) *Item {
 	note := func(field string) func(rule, old, new string) {
 		return func(rule, old, new string) { w.note(it, field, old, new, rule) }
 	}
+	specs := w.specs.get(n.specs, it.Fields)
 	for i := range it.Fields {
 		f := &it.Fields[i]
 		if f.Value == "" {
 			continue
 		}
-		spec := n.specs[f.Name]
+		spec := specs[i]
 		if spec == nil {
 			continue
 		}

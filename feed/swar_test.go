@@ -86,3 +86,30 @@ func TestCollapseSpaceCleanDoesNotAllocate(t *testing.T) {
 }
 
 var collapseSink string
+
+// specCache.get gives the map's spec for every field, whether the field
+// sequence repeats (cached) or changes (rebuilt).
+func TestSpecCacheMatchesMap(t *testing.T) {
+	specs := map[string]*FieldSpec{"id": {Name: "id"}, "title": {Name: "title"}, "price": {Name: "price"}}
+	names := []string{"id", "title", "price", "other", ""}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var c specCache
+	var fields []Field
+	for range 5000 {
+		if rng.IntN(2) == 0 {
+			fields = nil
+			for k := rng.IntN(6); k > 0; k-- {
+				fields = append(fields, Field{Name: names[rng.IntN(len(names))]})
+			}
+		}
+		got := c.get(specs, fields)
+		if len(got) != len(fields) {
+			t.Fatalf("%d specs for %d fields", len(got), len(fields))
+		}
+		for i, f := range fields {
+			if got[i] != specs[f.Name] {
+				t.Fatalf("fields %v: spec %d is %v, want %v", fields, i, got[i], specs[f.Name])
+			}
+		}
+	}
+}
