@@ -185,6 +185,9 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	users, items, sess := newIDTable(), newIDTable(), newIDTable()
 	var seq int32
 	multi := false // a row had several items: seq is materialised
+	var ts chunks[int64]
+	var us, is, ss, sq chunks[int32]
+	var ks chunks[rank.Kind]
 	st, err := events.Each(ctx, r, opts, func(ev *events.Event) error {
 		k := rank.KindOf(string(ev.Type))
 		if k == rank.KindSearch && len(ev.ItemIDs) == 0 {
@@ -204,9 +207,8 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 		}
 		if len(ev.ItemIDs) > 1 && !multi {
 			multi = true
-			lg.seq = make([]int32, len(lg.t), cap(lg.t))
-			for i := range lg.seq {
-				lg.seq[i] = int32(i) // every earlier row had one item
+			for i := range ts.len() {
+				sq.add(int32(i)) // every earlier row had one item
 			}
 		}
 		t := ev.Time.UnixNano()
@@ -215,13 +217,13 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 			if err != nil {
 				return err
 			}
-			lg.t = append(lg.t, t)
-			lg.user = append(lg.user, u)
-			lg.item = append(lg.item, it)
-			lg.sess = append(lg.sess, s)
-			lg.kind = append(lg.kind, k)
+			ts.add(t)
+			us.add(u)
+			is.add(it)
+			ss.add(s)
+			ks.add(k)
 			if multi {
-				lg.seq = append(lg.seq, seq)
+				sq.add(seq)
 			}
 		}
 		seq++
@@ -234,15 +236,16 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	users.done()
 	items.done()
 	sess.done()
-	// Appends leave up to a quarter of each column spare; the columns
-	// (or the model that takes the training records over) live for the
-	// whole replay, so they are copied to their length, one at a time.
-	lg.t, lg.user, lg.item, lg.sess = exact(lg.t), exact(lg.user), exact(lg.item), exact(lg.sess)
-	lg.kind, lg.seq = exact(lg.kind), exact(lg.seq)
 	lg.users, lg.items, lg.sessIx = users.strings(), items.strings(), sess
 	lg.itemIx = make(map[string]int32, len(lg.items))
 	for i, id := range lg.items {
 		lg.itemIx[id] = int32(i)
+	}
+	// The columns were read in blocks (no copies while growing, at most
+	// one block spare): each is moved into one array of its length.
+	lg.t, lg.user, lg.item, lg.sess, lg.kind = ts.flat(), us.flat(), is.flat(), ss.flat(), ks.flat()
+	if multi {
+		lg.seq = sq.flat()
 	}
 	// First sort: the records are in load order, so when each row had one
 	// item a record's index is its row, and the permutation its seq.
@@ -252,14 +255,6 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	}
 	lg.bySess = false
 	return lg, nil
-}
-
-// exact returns s in an array of its length when appends left much spare.
-func exact[T any](s []T) []T {
-	if cap(s)-len(s) <= len(s)/32 {
-		return s
-	}
-	return append(make([]T, 0, len(s)), s...)
 }
 
 // Events is the number of (event, item) records loaded.

@@ -294,6 +294,10 @@ func (r *replayRun) train(ctx context.Context) error {
 		// log's can go before the model's build, the replay's memory peak.
 		isTrain := r.isTrain
 		r.dropTraining()
+		if r.opts.By != BySession {
+			// Scoring by user never names a session: the ids can go.
+			r.lg.sessIx = nil
+		}
 		if adopt {
 			w := 0
 			for i, tr := range isTrain {
