@@ -698,6 +698,11 @@ type scratch struct {
 	knnKey   []int32
 	knnOut   []scoredItem
 	knnValid bool
+	// blend's last result and what it was computed for.
+	blendSeeds []int32
+	blendKey   blendKey
+	blendOut   []scoredItem
+	blendValid bool
 }
 
 func cmpScored(a, b scoredItem) int {

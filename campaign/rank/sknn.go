@@ -551,7 +551,45 @@ func (r *run) sessionKNN() {
 // graph spread from the most recent items (scaled likewise) and, with
 // wRepeat > 0, the history items themselves by recency (1/(1+r) for the
 // r-th most recent). Candidates come back unsorted in sc.mix.
+//
+// Like sknn's, the result depends only on the seeds' model indices (all
+// three signals read seeds(false, sknnItems) or a prefix of it), the
+// weights and k (spread's per-seed bound), so it is kept in the scratch
+// and copied while those repeat: auto's viewers blend the history that
+// similar just blended.
 func (r *run) blend(sc *scratch, wKnn, wGraph, wRepeat float64) []scoredItem {
+	seeds := r.seeds(false, sknnItems)
+	key := blendKey{w: [3]float64{wKnn, wGraph, wRepeat}, k: r.k}
+	if sc.blendValid && sc.blendKey == key && len(sc.blendSeeds) == len(seeds) {
+		same := true
+		for i, s := range seeds {
+			if sc.blendSeeds[i] != s.idx {
+				same = false
+				break
+			}
+		}
+		if same {
+			sc.mix = append(sc.mix[:0], sc.blendOut...)
+			return sc.mix
+		}
+	}
+	out := r.blendVotes(sc, wKnn, wGraph, wRepeat)
+	sc.blendSeeds = sc.blendSeeds[:0]
+	for _, s := range seeds {
+		sc.blendSeeds = append(sc.blendSeeds, s.idx)
+	}
+	sc.blendKey, sc.blendValid = key, true
+	sc.blendOut = append(sc.blendOut[:0], out...)
+	return out
+}
+
+type blendKey struct {
+	w [3]float64
+	k int
+}
+
+// blendVotes computes blend's candidates.
+func (r *run) blendVotes(sc *scratch, wKnn, wGraph, wRepeat float64) []scoredItem {
 	nItems := len(r.m.itemIDs)
 	if len(sc.mpos) < nItems {
 		sc.mpos = make([]int32, nItems)

@@ -190,6 +190,7 @@ func TestRankerMatchesRecommend(t *testing.T) {
 		t.Fatal(err)
 	}
 	rk := m.NewRanker()
+	shared := &scratch{}
 	opts := Options{NoReasons: true, GlobalAt: at(20 * 24 * time.Hour), Seed: 9}
 	for trial := range 400 {
 		h := History{UserID: "x" + strconv.Itoa(trial)}
@@ -216,6 +217,17 @@ func TestRankerMatchesRecommend(t *testing.T) {
 			if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
 				t.Fatalf("trial %d %s k=%d:\n got %v\nwant %v", trial, st, k, got, want)
 			}
+		}
+		// blend's memo (kept in a scratch shared across histories) must
+		// give what a fresh scratch computes.
+		o := opts
+		o.defaults()
+		k := 1 + rng.IntN(3)
+		r := m.newRun(h, k, at, &o)
+		got := slices.Clone(r.blend(shared, 1, similarGraphWeight, 0))
+		want := r.blendVotes(&scratch{}, 1, similarGraphWeight, 0)
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: blend memo\n got %v\nwant %v", trial, got, want)
 		}
 	}
 }
