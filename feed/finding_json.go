@@ -57,15 +57,17 @@ func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip whole words of plain bytes, then the plain bytes before the
+		// one that needs a look, within that word (or the tail).
 		i = skipJSONSafe(s, i)
-		if i == len(s) {
-			break
+		end := min(i+8, len(s))
+		for i < end && jsonPlain[s[i]] {
+			i++
+		}
+		if i == end {
+			continue
 		}
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
@@ -107,6 +109,14 @@ func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// jsonPlain marks the ASCII bytes a JSON string holds as they are.
+var jsonPlain = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 // skipJSONSafe returns the first index from i, in steps of eight bytes,
 // whose word holds a byte that needs a look (below 0x20, '"', '\\' or
