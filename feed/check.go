@@ -318,7 +318,7 @@ func (c *itemCtx) checkField(f *FieldSpec, val string, idx int) {
 	each := func(v string) {
 		for v != "" {
 			part := v
-			if k := strings.IndexAny(v, ",|"); k >= 0 {
+			if k := indexEither(v, ',', '|'); k >= 0 {
 				part, v = v[:k], v[k+1:]
 			} else {
 				v = ""
@@ -501,7 +501,7 @@ func (c *itemCtx) checkURL(f *FieldSpec, val string) {
 		}
 		if len(c.v.ch.ImageFormats) > 0 {
 			p := path
-			if k := strings.IndexAny(p, "?#"); k >= 0 {
+			if k := indexEither(p, '?', '#'); k >= 0 {
 				p = p[:k]
 			}
 			p = strings.ToLower(p)
@@ -833,14 +833,14 @@ func (c *itemCtx) checkItemRules() {
 func splitList(values []string) []string {
 	var out []string
 	for _, v := range values {
-		if !strings.ContainsAny(v, ",|") {
+		if indexEither(v, ',', '|') < 0 {
 			out = append(out, v)
 			continue
 		}
 		// A byte loop, not FieldsFunc: the separators are ASCII and this runs
 		// for every image list of every item in normalize.
 		for len(v) > 0 {
-			i := strings.IndexAny(v, ",|")
+			i := indexEither(v, ',', '|')
 			p := v
 			if i < 0 {
 				v = ""

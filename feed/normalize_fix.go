@@ -291,7 +291,7 @@ func fixURL(v string, https bool, base *url.URL, note func(rule, old, new string
 // fixURLList applies fixURL to each link of a list cell and writes the
 // list back comma-separated without blanks ("a.jpg | b.jpg" → "a.jpg,b.jpg").
 func fixURLList(v string, https bool, base *url.URL, note func(rule, old, new string)) string {
-	if !strings.ContainsAny(v, ",|") {
+	if indexEither(v, ',', '|') < 0 {
 		return fixURL(v, https, base, note)
 	}
 	parts := splitList([]string{v})

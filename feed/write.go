@@ -370,7 +370,7 @@ func (x *xmlWriter) encode(plan *colPlan, dst []byte, it *Item) []byte {
 			if f.Value == "" {
 				continue
 			}
-			if list && strings.ContainsAny(f.Value, ",|") {
+			if list && indexEither(f.Value, ',', '|') >= 0 {
 				// splitList's parts, without building the list
 				for v := f.Value; v != ""; {
 					p, rest, _ := strings.Cut(v, ",")
