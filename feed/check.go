@@ -348,9 +348,9 @@ func (c *itemCtx) checkValue(f *FieldSpec, val string) {
 		}
 		switch {
 		case f.MaxLen > 0 && n > f.MaxLen:
-			c.add("length.too_long", f.Name, val, fmt.Sprintf("%s is %d characters; the limit is %d", f.Name, n, f.MaxLen), "")
+			c.add("length.too_long", f.Name, val, f.Name+" is "+strconv.Itoa(n)+" characters; the limit is "+strconv.Itoa(f.MaxLen), "")
 		case f.SoftLen > 0 && n > f.SoftLen:
-			c.add("length.over_recommended", f.Name, val, fmt.Sprintf("%s is %d characters; %d or fewer are recommended", f.Name, n, f.SoftLen), "")
+			c.add("length.over_recommended", f.Name, val, f.Name+" is "+strconv.Itoa(n)+" characters; "+strconv.Itoa(f.SoftLen)+" or fewer are recommended", "")
 		}
 		if f.MinLen > 0 && n < f.MinLen {
 			c.add("length.too_short", f.Name, val, fmt.Sprintf("%s is %d characters; at least %d are recommended", f.Name, n, f.MinLen), "")
@@ -421,7 +421,7 @@ func (c *itemCtx) checkEnum(f *FieldSpec, val string) {
 	alt := strings.ToLower(strings.ReplaceAll(val, "_", " "))
 	for _, e := range f.Enum {
 		if strings.ReplaceAll(e, "_", " ") == alt {
-			c.add("enum.alternate_spelling", f.Name, val, fmt.Sprintf("%s %q is spelled %q on %s", f.Name, val, e, c.v.ch.Name), e)
+			c.add("enum.alternate_spelling", f.Name, val, f.Name+" "+strconv.Quote(val)+" is spelled "+strconv.Quote(e)+" on "+c.v.ch.Name, e)
 			return
 		}
 	}
@@ -741,7 +741,7 @@ func (c *itemCtx) checkItemRules() {
 			c.add("text.all_caps", "title", title, "the title is written in capitals", "")
 		}
 		if p := promotional(title); p != "" {
-			c.add("text.promotional", "title", title, fmt.Sprintf("the title contains promotional text %q", p), "")
+			c.add("text.promotional", "title", title, "the title contains promotional text "+strconv.Quote(p), "")
 		}
 		if ch.NoEmoji && hasEmoji(title) {
 			c.add("text.emoji", "title", title, "the title contains emoji", "")
