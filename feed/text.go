@@ -292,6 +292,16 @@ func word8(s string, i int) uint64 {
 func controlChar(s string) (rune, bool) {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	i := 0
+	// Two words per step: one branch per sixteen bytes on descriptions.
+	for ; i+16 <= len(s); i += 16 {
+		w, v := word8(s, i), word8(s, i+8)
+		dw, dv := w^(lo*0x7f), v^(lo*0x7f)
+		if ((w-lo*0x20)&^w|(v-lo*0x20)&^v|(dw-lo)&^dw|(dv-lo)&^dv)&hi != 0 {
+			if r, ok := controlByte(s[i : i+16]); ok {
+				return r, true
+			}
+		}
+	}
 	for ; i+8 <= len(s); i += 8 {
 		w := word8(s, i)
 		below := (w - lo*0x20) &^ w & hi
