@@ -233,10 +233,19 @@ func NewBuilderIDs(cfg ModelConfig, userIDs, itemIDs []string) *Builder {
 // index its id tables, sess is any number that is equal for the events of
 // one session and 0 for events without a session id.
 func (b *Builder) AddIDs(user, item, sess int32, kind Kind, t int64) {
-	if kind == 0 || b.extUsers[user] == "" || b.extItems[item] == "" {
-		return // as AddRaw: nothing of the interaction is interned
+	if u, it, ok := b.intern(user, item, kind); ok {
+		b.ixs.add(t, u, it, sess, kind)
 	}
-	u, it := b.userOf[user], b.itemOf[item]
+}
+
+// intern maps a record's log user and item to the model's, numbering them
+// on first sight; false: the record is dropped, as AddRaw drops it
+// (nothing of the interaction is interned).
+func (b *Builder) intern(user, item int32, kind Kind) (u, it int32, ok bool) {
+	if kind == 0 || b.extUsers[user] == "" || b.extItems[item] == "" {
+		return 0, 0, false
+	}
+	u, it = b.userOf[user], b.itemOf[item]
 	if u < 0 {
 		u = firstSeen(b.extUsers[user], b.users, &b.userIDs)
 		b.userOf[user] = u
@@ -245,7 +254,7 @@ func (b *Builder) AddIDs(user, item, sess int32, kind Kind, t int64) {
 		it = firstSeen(b.extItems[item], b.items, &b.itemIDs)
 		b.itemOf[item] = it
 	}
-	b.ixs.add(t, u, it, sess, kind)
+	return u, it, true
 }
 
 // AdoptIDs is AddIDs of every record of the given columns in order, on an
@@ -258,18 +267,10 @@ func (b *Builder) AdoptIDs(t []int64, user, item, sess []int32, kind []Kind) {
 	}
 	w := 0
 	for i := range t {
-		k, user0, item0 := kind[i], user[i], item[i]
-		if k == 0 || b.extUsers[user0] == "" || b.extItems[item0] == "" {
+		k := kind[i]
+		u, it, ok := b.intern(user[i], item[i], k)
+		if !ok {
 			continue // as AddIDs
-		}
-		u, it := b.userOf[user0], b.itemOf[item0]
-		if u < 0 {
-			u = firstSeen(b.extUsers[user0], b.users, &b.userIDs)
-			b.userOf[user0] = u
-		}
-		if it < 0 {
-			it = firstSeen(b.extItems[item0], b.items, &b.itemIDs)
-			b.itemOf[item0] = it
 		}
 		t[w], user[w], item[w], sess[w], kind[w] = t[i], u, it, sess[i], k
 		w++
