@@ -124,11 +124,8 @@ var jsonPlain = func() (t [256]bool) {
 // ASCII text, and a report with a million of them spent a fifth of its
 // writing in the byte loop.
 func skipJSONSafe(s string, i int) int {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		w := word8(s, i)
-		q, bs := w^(lo*'"'), w^(lo*'\\')
-		if (w|(w-lo*0x20)&^w|(q-lo)&^q|(bs-lo)&^bs)&hi != 0 {
+		if w := load64(s, i); ctlOrHigh(w)|hasByte(w, '"')|hasByte(w, '\\') != 0 {
 			return i
 		}
 	}

@@ -280,34 +280,19 @@ func indexEither(s string, a, b byte) int {
 	return i
 }
 
-// word8 loads s[i:i+8] as a little-endian word, one bounds check for the
-// eight bytes (indexing s itself cost eight, twice the work of the
-// word tests in the SWAR loops below).
-func word8(s string, i int) uint64 {
-	t := s[i : i+8]
-	return uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-}
-
 func controlChar(s string) (rune, bool) {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	// Two words per step: one branch per sixteen bytes on descriptions.
 	for ; i+16 <= len(s); i += 16 {
-		w, v := word8(s, i), word8(s, i+8)
-		dw, dv := w^(lo*0x7f), v^(lo*0x7f)
-		if ((w-lo*0x20)&^w|(v-lo*0x20)&^v|(dw-lo)&^dw|(dv-lo)&^dv)&hi != 0 {
+		w, v := load64(s, i), load64(s, i+8)
+		if ctl(w)|ctl(v)|hasByte(w, 0x7f)|hasByte(v, 0x7f) != 0 {
 			if r, ok := controlByte(s[i : i+16]); ok {
 				return r, true
 			}
 		}
 	}
 	for ; i+8 <= len(s); i += 8 {
-		w := word8(s, i)
-		below := (w - lo*0x20) &^ w & hi
-		del := w ^ (lo * 0x7f)
-		del = (del - lo) &^ del & hi
-		if below|del != 0 {
+		if w := load64(s, i); ctl(w)|hasByte(w, 0x7f) != 0 {
 			if r, ok := controlByte(s[i : i+8]); ok {
 				return r, true
 			}
