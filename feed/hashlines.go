@@ -3,13 +3,19 @@ package feed
 // hashLines maps 64-bit key hashes to the line (or tagged item number, see
 // cross.ref) of their first occurrence.
 // It replaces a Go map on the validator's sequential path: open addressing
-// over two flat arrays, at most half full, so a lookup in a table of a
-// million ids is usually one cache miss and nothing is allocated per key.
+// over one flat array of 12-byte slots (the hash's two halves and the
+// line side by side, so a lookup touches one cache line, not one per
+// array), at most half full, so a lookup in a table of a million ids is
+// usually one cache miss and nothing is allocated per key.
 type hashLines struct {
-	keys  []uint64 // 0 = empty; a real 0 hash is stored as 1
-	lines []uint32
+	slots []hlSlot
 	n     int
 }
+
+// hlSlot is a key hash split in two words (keeping the slot at 12 bytes,
+// where a uint64 field would pad it to 16) and its line. hi|lo == 0 is
+// empty; a real 0 hash is stored as 1.
+type hlSlot struct{ hi, lo, line uint32 }
 
 // firstOrAdd returns the line stored for h and true, or stores line and
 // returns false.
@@ -17,23 +23,37 @@ func (t *hashLines) firstOrAdd(h uint64, line uint32) (uint32, bool) {
 	if h == 0 {
 		h = 1
 	}
-	if 2*(t.n+1) > len(t.keys) {
+	if 2*(t.n+1) > len(t.slots) {
 		t.grow()
 	}
-	mask := uint64(len(t.keys) - 1)
+	hi, lo := uint32(h>>32), uint32(h)
+	mask := uint64(len(t.slots) - 1)
 	for i := (h ^ h>>29) & mask; ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case h:
-			return t.lines[i], true
-		case 0:
-			t.keys[i], t.lines[i] = h, line
+		s := &t.slots[i]
+		if s.hi == hi && s.lo == lo {
+			return s.line, true
+		}
+		if s.hi|s.lo == 0 {
+			*s = hlSlot{hi, lo, line}
 			t.n++
 			return 0, false
 		}
 	}
 }
 
-func (t *hashLines) grow() { t.resize(max(1<<12, 2*len(t.keys))) }
+// touch loads h's home slot and returns a word of it, so the caller can
+// fault in a batch of slots with independent loads (the processor
+// overlaps their cache misses) before it runs the dependent
+// firstOrAdd calls one by one; the caller keeps the result in a sink so
+// the load is not dropped.
+func (t *hashLines) touch(h uint64) uint32 {
+	if len(t.slots) == 0 {
+		return 0
+	}
+	return t.slots[(h^h>>29)&uint64(len(t.slots)-1)].line
+}
+
+func (t *hashLines) grow() { t.resize(max(1<<12, 2*len(t.slots))) }
 
 // reserve sizes the table for n keys at once (nothing when it already
 // is): a million keys added one by one cost eight grows, each a rehash
@@ -43,17 +63,17 @@ func (t *hashLines) reserve(n int) {
 	for 2*(n+1) > size {
 		size *= 2
 	}
-	if size > len(t.keys) {
+	if size > len(t.slots) {
 		t.resize(size)
 	}
 }
 
 func (t *hashLines) resize(size int) {
-	oldK, oldL := t.keys, t.lines
-	t.keys, t.lines, t.n = make([]uint64, size), make([]uint32, size), 0
-	for i, k := range oldK {
-		if k != 0 {
-			t.firstOrAdd(k, oldL[i])
+	old := t.slots
+	t.slots, t.n = make([]hlSlot, size), 0
+	for _, s := range old {
+		if s.hi|s.lo != 0 {
+			t.firstOrAdd(uint64(s.hi)<<32|uint64(s.lo), s.line)
 		}
 	}
 }
@@ -67,11 +87,12 @@ func (t *hashLines) retag(h uint64, from, to uint32) {
 	if t.n == 0 {
 		return
 	}
-	mask := uint64(len(t.keys) - 1)
-	for i := (h ^ h>>29) & mask; t.keys[i] != 0; i = (i + 1) & mask {
-		if t.keys[i] == h {
-			if t.lines[i] == from {
-				t.lines[i] = to
+	hi, lo := uint32(h>>32), uint32(h)
+	mask := uint64(len(t.slots) - 1)
+	for i := (h ^ h>>29) & mask; t.slots[i].hi|t.slots[i].lo != 0; i = (i + 1) & mask {
+		if s := &t.slots[i]; s.hi == hi && s.lo == lo {
+			if s.line == from {
+				s.line = to
 			}
 			return
 		}

@@ -21,8 +21,8 @@ func TestHashLines(t *testing.T) {
 			t.Fatalf("key %d: got %d %v, want %d", i, line, ok, i)
 		}
 	}
-	if h.n != n || len(h.keys) < 2*n {
-		t.Fatalf("n=%d slots=%d", h.n, len(h.keys))
+	if h.n != n || len(h.slots) < 2*n {
+		t.Fatalf("n=%d slots=%d", h.n, len(h.slots))
 	}
 }
 
@@ -52,8 +52,8 @@ func TestHashLinesReserve(t *testing.T) {
 				t.Fatalf("round %d key %d: got %d %v, want %d %v", round, key, line, ok, want, wok)
 			}
 		}
-		if h.n != len(ref) || 2*h.n > len(h.keys) {
-			t.Fatalf("round %d: n=%d want %d, %d slots", round, h.n, len(ref), len(h.keys))
+		if h.n != len(ref) || 2*h.n > len(h.slots) {
+			t.Fatalf("round %d: n=%d want %d, %d slots", round, h.n, len(ref), len(h.slots))
 		}
 	}
 }

@@ -146,6 +146,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	var n int64
 	prevLine := 0
 	emit := func(slots []valSlot) error {
+		x.prefetch(slots)
 		for i := range slots {
 			sl := &slots[i]
 			it := sl.it
@@ -395,6 +396,7 @@ type cross struct {
 	nmembers int32
 	arena    [][]byte
 	bad      []uint64 // bitset of item indexes with errors
+	sink     uint32   // keeps prefetch's loads
 	// Where items share lines (a minified XML feed: every item on line
 	// 2), "the item on line 2" names nothing, so from the first shared
 	// line on the sets store item numbers tagged with refItem instead of
@@ -446,10 +448,7 @@ func (x *cross) noteLine(it *Item, k *crossKeys) {
 	}
 	p.line, p.index = line, uint32(it.Index)
 	p.hasID, p.hasGTIN, p.hasTtl = k.id != "", k.gtin != "", k.group == "" && k.titleHash != 0
-	if p.hasID {
-		p.id = hash64(k.id)
-	}
-	p.gtin, p.title = k.gtinHash, k.titleHash
+	p.id, p.gtin, p.title = k.idHash, k.gtinHash, k.titleHash
 }
 
 const (
@@ -613,9 +612,11 @@ type crossKeys struct {
 	// id and gtin point into the item's text: valid until its pipeline
 	// slot is reused, after Emit.
 	id        string // trimmed
+	idHash    uint64 // hash64(id), computed on the worker
 	gtin      string // raw value, for messages; "" when absent or not numeric
 	gtinHash  uint64
 	group     string
+	groupHash uint64 // hash64(group)
 	titleHash uint64
 	mask      uint8
 	hs        [6]uint64
@@ -623,7 +624,7 @@ type crossKeys struct {
 }
 
 func (c *itemCtx) keys() crossKeys {
-	k := crossKeys{id: c.id}
+	k := crossKeys{id: c.id, idHash: hash64(c.id)}
 	if g := c.k(kGTIN); g != "" {
 		if clean := cleanGTIN(g); allDigits(clean) {
 			k.gtin = clip(g, maxValueLen)
@@ -631,6 +632,9 @@ func (c *itemCtx) keys() crossKeys {
 		}
 	}
 	k.group = c.k(kGroup)
+	if k.group != "" {
+		k.groupHash = hash64(k.group)
+	}
 	sig := uint64(fnvOffset)
 	for i := range variantAttrs {
 		if val := strings.TrimSpace(c.k(kSize + i)); val != "" {
@@ -649,6 +653,30 @@ func (c *itemCtx) keys() crossKeys {
 	return k
 }
 
+// prefetch loads the table slots a batch of items is about to look up.
+// On the sequential pass each lookup in a million-key table is a cache
+// miss, and with the rest of check between them the processor waits for
+// each in turn; these loads are independent, so their misses overlap and
+// check then finds the slots in cache.
+func (x *cross) prefetch(slots []valSlot) {
+	var sink uint32
+	for i := range slots {
+		k := &slots[i].keys
+		if k.id != "" {
+			sink += x.ids.touch(k.idHash)
+		}
+		if k.gtin != "" {
+			sink += x.gtins.touch(k.gtinHash)
+		}
+		if k.group != "" {
+			sink += x.groupIx.touch(k.groupHash)
+		} else if k.titleHash != 0 {
+			sink += x.titles.touch(k.titleHash)
+		}
+	}
+	x.sink += sink
+}
+
 // check runs the ordered cross-item checks for one item.
 func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding, bool) {
 	idField := x.v.ch.IDField
@@ -657,7 +685,7 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 	x.noteLine(it, k)
 	me := x.ref(it.Line, it.Index)
 	if id != "" {
-		if first, ok := x.ids.firstOrAdd(hash64(id), me); ok {
+		if first, ok := x.ids.firstOrAdd(k.idHash, me); ok {
 			fs, e = x.add(it, fs, id, "id.duplicate", idField, id, fmt.Sprintf("id %q is also used by %s", id, refText(first)))
 			bad = bad || e
 		}
@@ -669,7 +697,7 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 		}
 	}
 	if k.group != "" {
-		gh := hash64(k.group)
+		gh := k.groupHash
 		var gr *group
 		if gi, ok := x.groupIx.firstOrAdd(gh, uint32(x.ngroups)); ok {
 			gr = x.group(int32(gi))
