@@ -615,7 +615,9 @@ func priceMessage(i PriceIssue) string {
 }
 
 func (c *itemCtx) checkGTIN(val string) {
-	for _, g := range strings.Split(val, ",") {
+	// strings.SplitSeq, not Split: Split allocated a slice per item (5% of
+	// a clean validate).
+	for g := range strings.SplitSeq(val, ",") {
 		g = strings.TrimSpace(g)
 		if g == "" {
 			continue
