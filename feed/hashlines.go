@@ -42,7 +42,7 @@ func (t *hashLines) firstOrAdd(h uint64, line uint32) (uint32, bool) {
 }
 
 // touch loads h's home slot and returns a word of it, so the caller can
-// fault in a batch of slots with independent loads (the processor
+// bring a batch of slots into cache with independent loads (the processor
 // overlaps their cache misses) before it runs the dependent
 // firstOrAdd calls one by one; the caller keeps the result in a sink so
 // the load is not dropped.
@@ -55,22 +55,40 @@ func (t *hashLines) touch(h uint64) uint32 {
 
 func (t *hashLines) grow() { t.resize(max(1<<12, 2*len(t.slots))) }
 
-// reserve sizes the table for n keys at once (nothing when it already
-// is): a million keys added one by one cost eight grows, each a rehash
-// into fresh memory, which is slow to fault in.
-func (t *hashLines) reserve(n int) {
+// slotsFor is the table size that holds n keys at most half full.
+func slotsFor(n int) int {
 	size := 1 << 12
 	for 2*(n+1) > size {
 		size *= 2
 	}
-	if size > len(t.slots) {
-		t.resize(size)
+	return size
+}
+
+// faultedSlots allocates a table for n keys and writes to each of its
+// pages, so the page faults happen here (on whichever goroutine calls
+// it) rather than on the first inserts.
+func faultedSlots(n int) []hlSlot {
+	s := make([]hlSlot, slotsFor(n))
+	const step = 4096 / 12
+	for i := 0; i < len(s); i += step {
+		s[i].line = 0
+	}
+	return s
+}
+
+// adopt moves the table into slots (zeroed, a power of two in length) if
+// they are larger than its own.
+func (t *hashLines) adopt(slots []hlSlot) {
+	if len(slots) > len(t.slots) {
+		t.rehash(slots)
 	}
 }
 
-func (t *hashLines) resize(size int) {
+func (t *hashLines) resize(size int) { t.rehash(make([]hlSlot, size)) }
+
+func (t *hashLines) rehash(slots []hlSlot) {
 	old := t.slots
-	t.slots, t.n = make([]hlSlot, size), 0
+	t.slots, t.n = slots, 0
 	for _, s := range old {
 		if s.hi|s.lo != 0 {
 			t.firstOrAdd(uint64(s.hi)<<32|uint64(s.lo), s.line)

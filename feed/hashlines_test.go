@@ -26,8 +26,9 @@ func TestHashLines(t *testing.T) {
 	}
 }
 
-// TestHashLinesReserve: sizing the table ahead, part-way through or with a
-// wrong guess, never changes an answer (a map is the reference).
+// TestHashLinesReserve: adopting a larger table (as Validate's background
+// reserve does), part-way through or with a wrong guess, never changes an
+// answer (a map is the reference).
 func TestHashLinesReserve(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 20 {
@@ -37,7 +38,11 @@ func TestHashLinesReserve(t *testing.T) {
 		at, guess := rng.IntN(n), rng.IntN(2*n)
 		for i := range n {
 			if i == at {
-				h.reserve(guess)
+				if round%2 == 0 {
+					h.adopt(make([]hlSlot, slotsFor(guess)))
+				} else {
+					h.adopt(faultedSlots(guess)) // what Validate's background reserve does
+				}
 			}
 			key := rng.Uint64N(uint64(n)) * 0x9e3779b97f4a7c15 // duplicates, and 0
 			if key == 1 {
