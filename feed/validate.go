@@ -772,39 +772,83 @@ func (x *cross) check(it *Item, k *crossKeys, fs []Finding, bad bool) ([]Finding
 
 // finish reports group-level findings once every member has been seen,
 // groups in order of first appearance, members in feed order.
+//
+// It runs alone after the stream (nothing else is left to overlap with),
+// so it touches only what a finding needs: names and ids are copied out
+// of the arena only for a member with a finding, and the "seen these
+// attributes" set of a group of up to smallGroup members is a linear scan
+// of a reused slice rather than a map.
 func (x *cross) finish() []Finding {
+	const smallGroup = 16
+	type sigRef struct {
+		sig uint64
+		ref uint32
+	}
 	var out []Finding
-	seen := map[uint64]uint32{}
+	var seen map[uint64]uint32
+	small := make([]sigRef, 0, smallGroup)
 	for gi := range x.ngroups {
 		g := x.group(gi)
 		if g.count < 2 {
 			continue
 		}
-		name := x.str(g.nameOff, g.nameLen)
-		clear(seen)
+		need := g.varies | g.union&coreVariantAttrs
+		name := ""
+		groupName := func() string {
+			if name == "" {
+				name = x.str(g.nameOff, g.nameLen)
+			}
+			return name
+		}
+		big := g.count > smallGroup
+		if big {
+			if seen == nil {
+				seen = map[uint64]uint32{}
+			}
+			clear(seen)
+		}
+		small = small[:0]
 		for mi := g.head; mi >= 0; mi = x.member(mi).next {
 			m := x.member(mi)
+			var first uint32
+			dup := false
+			if m.mask != 0 {
+				if big {
+					first, dup = seen[m.sig]
+					if !dup {
+						seen[m.sig] = x.ref(int(m.line), int(m.index))
+					}
+				} else {
+					for _, s := range small {
+						if s.sig == m.sig {
+							first, dup = s.ref, true
+							break
+						}
+					}
+					if !dup {
+						small = append(small, sigRef{m.sig, x.ref(int(m.line), int(m.index))})
+					}
+				}
+			}
+			if need&^m.mask == 0 && !dup {
+				continue
+			}
 			id := x.str(m.idOff, m.idLen)
 			it := &Item{Index: int(m.index), Line: int(m.line), Col: int(m.col)}
 			for i, a := range variantAttrs {
-				bit := uint8(1) << i
-				if (g.varies|g.union&coreVariantAttrs)&bit != 0 && m.mask&bit == 0 {
+				if bit := uint8(1) << i; need&bit != 0 && m.mask&bit == 0 {
 					var bad bool
-					out, bad = x.add(it, out, id, "variant.attribute_missing", a, "", fmt.Sprintf("the variants of group %q differ by %s, but this one has none", name, a))
+					out, bad = x.add(it, out, id, "variant.attribute_missing", a, "", fmt.Sprintf("the variants of group %q differ by %s, but this one has none", groupName(), a))
 					if bad {
 						x.markBad(int(m.index))
 					}
 				}
 			}
-			if m.mask != 0 {
-				if first, ok := seen[m.sig]; ok {
-					var bad bool
-					out, bad = x.add(it, out, id, "variant.duplicate", "item_group_id", name, fmt.Sprintf("same variant attributes as %s in group %q", refText(first), name))
-					if bad {
-						x.markBad(int(m.index))
-					}
-				} else {
-					seen[m.sig] = x.ref(int(m.line), int(m.index))
+			if dup {
+				var bad bool
+				out, bad = x.add(it, out, id, "variant.duplicate", "item_group_id", groupName(), fmt.Sprintf("same variant attributes as %s in group %q", refText(first), groupName()))
+				if bad {
+					x.markBad(int(m.index))
 				}
 			}
 		}
