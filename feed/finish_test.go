@@ -56,6 +56,7 @@ func TestFinishMatchesReference(t *testing.T) {
 		}
 	}
 }
+
 // finishReference is finish before it was made lazy (kept as the test's
 // reference): it reports group-level findings once every member has been seen,
 // groups in order of first appearance, members in feed order.
