@@ -683,7 +683,7 @@ type scratch struct {
 	pos   []int32 // item -> 1 + position in buf, 0 when absent
 	buf   []scoredItem
 	w     []float32 // sknn: item -> weight in the history, 0 when absent
-	slot  []int32   // sknn: session -> 1 + position in cand, 0 when absent
+	slots slotTable // sknn: session -> 1 + position in cand
 	cand  []sessSim
 	masks []uint32  // sknn: per candidate, the seeds whose sample held it
 	cuts  []uint32  // sknn: per candidate, the seeds sampled above it (cutMasks)
@@ -692,6 +692,7 @@ type scratch struct {
 	sel   []float64
 	rsel  []float64    // ranked's scores
 	tsel  []float64    // topSessions' similarities
+	tkeys []keyedSess  // topSessions' sort keys
 	mix   []scoredItem // blend's candidates
 	mpos  []int32      // item -> 1 + position in mix
 	// sknn's last result and the seed indices it was computed for.

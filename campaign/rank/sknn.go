@@ -25,10 +25,16 @@ import (
 type sessIndex struct {
 	off   []int32 // session s holds items[off[s]:off[s+1]]
 	items []int32
-	last  []int64 // time of the session's last event
-	iOff  []int32 // item i is in sessions sess[iOff[i]:iOff[i+1]], most recent first
-	sess  []int32
-	idf   []float32
+	// last is the time of the session's last event, while the index is
+	// built; the search reads ord instead.
+	last []int64
+	// ord ranks the sessions for the neighbours' tie-break: (last desc,
+	// index asc) is ord desc. One int32 compare instead of two int64
+	// reads and compares in topSessions' sort.
+	ord  []int32
+	iOff []int32 // item i is in sessions sess[iOff[i]:iOff[i+1]], most recent first
+	sess []int32
+	idf  []float32
 }
 
 // buildSessIndex indexes the distinct items of each session of the sorted
@@ -65,6 +71,8 @@ func (m *Model) buildSessIndex(sess []int32, gap int64) *sessIndex {
 	}
 	x.byRecency()
 	nSess := len(x.last)
+	x.ord = tieOrder(x.last)
+	x.last = nil // the search reads ord
 	x.idf = make([]float32, nItems)
 	for i := range nItems {
 		if c := count[i+1]; c > 0 {
@@ -83,17 +91,11 @@ func (m *Model) buildSessIndex(sess []int32, gap int64) *sessIndex {
 			fill[it]++
 		}
 	}
+	// Each item's sessions, filled in index order, are wanted most recent
+	// first, (last desc, index desc): with sessions numbered by recency
+	// that is descending index, the fill order reversed.
 	for i := range nItems {
-		list := x.sess[x.iOff[i]:x.iOff[i+1]]
-		slices.SortFunc(list, func(a, b int32) int {
-			if x.last[a] != x.last[b] {
-				if x.last[a] > x.last[b] {
-					return -1
-				}
-				return 1
-			}
-			return int(b - a)
-		})
+		slices.Reverse(x.sess[x.iOff[i]:x.iOff[i+1]])
 	}
 	return x
 }
@@ -128,6 +130,45 @@ func (x *sessIndex) byRecency() {
 		last[i] = x.last[s]
 	}
 	x.off, x.items, x.last = off, items, last
+}
+
+// tieOrder returns, per session, its rank in the order (last asc, index
+// desc): sessKey's tie-break (last desc, index asc) is then the rank's
+// descending order. Sessions numbered by recency (byRecency) need one
+// pass: each run of equal times is reversed.
+func tieOrder(last []int64) []int32 {
+	n := len(last)
+	ord := make([]int32, n)
+	if !slices.IsSorted(last) {
+		idx := make([]int32, n)
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		slices.SortFunc(idx, func(a, b int32) int {
+			if last[a] != last[b] {
+				if last[a] < last[b] {
+					return -1
+				}
+				return 1
+			}
+			return int(b - a)
+		})
+		for r, s := range idx {
+			ord[s] = int32(r)
+		}
+		return ord
+	}
+	for a := 0; a < n; {
+		z := a + 1
+		for z < n && last[z] == last[a] {
+			z++
+		}
+		for s := a; s < z; s++ {
+			ord[s] = int32(a + z - 1 - s)
+		}
+		a = z
+	}
+	return ord
 }
 
 // SkNN parameters (defaults chosen on a validation split of the YooChoose
@@ -193,21 +234,15 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 		sc.w = make([]float32, nItems)
 		sc.pos = make([]int32, nItems)
 	}
-	if len(sc.slot) < len(x.last) {
-		sc.slot = make([]int32, len(x.last))
-	}
 	sk := r.sknnCandidates(sc, x, seeds)
 	resolveTails(sc, x, &sk)
-	for _, c := range sc.cand {
-		sc.slot[c.sess] = 0
-	}
 	r.sknnSims(sc, x, &sk)
 	for _, s := range seeds {
 		if s.idx >= 0 {
 			sc.w[s.idx] = 0
 		}
 	}
-	for _, n := range topSessions(x, sc.cand, sknnNeighbors, &sc.tsel) {
+	for _, n := range topSessions(x, sc.cand, sknnNeighbors, &sc.tsel, &sc.tkeys) {
 		for _, it := range x.items[x.off[n.sess]:x.off[n.sess+1]] {
 			p := sc.pos[it]
 			if p == 0 {
@@ -245,6 +280,14 @@ func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
 	var sk sknnSeeds
 	var blocks [sknnItems + 1]int32
 	cand, masks := sc.cand[:0], sc.masks[:0]
+	total := 0
+	for _, s := range seeds {
+		if s.idx >= 0 {
+			total += min(int(x.iOff[s.idx+1]-x.iOff[s.idx]), sknnSample)
+		}
+	}
+	sc.slots.reset(total)
+	tab, shift, mask := sc.slots.tab, sc.slots.shift, uint32(len(sc.slots.tab)-1)
 	for rank, s := range seeds {
 		if s.idx < 0 {
 			continue
@@ -263,13 +306,21 @@ func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
 		blocks[sk.n] = int32(len(cand))
 		sk.n++
 		for _, sid := range list {
-			if p := sc.slot[sid]; p != 0 {
-				masks[p-1] |= bit
-				continue
+			j := uint32(sid) * slotHashMul >> shift
+			for {
+				p := tab[j]
+				if p == 0 {
+					cand = append(cand, sessSim{sess: sid})
+					masks = append(masks, bit)
+					tab[j] = int32(len(cand))
+					break
+				}
+				if cand[p-1].sess == sid {
+					masks[p-1] |= bit
+					break
+				}
+				j = (j + 1) & mask
 			}
-			cand = append(cand, sessSim{sess: sid})
-			masks = append(masks, bit)
-			sc.slot[sid] = int32(len(cand))
 		}
 	}
 	blocks[sk.n] = int32(len(cand))
@@ -286,7 +337,7 @@ func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
 // A candidate whose seeds are then all known needs its session read only
 // when it holds three or more of them (the float32 sum's order), where it
 // was read whenever an unsampled seed could have lifted it among the
-// neighbours: most of a large replay's time. Needs sc.slot set.
+// neighbours: most of a large replay's time. Needs sc.slots set.
 func resolveTails(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 	var need [sknnItems]int32
 	var minS [sknnItems]int32
@@ -315,7 +366,7 @@ func resolveTails(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 		}
 		bit := uint32(1) << j
 		for _, sid := range tail[:k] {
-			if p := sc.slot[sid]; p != 0 {
+			if p := sc.slots.find(sc.cand, sid); p != 0 {
 				sc.masks[p-1] |= bit
 			}
 		}
@@ -479,17 +530,16 @@ func kthLargest(v []float64, k int) float64 {
 	return v[want]
 }
 
-// sessBetter orders candidate sessions: the most similar first, the most
-// recent first among equals, then the lowest index (a total order, so the
-// neighbours never depend on the candidates' order).
-func sessBetter(x *sessIndex, a, b sessSim) bool {
-	switch {
-	case a.sim != b.sim:
-		return a.sim > b.sim
-	case x.last[a.sess] != x.last[b.sess]:
-		return x.last[a.sess] > x.last[b.sess]
-	}
-	return a.sess < b.sess
+// Candidate sessions are ordered the most similar first, the most recent
+// first among equals, then the lowest index (a total order, so the
+// neighbours never depend on the candidates' order): by sessKey, largest
+// first.
+//
+// sessKey packs that order into one integer: a positive float32's bits
+// order as its value, and ord ranks the sessions by (last desc, index asc)
+// (tieOrder).
+func sessKey(x *sessIndex, c sessSim) uint64 {
+	return uint64(math.Float32bits(c.sim))<<32 | uint64(uint32(x.ord[c.sess]))
 }
 
 // topSessions returns the n best candidates with a positive similarity,
@@ -498,7 +548,9 @@ func sessBetter(x *sessIndex, a, b sessSim) bool {
 // memory), the candidates at or above it (n, with any ties) are sorted.
 // The order is total, so these are exactly a full sort's first n.
 // Candidates with sim ≤ 0 never vote, so leaving them out changes nothing.
-func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64) []sessSim {
+// keys is the sort's working memory: each kept candidate's sessKey, read
+// once instead of per comparison.
+func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]keyedSess) []sessSim {
 	v := (*buf)[:0]
 	for _, c := range cand {
 		if c.sim > 0 {
@@ -510,22 +562,69 @@ func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64) []sessSim 
 	if len(v) > n {
 		thr = float32(kthLargest(v, n)) // exact: v holds float32 values
 	}
-	h := cand[:0]
+	ks := (*keys)[:0]
 	for _, c := range cand {
 		if c.sim >= thr && c.sim > 0 {
-			h = append(h, c) // safe: len(h) ≤ the index being read
+			ks = append(ks, keyedSess{key: sessKey(x, c), c: c})
 		}
 	}
-	slices.SortFunc(h, func(a, b sessSim) int {
-		if sessBetter(x, a, b) {
+	*keys = ks
+	slices.SortFunc(ks, func(a, b keyedSess) int {
+		if a.key > b.key {
 			return -1
 		}
-		return 1
+		return 1 // keys are distinct: ord is
 	})
-	if len(h) > n {
-		h = h[:n]
+	h := cand[:0]
+	for _, k := range ks[:min(n, len(ks))] {
+		h = append(h, k.c) // safe: len(h) ≤ len(ks) ≤ len(cand)
 	}
 	return h
+}
+
+type keyedSess struct {
+	key uint64
+	c   sessSim
+}
+
+// slotTable maps the candidate sessions of one search to 1 + their
+// position in sc.cand: an open-addressing table sized to the search (at
+// most sknnItems·sknnSample sessions, so it stays in the core's cache),
+// instead of an array over every training session, whose entries for the
+// scattered candidate sessions missed the cache on most reads.
+type slotTable struct {
+	tab   []int32 // 1 + position in cand, 0 empty; len a power of two
+	shift uint32  // 32 - log2(len(tab))
+}
+
+// slotHashMul is the Fibonacci hashing multiplier (2^32 / φ).
+const slotHashMul = 0x9E3779B1
+
+// reset empties the table and sizes it for n sessions (load ≤ 1/2).
+func (t *slotTable) reset(n int) {
+	bits := uint32(6)
+	for 1<<bits < 2*n {
+		bits++
+	}
+	size := 1 << bits
+	if cap(t.tab) < size {
+		t.tab = make([]int32, size)
+	} else {
+		t.tab = t.tab[:size]
+		clear(t.tab)
+	}
+	t.shift = 32 - bits
+}
+
+// find returns 1 + sid's position in cand, 0 when it is not a candidate.
+func (t *slotTable) find(cand []sessSim, sid int32) int32 {
+	mask := uint32(len(t.tab) - 1)
+	for j := uint32(sid) * slotHashMul >> t.shift; ; j = (j + 1) & mask {
+		p := t.tab[j]
+		if p == 0 || cand[p-1].sess == sid {
+			return p
+		}
+	}
 }
 
 type sessSim struct {
