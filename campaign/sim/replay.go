@@ -188,31 +188,28 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 	var ts chunks[int64]
 	var us, is, ss, sq chunks[int32]
 	var ks chunks[rank.Kind]
-	st, err := events.Each(ctx, r, opts, func(ev *events.Event) error {
-		k := rank.KindOf(string(ev.Type))
-		if k == rank.KindSearch && len(ev.ItemIDs) == 0 {
-			return nil
-		}
-		u, err := users.intern(ev.UserID)
+	st, err := eachRow(ctx, r, opts, func(ev *loadRow) error {
+		k := ev.kind
+		u, err := users.intern(ev.user)
 		if err != nil {
 			return err
 		}
 		var s int32
-		if ev.SessionID != "" {
-			if s, err = sess.intern(ev.SessionID); err != nil {
+		if ev.sess != "" {
+			if s, err = sess.intern(ev.sess); err != nil {
 				return err
 			}
 			s++
 			lg.hasSess = true
 		}
-		if len(ev.ItemIDs) > 1 && !multi {
+		if len(ev.items) > 1 && !multi {
 			multi = true
 			for i := range ts.len() {
 				sq.add(int32(i)) // every earlier row had one item
 			}
 		}
-		t := ev.Time.UnixNano()
-		for _, id := range ev.ItemIDs {
+		t := ev.t
+		for _, id := range ev.items {
 			it, err := items.intern(id)
 			if err != nil {
 				return err
