@@ -396,9 +396,13 @@ type cross struct {
 	members  [][]member
 	nmembers int32
 	arena    [][]byte
-	bad      []uint64         // bitset of item indexes with errors
-	sink     uint32           // keeps prefetch's loads
-	reserved chan [3][]hlSlot // tables reserve is preparing: ids, gtins, groupIx
+	// The chunks are allocated one ahead, off the sequential pass.
+	memberChunks ahead[member]
+	groupChunks  ahead[group]
+	arenaChunks  ahead[byte]
+	bad          []uint64         // bitset of item indexes with errors
+	sink         uint32           // keeps prefetch's loads
+	reserved     chan [3][]hlSlot // tables reserve is preparing: ids, gtins, groupIx
 	// Where items share lines (a minified XML feed: every item on line
 	// 2), "the item on line 2" names nothing, so from the first shared
 	// line on the sets store item numbers tagged with refItem instead of
@@ -465,7 +469,7 @@ func (x *cross) member(i int32) *member {
 func (x *cross) addMember(m member) int32 {
 	i := x.nmembers
 	if i&(1<<memberChunkBits-1) == 0 {
-		x.members = append(x.members, make([]member, 0, 1<<memberChunkBits))
+		x.members = append(x.members, x.memberChunks.take(1<<memberChunkBits))
 	}
 	last := &x.members[len(x.members)-1]
 	*last = append(*last, m)
@@ -480,7 +484,7 @@ func (x *cross) group(i int32) *group {
 func (x *cross) addGroup(g group) *group {
 	i := x.ngroups
 	if i&(1<<memberChunkBits-1) == 0 {
-		x.groups = append(x.groups, make([]group, 0, 1<<memberChunkBits))
+		x.groups = append(x.groups, x.groupChunks.take(1<<memberChunkBits))
 	}
 	last := &x.groups[len(x.groups)-1]
 	*last = append(*last, g)
@@ -574,7 +578,7 @@ func (x *cross) keep(s string) (uint32, uint16) {
 		s = s[:65535]
 	}
 	if len(x.arena) == 0 || len(x.arena[len(x.arena)-1])+len(s) > 1<<arenaChunkBits {
-		x.arena = append(x.arena, make([]byte, 0, 1<<arenaChunkBits))
+		x.arena = append(x.arena, x.arenaChunks.take(1<<arenaChunkBits))
 	}
 	c := len(x.arena) - 1
 	off := uint32(c)<<arenaChunkBits | uint32(len(x.arena[c]))
@@ -699,7 +703,9 @@ func (x *cross) prefetch(slots []valSlot) {
 	for i := range slots {
 		k := &slots[i].keys
 		if k.id != "" {
-			sink += x.ids.touch(k.idHash)
+			// The id's bytes were written by a worker on another core;
+			// check copies them into the arena for group members.
+			sink += x.ids.touch(k.idHash) + uint32(k.id[0])
 		}
 		if k.gtin != "" {
 			sink += x.gtins.touch(k.gtinHash)
