@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dpa-tools/dpa/feed/limit"
 	"github.com/dpa-tools/dpa/feed/par"
@@ -57,10 +58,12 @@ type ValidateOptions struct {
 
 const batchSize = 256
 
-// reserveAfter is how many items Validate checks before it sizes the
-// cross-item indexes for the whole input: enough that the read-ahead
-// (a few thousand items) is a small part of the bytes read.
-const reserveAfter = 1 << 16
+// reserveAfter is how many items Validate reads before it sizes the
+// cross-item indexes for the whole input from the bytes they took: early,
+// so the tables are not grown (on the sequential pass) to hundreds of
+// thousands of slots first, and counted on the reading goroutine, so only
+// the reader's buffer runs ahead of the count.
+const reserveAfter = 1 << 13
 
 // valSlot is one item on its way through Validate's pipeline; the slices
 // keep their capacity when the slot is reused.
@@ -89,6 +92,8 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 	shop := false
 	source := SourceFeed
 	first, ended := true, false
+	filled := 0
+	var estimate atomic.Int64 // items in the input, estimated by the reader
 	// A CSV reader only cuts records out on the reading goroutine; the
 	// workers parse them (the bare parse is most of a clean run).
 	csvr, _ := r.(*csvReader)
@@ -121,6 +126,11 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 			return false
 		}
 		sl.it = it
+		if filled++; filled == reserveAfter {
+			if read, total := ReadProgress(r); read > 0 && total > read {
+				estimate.Store(int64(float64(filled) * float64(total) / float64(read)))
+			}
+		}
 		return true
 	}
 
@@ -144,6 +154,7 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 		}
 	}
 	var n int64
+	reserved := false
 	prevLine := 0
 	emit := func(slots []valSlot) error {
 		x.adopt()
@@ -179,12 +190,11 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 			}
 			sl.found, sl.it = fs[:0], nil
 		}
-		before := n
 		n += int64(len(slots))
-		if before < reserveAfter && n >= reserveAfter {
-			// Sized once from how many items the first bytes held.
-			if read, total := ReadProgress(r); read > 0 && total > read {
-				x.reserve(int(float64(n)*float64(total)/float64(read)), int(n))
+		if !reserved {
+			if e := estimate.Load(); e > 0 {
+				x.reserve(int(e), int(n)) // sized once, from how many items the first bytes held
+				reserved = true
 			}
 		}
 		if opts.Progress != nil {
