@@ -308,15 +308,15 @@ func (r *run) sknnCandidates(sc *scratch, x *sessIndex, seeds []hev) sknnSeeds {
 		for _, sid := range list {
 			j := uint32(sid) * slotHashMul >> shift
 			for {
-				p := tab[j]
-				if p == 0 {
+				e := &tab[j]
+				if e.pos == 0 {
 					cand = append(cand, sessSim{sess: sid})
 					masks = append(masks, bit)
-					tab[j] = int32(len(cand))
+					*e = slotEntry{sess: sid, pos: int32(len(cand))}
 					break
 				}
-				if cand[p-1].sess == sid {
-					masks[p-1] |= bit
+				if e.sess == sid {
+					masks[e.pos-1] |= bit
 					break
 				}
 				j = (j + 1) & mask
@@ -366,7 +366,7 @@ func resolveTails(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 		}
 		bit := uint32(1) << j
 		for _, sid := range tail[:k] {
-			if p := sc.slots.find(sc.cand, sid); p != 0 {
+			if p := sc.slots.find(sid); p != 0 {
 				sc.masks[p-1] |= bit
 			}
 		}
@@ -593,8 +593,15 @@ type keyedSess struct {
 // instead of an array over every training session, whose entries for the
 // scattered candidate sessions missed the cache on most reads.
 type slotTable struct {
-	tab   []int32 // 1 + position in cand, 0 empty; len a power of two
-	shift uint32  // 32 - log2(len(tab))
+	tab   []slotEntry // len a power of two
+	shift uint32      // 32 - log2(len(tab))
+}
+
+// slotEntry is a session and 1 + its position in cand (0: empty). The
+// session is kept beside its position so that a probe reads one entry,
+// not cand too.
+type slotEntry struct {
+	sess, pos int32
 }
 
 // slotHashMul is the Fibonacci hashing multiplier (2^32 / φ).
@@ -608,7 +615,7 @@ func (t *slotTable) reset(n int) {
 	}
 	size := 1 << bits
 	if cap(t.tab) < size {
-		t.tab = make([]int32, size)
+		t.tab = make([]slotEntry, size)
 	} else {
 		t.tab = t.tab[:size]
 		clear(t.tab)
@@ -617,12 +624,11 @@ func (t *slotTable) reset(n int) {
 }
 
 // find returns 1 + sid's position in cand, 0 when it is not a candidate.
-func (t *slotTable) find(cand []sessSim, sid int32) int32 {
+func (t *slotTable) find(sid int32) int32 {
 	mask := uint32(len(t.tab) - 1)
 	for j := uint32(sid) * slotHashMul >> t.shift; ; j = (j + 1) & mask {
-		p := t.tab[j]
-		if p == 0 || cand[p-1].sess == sid {
-			return p
+		if e := t.tab[j]; e.pos == 0 || e.sess == sid {
+			return e.pos
 		}
 	}
 }
