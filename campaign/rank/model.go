@@ -685,6 +685,19 @@ func (m *Model) Interactions() int { return len(m.ixs.t) }
 // HasUser reports whether the user has training interactions.
 func (m *Model) HasUser(id string) bool { _, ok := m.users[id]; return ok }
 
+// UserIndex returns the model's index of a user (false when unknown), for
+// UserItems and Ranker.SetUser.
+func (m *Model) UserIndex(userID string) (int32, bool) {
+	u, ok := m.users[userID]
+	return u, ok
+}
+
+// UserItems returns the model indices of user u's training interactions
+// in time order (History's items); the slice is the model's own.
+func (m *Model) UserItems(u int32) []int32 {
+	return m.ixs.item[m.ustart[u]:m.ustart[u+1]:m.ustart[u+1]]
+}
+
 // History returns a user's training interactions in time order.
 func (m *Model) History(userID string) History {
 	h := History{UserID: userID}

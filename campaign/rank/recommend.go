@@ -226,20 +226,21 @@ type run struct {
 	now       int64
 	user      string
 	hist      []hev // time order, t <= now
-	purchased strset
-	taken     strset
+	purchased itemSet
+	taken     itemSet
 	groups    strset
-	exclude   strset
+	exclude   itemSet
 	exGroups  strset
 	out       []Rec
-	stage     int // the list being offered (Rec.Stage)
+	outIdx    []int32 // model index of each out rec, -1 when not in the model
+	stage     int     // the list being offered (Rec.Stage)
 	// seedList caches seeds' full lists (without and with buyFirst) for
 	// the history and the lookback they were computed with: every call
 	// returns a prefix of them.
 	seedList [2]seedCache
 	sc       *scratch // the Ranker's scratch; nil: the Model's pool
 	// allSeeds' and retarget's working memory.
-	seedSeen, seedIsBuy strset
+	seedSeen, seedIsBuy itemSet
 	seedBuys, seedViews []hev
 	rtCands             []rtCand
 	rtIndex             map[string]int32
@@ -302,7 +303,7 @@ func (m *Model) Segment(h History, now time.Time, opts Options) string {
 func (m *Model) newRun(h History, k int, now time.Time, o *Options) *run {
 	r := &run{m: m, o: o, k: k, now: now.UnixNano(), user: h.UserID,
 		hist: make([]hev, 0, len(h.Events)), out: make([]Rec, 0, min(k, 64))}
-	r.taken.s = make([]string, 0, min(k, 32))
+	r.taken.s = make([]int32, 0, min(k, 32))
 	r.groups.s = make([]string, 0, min(k, 32))
 	r.setHistory(h)
 	return r
@@ -317,7 +318,7 @@ func (r *run) setHistory(h History) {
 			continue
 		}
 		if e.Kind == KindPurchase {
-			r.purchased.add(e.ItemID)
+			r.purchased.add(r.m.resolve(idxUnknown, e.ItemID), e.ItemID)
 		}
 		if i > 0 && len(r.hist) > 0 && t < r.hist[len(r.hist)-1].t {
 			sorted = false
@@ -359,6 +360,41 @@ func (k *Ranker) SetHistory(h History, now time.Time) {
 	r.setHistory(h)
 }
 
+// SetUser is SetHistory(m.History(userID), now) for the model's user u
+// (UserIndex(userID)), without building the History: the events come
+// from the model's columns with their model indices, which the
+// strategies would otherwise look up by id.
+func (k *Ranker) SetUser(userID string, u int32, now time.Time) {
+	r := &k.r
+	r.now, r.user = now.UnixNano(), userID
+	r.hist = r.hist[:0]
+	r.purchased.reset()
+	r.seedList[0].ok, r.seedList[1].ok = false, false
+	m := r.m
+	sorted := true
+	for i := m.ustart[u]; i < m.ustart[u+1]; i++ {
+		t, it, kind := m.ixs.t[i], m.ixs.item[i], m.ixs.kind[i]
+		id := m.itemIDs[it]
+		if t > r.now || id == "" {
+			continue
+		}
+		if kind == KindPurchase {
+			r.purchased.add(it, id)
+		}
+		if len(r.hist) > 0 && t < r.hist[len(r.hist)-1].t {
+			sorted = false
+		}
+		r.hist = append(r.hist, hev{id: id, idx: it, kind: kind, t: t})
+	}
+	if !sorted { // as setHistory (the model keeps each user's in time order)
+		sort.SliceStable(r.hist, func(i, j int) bool { return r.hist[i].t < r.hist[j].t })
+	}
+}
+
+// Indices returns the model index of each rec of the last Rank (-1 for an
+// item the model lacks); valid until the next call.
+func (k *Ranker) Indices() []int32 { return k.r.outIdx }
+
 // Rank is Model.Recommend for the history of the last SetHistory. The
 // returned slice is valid until the next call.
 func (k *Ranker) Rank(strategy Strategy, n int, opts Options) ([]Rec, error) {
@@ -373,7 +409,7 @@ func (k *Ranker) Rank(strategy Strategy, n int, opts Options) ([]Rec, error) {
 	k.o.defaults()
 	r := &k.r
 	r.o, r.k, r.stage = &k.o, n, 0
-	r.out = r.out[:0]
+	r.out, r.outIdx = r.out[:0], r.outIdx[:0]
 	r.taken.reset()
 	r.groups.reset()
 	r.exclude.reset()
@@ -397,9 +433,14 @@ func (r *run) release(sc *scratch) {
 
 func (r *run) full() bool { return len(r.out) >= r.k }
 
-// offer adds id when it passes every eligibility filter.
-func (r *run) offer(id string, score float64, strategy Strategy, reason func() string) bool {
-	if r.full() || r.taken.has(id) || r.exclude.has(id) {
+// offer adds id, whose model index is idx (or idxUnknown), when it passes
+// every eligibility filter.
+func (r *run) offer(idx int32, id string, score float64, strategy Strategy, reason func() string) bool {
+	if r.full() {
+		return false
+	}
+	idx = r.m.resolve(idx, id)
+	if r.taken.has(idx, id) || r.exclude.has(idx, id) {
 		return false
 	}
 	group := id
@@ -413,7 +454,7 @@ func (r *run) offer(id string, score float64, strategy Strategy, reason func() s
 	} else if o.ProductSet != nil && !o.ProductSet(Product{ID: id, InStock: true}) {
 		return false
 	}
-	if !o.KeepPurchased && r.purchased.has(id) {
+	if !o.KeepPurchased && r.purchased.has(idx, id) {
 		return false
 	}
 	// Without a catalog an item's group is its id: groups holds exactly
@@ -424,7 +465,7 @@ func (r *run) offer(id string, score float64, strategy Strategy, reason func() s
 	if o.Cap != nil && o.Cap(id) {
 		return false
 	}
-	r.taken.add(id)
+	r.taken.add(idx, id)
 	if o.Catalog != nil {
 		r.groups.add(group)
 	}
@@ -433,6 +474,7 @@ func (r *run) offer(id string, score float64, strategy Strategy, reason func() s
 		rec.Reason = reason()
 	}
 	r.out = append(r.out, rec)
+	r.outIdx = append(r.outIdx, idx)
 	return true
 }
 
@@ -496,7 +538,7 @@ func (r *run) retarget() {
 		if !ok {
 			ci = int32(len(cands))
 			r.rtIndex[e.id] = ci
-			cands = append(cands, rtCand{id: e.id})
+			cands = append(cands, rtCand{id: e.id, idx: e.idx})
 		}
 		c := &cands[ci]
 		c.n++
@@ -529,7 +571,7 @@ func (r *run) retarget() {
 			return
 		}
 		c := &cands[i]
-		r.offer(c.id, c.score, Retarget, func() string {
+		r.offer(c.idx, c.id, c.score, Retarget, func() string {
 			a := ago(time.Duration(r.now - c.intentAt))
 			switch c.intent {
 			case 3:
@@ -548,6 +590,7 @@ func (r *run) retarget() {
 // rtCand is one retargeting candidate.
 type rtCand struct {
 	id       string
+	idx      int32 // model index or idxUnknown
 	intent   int
 	last     int64 // latest interaction
 	intentAt int64 // latest interaction at the top intent level
@@ -586,18 +629,14 @@ func (r *run) allSeeds(buyFirst bool, out []hev) []hev {
 		if e.t < from {
 			break
 		}
-		if e.kind == KindSearch || seen.has(e.id) {
+		if e.kind == KindSearch {
 			continue
 		}
-		seen.add(e.id)
-		if e.idx == idxUnknown {
-			if v, ok := r.m.items[e.id]; ok {
-				e.idx = v
-			} else {
-				e.idx = -1
-			}
-			r.hist[i].idx = e.idx
+		e.idx = r.idxAt(i)
+		if seen.has(e.idx, e.id) {
+			continue
 		}
+		seen.add(e.idx, e.id)
 		if buyFirst && e.kind >= KindCart {
 			buys = append(buys, e)
 		} else {
@@ -609,14 +648,14 @@ func (r *run) allSeeds(buyFirst bool, out []hev) []hev {
 		from := r.now - int64(r.o.Lookback)
 		isBuy := &r.seedIsBuy
 		isBuy.reset()
-		for _, e := range r.hist {
+		for i, e := range r.hist {
 			if e.t >= from && e.kind >= KindCart {
-				isBuy.add(e.id)
+				isBuy.add(r.idxAt(i), e.id)
 			}
 		}
 		v2 := views[:0] // in place: v2 never passes the views read
 		for _, e := range views {
-			if isBuy.has(e.id) {
+			if isBuy.has(e.idx, e.id) {
 				buys = append(buys, e)
 			} else {
 				v2 = append(v2, e)
@@ -783,7 +822,7 @@ func (r *run) crosssell() {
 	sc := r.scratch()
 	defer r.release(sc)
 	for _, s := range seeds {
-		r.exclude.add(s.id)
+		r.exclude.add(s.idx, s.id)
 		r.exGroups.add(r.groupOf(s.id))
 	}
 	defer func() { r.exclude.reset(); r.exGroups.reset() }()
@@ -793,7 +832,7 @@ func (r *run) crosssell() {
 			verb = "viewed together with "
 		}
 		r.ranked(sc, r.spread(sc, g, seeds), func(c scoredItem) {
-			r.offer(r.m.itemIDs[c.idx], c.score, CrossSell, func() string {
+			r.offer(c.idx, r.m.itemIDs[c.idx], c.score, CrossSell, func() string {
 				return verb + r.m.itemIDs[c.by] + ", " + r.simName() + " " + fmtScore(float64(c.byS))
 			})
 		})
@@ -821,13 +860,13 @@ func (r *run) similar() {
 	sc := r.scratch()
 	defer r.release(sc)
 	for _, s := range hist {
-		r.exclude.add(s.id)
+		r.exclude.add(s.idx, s.id)
 	}
 	defer func() { r.exclude.reset() }()
 	last := hist[0].id
 	r.ranked(sc, r.blend(sc, 1, similarGraphWeight, 0), func(c scoredItem) {
 		s := c.score
-		r.offer(r.m.itemIDs[c.idx], s, Similar, func() string {
+		r.offer(c.idx, r.m.itemIDs[c.idx], s, Similar, func() string {
 			return "viewed in sessions like this one and with " + last + " (" + r.simName() + ", score " + fmtScore(s) + ")"
 		})
 	})
@@ -891,7 +930,7 @@ func (r *run) upsell() {
 				return
 			}
 			q := &cat.products[c.ci]
-			r.offer(q.ID, c.pop, Upsell, func() string {
+			r.offer(idxUnknown, q.ID, c.pop, Upsell, func() string {
 				return fmt.Sprintf("upsell for %s: same category, %.2f vs %.2f", seed.ID, q.Price, seed.Price)
 			})
 		}
@@ -938,7 +977,7 @@ func (r *run) global(name Strategy) {
 			return
 		}
 		s := scores[i]
-		r.offer(r.m.itemIDs[i], s, name, func() string { return label(s) })
+		r.offer(i, r.m.itemIDs[i], s, name, func() string { return label(s) })
 	}
 }
 
@@ -956,11 +995,11 @@ func days(d time.Duration) string {
 func (r *run) random() {
 	r.stage++
 	var n int
-	var at func(i int) string
+	var at func(i int) (int32, string) // model index (or idxUnknown), id
 	if c := r.o.Catalog; c != nil {
-		n, at = c.Len(), func(i int) string { return c.products[i].ID }
+		n, at = c.Len(), func(i int) (int32, string) { return idxUnknown, c.products[i].ID }
 	} else {
-		n, at = len(r.m.itemIDs), func(i int) string { return r.m.itemIDs[i] }
+		n, at = len(r.m.itemIDs), func(i int) (int32, string) { return int32(i), r.m.itemIDs[i] }
 	}
 	if n == 0 {
 		return
@@ -974,12 +1013,14 @@ func (r *run) random() {
 			if r.full() {
 				return
 			}
-			r.offer(at(i), 1/float64(rank+1), Random, reason)
+			idx, id := at(i)
+			r.offer(idx, id, 1/float64(rank+1), Random, reason)
 		}
 		return
 	}
 	for tries := 0; tries < 50*r.k+1000 && !r.full(); tries++ {
-		r.offer(at(rng.IntN(n)), 1/float64(len(r.out)+1), Random, reason)
+		idx, id := at(rng.IntN(n))
+		r.offer(idx, id, 1/float64(len(r.out)+1), Random, reason)
 	}
 }
 
@@ -989,16 +1030,16 @@ func (r *run) random() {
 func (r *run) segment() string {
 	from := r.now - int64(r.o.Lookback)
 	var cart, view, buy bool
-	for _, e := range r.hist {
+	for i, e := range r.hist {
 		if e.t < from {
 			continue
 		}
 		switch {
 		case e.kind == KindPurchase:
 			buy = true
-		case e.kind >= KindCart && !r.purchased.has(e.id):
+		case e.kind >= KindCart && !r.purchased.has(r.idxAt(i), e.id):
 			cart = true
-		case e.kind == KindView && !r.purchased.has(e.id):
+		case e.kind == KindView && !r.purchased.has(r.idxAt(i), e.id):
 			view = true
 		}
 	}

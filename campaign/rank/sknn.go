@@ -645,7 +645,7 @@ func (r *run) sessionKNN() {
 	defer r.release(sc)
 	r.ranked(sc, r.sknn(sc), func(c scoredItem) {
 		s := c.score
-		r.offer(r.m.itemIDs[c.idx], s, SessionKNN, func() string {
+		r.offer(c.idx, r.m.itemIDs[c.idx], s, SessionKNN, func() string {
 			return "clicked in similar sessions (" + fmtScore(s) + ")"
 		})
 	})

@@ -232,3 +232,65 @@ func TestRankerMatchesRecommend(t *testing.T) {
 		}
 	}
 }
+
+// SetUser must rank exactly as SetHistory(m.History(id)) does, for every
+// model user, strategy and ranking time (before, inside and after the
+// user's events), and Indices must name each rec's model index.
+func TestSetUserMatchesSetHistory(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	b := NewBuilder(ModelConfig{})
+	const items = 60
+	kinds := []Kind{KindView, KindView, KindCart, KindPurchase, KindSearch}
+	for s := range 800 {
+		user := "u" + strconv.Itoa(s)
+		start := time.Duration(rng.IntN(30*24)) * time.Hour
+		for e := range 1 + rng.IntN(12) {
+			it := min(rng.IntN(items), rng.IntN(items))
+			b.Add(Interaction{User: user, Session: user + "-" + strconv.Itoa(e/4), Item: "i" + strconv.Itoa(it), Kind: kinds[rng.IntN(len(kinds))], Time: at(start + time.Duration(e)*time.Hour)})
+		}
+	}
+	m, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byHist, byUser := m.NewRanker(), m.NewRanker()
+	opts := Options{NoReasons: true, GlobalAt: at(20 * 24 * time.Hour), Seed: 3}
+	for ui, id := range m.UserIDs() {
+		u, ok := m.UserIndex(id)
+		if !ok || int(u) != ui {
+			t.Fatalf("UserIndex(%q) = %d, %v", id, u, ok)
+		}
+		h := m.History(id)
+		if got := m.UserItems(u); len(got) != len(h.Events) {
+			t.Fatalf("UserItems(%d): %d items, history has %d", u, len(got), len(h.Events))
+		}
+		now := h.Events[0].Time.Add(time.Duration(rng.IntN(20*24)-24) * time.Hour)
+		byHist.SetHistory(h, now)
+		byUser.SetUser(id, u, now)
+		for _, st := range Strategies() {
+			k := 1 + rng.IntN(25)
+			want, err := byHist.Rank(st, k, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = slices.Clone(want)
+			wantIdx := slices.Clone(byHist.Indices())
+			got, err := byUser.Rank(st, k, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+				t.Fatalf("user %s %s k=%d:\n got %v\nwant %v", id, st, k, got, want)
+			}
+			idx := byUser.Indices()
+			if !slices.Equal(idx, wantIdx) || len(idx) != len(got) {
+				t.Fatalf("user %s %s: indices %v, want %v", id, st, idx, wantIdx)
+			}
+			for i, rc := range got {
+				if idx[i] < 0 || m.ItemIDs()[idx[i]] != rc.ItemID {
+					t.Fatalf("user %s %s: rec %d is %s, index %d", id, st, i, rc.ItemID, idx[i])
+				}
+			}
+		}
+	}
+}

@@ -30,12 +30,8 @@ type CaseMetrics struct {
 // Score computes CaseMetrics for a ranked list against the relevant items.
 // Only the first k entries of recs count; an empty truth scores zero.
 func Score(recs []string, truth []string, k int) CaseMetrics {
-	var m CaseMetrics
 	if len(truth) == 0 || k <= 0 {
-		return m
-	}
-	if len(recs) > k {
-		recs = recs[:k]
+		return CaseMetrics{}
 	}
 	var set map[string]bool
 	if len(truth) > 8 {
@@ -44,21 +40,37 @@ func Score(recs []string, truth []string, k int) CaseMetrics {
 			set[t] = true
 		}
 	}
-	in := func(id string) bool {
+	return scoreList(len(recs), len(truth), k, func(i int) bool {
 		if set != nil {
-			return set[id]
+			return set[recs[i]]
 		}
 		for _, t := range truth {
-			if t == id {
+			if t == recs[i] {
 				return true
 			}
 		}
 		return false
+	})
+}
+
+// scoreIdx is Score for a list of the log's item indices (-1: not in the
+// log) against the nTruth items of truth.
+func scoreIdx(recs []int32, truth *itemMarks, nTruth, k int) CaseMetrics {
+	if nTruth == 0 || k <= 0 {
+		return CaseMetrics{}
 	}
+	return scoreList(len(recs), nTruth, k, func(i int) bool { return truth.has(recs[i]) })
+}
+
+// scoreList is Score's formulas for nRecs recs of which in says which are
+// relevant, with nTruth > 0 relevant items and k > 0.
+func scoreList(nRecs, nTruth, k int, in func(i int) bool) CaseMetrics {
+	var m CaseMetrics
+	nRecs = min(nRecs, k)
 	hits := 0
 	dcg := 0.0
-	for i, id := range recs {
-		if in(id) {
+	for i := range nRecs {
+		if in(i) {
 			hits++
 			dcg += 1 / math.Log2(float64(i+2))
 			if m.FirstHit == 0 {
@@ -70,12 +82,12 @@ func Score(recs []string, truth []string, k int) CaseMetrics {
 		return m
 	}
 	idcg := 0.0
-	for i := 0; i < min(k, len(truth)); i++ {
+	for i := 0; i < min(k, nTruth); i++ {
 		idcg += 1 / math.Log2(float64(i+2))
 	}
 	m.Hit = 1
 	m.Precision = float64(hits) / float64(k)
-	m.Recall = float64(hits) / float64(len(truth))
+	m.Recall = float64(hits) / float64(nTruth)
 	m.RR = 1 / float64(m.FirstHit)
 	m.NDCG = dcg / idcg
 	return m

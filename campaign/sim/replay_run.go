@@ -34,11 +34,13 @@ type replayRun struct {
 	own  bool
 	orig []int32
 
-	model    *rank.Model
-	ropts    rank.Options
-	pop      []float64 // training interactions per item of lg.items
-	maxPop   float64
-	hasCarts bool // a training event is a cart, checkout or purchase
+	model *rank.Model
+	ropts rank.Options
+	pop   []float64 // training interactions per item of lg.items
+	// modelToLog maps the model's item indices to lg.items'.
+	modelToLog []int32
+	maxPop     float64
+	hasCarts   bool // a training event is a cart, checkout or purchase
 
 	blocks  []replayBlock
 	covered [][]coverSet   // per worker, per strategy: items shown
@@ -73,12 +75,23 @@ type replayBlock struct {
 }
 
 type testCase struct {
-	user  string // the bootstrap's resampling unit: user or session id
-	hist  rank.History
-	truth []string
-	fresh []string // truth items absent from hist (the "new items")
-	now   time.Time
-	cold  bool
+	user string // the bootstrap's resampling unit: user or session id
+	// modelUser is the user's index in the model (user mode, when not
+	// cold): the history is the model's. Otherwise hist is it (a cold
+	// user's holds the id only, for the random strategy's seed).
+	modelUser int32
+	hist      rank.History
+	truth     []int32 // the log's item indices
+	fresh     []int32 // truth items absent from the history (the "new items")
+	now       time.Time
+	cold      bool
+}
+
+// caseScratch is a scoring worker's working memory.
+type caseScratch struct {
+	ids   []int32    // a case's recs as the log's item indices
+	marks *itemMarks // cases' scratch set
+	truth *itemMarks // the case's truth items
 }
 
 func (o *ReplayOptions) defaults() {
@@ -325,6 +338,14 @@ func (r *replayRun) train(ctx context.Context) error {
 		return err
 	}
 	r.model = model
+	r.modelToLog = make([]int32, model.Items())
+	for i, id := range model.ItemIDs() {
+		li, ok := lg.itemIx[id]
+		if !ok {
+			li = -1 // an artifact's item the log lacks
+		}
+		r.modelToLog[i] = li
+	}
 	sp.TrainUsers = model.Users()
 	sp.Items = model.Items()
 	if r.opts.Rank.Catalog != nil {

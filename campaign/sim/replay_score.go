@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dpa-tools/dpa/campaign/rank"
@@ -13,7 +14,10 @@ import (
 // order: in user mode one case (the test-window items, from the training
 // history), in session mode one per target event of every test session
 // (the next item, from the session's prefix).
-func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
+//
+// Items are the log's item indices; mark is the caller's scratch for
+// freshItems.
+func (r *replayRun) cases(rg [2]int, mark *itemMarks, emit func(testCase)) {
 	lg, opts := r.lg, &r.opts
 	if rg[0] == rg[1] {
 		return // a range emptied by dropTraining
@@ -23,19 +27,29 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 		if !opts.Shard.Has(uid) {
 			return
 		}
-		var truth []string
-		seen := map[int32]bool{}
+		var truth []int32
+		mark.reset()
 		for i := rg[0]; i < rg[1]; i++ {
-			if !r.isTrain[i] && matchesTarget(opts.Target, lg.kind[i]) && !seen[lg.item[i]] {
-				seen[lg.item[i]] = true
-				truth = append(truth, lg.items[lg.item[i]])
+			if !r.isTrain[i] && matchesTarget(opts.Target, lg.kind[i]) && !mark.has(lg.item[i]) {
+				mark.add(lg.item[i])
+				truth = append(truth, lg.item[i])
 			}
 		}
 		if len(truth) == 0 {
 			return
 		}
-		h := r.model.History(uid)
-		emit(testCase{user: uid, hist: h, truth: truth, fresh: freshItems(h, truth), now: r.res.Split.At, cold: len(h.Events) == 0})
+		// The training history is the model's: the ranker reads it there
+		// (SetUser), the fresh items are found through the model's indices.
+		u, warm := r.model.UserIndex(uid)
+		mark.reset()
+		if warm {
+			for _, it := range r.model.UserItems(u) {
+				if li := r.modelToLog[it]; li >= 0 {
+					mark.add(li)
+				}
+			}
+		}
+		emit(testCase{user: uid, modelUser: u, hist: rank.History{UserID: uid}, truth: truth, fresh: mark.fresh(truth), now: r.res.Split.At, cold: !warm})
 		return
 	}
 	for _, s := range r.sessionsOf(rg[0], rg[1]) {
@@ -54,25 +68,45 @@ func (r *replayRun) cases(rg [2]int, emit func(testCase)) {
 				continue
 			}
 			h := rank.History{UserID: skey}
+			mark.reset()
 			for q := s[0]; q < p; q++ {
 				h.Events = append(h.Events, rank.Event{ItemID: lg.items[lg.item[q]], Kind: lg.kind[q], Time: time.Unix(0, lg.t[q])})
+				mark.add(lg.item[q])
 			}
-			truth := []string{lg.items[lg.item[p]]}
-			emit(testCase{user: skey, hist: h, truth: truth, fresh: freshItems(h, truth), now: time.Unix(0, lg.t[p])})
+			truth := []int32{lg.item[p]}
+			emit(testCase{user: skey, modelUser: -1, hist: h, truth: truth, fresh: mark.fresh(truth), now: time.Unix(0, lg.t[p])})
 		}
 	}
 }
 
-// freshItems returns the truth items the history never touched: what a
-// strategy that never re-shows history items (similar, crosssell) can hit.
-func freshItems(h rank.History, truth []string) []string {
-	seen := make(map[string]bool, len(h.Events))
-	for _, e := range h.Events {
-		seen[e.ItemID] = true
+// itemMarks is a set of the log's items, emptied in O(1): a worker's
+// scratch for the test cases' truth and fresh items.
+type itemMarks struct {
+	mark  []uint32 // per log item: == stamp when in the set
+	stamp uint32
+}
+
+func newItemMarks(n int) *itemMarks { return &itemMarks{mark: make([]uint32, n), stamp: 1} }
+
+func (m *itemMarks) reset() {
+	m.stamp++
+	if m.stamp == 0 { // wrapped: old marks could read as current
+		clear(m.mark)
+		m.stamp = 1
 	}
-	var out []string
+}
+
+func (m *itemMarks) add(it int32) { m.mark[it] = m.stamp }
+
+func (m *itemMarks) has(it int32) bool { return it >= 0 && m.mark[it] == m.stamp }
+
+// fresh returns the truth items not in the set (the history's items): what
+// a strategy that never re-shows history items (similar, crosssell) can
+// hit.
+func (m *itemMarks) fresh(truth []int32) []int32 {
+	var out []int32
 	for _, t := range truth {
-		if !seen[t] {
+		if !m.has(t) {
 			out = append(out, t)
 		}
 	}
@@ -96,7 +130,7 @@ func (r *replayRun) score(ctx context.Context) error {
 	r.boot = make([][2]*bootSums, workers)
 	r.groups = make([][2]*group, workers)
 	maxK := max(opts.K, opts.CurveK)
-	scratch := make([][]string, workers)
+	scratch := make([]*caseScratch, workers)
 	r.rankers = make([]*rank.Ranker, workers)
 	var progress func(int)
 	if opts.Progress != nil {
@@ -106,7 +140,7 @@ func (r *replayRun) score(ctx context.Context) error {
 	}
 	return par.Blocks(ctx, workers, nBlocks, func(ctx context.Context, w, bi int) error {
 		if scratch[w] == nil {
-			scratch[w] = make([]string, 0, maxK)
+			scratch[w] = &caseScratch{ids: make([]int32, 0, maxK), marks: newItemMarks(len(r.lg.items)), truth: newItemMarks(len(r.lg.items))}
 			r.rankers[w] = r.model.NewRanker()
 			if reps := opts.Replicates; reps > 0 {
 				ns := len(r.strategies)
@@ -114,12 +148,12 @@ func (r *replayRun) score(ctx context.Context) error {
 				r.groups[w] = [2]*group{newGroup(ns, reps), newGroup(ns, reps)}
 			}
 		}
-		return r.scoreBlock(w, bi, &scratch[w])
+		return r.scoreBlock(w, bi, scratch[w])
 	}, progress)
 }
 
 // scoreBlock sums the metrics of the cases of block bi's users.
-func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
+func (r *replayRun) scoreBlock(w, bi int, cs *caseScratch) error {
 	opts := &r.opts
 	bl := &r.blocks[bi]
 	bl.warm, bl.cold = make([]acc, len(r.strategies)), make([]acc, len(r.strategies))
@@ -137,7 +171,7 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 		}
 	}()
 	for _, rg := range r.ranges[bi*replayBlockSize : min(len(r.ranges), (bi+1)*replayBlockSize)] {
-		r.cases(rg, func(tc testCase) {
+		r.cases(rg, cs.marks, func(tc testCase) {
 			if err != nil {
 				return
 			}
@@ -163,7 +197,15 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 				lastUser = tc.user
 			}
 			rk := r.rankers[w]
-			rk.SetHistory(tc.hist, tc.now)
+			if tc.modelUser >= 0 && !tc.cold {
+				rk.SetUser(tc.user, tc.modelUser, tc.now)
+			} else {
+				rk.SetHistory(tc.hist, tc.now)
+			}
+			cs.truth.reset()
+			for _, it := range tc.truth {
+				cs.truth.add(it)
+			}
 			for si, st := range r.strategies {
 				if tc.cold && !st.IsProspecting() {
 					continue
@@ -174,7 +216,7 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 				}
 				var m CaseMetrics
 				var newHit float64
-				if m, newHit, err = r.scoreCase(&tc, rk, st, a, &r.covered[w][si], ids); err != nil {
+				if m, newHit, err = r.scoreCase(&tc, rk, st, a, &r.covered[w][si], cs); err != nil {
 					return
 				}
 				if g != nil {
@@ -191,18 +233,26 @@ func (r *replayRun) scoreBlock(w, bi int, ids *[]string) error {
 
 // scoreCase ranks one case with one strategy and adds its metrics to a;
 // it returns them with the hit on new items.
-func (r *replayRun) scoreCase(tc *testCase, rk *rank.Ranker, st rank.Strategy, a *acc, covered *coverSet, ids *[]string) (CaseMetrics, float64, error) {
+func (r *replayRun) scoreCase(tc *testCase, rk *rank.Ranker, st rank.Strategy, a *acc, covered *coverSet, cs *caseScratch) (CaseMetrics, float64, error) {
 	opts := &r.opts
 	maxK := max(opts.K, opts.CurveK)
 	recs, err := rk.Rank(st, maxK, r.ropts)
 	if err != nil {
 		return CaseMetrics{}, 0, err
 	}
-	*ids = (*ids)[:0]
-	for _, rc := range recs {
-		*ids = append(*ids, rc.ItemID)
+	// The recs as log item indices (-1: not in the log, so in no truth).
+	ids := cs.ids[:0]
+	for i, mi := range rk.Indices() {
+		li := int32(-1)
+		if mi >= 0 {
+			li = r.modelToLog[mi]
+		} else if v, ok := r.lg.itemIx[recs[i].ItemID]; ok {
+			li = v // a catalog item with test events only
+		}
+		ids = append(ids, li)
 	}
-	m := Score(*ids, tc.truth, opts.K)
+	cs.ids = ids
+	m := scoreIdx(ids, cs.truth, len(tc.truth), opts.K)
 	a.n++
 	a.hit += fix(m.Hit)
 	a.prec += fix(m.Precision)
@@ -210,26 +260,26 @@ func (r *replayRun) scoreCase(tc *testCase, rk *rank.Ranker, st rank.Strategy, a
 	a.ndcg += fix(m.NDCG)
 	a.rr += fix(m.RR)
 	if opts.CurveK > 0 {
-		fh := Score(*ids, tc.truth, maxK).FirstHit
+		fh := scoreIdx(ids, cs.truth, len(tc.truth), maxK).FirstHit
 		for k := 1; k <= opts.CurveK; k++ {
 			if fh > 0 && fh <= k {
 				a.curve[k-1]++
 			}
 		}
 	}
-	top := *ids
+	top := ids
 	if len(top) > opts.K {
 		top = top[:opts.K]
 	}
 	if len(top) > 0 && r.maxPop > 0 {
 		s := 0.0
-		for _, id := range top {
-			it, ok := r.lg.itemIx[id] // not in the log: no training interaction
+		for i, it := range top {
+			ok := it >= 0 // not in the log: no training interaction
 			if ok {
 				s += r.pop[it] / r.maxPop
 			}
 			if !tc.cold {
-				covered.add(it, ok, id)
+				covered.add(it, ok, recs[i].ItemID)
 			}
 		}
 		a.popSum += fix(s / float64(len(top)))
@@ -237,7 +287,13 @@ func (r *replayRun) scoreCase(tc *testCase, rk *rank.Ranker, st rank.Strategy, a
 	}
 	newHit := 0.0
 	if len(tc.fresh) > 0 {
-		newHit = Score(*ids, tc.fresh, opts.K).Hit
+		newHit = 0
+		for _, it := range ids[:min(len(ids), opts.K)] {
+			if it >= 0 && slices.Contains(tc.fresh, it) {
+				newHit = 1 // Score's hit: a fresh item in the top k
+				break
+			}
+		}
 		a.newHit += fix(newHit)
 		a.newN++
 	}
