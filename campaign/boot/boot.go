@@ -18,10 +18,13 @@ import (
 // PoissonWeights fills w with Poisson(1) draws from a stream seeded by
 // seed and the unit's key.
 func PoissonWeights(w []uint8, seed, key uint64) {
-	rng := rand.New(rand.NewPCG(seed^0xb007, key))
+	// The PCG is called directly (not through a rand.Rand, whose Source
+	// interface call per draw and allocation per unit were most of the
+	// cost); u is exactly rand.Rand.Float64's value for the same stream.
+	pcg := rand.NewPCG(seed^0xb007, key)
 	for r := range w {
 		// Inverse CDF of Poisson(1).
-		u := rng.Float64()
+		u := float64(pcg.Uint64()<<11>>11) / (1 << 53)
 		k := 0
 		for k < 20 && u > poissonCDF[k] {
 			k++
