@@ -778,7 +778,7 @@ func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 	}
 	head := 2*r.k + 16
 	if len(cands) <= head {
-		slices.SortFunc(cands, cmpScored)
+		sortScored(cands)
 		each(cands)
 		return
 	}
@@ -796,12 +796,12 @@ func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 			n++
 		}
 	}
-	slices.SortFunc(cands[:n], cmpScored)
+	sortScored(cands[:n])
 	each(cands[:n])
 	if r.full() {
 		return
 	}
-	slices.SortFunc(cands[n:], cmpScored)
+	sortScored(cands[n:])
 	each(cands[n:])
 }
 

@@ -1,0 +1,36 @@
+package rank
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// sortScored must order exactly as slices.SortFunc(cmpScored), on lists
+// with many equal scores (the index breaks ties), sorted and reversed
+// input, and every length up to a few hundred.
+func TestSortScoredMatchesSortFunc(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 3000 {
+		n := rng.IntN(300)
+		a := make([]scoredItem, n)
+		perm := rng.Perm(n)
+		levels := 1 + rng.IntN(40)
+		for i := range a {
+			a[i] = scoredItem{score: float64(rng.IntN(levels)) / 4, idx: int32(perm[i]), by: int32(i)}
+		}
+		switch trial % 5 {
+		case 1:
+			slices.SortFunc(a, cmpScored)
+		case 2:
+			slices.SortFunc(a, cmpScored)
+			slices.Reverse(a)
+		}
+		want := slices.Clone(a)
+		slices.SortFunc(want, cmpScored)
+		sortScored(a)
+		if !slices.Equal(a, want) {
+			t.Fatalf("trial %d (n %d): order differs", trial, n)
+		}
+	}
+}
