@@ -434,6 +434,9 @@ type itemsBatcher struct {
 	enc   []byte   // scratch for one encoded request
 	keys  []string // scratch for one request's sorted data keys
 	hint  int      // expected body size (Reserve), so cur grows once
+	// alloc, when set, supplies an empty body buffer of at least n bytes
+	// capacity (the export recycles written bodies through it).
+	alloc func(n int) []byte
 }
 
 // Reserve tells the batcher how many bytes of requests to expect, so the
@@ -474,10 +477,20 @@ func (b *itemsBatcher) Add(op batchOp) error {
 	// Hand-encoded: a million requests through encoding/json's reflection
 	// over maps cost more than all the other export work together. The
 	// bytes are what json.Encoder (SetEscapeHTML false) gives for a
-	// batchRequest; TestAppendBatchRequest holds them equal.
-	var enc []byte
+	// batchRequest; TestAppendBatchRequest holds them equal. The request
+	// is encoded in place, at the end of the body being built (cur holds
+	// the envelope head too, so Flush hands it over without a copy), and
+	// moved to the next body only when it does not fit.
+	if b.n == 0 {
+		b.start(0)
+	}
+	mark := len(b.cur)
+	if b.n > 0 {
+		b.cur = append(b.cur, ",\n"...)
+	}
+	at := len(b.cur)
 	if op.Data == nil && method != "DELETE" {
-		enc = appendBatchFields(b.enc[:0], method, op.RetailerID, op.fields)
+		b.cur = appendBatchFields(b.cur, method, op.RetailerID, op.fields)
 	} else {
 		b.keys = b.keys[:0]
 		b.keys = append(b.keys, "id")
@@ -489,27 +502,35 @@ func (b *itemsBatcher) Add(op batchOp) error {
 			}
 		}
 		slices.Sort(b.keys)
-		enc = appendBatchRequest(b.enc[:0], method, op.RetailerID, b.keys, op.Data)
+		b.cur = appendBatchRequest(b.cur, method, op.RetailerID, b.keys, op.Data)
 	}
-	b.enc = enc
-	if len(batchHead)+len(enc)+len(batchTail) > maxBatchBytes {
+	size := len(b.cur) - at
+	if len(batchHead)+size+len(batchTail) > maxBatchBytes {
+		b.cur = b.cur[:mark]
 		return fmt.Errorf("items_batch: item %q alone is larger than %d bytes", op.RetailerID, maxBatchBytes)
 	}
-	// cur holds the body being built, envelope head included, so Flush
-	// hands it over without a copy.
-	if b.n > 0 && (b.n >= b.max || len(b.cur)+2+len(enc)+len(batchTail) > maxBatchBytes) {
+	if b.n > 0 && (b.n >= b.max || len(b.cur)+len(batchTail) > maxBatchBytes) {
+		b.enc = append(b.enc[:0], b.cur[at:]...)
+		b.cur = b.cur[:mark]
 		if err := b.Flush(); err != nil {
 			return err
 		}
+		b.start(len(b.enc))
+		b.cur = append(b.cur, b.enc...)
 	}
-	if b.n == 0 {
-		b.cur = append(make([]byte, 0, max(b.hint, len(batchHead)+len(enc)+len(batchTail))), batchHead...)
-	} else {
-		b.cur = append(b.cur, ",\n"...)
-	}
-	b.cur = append(b.cur, enc...)
 	b.n++
 	return nil
+}
+
+// start begins a body with room for at least one request of size n.
+func (b *itemsBatcher) start(n int) {
+	size := max(b.hint, len(batchHead)+n+len(batchTail))
+	if b.alloc != nil {
+		b.cur = b.alloc(size)
+	} else {
+		b.cur = make([]byte, 0, size)
+	}
+	b.cur = append(b.cur, batchHead...)
 }
 
 // Flush emits the pending chunk, if any.

@@ -93,7 +93,8 @@ type NormalizeResult struct {
 // NormalizeSinks receive the results. Out is called once, with the output
 // columns, before the first item; Rejects lazily, with the input columns
 // plus dpa_reason, at the first rejected item (nil: rejects are counted
-// only). Change, when set, receives every change in item order.
+// only). Change, when set, receives every change in item order. Writers
+// must not keep an item past Write: Normalize reuses them.
 type NormalizeSinks struct {
 	Out     func(cols []string) (ItemWriter, error)
 	Rejects func(cols []string) (ItemWriter, error)
@@ -364,7 +365,8 @@ func (n *normalizer) outputColumns() []string {
 type normSlot struct {
 	si      srcItem
 	cols    []string // the reader's columns after this item
-	item    *Item    // mapped and fixed
+	item    *Item    // mapped and fixed: &own, or nil
+	own     Item     // the slot's item, reused (the sinks do not keep items)
 	changes []Change
 	reasons []string // error rule codes from the validator, sorted
 	why     []string // "rule\x00field" of each error, for the actions
@@ -392,6 +394,9 @@ type normStage struct {
 	// rejPub publishes the rejects writer to the workers once it exists
 	// (it is created at the first reject, in order).
 	rejPub atomic.Pointer[rejCodec]
+	// rejRow and rejFields are reject's scratch item.
+	rejRow    Item
+	rejFields []Field
 }
 
 type rejCodec struct{ w rowEncoder }
@@ -493,7 +498,7 @@ func (st *normStage) worker() func(*normSlot) {
 	var codec *rejCodec
 	return func(s *normSlot) {
 		w.changes = s.changes[:0]
-		s.item = w.fix(s.si.it, s.si.raw)
+		s.item = w.fix(&s.own, s.si.it, s.si.raw)
 		s.changes = w.changes
 		s.reasons, s.why = w.check(s.item, s.reasons[:0], s.why[:0])
 		id := strings.TrimSpace(s.item.Get(n.ch.IDField))
@@ -585,9 +590,16 @@ func (st *normStage) emit(b []normSlot) error {
 				}
 			}
 		}
-		// The slot is refilled later: let the collector have the item now,
-		// and do not keep a buffer a monstrous record inflated.
+		// The slot is refilled later: let the collector have the item's
+		// values now (they pin the reader's buffers), and do not keep a
+		// buffer a monstrous record inflated.
 		s.si, s.item = srcItem{}, nil
+		if cap(s.own.Fields) > 1024 {
+			s.own = Item{}
+		} else {
+			clear(s.own.Fields)
+			s.own = Item{Fields: s.own.Fields[:0]}
+		}
 		if cap(s.enc) > 64<<10 {
 			s.enc = nil
 		}
@@ -611,9 +623,15 @@ func (st *normStage) reject(s *normSlot, dup bool) error {
 	if s.encoded == encReject && !dup {
 		err = st.rejEnc.writeEncoded(s.enc)
 	} else {
-		raw := s.si.raw.Clone()
-		raw.Fields = append(raw.Fields, Field{Name: ReasonField, Value: strings.Join(s.reasons, " ")})
-		err = st.rej.Write(raw)
+		// Writers do not keep the item (NormalizeSinks), so the row is
+		// built in one scratch item rather than a copy per reject.
+		raw := s.si.raw
+		st.rejRow = *raw
+		st.rejRow.Fields = append(append(st.rejFields[:0], raw.Fields...), Field{Name: ReasonField, Value: strings.Join(s.reasons, " ")})
+		st.rejFields = st.rejRow.Fields
+		err = st.rej.Write(&st.rejRow)
+		st.rejRow = Item{}
+		clear(st.rejFields)
 	}
 	if err != nil {
 		return fmt.Errorf("write rejects: %w", err)
@@ -625,12 +643,13 @@ func (w *normWork) note(it *Item, field, old, new, rule string) {
 	w.changes = append(w.changes, Change{Item: it.Index, Line: it.Line, Field: field, Old: old, New: new, Rule: rule})
 }
 
-// fix maps the source item to channel fields and applies every fix; the
-// changes go to w.changes. raw is the record src came from (the same item
-// for a feed; the export's row for a shop layout), for --map over a layout.
-func (w *normWork) fix(src, raw *Item) *Item {
+// fix maps the source item to channel fields in it (its Fields reused)
+// and applies every fix; the changes go to w.changes. raw is the record
+// src came from (the same item for a feed; the export's row for a shop
+// layout), for --map over a layout.
+func (w *normWork) fix(it, src, raw *Item) *Item {
 	n := w.n
-	it := &Item{File: src.File, Index: src.Index, Line: src.Line, Problems: src.Problems, Fields: make([]Field, 0, len(src.Fields))}
+	*it = Item{File: src.File, Index: src.Index, Line: src.Line, Problems: src.Problems, Fields: it.Fields[:0]}
 	lay := w.layout(src.Fields)
 	from := w.from // per target: the position of the source field it came from, -1 none
 	for i := range from {
