@@ -50,55 +50,61 @@ var spaceClass = func() (t [256]uint8) {
 func collapseSpace(s string) string {
 	// Most values are already clean: check without allocating, decoding
 	// runes only outside ASCII (titles with dashes and accents).
-	clean := true
-	prevSpace := true
+	prevSpace := true // a space at 0 is leading
 	i := 0
-	// Plain ASCII eight bytes at a time: a block is clean unless it has a
-	// control or non-ASCII byte (the byte loop decides those) or a space
-	// right after a space (the previous block's last byte included).
-	for prev := uint64(0x80); i+8 <= len(s); i += 8 { // 0x80: a space at 0 is leading
-		w := load64(s, i)
-		if ctlOrHigh(w) != 0 {
+	for i < len(s) {
+		// Plain ASCII eight bytes at a time: a block is clean unless it has
+		// a control or non-ASCII byte (decided one at a time below, before
+		// going back to blocks) or a space right after a space (the byte
+		// before the block included).
+		for i+8 <= len(s) {
+			w := load64(s, i)
+			if ctlOrHigh(w) != 0 {
+				break
+			}
+			sp := eqMask(w, ' ')
+			prev := uint64(0)
+			if prevSpace {
+				prev = 0x80
+			}
+			if sp&(sp<<8|prev) != 0 {
+				return collapsed(s)
+			}
+			prevSpace = sp>>56 != 0
+			i += 8
+		}
+		if i == len(s) {
 			break
 		}
-		sp := eqMask(w, ' ')
-		if sp&(sp<<8|prev) != 0 {
-			return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-		}
-		prev = sp >> 56
-		prevSpace = prev != 0
-	}
-scan:
-	for i < len(s) {
 		switch spaceClass[s[i]] {
 		case 0:
 			prevSpace = false
 			i++
 		case 1:
 			if prevSpace {
-				clean = false
-				break scan
+				return collapsed(s)
 			}
 			prevSpace = true
 			i++
 		case 2:
-			clean = false
-			break scan
+			return collapsed(s)
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if unicode.IsSpace(r) {
-				clean = false
-				break scan
+				return collapsed(s)
 			}
 			prevSpace = false
 			i += n
 		}
 	}
-	if clean && (!prevSpace || s == "") {
+	if !prevSpace || s == "" {
 		return s
 	}
-	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	return collapsed(s)
 }
+
+// collapsed is collapseSpace's result for a value that needs it.
+func collapsed(s string) string { return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ") }
 
 var blockTags = map[string]bool{"p": true, "br": true, "li": true, "div": true, "ul": true, "ol": true, "tr": true, "td": true,
 	"th": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "dt": true, "dd": true, "hr": true, "table": true}
