@@ -719,21 +719,22 @@ func (r *run) spread(sc *scratch, g *graph, seeds []hev) []scoredItem {
 
 // scratch is per-call working memory, pooled on the Model.
 type scratch struct {
-	pos   []int32 // item -> 1 + position in buf, 0 when absent
-	buf   []scoredItem
-	w     []float32 // sknn: item -> weight in the history, 0 when absent
-	slots slotTable // sknn: session -> 1 + position in cand
-	cand  []sessSim
-	masks []uint32  // sknn: per candidate, the seeds whose sample held it
-	cuts  []uint32  // sknn: per candidate, the seeds sampled above it (cutMasks)
-	lb    []float64 // sknn: per candidate, bounds of its similarity
-	ub    []float64
-	sel   []float64
-	rsel  []float64    // ranked's scores
-	tsel  []float64    // topSessions' similarities
-	tkeys []keyedSess  // topSessions' sort keys
-	mix   []scoredItem // blend's candidates
-	mpos  []int32      // item -> 1 + position in mix
+	pos    []int32 // item -> 1 + position in buf, 0 when absent
+	buf    []scoredItem
+	w      []float32 // sknn: item -> weight in the history, 0 when absent
+	slots  slotTable // sknn: session -> 1 + position in cand
+	cand   []sessSim
+	masks  []uint32  // sknn: per candidate, the seeds whose sample held it
+	cuts   []uint32  // sknn: per candidate, the seeds sampled above it (cutMasks)
+	others []int32   // sknn: the candidates with bounds (sknnSims)
+	lb     []float64 // sknn: per such candidate, bounds of its similarity
+	ub     []float64
+	sel    []float64
+	rsel   []float64    // ranked's scores
+	tsel   []float64    // topSessions' similarities
+	tkeys  []keyedSess  // topSessions' sort keys
+	mix    []scoredItem // blend's candidates
+	mpos   []int32      // item -> 1 + position in mix
 	// sknn's last result and the seed indices it was computed for.
 	knnKey   []int32
 	knnOut   []scoredItem

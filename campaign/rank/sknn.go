@@ -437,13 +437,23 @@ func cutMasks(sk *sknnSeeds, cand []sessSim, blocks []int32, out []uint32) []uin
 // most of a replay's time (a cache miss per session).
 func (r *run) sknnSims(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 	cand, masks := sc.cand, sc.masks
-	lb, ub := sc.lb[:0], sc.ub[:0]
+	// Most candidates hold exactly one seed and no unsampled one: their
+	// similarity is that seed's weight, and only their number per seed
+	// is kept for the bar. The others get bounds, in lb and ub.
+	var single [sknnItems]int32
+	others, lb, ub := sc.others[:0], sc.lb[:0], sc.ub[:0]
 	unsure := false
 	for i := range cand {
+		m := masks[i] // never 0: the seed that found the candidate
+		miss := sc.cuts[i] &^ m
+		if miss == 0 && m&(m-1) == 0 {
+			j := bits.TrailingZeros32(m)
+			cand[i].sim = sk.w[j]
+			single[j]++
+			continue
+		}
 		// The terms in ascending seed order, as a loop over the seeds
 		// adds them.
-		m := masks[i]
-		miss := sc.cuts[i] &^ m
 		var lo, hi float64
 		for b := m; b != 0; b &= b - 1 {
 			lo += float64(sk.w[bits.TrailingZeros32(b)])
@@ -458,24 +468,40 @@ func (r *run) sknnSims(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 			unsure = true
 			hi += lo
 		}
-		lb, ub = append(lb, lo), append(ub, hi)
+		others, lb, ub = append(others, int32(i)), append(lb, lo), append(ub, hi)
 	}
-	sc.lb, sc.ub = lb, ub
+	sc.others, sc.lb, sc.ub = others, lb, ub
 	if !unsure {
 		return
 	}
 	bar := -1.0
 	if len(cand) > sknnNeighbors {
-		sc.sel = append(sc.sel[:0], lb...)
-		bar = kthLargest(sc.sel, sknnNeighbors) * (1 - 1e-5)
+		// The sknnNeighbors-th largest lower bound: the single-seed
+		// candidates' bounds are their seeds' weights, and at most
+		// sknnNeighbors copies of a value can matter.
+		sel := append(sc.sel[:0], lb...)
+		for j := 0; j < sk.n; j++ {
+			for c := min(single[j], sknnNeighbors); c > 0; c-- {
+				sel = append(sel, float64(sk.w[j]))
+			}
+		}
+		sc.sel = sel
+		bar = kthLargest(sel, sknnNeighbors) * (1 - 1e-5)
 	}
+	oi := 0
 	for i := range cand {
-		switch {
-		case ub[i] < 0: // exact already
+		if oi == len(others) || others[oi] != int32(i) {
 			if float64(cand[i].sim) < bar {
 				cand[i].sim = 0 // below 100 others: it cannot vote either
 			}
-		case ub[i] < bar:
+			continue
+		}
+		switch {
+		case ub[oi] < 0: // exact already
+			if float64(cand[i].sim) < bar {
+				cand[i].sim = 0
+			}
+		case ub[oi] < bar:
 			cand[i].sim = 0
 		default:
 			s := cand[i].sess
@@ -483,6 +509,7 @@ func (r *run) sknnSims(sc *scratch, x *sessIndex, sk *sknnSeeds) {
 				cand[i].sim += sc.w[it]
 			}
 		}
+		oi++
 	}
 }
 
