@@ -108,26 +108,33 @@ func (m *Model) buildSessIndex(sess []int32, gap int64) *sessIndex {
 // memory at the end of items instead of being scattered by user.
 func (x *sessIndex) byRecency() {
 	n := len(x.last)
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
+	// Sorted as (time, index) pairs: the order is total, so an unstable
+	// sort gives the stable sort by time; and comparing values held in the
+	// pairs avoids a random read of x.last per comparison.
+	type keyed struct {
+		last int64
+		s    int32
 	}
-	slices.SortStableFunc(order, func(a, b int32) int {
+	ks := make([]keyed, n)
+	for i, t := range x.last {
+		ks[i] = keyed{t, int32(i)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
 		switch {
-		case x.last[a] < x.last[b]:
+		case a.last < b.last:
 			return -1
-		case x.last[a] > x.last[b]:
+		case a.last > b.last:
 			return 1
 		}
-		return 0
+		return int(a.s - b.s)
 	})
 	off := make([]int32, 1, n+1)
 	items := make([]int32, 0, len(x.items))
 	last := make([]int64, n)
-	for i, s := range order {
-		items = append(items, x.items[x.off[s]:x.off[s+1]]...)
+	for i, k := range ks {
+		items = append(items, x.items[x.off[k.s]:x.off[k.s+1]]...)
 		off = append(off, int32(len(items)))
-		last[i] = x.last[s]
+		last[i] = k.last
 	}
 	x.off, x.items, x.last = off, items, last
 }
