@@ -101,3 +101,18 @@ func TestCheckCancelled(t *testing.T) {
 		t.Error("want context error")
 	}
 }
+
+// ParseType's fast path for canonical names must agree with the
+// normalised lookup it skips.
+func TestParseTypeCanonicalFastPath(t *testing.T) {
+	if len(canonicalNames) != len(Types) {
+		t.Fatalf("%d canonical names, want %d", len(canonicalNames), len(Types))
+	}
+	for _, ty := range Types {
+		got, ok, ign := ParseType(string(ty))
+		want, hit := typeAliases[normName(string(ty))]
+		if !hit || got != want || ok != (want != "") || ign != (want == "") {
+			t.Errorf("ParseType(%q) = %q %v %v, want %q", ty, got, ok, ign, want)
+		}
+	}
+}

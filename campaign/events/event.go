@@ -95,6 +95,11 @@ var typeAliases = map[string]Type{
 // true for recognised names that are intentionally not imported
 // (remove_from_cart); ok is false for unknown names.
 func ParseType(s string) (t Type, ok, ignored bool) {
+	for _, c := range canonicalNames { // fast path: a canonical log's names
+		if s == c.name {
+			return c.t, c.t != "", c.t == ""
+		}
+	}
 	if t, hit := typeAliases[s]; hit { // fast path: already normalised
 		return t, t != "", t == ""
 	}
@@ -105,6 +110,24 @@ func ParseType(s string) (t Type, ok, ignored bool) {
 	}
 	return t, t != "", t == ""
 }
+
+// canonicalNames holds what ParseType's normalised lookup gives for each
+// canonical type's own name, so that rows of dpa's schema (and of
+// --emit-events) skip normName's allocation per row.
+var canonicalNames = func() (out []struct {
+	name string
+	t    Type
+}) {
+	for _, t := range Types {
+		if v, hit := typeAliases[normName(string(t))]; hit {
+			out = append(out, struct {
+				name string
+				t    Type
+			}{string(t), v})
+		}
+	}
+	return out
+}()
 
 // normName lower-cases s and keeps only ASCII letters and digits, so
 // "add_to_cart", "Add To Cart" and "AddToCart" compare equal.
