@@ -580,6 +580,12 @@ type fieldSorter struct {
 }
 
 func (fs *fieldSorter) fields(it *feed.Item) []feed.Field {
+	return fs.appendFields(nil, it)
+}
+
+// appendFields appends the item's fields, in fields' order, to dst and
+// returns the extended slice.
+func (fs *fieldSorter) appendFields(dst []feed.Field, it *feed.Item) []feed.Field {
 	same := len(it.Fields) == len(fs.names)
 	for k := 0; same && k < len(it.Fields); k++ {
 		same = it.Fields[k].Name == fs.names[k]
@@ -601,7 +607,9 @@ func (fs *fieldSorter) fields(it *feed.Item) []feed.Field {
 			n++
 		}
 	}
-	out := make([]feed.Field, 0, n)
+	base := len(dst)
+	dst = slices.Grow(dst, n)
+	out := dst[base : base : base+n]
 	for _, p := range fs.order {
 		if f := it.Fields[p]; f.Value != "" {
 			out = append(out, f)
@@ -618,7 +626,7 @@ func (fs *fieldSorter) fields(it *feed.Item) []feed.Field {
 		out[w] = f
 		w++
 	}
-	return out[:w]
+	return dst[:base+w]
 }
 
 // appendBatchFields is appendBatchRequest over itemFields' sorted slice:

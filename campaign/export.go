@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"io"
 	"runtime"
-	"slices"
 
 	"github.com/dpa-tools/dpa/feed"
 	"github.com/dpa-tools/dpa/feed/idset"
@@ -70,12 +69,56 @@ type itemBlock struct {
 	items []*feed.Item
 	sets  [][]int
 	send  []bool // the item is new or changed: items_batch gets its Meta form
+	slab  []int  // backs sets
+}
+
+func newItemBlock() *itemBlock {
+	return &itemBlock{items: make([]*feed.Item, 0, itemBlockSize), sets: make([][]int, 0, itemBlockSize),
+		send: make([]bool, 0, itemBlockSize), slab: make([]int, 0, itemBlockSize)}
+}
+
+// addSets copies an item's ad set indexes (Selection.Add reuses its slice)
+// into the block's slab: one allocation per block rather than per item.
+func (b *itemBlock) addSets(idx []int) []int {
+	if len(idx) == 0 {
+		return nil
+	}
+	n := len(b.slab)
+	b.slab = append(b.slab, idx...)
+	return b.slab[n:len(b.slab):len(b.slab)]
 }
 
 // opBlock is one items_batch chunk of ops.
 type opBlock struct {
 	ops   []batchOp
 	bytes int // the ops' BatchOpSize sum: the body buffer to reserve
+	// fields holds the UPDATE ops' fields, one slice per block instead of
+	// one per item: blocks are recycled once encoded (see opBlocks).
+	fields []feed.Field
+}
+
+// opBlocks recycles encoded op blocks, with their slices' capacity.
+type opBlocks chan *opBlock
+
+func (p opBlocks) get() *opBlock {
+	select {
+	case ob := <-p:
+		return ob
+	default:
+		return &opBlock{}
+	}
+}
+
+// put clears the block (its strings pin the catalog's read buffers) and
+// keeps it for reuse.
+func (p opBlocks) put(ob *opBlock) {
+	clear(ob.ops)
+	clear(ob.fields)
+	ob.ops, ob.fields, ob.bytes = ob.ops[:0], ob.fields[:0], 0
+	select {
+	case p <- ob:
+	default:
+	}
 }
 
 // encodeSlot is an opBlock on its way through the encoders: the bodies it
@@ -86,7 +129,7 @@ type encodeSlot struct {
 	err    error
 }
 
-func (sl *encodeSlot) encode(batchSize int, bufs bodyBufs) {
+func (sl *encodeSlot) encode(batchSize int, bufs bodyBufs, blocks opBlocks) {
 	b := newItemsBatcher(batchSize, func(_ int, body []byte) error {
 		sl.bodies = append(sl.bodies, body)
 		return nil
@@ -99,7 +142,8 @@ func (sl *encodeSlot) encode(batchSize int, bufs bodyBufs) {
 		}
 	}
 	sl.err = b.Flush()
-	sl.ops = nil // the item data can go
+	blocks.put(sl.ops) // the item data can go
+	sl.ops = nil
 }
 
 const itemBlockSize = 512
@@ -153,11 +197,18 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	// goroutine until feeds.Finish returns, and from this one after.
 	var addOp func(batchOp)
 	var sorter fieldSorter // Send runs on the Meta feed's goroutine only
+	var cur *opBlock       // the block addOp fills (nil: take one from blocks)
+	blocks := make(opBlocks, 8)
 	feeds, err := startFeeds(ctx, c, sink, feedsOptions{
 		Meta: o.Meta, Google: o.Google, InputFormat: r.Format(), SourceColumns: o.SourceColumns,
 		Send: func(it *feed.Item) error {
 			res.Updates++
-			addOp(batchOp{Method: "UPDATE", RetailerID: it.Get("id"), fields: sorter.fields(it)})
+			if cur == nil {
+				cur = blocks.get()
+			}
+			n := len(cur.fields)
+			cur.fields = sorter.appendFields(cur.fields, it)
+			addOp(batchOp{Method: "UPDATE", RetailerID: it.Get("id"), fields: cur.fields[n:len(cur.fields):len(cur.fields)]})
 			return nil
 		}})
 	if err != nil {
@@ -190,7 +241,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 				}
 			},
 			Worker: func() func(*encodeSlot) {
-				return func(sl *encodeSlot) { sl.encode(o.BatchSize, bufs) }
+				return func(sl *encodeSlot) { sl.encode(o.BatchSize, bufs, blocks) }
 			},
 			Emit: func(slots []encodeSlot) error {
 				for i := range slots {
@@ -223,8 +274,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 		}
 	}
 	var (
-		ops  []batchOp
-		blk  = &itemBlock{}
+		blk  = newItemBlock()
 		seed = maphash.MakeSeed()
 		seen idset.Set
 	)
@@ -233,13 +283,15 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	// items (thousands of columns) would otherwise sit in memory per
 	// block and per worker (issue 10 item 6). Block boundaries are body
 	// boundaries, and depend only on the data: output stays deterministic.
-	var opsBytes int
 	addOp = func(op batchOp) {
-		ops = append(ops, op)
-		opsBytes += batchOpSize(op)
-		if len(ops) == o.BatchSize || opsBytes >= MaxBatchBlockBytes {
-			sendOps(&opBlock{ops: ops, bytes: opsBytes})
-			ops, opsBytes = nil, 0
+		if cur == nil {
+			cur = blocks.get()
+		}
+		cur.ops = append(cur.ops, op)
+		cur.bytes += batchOpSize(op)
+		if len(cur.ops) == o.BatchSize || cur.bytes >= MaxBatchBlockBytes {
+			sendOps(cur)
+			cur = nil
 		}
 	}
 	readErr := func() error {
@@ -263,11 +315,11 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 			it.Index = res.Items // the feeds pair their outputs with the ad sets by it
 			idx := res.Selection.Add(it)
 			blk.items = append(blk.items, it)
-			blk.sets = append(blk.sets, slices.Clone(idx))
+			blk.sets = append(blk.sets, blk.addSets(idx))
 			blk.send = append(blk.send, res.toSend(it, &seen, seed, old))
 			if len(blk.items) == itemBlockSize {
 				sendBlock(blk)
-				blk = &itemBlock{}
+				blk = newItemBlock()
 			}
 		}
 	}()
@@ -283,8 +335,8 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 			addOp(batchOp{Method: "DELETE", RetailerID: id})
 		})
 	}
-	if len(ops) > 0 {
-		sendOps(&opBlock{ops: ops, bytes: opsBytes})
+	if cur != nil && len(cur.ops) > 0 {
+		sendOps(cur)
 	}
 	close(opsCh)
 	fail(<-encodeDone)
@@ -354,6 +406,7 @@ type SinceIndex struct {
 	items  map[uint64]uint64
 	h      maphash.Hash
 	sorter fieldSorter
+	buf    []feed.Field // fieldsHash's scratch
 }
 
 // IndexSince reads the previous feed at path; open opens it (twice: the
@@ -393,7 +446,8 @@ func IndexSince(ctx context.Context, path string, open func() (feed.Reader, erro
 // widened column layout with the same values is not a change.
 func (x *SinceIndex) fieldsHash(it *feed.Item) uint64 {
 	x.h.Reset()
-	for _, f := range x.sorter.fields(it) {
+	x.buf = x.sorter.appendFields(x.buf[:0], it)
+	for _, f := range x.buf {
 		x.h.WriteString(f.Name)
 		x.h.WriteByte(0)
 		x.h.WriteString(f.Value)
