@@ -97,6 +97,9 @@ type itemCtx struct {
 	aliased bool
 	out     []Finding
 	hasErr  bool
+	// clipped holds the shortened copies of long values (nil: allocate
+	// each); see scratch.clipped.
+	clipped *[]byte
 	// parsed price and sale_price, for the rules comparing them
 	price, sale     Price
 	priceOK, saleOK bool
@@ -119,8 +122,29 @@ func (c *itemCtx) add(code, field, value, msg, suggestion string) {
 	c.out = append(c.out, Finding{
 		File: c.it.File, Item: c.it.Index, Line: c.it.Line, Column: c.it.Col, ID: c.id,
 		Field: field, Rule: code, Severity: sev, Message: msg,
-		Value: clip(value, maxValueLen), Suggestion: suggestion,
+		Value: c.clip(value), Suggestion: suggestion,
 	})
+}
+
+// clip shortens a finding's value to maxValueLen bytes, into c.clipped
+// when the caller gave one: a feed with long descriptions clips a value per
+// item, a string allocation each.
+func (c *itemCtx) clip(value string) string {
+	if len(value) <= maxValueLen || c.clipped == nil {
+		return clip(value, maxValueLen)
+	}
+	cut := clipCut(value, maxValueLen)
+	b := *c.clipped
+	if need := cut + len("…"); cap(b)-len(b) < need {
+		// A new buffer, never a grown one: the values clipped before
+		// still point into the old.
+		b = make([]byte, 0, max(4096, 2*cap(b), need))
+	}
+	start := len(b)
+	b = append(b, value[:cut]...)
+	b = append(b, "…"...)
+	*c.clipped = b
+	return unsafe.String(&b[start], len(b)-start)
 }
 
 // CheckItem runs every per-item rule and appends findings to out. It
@@ -151,6 +175,10 @@ type scratch struct {
 	// for the next item visit those (about 20) rather than all of the
 	// channel's ~100 specs.
 	specs []int
+	// clipped, when set, is where the next item's clipped finding values
+	// are written (Validate points it at the item's pipeline slot, which
+	// is not reused before the ordered stage has copied its findings).
+	clipped *[]byte
 }
 
 func (s *scratch) mapping(v *Validator, fields []Field) ([]int32, []bool) {
@@ -207,7 +235,7 @@ func (v *Validator) checkItem(s *scratch, it *Item, missingCols map[string]bool,
 	for _, i := range s.specs {
 		s.vals[i], s.names[i] = "", ""
 	}
-	c := itemCtx{v: v, it: it, out: out, vals: s.vals, names: s.names}
+	c := itemCtx{v: v, it: it, out: out, vals: s.vals, names: s.names, clipped: s.clipped}
 	c.aliased = s.anyAlias
 	for k, f := range it.Fields {
 		i := int(idx[k])

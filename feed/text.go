@@ -318,11 +318,17 @@ func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
+	return s[:clipCut(s, n)] + "…"
+}
+
+// clipCut is where clip cuts s (len(s) > n): at n, or before the rune n
+// falls in.
+func clipCut(s string, n int) int {
 	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + "…"
+	return cut
 }
 
 // Closest returns the option nearest to s by edit distance, or "" when

@@ -77,6 +77,8 @@ type valSlot struct {
 	item   Item
 	buf    []byte
 	fields []Field
+	// clipped holds the item's shortened finding values (scratch.clipped)
+	clipped []byte
 }
 
 // Validate streams r through the validator on the shared pipeline: reading,
@@ -217,6 +219,8 @@ func (v *Validator) Validate(ctx context.Context, r Reader, opts ValidateOptions
 					sl.found, sl.bad, sl.keys = sl.found[:0], true, crossKeys{}
 					return
 				}
+				sl.clipped = sl.clipped[:0]
+				s.clipped = &sl.clipped
 				sl.found, sl.bad, sl.keys = v.checkItem(&s, sl.it, missingCols, sl.found[:0])
 			}
 		},
