@@ -351,7 +351,11 @@ func TestSupplementalRow(t *testing.T) {
 		{"3", []int{2}, []string{" "}, nil},
 		{"4", []int{0}, []string{"bestseller"}, []string{"4", "b-set"}},
 		{"5\tx", []int{1}, nil, []string{"5 x", "a-set"}},
-		{"6", nil, []string{strings.Repeat("é", 60)}, []string{"6", strings.Repeat("é", 50)}},
+		// Google counts characters, as load does for segments: 60 "é"
+		// (120 bytes) stay whole, 150 are cut to 100 characters.
+		{"6", nil, []string{strings.Repeat("é", 60)}, []string{"6", strings.Repeat("é", 60)}},
+		{"7", nil, []string{strings.Repeat("é", 150)}, []string{"7", strings.Repeat("é", 100)}},
+		{"8", nil, []string{strings.Repeat("a", 99) + "日本"}, []string{"8", strings.Repeat("a", 99) + "日"}},
 	}
 	for _, tt := range tests {
 		got := s.Row(tt.id, tt.sets, tt.extra...)

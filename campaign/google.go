@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dpa-tools/dpa/feed"
 )
@@ -148,13 +147,18 @@ func tsvClean(s string) string {
 	}, s)
 }
 
-// truncateRunes cuts s to at most n bytes without splitting a character.
+// truncateRunes cuts s to at most n characters (runes), as Google counts
+// a custom label's 1–100 characters and load counts a segment's.
 func truncateRunes(s string, n int) string {
-	if len(s) <= n {
+	if len(s) <= n { // n bytes hold at most n runes
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
 	}
-	return s[:n]
+	return s
 }
