@@ -30,7 +30,11 @@ var (
 )
 
 // bulkColumns returns the versioned column table of
-// data/meta_bulk_columns.csv and its version.
+// data/meta_bulk_columns.csv and its version. The header names are as Ads
+// Manager's own export writes them; no Meta page documenting the bulk
+// import columns could be found (searched the stored Meta developer docs
+// and web pages for the Ads Manager import/export spreadsheet), so the
+// table cites none: check it against an export from the target account.
 func bulkColumns() ([]bulkColumn, string, error) {
 	bulkOnce.Do(func() {
 		var body []string
@@ -74,7 +78,8 @@ type BulkSheet struct {
 
 // Labels Ads Manager shows instead of API enums in the sheet
 // (export-formats.md §1.3). The objective and bid-cap / ROAS labels are
-// [U]; "Highest volume or value" and "Cost per result goal" were seen.
+// [U]; "Highest volume or value" and "Cost per result goal" were seen. No
+// Meta page listing these sheet labels was found (see bulkColumns).
 var (
 	objectiveLabel = map[string]string{
 		"OUTCOME_SALES":         "Outcome Sales",

@@ -169,12 +169,22 @@ var formatOption = map[string]string{
 }
 
 // priceOverlays are the image_overlay_spec text_type values dpa offers
-// (SDK AdCreativeLinkDataImageOverlaySpec.TextType, price subset).
+// (SDK AdCreativeLinkDataImageOverlaySpec.TextType, price subset): "Ad
+// Creative Link Data Image Overlay Spec", Marketing API reference,
+// https://developers.facebook.com/docs/marketing-api/reference/ad-creative-link-data-image-overlay-spec/
+// (text_type; overlays render on Facebook, not on Instagram). The SDKs'
+// TEXT_TYPE enum lists price, strikethrough_price and percentage_off
+// beside non-price types (custom, star_rating, …) dpa does not offer.
 var priceOverlays = []string{"percentage_off", "price", "strikethrough_price"}
 
 // defaultGraphAPIVersion is the Marketing API version the payloads were
 // checked against: the docs' examples (graph.facebook.com/v25.0/...) and
-// facebook-python-business-sdk's apiconfig (API_VERSION v25.0).
+// facebook-python-business-sdk's apiconfig (API_VERSION v25.0). Versions
+// and their dates: "Versions", Graph API changelog,
+// https://developers.facebook.com/docs/graph-api/changelog/versions/
+// (v25.0 released February 18, 2026; the stored copy lists v26.0 of July
+// 29, 2026 too: moving the default means re-checking the payloads against
+// that version's changelog, so it stays v25.0 until that is done).
 const defaultGraphAPIVersion = "v25.0"
 
 // maxLookbackDays bounds audience retention; Meta's product audiences

@@ -9,7 +9,15 @@ import (
 // placeholder key that is unique among the campaign's sets, and lets ad
 // sets whose filters are identical share one set: Meta refuses a second
 // product set with the same filter in a catalog (error 10803), so the
-// second ad set must use the first one's id. The ad set's own set is
+// second ad set must use the first one's id. The endpoint is "Product
+// Catalog Product Sets", Marketing API reference,
+// https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/product-catalog/product_sets
+// (POST /{product_catalog_id}/product_sets with name and filter); its
+// stored copy does not list 10803. The error as the API returns it,
+// "Product set with the same filters already exists" (code 10803,
+// subcode 1798073, "Duplicate product set already exists", with the
+// existing product_set_id in error_data), is quoted in
+// https://github.com/facebook/facebook-for-woocommerce/issues/1993. The ad set's own set is
 // stemmed after its slug, an audience source set after "<slug>-source";
 // a stem already taken ("Shoes" next to an ad set named "Shoes source")
 // gets "-2", "-3"… in campaign order, so the names are deterministic.
