@@ -482,3 +482,22 @@ func TestItemsBatcherBodyBytes(t *testing.T) {
 		t.Errorf("bodies %v hold %v requests", sizes, counts)
 	}
 }
+
+// TestSupplementalValueLimit: Google takes at most 1,000 distinct values
+// per custom label; the feed counts the values it writes (a repeated
+// value once) and names the label and the count past the limit.
+func TestSupplementalValueLimit(t *testing.T) {
+	s := &supplementalFeed{Label: 2, labels: []string{"a-set"}}
+	for i := 0; i < maxCustomLabelValues-1; i++ { // 999 tiers + "a-set": 1,000 values
+		s.Row(fmt.Sprint("x", i), nil, fmt.Sprint("tier-", i))
+		s.Row(fmt.Sprint("y", i), []int{0})
+	}
+	if e := s.LimitErrors(); e != nil {
+		t.Fatalf("1,000 values refused: %v", e)
+	}
+	s.Row("z", nil, "tier-new")
+	e := s.LimitErrors()
+	if len(e) != 1 || !strings.Contains(e[0], "custom_label_2 would hold 1001 distinct values") || !strings.Contains(e[0], "at most 1000") {
+		t.Errorf("limit error %q", e)
+	}
+}

@@ -277,6 +277,10 @@ func (f *Feeds) Summaries() []FeedSummary {
 	return out
 }
 
+// LabelErrors are the Google custom label limits the supplemental feed
+// breaks (valid after Finish): export refuses the feed (CheckError).
+func (f *Feeds) LabelErrors() []string { return f.sup.LimitErrors() }
+
 // Issues are the manifest warnings of the feeds: items left out of a
 // channel feed, and Google label overlaps.
 func (f *Feeds) Issues() []Issue {

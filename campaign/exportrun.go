@@ -51,8 +51,9 @@ type ExportSink interface {
 }
 
 // CheckError is an export refused by a check on the selection (an empty
-// product set, text over a hard limit): the sink holds a partial export
-// that must not be committed.
+// product set, text over a hard limit) or on the Google supplemental
+// feed (a custom label over Google's 1,000 distinct values): the sink
+// holds a partial export that must not be committed.
 type CheckError struct{ Failed []string }
 
 func (e *CheckError) Error() string { return strings.Join(e.Failed, "; ") }
@@ -83,6 +84,7 @@ func (x *Export) Run(ctx context.Context, r feed.Reader, o ExportOptions, sink E
 			failed = append(failed, fmt.Sprintf("ad set %q: %s", is.AdSet, is.Message))
 		}
 	}
+	failed = append(failed, res.Feeds.LabelErrors()...)
 	if len(failed) > 0 {
 		return res, &CheckError{Failed: failed}
 	}

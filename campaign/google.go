@@ -31,10 +31,18 @@ type supplementalFeed struct {
 	perSet   []int    // per-ad-set scheme: label number per ad set, -1 = none; nil = one label
 	order    []int    // per-ad-set scheme: ad set indexes in label order
 	overlaps int
+	seen     map[string]struct{} // one-label scheme: the distinct values written
 }
 
 // maxCustomLabelLen is Google's custom_label limit (1–100 characters).
 const maxCustomLabelLen = 100
+
+// maxCustomLabelValues is Google's limit of distinct values per custom
+// label, account-wide (page above: "up to 1,000 unique values
+// account-wide for each custom label attribute"; past it, the extra
+// values are ignored when Google works out which product group an item
+// belongs to, so an ad set's product group would silently miss items).
+const maxCustomLabelValues = 1000
 
 // newSupplemental prepares rows for c's ad sets.
 func newSupplemental(c *Campaign) *supplementalFeed {
@@ -116,7 +124,29 @@ func (s *supplementalFeed) Row(id string, sets []int, extra ...string) []string 
 	if v == "" {
 		return nil
 	}
-	return []string{tsvClean(id), tsvClean(truncateRunes(v, maxCustomLabelLen))}
+	v = tsvClean(truncateRunes(v, maxCustomLabelLen))
+	if _, ok := s.seen[v]; !ok {
+		if s.seen == nil {
+			s.seen = map[string]struct{}{}
+		}
+		s.seen[v] = struct{}{}
+	}
+	return []string{tsvClean(id), v}
+}
+
+// LimitErrors are the Google limits the rows written so far break: more
+// than 1,000 distinct values in a label. Export refuses such a feed, as
+// it refuses an empty product set: uploaded, it would leave some ad
+// sets' product groups without part of their items and no error anywhere
+// (Merchant Center ignores the excess values rather than rejecting them).
+// The count is of dpa's values only; the account's other feeds may add
+// more to the same label.
+func (s *supplementalFeed) LimitErrors() []string {
+	if n := len(s.seen); n > maxCustomLabelValues {
+		return []string{fmt.Sprintf("feeds/google_supplemental.tsv: %s would hold %d distinct values; Google Merchant Center takes at most %d per custom label (account-wide) and ignores the rest, so product groups would miss items: use fewer or less overlapping ad sets, or google.labels (one yes/no label per ad set)",
+			labelName(s.Label), n, maxCustomLabelValues)}
+	}
+	return nil
 }
 
 // Overlaps counts the rows (one-label scheme) whose item several ad sets
