@@ -332,9 +332,9 @@ ad_sets:
 	}
 }
 
-// TestSupplementalRow: one value per custom label, as Google requires
-// (the old "a-set|b-set" joins are gone); the first ad set wins and the
-// overlap is counted.
+// TestSupplementalRow: one value per custom label, as Google requires;
+// an item in several ad sets carries their combination in campaign order
+// ("b-set+a-set"), so every set's product groups find it.
 func TestSupplementalRow(t *testing.T) {
 	s := &supplementalFeed{Label: 2, labels: []string{"b-set", "a-set", ""}}
 	if h := s.Header(); !slices.Equal(h, []string{"id", "custom_label_2"}) {
@@ -346,7 +346,7 @@ func TestSupplementalRow(t *testing.T) {
 		extra []string
 		want  []string
 	}{
-		{"1", []int{0, 1}, nil, []string{"1", "b-set"}},
+		{"1", []int{0, 1}, nil, []string{"1", "b-set+a-set"}},
 		{"2", nil, nil, nil},
 		{"3", []int{2}, []string{" "}, nil},
 		{"4", []int{0}, []string{"bestseller"}, []string{"4", "b-set"}},
@@ -368,8 +368,13 @@ func TestSupplementalRow(t *testing.T) {
 			}
 		}
 	}
-	if s.Overlaps() != 1 || s.OverlapIssue() == nil {
-		t.Errorf("overlaps %d", s.Overlaps())
+	for i, want := range [][]string{{"b-set", "b-set+a-set"}, {"a-set", "b-set+a-set"}} {
+		if g := s.Group(i); g == nil || g.Label != "custom_label_2" || !slices.Equal(g.Values, want) {
+			t.Errorf("ad set %d product group %+v, want values %q", i, g, want)
+		}
+	}
+	if g := s.Group(2); g != nil {
+		t.Errorf("a set without segment has product group %+v", g)
 	}
 }
 

@@ -277,12 +277,16 @@ func (f *Feeds) Summaries() []FeedSummary {
 	return out
 }
 
+// GoogleProductGroup is how ad set i is targeted in Google Ads through
+// the supplemental feed's labels (valid after Finish), or nil.
+func (f *Feeds) GoogleProductGroup(i int) *GoogleProductGroup { return f.sup.Group(i) }
+
 // LabelErrors are the Google custom label limits the supplemental feed
 // breaks (valid after Finish): export refuses the feed (CheckError).
 func (f *Feeds) LabelErrors() []string { return f.sup.LimitErrors() }
 
 // Issues are the manifest warnings of the feeds: items left out of a
-// channel feed, and Google label overlaps.
+// channel feed.
 func (f *Feeds) Issues() []Issue {
 	var out []Issue
 	for _, s := range f.Summaries() {
@@ -303,9 +307,6 @@ func (f *Feeds) Issues() []Issue {
 		}
 		out = append(out, Issue{Severity: feed.Warning, Rule: "channel-feed-left-out", Count: s.Rejected.Count, ItemIDs: ids,
 			Message: fmt.Sprintf("left out of %s: the %s validator still finds an error after the safe fixes (%s); see channel_feeds in manifest.json", where, s.Channel, strings.Join(rules, ", "))})
-	}
-	if is := f.sup.OverlapIssue(); is != nil {
-		out = append(out, *is)
 	}
 	return out
 }

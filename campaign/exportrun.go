@@ -145,6 +145,7 @@ func (x *Export) manifest(res *ExportResult, catalog string) *Manifest {
 			m.Sets[i].Feed = SetFeedPath(x.c.AdSets[i])
 			m.Sets[i].FeedItems = n[i]
 		}
+		m.Sets[i].GoogleProductGroup = res.Feeds.GoogleProductGroup(i)
 	}
 	m.Issues = append(m.Issues, res.CatalogIssues()...)
 	m.Issues = append(m.Issues, res.Feeds.Issues()...)

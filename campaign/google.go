@@ -3,9 +3,9 @@ package campaign
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/dpa-tools/dpa/feed"
+	"unicode/utf8"
 )
 
 // supplementalFeed builds a Google Merchant Center supplemental feed (TSV: id
@@ -16,23 +16,45 @@ import (
 // characters, at most 1,000 distinct values per label account-wide:
 // "Custom label 0–4 [custom_label_0–4]", Google Merchant Center Help,
 // https://support.google.com/merchants/answer/6324473 ("Submit only 1 value
-// for each custom label attribute"). Joining several segments into one
-// value ("a|b") would create a value no product group targets, so:
+// for each custom label attribute"). A product group in Google Ads is one
+// value of a label (or several such groups bid alike), so every ad set
+// must be reachable through values that hold exactly its items:
 //
+//   - google.custom_label N (one label, the default): the value is the
+//     combination of the segments of the ad sets selecting the item, in
+//     campaign order, joined by "+" ("cart-abandoners+footwear-prospecting").
+//     An ad set's items are those of every value naming its segment; the
+//     manifest lists them per ad set (sets[].google_product_group), and
+//     those values are the product groups to include. Values are bounded
+//     by the combinations that occur, checked against the 1,000 limit.
 //   - google.labels (per ad set): each mapped ad set has its own label
 //     holding "yes" for the items it shows and "no" for the other tagged
 //     items; a product group "custom_label_N = yes" is the ad set.
-//   - google.custom_label N (one label): the value is the segment of the
-//     first ad set, in campaign order, that selects the item; an item in
-//     several sets is counted in Overlaps and reported in the manifest.
 type supplementalFeed struct {
-	Label    int      // N of custom_label_N (one-label scheme)
-	labels   []string // segment per ad set, campaign order
-	perSet   []int    // per-ad-set scheme: label number per ad set, -1 = none; nil = one label
-	order    []int    // per-ad-set scheme: ad set indexes in label order
-	overlaps int
-	seen     map[string]struct{} // one-label scheme: the distinct values written
+	Label  int      // N of custom_label_N (one-label scheme)
+	labels []string // segment per ad set, campaign order
+	perSet []int    // per-ad-set scheme: label number per ad set, -1 = none; nil = one label
+	order  []int    // per-ad-set scheme: ad set indexes in label order
+
+	// One-label scheme: the combinations met so far, by the bitmask of
+	// their ad sets (campaigns of up to 64 sets) or by their indexes.
+	byMask map[uint64]*labelCombo
+	byKey  map[string]*labelCombo
+	combos []*labelCombo       // first-seen order
+	seen   map[string]struct{} // the distinct values written
+	keyBuf []byte
 }
+
+// labelCombo is one value of the one-label scheme: the ad sets whose
+// items carry it.
+type labelCombo struct {
+	value string
+	sets  []int
+}
+
+// comboSep joins the segments of one item's ad sets; load refuses it in
+// a segment, so a value names its sets unambiguously.
+const comboSep = "+"
 
 // maxCustomLabelLen is Google's custom_label limit (1–100 characters).
 const maxCustomLabelLen = 100
@@ -48,7 +70,7 @@ const maxCustomLabelValues = 1000
 func newSupplemental(c *Campaign) *supplementalFeed {
 	s := &supplementalFeed{Label: c.GoogleLabel}
 	for _, as := range c.AdSets {
-		s.labels = append(s.labels, as.Segment)
+		s.labels = append(s.labels, tsvClean(as.Segment))
 	}
 	if len(c.GoogleLabels) > 0 {
 		s.perSet = make([]int, len(c.AdSets))
@@ -77,10 +99,10 @@ func (s *supplementalFeed) Header() []string {
 }
 
 // Row returns the row for one item given the ad sets that selected it (the
-// indexes Selection.Add returns), or nil when no ad set tagged by the
-// scheme selects it (omitting the row leaves its primary-feed labels
-// alone). In the one-label scheme extra segments (a `dpa simulate` tier)
-// label items no ad set selects.
+// indexes Selection.Add returns, ascending), or nil when no ad set tagged
+// by the scheme selects it (omitting the row leaves its primary-feed
+// labels alone). In the one-label scheme extra segments (a `dpa simulate`
+// tier) label items no ad set selects.
 func (s *supplementalFeed) Row(id string, sets []int, extra ...string) []string {
 	if id == "" {
 		return nil
@@ -101,66 +123,144 @@ func (s *supplementalFeed) Row(id string, sets []int, extra ...string) []string 
 		return row
 	}
 	v := ""
-	n := 0
-	for _, i := range sets {
-		if i >= 0 && i < len(s.labels) && s.labels[i] != "" {
-			if v == "" {
-				v = s.labels[i]
-			}
-			n++
-		}
-	}
-	if n > 1 {
-		s.overlaps++
-	}
-	if v == "" {
+	if cb := s.combo(sets); cb != nil {
+		v = cb.value
+	} else {
 		for _, e := range extra {
 			if e = strings.TrimSpace(e); e != "" {
-				v = e
+				v = tsvClean(truncateRunes(e, maxCustomLabelLen))
 				break
 			}
 		}
+		if v == "" {
+			return nil
+		}
+		s.see(v)
 	}
-	if v == "" {
+	return []string{tsvClean(id), v}
+}
+
+// combo returns the value for an item of these ad sets, or nil when none
+// of them has a segment.
+func (s *supplementalFeed) combo(sets []int) *labelCombo {
+	var mask uint64
+	small := true
+	n := 0
+	for _, i := range sets {
+		if i < 0 || i >= len(s.labels) || s.labels[i] == "" {
+			continue
+		}
+		n++
+		if i >= 64 {
+			small = false
+		} else {
+			mask |= 1 << i
+		}
+	}
+	if n == 0 {
 		return nil
 	}
-	v = tsvClean(truncateRunes(v, maxCustomLabelLen))
+	if small {
+		if cb := s.byMask[mask]; cb != nil {
+			return cb
+		}
+	} else {
+		s.keyBuf = s.keyBuf[:0]
+		for _, i := range sets {
+			s.keyBuf = strconv.AppendInt(append(s.keyBuf, ','), int64(i), 10)
+		}
+		if cb := s.byKey[string(s.keyBuf)]; cb != nil {
+			return cb
+		}
+	}
+	cb := &labelCombo{}
+	var segs []string
+	for _, i := range sets {
+		if i < 0 || i >= len(s.labels) || s.labels[i] == "" {
+			continue
+		}
+		cb.sets = append(cb.sets, i)
+		if !slices.Contains(segs, s.labels[i]) { // ad sets may share a segment
+			segs = append(segs, s.labels[i])
+		}
+	}
+	cb.value = strings.Join(segs, comboSep)
+	if small {
+		if s.byMask == nil {
+			s.byMask = map[uint64]*labelCombo{}
+		}
+		s.byMask[mask] = cb
+	} else {
+		if s.byKey == nil {
+			s.byKey = map[string]*labelCombo{}
+		}
+		s.byKey[string(s.keyBuf)] = cb
+	}
+	s.combos = append(s.combos, cb)
+	s.see(cb.value)
+	return cb
+}
+
+func (s *supplementalFeed) see(v string) {
 	if _, ok := s.seen[v]; !ok {
 		if s.seen == nil {
 			s.seen = map[string]struct{}{}
 		}
 		s.seen[v] = struct{}{}
 	}
-	return []string{tsvClean(id), v}
 }
 
-// LimitErrors are the Google limits the rows written so far break: more
-// than 1,000 distinct values in a label. Export refuses such a feed, as
-// it refuses an empty product set: uploaded, it would leave some ad
-// sets' product groups without part of their items and no error anywhere
-// (Merchant Center ignores the excess values rather than rejecting them).
-// The count is of dpa's values only; the account's other feeds may add
-// more to the same label.
-func (s *supplementalFeed) LimitErrors() []string {
-	if n := len(s.seen); n > maxCustomLabelValues {
-		return []string{fmt.Sprintf("feeds/google_supplemental.tsv: %s would hold %d distinct values; Google Merchant Center takes at most %d per custom label (account-wide) and ignores the rest, so product groups would miss items: use fewer or less overlapping ad sets, or google.labels (one yes/no label per ad set)",
-			labelName(s.Label), n, maxCustomLabelValues)}
+// GoogleProductGroup is how one ad set is targeted in Google Ads: the
+// product groups of these values of this custom label, together.
+type GoogleProductGroup struct {
+	Label  string   `json:"label"`
+	Values []string `json:"values"`
+}
+
+// Group is ad set i's product group (valid once every row is written),
+// or nil when the scheme does not tag it. In the one-label scheme its
+// values are those of the combinations it is part of, sorted.
+func (s *supplementalFeed) Group(i int) *GoogleProductGroup {
+	if s.perSet != nil {
+		if i < 0 || i >= len(s.perSet) || s.perSet[i] < 0 {
+			return nil
+		}
+		return &GoogleProductGroup{Label: labelName(s.perSet[i]), Values: []string{"yes"}}
 	}
-	return nil
-}
-
-// Overlaps counts the rows (one-label scheme) whose item several ad sets
-// select: the label names the first, so the later sets' product groups
-// miss it in Google.
-func (s *supplementalFeed) Overlaps() int { return s.overlaps }
-
-// OverlapIssue is the manifest warning for Overlaps, or nil.
-func (s *supplementalFeed) OverlapIssue() *Issue {
-	if s.overlaps == 0 {
+	if i < 0 || i >= len(s.labels) || s.labels[i] == "" {
 		return nil
 	}
-	return &Issue{Severity: feed.Warning, Rule: "google-label-overlap", Count: s.overlaps,
-		Message: fmt.Sprintf("items selected by several ad sets carry only the first set's segment in %s (Google takes one value per label); map each ad set to its own label with google.labels to target all of them", labelName(s.Label))}
+	g := &GoogleProductGroup{Label: labelName(s.Label), Values: []string{}}
+	for _, cb := range s.combos {
+		if slices.Contains(cb.sets, i) && !slices.Contains(g.Values, cb.value) {
+			g.Values = append(g.Values, cb.value)
+		}
+	}
+	slices.Sort(g.Values)
+	return g
+}
+
+// LimitErrors are the Google limits the rows written so far break: a
+// value over 100 characters (the segments of an item's ad sets joined)
+// or more than 1,000 distinct values in a label. Export refuses such a
+// feed, as it refuses an empty product set: uploaded, it would leave
+// some ad sets' product groups without part of their items and no error
+// anywhere (Merchant Center ignores values past the 1,000th rather than
+// rejecting them). The count is of dpa's values only; the account's
+// other feeds may add more to the same label.
+func (s *supplementalFeed) LimitErrors() []string {
+	var out []string
+	for _, cb := range s.combos {
+		if n := utf8.RuneCountInString(cb.value); n > maxCustomLabelLen {
+			out = append(out, fmt.Sprintf("feeds/google_supplemental.tsv: %s value %q (items in %d ad sets at once) is %d characters; Google takes 1–%d: shorten those ad sets' segments, or use google.labels (one yes/no label per ad set)",
+				labelName(s.Label), cb.value, len(cb.sets), n, maxCustomLabelLen))
+		}
+	}
+	if n := len(s.seen); n > maxCustomLabelValues {
+		out = append(out, fmt.Sprintf("feeds/google_supplemental.tsv: %s would hold %d distinct values; Google Merchant Center takes at most %d per custom label (account-wide) and ignores the rest, so product groups would miss items: use fewer or less overlapping ad sets, or google.labels (one yes/no label per ad set)",
+			labelName(s.Label), n, maxCustomLabelValues))
+	}
+	return out
 }
 
 // tsvClean keeps a TSV cell on one line in one column: Merchant Center has

@@ -548,6 +548,11 @@ func (l *loader) adSet(n *rnode, path string, c *Campaign) *AdSet {
 		// Google custom labels take 1–100 characters (see supplementalFeed).
 		l.errAt(s["segment"], join(path, "segment"), "shorten it", "segment is %d characters: Google custom labels take at most %d", n, maxCustomLabelLen)
 	}
+	if strings.Contains(as.Segment, comboSep) {
+		// The supplemental feed joins the segments of an item's ad sets
+		// with it (see supplementalFeed): "a+b" must name two sets.
+		l.errAt(s["segment"], join(path, "segment"), "write it without "+comboSep, "segment %q contains %q, which joins the segments of ad sets sharing an item in the Google custom label", as.Segment, comboSep)
+	}
 	as.Countries = c.Countries
 	if cn := s["countries"]; cn != nil {
 		as.Countries = l.countries(cn, join(path, "countries"))

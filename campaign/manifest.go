@@ -43,6 +43,10 @@ type ManifestSet struct {
 	OutOfStock   int    `json:"out_of_stock_excluded"`
 	Feed         string `json:"feed,omitempty"` // per-set feed path; "" when no item reached it
 	FeedItems    int    `json:"feed_items"`     // items in it: Items minus those left out of the Meta feed
+	// GoogleProductGroup is the custom label and the values whose product
+	// groups, together, hold the set's items in Google Ads (see
+	// supplementalFeed); absent for a set google.labels leaves out.
+	GoogleProductGroup *GoogleProductGroup `json:"google_product_group,omitempty"`
 }
 
 // unconfirmedFacts are the [U] facts of export-formats.md the outputs rely
