@@ -11,6 +11,7 @@ package rank
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -448,40 +449,19 @@ func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 		m.coBuy = m.graphFromCounts(&pre.Buy)
 		return m, nil
 	}
-	ts, items, kinds := ixs.t, ixs.item, ixs.kind
-	// Co-view baskets: the distinct items of each session (any kind).
+	items, kinds := ixs.item, ixs.kind
+	// Co-view baskets: the distinct items of each session (any kind),
+	// which are the session index's sessions (split and deduplicated the
+	// same way, in recency order: pair counts do not depend on basket
+	// order). Reading them there saves a second copy of every session's
+	// items at the build's memory peak.
 	var err error
-	m.coView, err = m.buildGraph(ctx, nItems, func(emit func([]int32)) {
-		var basket []int32
-		seen := make([]int32, nItems)
-		stamp := int32(0)
-		flush := func() {
-			if len(basket) > 1 {
-				emit(basket)
-			}
-			basket = basket[:0]
-			stamp++
-		}
-		for u := 0; u < len(m.userIDs); u++ {
-			a, z := int(m.ustart[u]), int(m.ustart[u+1])
-			flush()
-			for i := a; i < z; i++ {
-				if i > a && (sess[i] != sess[i-1] || (sess[i] == 0 && ts[i]-ts[i-1] > gap)) {
-					flush()
-				}
-				if seen[items[i]] != stamp+1 {
-					seen[items[i]] = stamp + 1
-					basket = append(basket, items[i])
-				}
-			}
-		}
-		flush()
-	})
+	m.coView, err = m.buildGraph(ctx, nItems, baskets{off: m.sess.off, items: m.sess.items})
 	if err != nil {
 		return nil, err
 	}
 	// Co-purchase baskets: each user's carted or purchased items.
-	m.coBuy, err = m.buildGraph(ctx, nItems, func(emit func([]int32)) {
+	m.coBuy, err = m.buildGraph(ctx, nItems, collectBaskets(func(emit func([]int32)) {
 		var basket []int32
 		seen := make([]int32, nItems)
 		for u := 0; u < len(m.userIDs); u++ {
@@ -497,44 +477,65 @@ func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 				emit(basket)
 			}
 		}
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// buildGraph counts co-occurrences over the baskets produced by gen and
-// keeps the top neighbours of each item.
-func (m *Model) buildGraph(ctx context.Context, nItems int, gen func(emit func([]int32))) (*graph, error) {
+// baskets lists item baskets: basket b holds items[off[b]:off[b+1]].
+type baskets struct{ off, items []int32 }
+
+// collectBaskets gathers the baskets gen emits.
+func collectBaskets(gen func(emit func([]int32))) baskets {
+	bs := baskets{off: []int32{0}}
+	gen(func(basket []int32) {
+		bs.items = append(bs.items, basket...)
+		bs.off = append(bs.off, int32(len(bs.items)))
+	})
+	return bs
+}
+
+// buildGraph counts co-occurrences over the baskets of more than one item
+// (each cut to its MaxBasket most recent items) and keeps the top
+// neighbours of each item.
+func (m *Model) buildGraph(ctx context.Context, nItems int, bs baskets) (*graph, error) {
 	cfg := m.cfg
 	g := &graph{count: make([]uint32, nItems)}
-	var bItems []int32
-	bStart := []int32{0}
-	gen(func(basket []int32) {
-		if len(basket) > cfg.MaxBasket {
-			basket = basket[len(basket)-cfg.MaxBasket:] // keep the most recent
+	nB := len(bs.off) - 1
+	maxB := int32(min(cfg.MaxBasket, math.MaxInt32))
+	// span is basket b's counted items: the most recent MaxBasket.
+	span := func(b int32) []int32 {
+		a, z := bs.off[b], bs.off[b+1]
+		if z-a > maxB {
+			a = z - maxB
 		}
-		for _, it := range basket {
-			g.count[it]++
-		}
-		bItems = append(bItems, basket...)
-		bStart = append(bStart, int32(len(bItems)))
-	})
-	g.n = len(bStart) - 1
+		return bs.items[a:z]
+	}
 	// Inverted index item -> baskets.
 	istart := make([]int32, nItems+1)
-	for _, it := range bItems {
-		istart[it+1]++
+	for b := range int32(nB) {
+		if bs.off[b+1]-bs.off[b] < 2 {
+			continue
+		}
+		g.n++
+		for _, it := range span(b) {
+			g.count[it]++
+			istart[it+1]++
+		}
 	}
 	for i := 1; i <= nItems; i++ {
 		istart[i] += istart[i-1]
 	}
-	inv := make([]int32, len(bItems))
+	inv := make([]int32, istart[nItems])
 	fill := append([]int32(nil), istart[:nItems]...)
-	for b := 0; b < g.n; b++ {
-		for _, it := range bItems[bStart[b]:bStart[b+1]] {
-			inv[fill[it]] = int32(b)
+	for b := range int32(nB) {
+		if bs.off[b+1]-bs.off[b] < 2 {
+			continue
+		}
+		for _, it := range span(b) {
+			inv[fill[it]] = b
 			fill[it]++
 		}
 	}
@@ -562,7 +563,11 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, gen func(emit func([
 				}
 				touched = touched[:0]
 				for _, b := range inv[istart[i]:istart[i+1]] {
-					for _, j := range bItems[bStart[b]:bStart[b+1]] {
+					a, z := bs.off[b], bs.off[b+1]
+					if z-a > maxB {
+						a = z - maxB
+					}
+					for _, j := range bs.items[a:z] {
 						if int(j) == i {
 							continue
 						}

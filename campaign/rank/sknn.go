@@ -38,41 +38,96 @@ type sessIndex struct {
 }
 
 // buildSessIndex indexes the distinct items of each session of the sorted
-// interactions (sessions split as the co-view baskets are).
+// interactions (sessions split as the co-view baskets are), sessions
+// numbered by recency: in order of their last event, ties in order of
+// their first. Every order the search uses (an item's sessions most recent
+// first, the neighbours' tie-breaks) compares (last, first), which that
+// numbering preserves; and an item's most recent sessions, the only ones a
+// search reads, lie together at the end of items.
+//
+// Three passes over the interactions (count the sessions; their last
+// times and sizes; their items, written straight to their place in
+// recency order) instead of appending and then reordering: the index is
+// allocated once at its size, with no copy of it at the model build's
+// memory peak.
 func (m *Model) buildSessIndex(sess []int32, gap int64) *sessIndex {
-	x := &sessIndex{off: []int32{0}}
 	ts, items := m.ixs.t, m.ixs.item
 	nItems := len(m.itemIDs)
+	// each calls f(i, newSession) for every interaction in session order.
+	each := func(f func(i int, start bool)) {
+		for u := 0; u < len(m.userIDs); u++ {
+			a, z := int(m.ustart[u]), int(m.ustart[u+1])
+			for i := a; i < z; i++ {
+				f(i, i == a || sess[i] != sess[i-1] || (sess[i] == 0 && ts[i]-ts[i-1] > gap))
+			}
+		}
+	}
+	nSess := 0
+	each(func(_ int, start bool) {
+		if start {
+			nSess++
+		}
+	})
+	// Sorted as (time, index) pairs: the order is total, so an unstable
+	// sort gives the stable sort by time, comparing values held in the
+	// pairs.
+	type keyed struct {
+		last int64
+		s    int32 // the session's number in interaction order
+		size int32 // its distinct items
+	}
+	ks := make([]keyed, nSess)
 	seen := make([]int32, nItems)
-	stamp := int32(0)
 	count := make([]int32, nItems+1)
-	closeSess := func(t int64) {
-		x.off = append(x.off, int32(len(x.items)))
-		x.last = append(x.last, t)
-	}
-	for u := 0; u < len(m.userIDs); u++ {
-		a, z := int(m.ustart[u]), int(m.ustart[u+1])
-		for i := a; i < z; i++ {
-			if i == a || sess[i] != sess[i-1] || (sess[i] == 0 && ts[i]-ts[i-1] > gap) {
-				if i > a {
-					closeSess(ts[i-1])
-				}
-				stamp++
-			}
-			if it := items[i]; seen[it] != stamp {
-				seen[it] = stamp
-				x.items = append(x.items, it)
-				count[it+1]++
-			}
+	s, stamp := int32(-1), int32(0)
+	each(func(i int, start bool) {
+		if start {
+			s++
+			stamp++
+			ks[s].s = s
 		}
-		if z > a {
-			closeSess(ts[z-1])
+		ks[s].last = ts[i]
+		if it := items[i]; seen[it] != stamp {
+			seen[it] = stamp
+			ks[s].size++
+			count[it+1]++
 		}
+	})
+	slices.SortFunc(ks, func(a, b keyed) int {
+		switch {
+		case a.last < b.last:
+			return -1
+		case a.last > b.last:
+			return 1
+		}
+		return int(a.s - b.s)
+	})
+	x := &sessIndex{off: make([]int32, nSess+1)}
+	last := make([]int64, nSess)
+	where := make([]int32, nSess) // interaction-order number -> recency number
+	for r, k := range ks {
+		x.off[r+1] = x.off[r] + k.size
+		last[r] = k.last
+		where[k.s] = int32(r)
 	}
-	x.byRecency()
-	nSess := len(x.last)
-	x.ord = tieOrder(x.last)
-	x.last = nil // the search reads ord
+	ks = nil
+	x.items = make([]int32, x.off[nSess])
+	s, w := -1, int32(0)
+	clear(seen)
+	each(func(i int, start bool) {
+		if start {
+			s++
+			w = x.off[where[s]]
+		}
+		// stamp s+1: seen was cleared, session numbers start at 0
+		if it := items[i]; seen[it] != s+1 {
+			seen[it] = s + 1
+			x.items[w] = it
+			w++
+		}
+	})
+	where = nil
+	x.ord = tieOrder(last)
 	x.idf = make([]float32, nItems)
 	for i := range nItems {
 		if c := count[i+1]; c > 0 {
@@ -84,7 +139,7 @@ func (m *Model) buildSessIndex(sess []int32, gap int64) *sessIndex {
 	}
 	x.iOff = append([]int32(nil), count...)
 	x.sess = make([]int32, len(x.items))
-	fill := append([]int32(nil), count[:nItems]...)
+	fill := count[:nItems]
 	for s := range nSess {
 		for _, it := range x.items[x.off[s]:x.off[s+1]] {
 			x.sess[fill[it]] = int32(s)
@@ -98,45 +153,6 @@ func (m *Model) buildSessIndex(sess []int32, gap int64) *sessIndex {
 		slices.Reverse(x.sess[x.iOff[i]:x.iOff[i+1]])
 	}
 	return x
-}
-
-// byRecency renumbers the sessions in order of their last event (ties in
-// index order). Every order the search uses — an item's sessions most
-// recent first, the neighbours' tie-breaks — compares (last, index), which
-// the new numbering preserves, so results do not change; but an item's
-// most recent sessions, the only ones a search reads, now lie together in
-// memory at the end of items instead of being scattered by user.
-func (x *sessIndex) byRecency() {
-	n := len(x.last)
-	// Sorted as (time, index) pairs: the order is total, so an unstable
-	// sort gives the stable sort by time; and comparing values held in the
-	// pairs avoids a random read of x.last per comparison.
-	type keyed struct {
-		last int64
-		s    int32
-	}
-	ks := make([]keyed, n)
-	for i, t := range x.last {
-		ks[i] = keyed{t, int32(i)}
-	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		switch {
-		case a.last < b.last:
-			return -1
-		case a.last > b.last:
-			return 1
-		}
-		return int(a.s - b.s)
-	})
-	off := make([]int32, 1, n+1)
-	items := make([]int32, 0, len(x.items))
-	last := make([]int64, n)
-	for i, k := range ks {
-		items = append(items, x.items[x.off[k.s]:x.off[k.s+1]]...)
-		off = append(off, int32(len(items)))
-		last[i] = k.last
-	}
-	x.off, x.items, x.last = off, items, last
 }
 
 // tieOrder returns, per session, its rank in the order (last asc, index

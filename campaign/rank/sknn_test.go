@@ -2,6 +2,7 @@ package rank
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -293,4 +294,145 @@ func TestSetUserMatchesSetHistory(t *testing.T) {
 			}
 		}
 	}
+}
+
+// buildSessIndex must give exactly the index of the append-then-renumber
+// build it replaced: equal times (ties), session ids of 0 (split by the
+// gap), repeated items, users without interactions.
+func TestBuildSessIndexMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 300 {
+		nItems, nUsers := 1+rng.IntN(30), 1+rng.IntN(20)
+		m := &Model{itemIDs: make([]string, nItems), userIDs: make([]string, nUsers)}
+		m.ustart = make([]int32, nUsers+1)
+		var sess []int32
+		for u := range nUsers {
+			n := rng.IntN(12)
+			tm := int64(rng.IntN(50))
+			for range n {
+				tm += int64(rng.IntN(3)) * 10 // many equal times, some past the gap
+				m.ixs.t = append(m.ixs.t, tm)
+				m.ixs.item = append(m.ixs.item, int32(rng.IntN(nItems)))
+				sess = append(sess, int32(rng.IntN(3))) // 0: no session id
+			}
+			m.ustart[u+1] = m.ustart[u] + int32(n)
+		}
+		got := m.buildSessIndex(sess, 15)
+		want := m.refSessIndex(sess, 15)
+		for _, c := range []struct {
+			name      string
+			got, want []int32
+		}{{"off", got.off, want.off}, {"items", got.items, want.items}, {"ord", got.ord, want.ord}, {"iOff", got.iOff, want.iOff}, {"sess", got.sess, want.sess}} {
+			if !slices.Equal(c.got, c.want) {
+				t.Fatalf("trial %d: %s\n got %v\nwant %v", trial, c.name, c.got, c.want)
+			}
+		}
+		if !slices.Equal(got.idf, want.idf) {
+			t.Fatalf("trial %d: idf\n got %v\nwant %v", trial, got.idf, want.idf)
+		}
+	}
+}
+
+// refSessIndex is buildSessIndex as it was before it wrote the index in
+// recency order directly (appending sessions, then renumbering them): the
+// reference the new one must equal. It indexes the distinct items of each session of the sorted
+// interactions (sessions split as the co-view baskets are).
+func (m *Model) refSessIndex(sess []int32, gap int64) *sessIndex {
+	x := &sessIndex{off: []int32{0}}
+	ts, items := m.ixs.t, m.ixs.item
+	nItems := len(m.itemIDs)
+	seen := make([]int32, nItems)
+	stamp := int32(0)
+	count := make([]int32, nItems+1)
+	closeSess := func(t int64) {
+		x.off = append(x.off, int32(len(x.items)))
+		x.last = append(x.last, t)
+	}
+	for u := 0; u < len(m.userIDs); u++ {
+		a, z := int(m.ustart[u]), int(m.ustart[u+1])
+		for i := a; i < z; i++ {
+			if i == a || sess[i] != sess[i-1] || (sess[i] == 0 && ts[i]-ts[i-1] > gap) {
+				if i > a {
+					closeSess(ts[i-1])
+				}
+				stamp++
+			}
+			if it := items[i]; seen[it] != stamp {
+				seen[it] = stamp
+				x.items = append(x.items, it)
+				count[it+1]++
+			}
+		}
+		if z > a {
+			closeSess(ts[z-1])
+		}
+	}
+	x.refByRecency()
+	nSess := len(x.last)
+	x.ord = tieOrder(x.last)
+	x.last = nil // the search reads ord
+	x.idf = make([]float32, nItems)
+	for i := range nItems {
+		if c := count[i+1]; c > 0 {
+			x.idf[i] = float32(math.Log(float64(nSess) / float64(c)))
+		}
+	}
+	for i := 1; i <= nItems; i++ {
+		count[i] += count[i-1]
+	}
+	x.iOff = append([]int32(nil), count...)
+	x.sess = make([]int32, len(x.items))
+	fill := append([]int32(nil), count[:nItems]...)
+	for s := range nSess {
+		for _, it := range x.items[x.off[s]:x.off[s+1]] {
+			x.sess[fill[it]] = int32(s)
+			fill[it]++
+		}
+	}
+	// Each item's sessions, filled in index order, are wanted most recent
+	// first, (last desc, index desc): with sessions numbered by recency
+	// that is descending index, the fill order reversed.
+	for i := range nItems {
+		slices.Reverse(x.sess[x.iOff[i]:x.iOff[i+1]])
+	}
+	return x
+}
+
+// byRecency renumbers the sessions in order of their last event (ties in
+// index order). Every order the search uses — an item's sessions most
+// recent first, the neighbours' tie-breaks — compares (last, index), which
+// the new numbering preserves, so results do not change; but an item's
+// most recent sessions, the only ones a search reads, now lie together in
+// memory at the end of items instead of being scattered by user.
+func (x *sessIndex) refByRecency() {
+	n := len(x.last)
+	// Sorted as (time, index) pairs: the order is total, so an unstable
+	// sort gives the stable sort by time; and comparing values held in the
+	// pairs avoids a random read of x.last per comparison.
+	type keyed struct {
+		last int64
+		s    int32
+	}
+	ks := make([]keyed, n)
+	for i, t := range x.last {
+		ks[i] = keyed{t, int32(i)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		switch {
+		case a.last < b.last:
+			return -1
+		case a.last > b.last:
+			return 1
+		}
+		return int(a.s - b.s)
+	})
+	off := make([]int32, 1, n+1)
+	items := make([]int32, 0, len(x.items))
+	last := make([]int64, n)
+	for i, k := range ks {
+		items = append(items, x.items[x.off[k.s]:x.off[k.s+1]]...)
+		off = append(off, int32(len(items)))
+		last[i] = k.last
+	}
+	x.off, x.items, x.last = off, items, last
 }
