@@ -27,7 +27,7 @@ type ExportOptions struct {
 	// SourceColumns is the catalog's column layout (see feedsOptions).
 	SourceColumns []string
 	// Since, when set, makes items_batch incremental against a previous feed.
-	Since *SinceIndex
+	Since *feed.OldIndex
 	// Progress, when set, is called every 1,024 items with the count read.
 	Progress func(items int)
 	// AllowEmpty lets Export.Run write an export of a catalog without items.
@@ -331,9 +331,14 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 	feedsErr := feeds.Finish()
 	res.LeftOut, res.LeftOutIDs = feeds.NotSent()
 	if readErr == nil && feedsErr == nil && ctx.Err() == nil && old != nil && old.Remaining() > 0 {
-		res.Deletes, readErr = old.deletes(ctx, func(id string) {
+		for id := range old.Removed {
+			if res.Deletes&1023 == 0 && ctx.Err() != nil {
+				readErr = ctx.Err()
+				break
+			}
 			addOp(batchOp{Method: "DELETE", RetailerID: id})
-		})
+			res.Deletes++
+		}
 	}
 	if cur != nil && len(cur.ops) > 0 {
 		sendOps(cur)
@@ -355,7 +360,7 @@ func StreamCatalog(ctx context.Context, c *Campaign, r feed.Reader, o ExportOpti
 
 // toSend says whether items_batch should carry the item (in its Meta
 // form, if the Meta feed keeps it), counting the ones it should not.
-func (res *ExportResult) toSend(it *feed.Item, seen *idset.Set, seed maphash.Seed, old *SinceIndex) bool {
+func (res *ExportResult) toSend(it *feed.Item, seen *idset.Set, seed maphash.Seed, old *feed.OldIndex) bool {
 	id := it.Get("id")
 	if id == "" {
 		res.MissingID++
@@ -396,117 +401,20 @@ func (res *ExportResult) CatalogIssues() []Issue {
 	return out
 }
 
-// SinceIndex remembers the previous feed as two hashes per item (of the
-// id and of the fields), so --since stays bounded on large catalogs;
-// the ids of removed items are recovered by a second pass over the old feed.
-type SinceIndex struct {
-	path   string
-	open   func() (feed.Reader, error)
-	seed   maphash.Seed
-	items  map[uint64]uint64
-	h      maphash.Hash
-	sorter fieldSorter
-	buf    []feed.Field // fieldsHash's scratch
-}
-
-// IndexSince reads the previous feed at path; open opens it (twice: the
-// deletes need a second pass, so it must be a file).
-func IndexSince(ctx context.Context, path string, open func() (feed.Reader, error)) (*SinceIndex, error) {
-	r, err := open()
+// IndexSince reads the previous feed of --since (path names it in errors)
+// into feed's diff index, keyed by id as items_batch is: export and `dpa
+// diff --channel meta` then agree on what changed and what was removed.
+// The removed ids come from the index, so the feed is read once and may
+// be a pipe. The caller closes r.
+func IndexSince(ctx context.Context, path string, r feed.Reader) (*feed.OldIndex, error) {
+	x, err := feed.IndexOld(ctx, r, "id")
 	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	x := &SinceIndex{path: path, open: open, seed: maphash.MakeSeed(), items: map[uint64]uint64{}}
-	x.h.SetSeed(x.seed)
-	for n := 0; ; n++ {
-		if n&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+		if ctx.Err() != nil {
+			return nil, err
 		}
-		it, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, &ReadError{Err: fmt.Errorf("--since %s: %w", path, err)}
-		}
-		if id := it.Get("id"); id != "" {
-			// A repeated id keeps its first item, as in `dpa diff`.
-			if k := maphash.String(x.seed, id); !x.has(k) {
-				x.items[k] = x.fieldsHash(it)
-			}
-		}
+		return nil, &ReadError{Err: fmt.Errorf("--since %s: %w", path, err)}
 	}
 	return x, nil
-}
-
-// fieldsHash covers every non-empty field by name, so a reordered or
-// widened column layout with the same values is not a change.
-func (x *SinceIndex) fieldsHash(it *feed.Item) uint64 {
-	x.h.Reset()
-	x.buf = x.sorter.appendFields(x.buf[:0], it)
-	for _, f := range x.buf {
-		x.h.WriteString(f.Name)
-		x.h.WriteByte(0)
-		x.h.WriteString(f.Value)
-		x.h.WriteByte(0)
-	}
-	return x.h.Sum64()
-}
-
-// Changed reports whether the item is new or differs from the old feed,
-// and marks its id as still present.
-func (x *SinceIndex) Changed(id string, it *feed.Item) bool {
-	k := maphash.String(x.seed, id)
-	old, ok := x.items[k]
-	if !ok {
-		return true
-	}
-	delete(x.items, k)
-	return old != x.fieldsHash(it)
-}
-
-func (x *SinceIndex) has(k uint64) bool {
-	_, ok := x.items[k]
-	return ok
-}
-
-func (x *SinceIndex) Remaining() int { return len(x.items) }
-
-// deletes re-reads the old feed and queues a DELETE for every id the
-// catalog no longer has, in the old feed's order.
-func (x *SinceIndex) deletes(ctx context.Context, add func(id string)) (int, error) {
-	r, err := x.open()
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
-	n := 0
-	for i := 0; len(x.items) > 0; i++ {
-		if i&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-		}
-		it, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, &ReadError{Err: fmt.Errorf("--since %s: %w", x.path, err)}
-		}
-		id := it.Get("id")
-		k := maphash.String(x.seed, id)
-		if _, ok := x.items[k]; !ok || id == "" {
-			continue
-		}
-		delete(x.items, k)
-		add(id)
-		n++
-	}
-	return n, nil
 }
 
 // writeSinkFile writes one whole file through the sink.

@@ -92,11 +92,14 @@ func exportDirFeeds(t *testing.T, campaignPath, catalogPath string, o ExportOpti
 }
 
 // sinceIndex indexes a previous feed for ExportOptions.Since.
-func sinceIndex(t *testing.T, path string) *SinceIndex {
+func sinceIndex(t *testing.T, path string) *feed.OldIndex {
 	t.Helper()
-	idx, err := IndexSince(context.Background(), path, func() (feed.Reader, error) {
-		return feed.OpenFile(context.Background(), path, feed.ReadOptions{})
-	})
+	r, err := feed.OpenFile(context.Background(), path, feed.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	idx, err := IndexSince(context.Background(), path, r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,12 @@ func TestStreamCatalogGolden(t *testing.T) {
 			return feed.OpenFile(context.Background(), filepath.Join("..", "examples", name), feed.ReadOptions{})
 		}
 	}
-	since, err := IndexSince(context.Background(), "clean_meta_feed.csv", open("clean_meta_feed.csv"))
+	sr, err := open("clean_meta_feed.csv")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sr.Close()
+	since, err := IndexSince(context.Background(), "clean_meta_feed.csv", sr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,9 +104,12 @@ func TestStreamCatalogGolden(t *testing.T) {
 // TestIndexSinceReadError: an unreadable previous feed is a ReadError
 // naming --since and the file, which commands map to exit 2.
 func TestIndexSinceReadError(t *testing.T) {
-	_, err := IndexSince(context.Background(), "truncated_feed.xml", func() (feed.Reader, error) {
-		return feed.OpenFile(context.Background(), filepath.Join("..", "examples", "truncated_feed.xml"), feed.ReadOptions{})
-	})
+	r, err := feed.OpenFile(context.Background(), filepath.Join("..", "examples", "truncated_feed.xml"), feed.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = IndexSince(context.Background(), "truncated_feed.xml", r)
 	var re *ReadError
 	if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), "--since truncated_feed.xml") {
 		t.Fatalf("err = %v, want a ReadError naming --since truncated_feed.xml", err)

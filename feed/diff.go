@@ -68,25 +68,48 @@ func (d *DiffResult) Shares() (changed, removed, priceChanged float64) {
 	return float64(d.Changed) / n, float64(d.Removed) / n, float64(d.PriceChanges) / n
 }
 
-// oldIndex holds the old feed compactly, with no pointer per item for the
-// collector to scan and no slice that doubles (and is copied) as it grows:
-// per item the id hash (8 bytes) and an 8-byte slot in the id table, the
-// whole-item hash (8), the price (8), currency and availability (2+2), the
-// field layout's shape (4) and offset (4), a 16-bit hash per non-empty
-// field (2 each), and the id itself in a length-prefixed byte arena, read
-// only to list removed items. About 110 bytes for a 22-field item.
-type oldIndex struct {
-	byID   idTable
-	idHash chunks[uint64]
-	full   chunks[uint64]
+// OldIndex is the old side of a diff: OLD read once into a compact index
+// that NEW items are then matched against by id. It is the one definition
+// of "changed" and "removed" for `dpa diff` (Diff) and `dpa export
+// --since` (IndexOld): an item is changed when its whole-item hash
+// (itemHashes: every non-empty field by name, whatever the column order)
+// differs, removed when no NEW item matched its id; a repeated id keeps
+// its first item.
+//
+// It holds OLD with no pointer per item for the collector to scan and no
+// slice that doubles (and is copied) as it grows: per item the id hash (8
+// bytes) and an 8-byte slot in the id table, the whole-item hash (8), and
+// the id itself in a length-prefixed byte arena, read to list removed
+// items (so OLD is read once and may be a pipe). Diff's report needs more
+// (detail): the price (8), currency and availability (2+2), the field
+// layout's shape (4) and offset (4) and a 16-bit hash per non-empty field
+// (2 each), about 110 bytes for a 22-field item in all; without them an
+// item costs about 30 bytes and its id.
+//
+// An OldIndex is used by one goroutine at a time.
+type OldIndex struct {
+	idField string
+	detail  bool
+	byID    idTable
+	idHash  chunks[uint64]
+	full    chunks[uint64]
+	ids     chunks[byte] // uvarint length + id, in item order
+	seen    []uint64     // bitset: matched by a NEW item
+	nSeen   int
+
+	// What the read of OLD left out: Diff reports them.
+	items, missingIDs, duplicateIDs int
+
+	hs  itemHasher
+	buf []fieldHash // the field hashes of the last item hashed
+
+	// detail only.
 	price  chunks[float64]
 	cur    chunks[uint16] // index into strList
 	avail  chunks[uint16] // index into strList
 	shape  chunks[uint32] // index into shapes
 	hOff   chunks[uint32] // first field hash in hashes
 	hashes chunks[uint16]
-	ids    chunks[byte] // uvarint length + id, in item order
-	seen   []uint64     // bitset: matched by a NEW item
 
 	names    map[string]uint16
 	nameList []string
@@ -99,14 +122,122 @@ type oldIndex struct {
 	strList []string
 }
 
-func newOldIndex() *oldIndex {
-	x := &oldIndex{names: map[string]uint16{}, strs: map[string]uint16{}, shapeIx: map[string]uint32{}}
-	x.byID.hashes = &x.idHash
-	x.strIdx("")
-	return x
+// IndexOld reads OLD into an index for Changed and Removed. Items are keyed
+// by idField as Diff keys them ("" = id, falling back to sku_id,
+// offer_id); items without an id are left out. A read error or the end of
+// ctx is returned as is.
+func IndexOld(ctx context.Context, r Reader, idField string) (*OldIndex, error) {
+	return indexOld(ctx, r, idField, false)
 }
 
-func (x *oldIndex) nameIdx(n string) uint16 {
+func indexOld(ctx context.Context, r Reader, idField string, detail bool) (*OldIndex, error) {
+	x := &OldIndex{idField: idField, detail: detail, names: map[string]uint16{}, strs: map[string]uint16{}, shapeIx: map[string]uint32{}}
+	x.byID.hashes = &x.idHash
+	x.strIdx("")
+	err := each(ctx, r, func(it *Item) {
+		x.items++
+		id := diffID(it, idField)
+		if id == "" {
+			x.missingIDs++
+			return
+		}
+		k := strHash(id)
+		if _, dup := x.byID.lookup(k); dup {
+			x.duplicateIDs++
+			return
+		}
+		var full uint64
+		full, x.buf = x.hs.itemHashes(it)
+		x.add(k, id, full, x.buf, it)
+	})
+	if err != nil {
+		return nil, err
+	}
+	x.seen = make([]uint64, (x.full.len()+63)/64)
+	return x, nil
+}
+
+// Changed reports whether a NEW item is new or differs from the old item
+// of its id, and marks that old item as still present, so Removed leaves
+// it out. id is the item's idField value; surrounding space does not
+// count, as in Diff.
+func (x *OldIndex) Changed(id string, it *Item) bool {
+	idx, ok, _ := x.match(strHash(strings.TrimSpace(id)))
+	return !ok || !x.same(idx, it)
+}
+
+// Removed yields, in OLD's order, the id of every old item no Changed call
+// matched.
+func (x *OldIndex) Removed(yield func(id string) bool) {
+	var b []byte
+	x.unseen(func(off, n int) bool {
+		b = x.idAt(b[:0], off, n)
+		return yield(string(b))
+	})
+}
+
+// Remaining is the number of old items no Changed call has matched yet.
+func (x *OldIndex) Remaining() int { return x.full.len() - x.nSeen }
+
+// match finds the old item of an id hash and marks it seen; again is true
+// when an earlier NEW item had matched it already.
+func (x *OldIndex) match(k uint64) (idx uint32, ok, again bool) {
+	idx, ok = x.byID.lookup(k)
+	if !ok {
+		return 0, false, false
+	}
+	w, b := idx/64, uint64(1)<<(idx%64)
+	if x.seen[w]&b != 0 {
+		return idx, true, true
+	}
+	x.seen[w] |= b
+	x.nSeen++
+	return idx, true, false
+}
+
+// same hashes a NEW item (leaving its field hashes in x.buf) and compares
+// it with old item idx.
+func (x *OldIndex) same(idx uint32, it *Item) bool {
+	var h uint64
+	h, x.buf = x.hs.itemHashes(it)
+	return h == x.full.at(int(idx))
+}
+
+// unseen calls fn, in OLD's order, with the arena offset and length of the
+// id of every old item not matched, until fn returns false.
+func (x *OldIndex) unseen(fn func(off, n int) bool) {
+	if x.Remaining() == 0 {
+		return
+	}
+	off := 0
+	for i := range x.full.len() {
+		var lb [binary.MaxVarintLen64]byte
+		n := 0
+		for {
+			lb[n] = x.ids.at(off + n)
+			n++
+			if lb[n-1] < 0x80 {
+				break
+			}
+		}
+		l, _ := binary.Uvarint(lb[:n])
+		off += n
+		if x.seen[i/64]&(1<<(i%64)) == 0 && !fn(off, int(l)) {
+			return
+		}
+		off += int(l)
+	}
+}
+
+// idAt appends the n arena bytes at off to dst.
+func (x *OldIndex) idAt(dst []byte, off, n int) []byte {
+	for i := range n {
+		dst = append(dst, x.ids.at(off+i))
+	}
+	return dst
+}
+
+func (x *OldIndex) nameIdx(n string) uint16 {
 	i, ok := x.names[n]
 	if !ok {
 		if len(x.nameList) >= math.MaxUint16 {
@@ -119,7 +250,7 @@ func (x *oldIndex) nameIdx(n string) uint16 {
 	return i
 }
 
-func (x *oldIndex) strIdx(s string) uint16 {
+func (x *OldIndex) strIdx(s string) uint16 {
 	i, ok := x.strs[s]
 	if !ok {
 		if len(x.strList) >= math.MaxUint16 {
@@ -133,11 +264,16 @@ func (x *oldIndex) strIdx(s string) uint16 {
 }
 
 // add indexes one old item whose id hash is not yet known.
-func (x *oldIndex) add(idh uint64, id string, full uint64, fh []fieldHash, it *Item) {
+func (x *OldIndex) add(idh uint64, id string, full uint64, fh []fieldHash, it *Item) {
 	idx := uint32(x.full.len())
 	x.byID.insert(idh, idx)
 	x.idHash.add(idh)
 	x.full.add(full)
+	x.ids.addBytes(binary.AppendUvarint(x.key[:0], uint64(len(id))))
+	x.ids.addBytes([]byte(id))
+	if !x.detail {
+		return
+	}
 	x.key = x.key[:0]
 	for _, f := range fh {
 		n := x.nameIdx(f.name)
@@ -158,8 +294,6 @@ func (x *oldIndex) add(idh uint64, id string, full uint64, fh []fieldHash, it *I
 	for _, f := range fh {
 		x.hashes.add(uint16(f.h))
 	}
-	x.ids.addBytes(binary.AppendUvarint(x.key[:0], uint64(len(id))))
-	x.ids.addBytes([]byte(id))
 	p, cur, ok := priceOf(it)
 	if !ok {
 		p = math.NaN()
@@ -377,30 +511,11 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 	if o.TopMoves == 0 {
 		o.TopMoves = 10
 	}
-	x := newOldIndex()
-	res := &DiffResult{}
-	var hs itemHasher
-	var buf []fieldHash
-	err := each(ctx, oldR, func(it *Item) {
-		res.OldItems++
-		id := diffID(it, o.IDField)
-		if id == "" {
-			res.MissingIDs++
-			return
-		}
-		k := strHash(id)
-		if _, dup := x.byID.lookup(k); dup {
-			res.DuplicateIDs++
-			return
-		}
-		var full uint64
-		full, buf = hs.itemHashes(it)
-		x.add(k, id, full, buf, it)
-	})
+	x, err := indexOld(ctx, oldR, o.IDField, true)
 	if err != nil {
 		return nil, err
 	}
-	x.seen = make([]uint64, (x.full.len()+63)/64)
+	res := &DiffResult{OldItems: x.items, MissingIDs: x.missingIDs, DuplicateIDs: x.duplicateIDs}
 	fieldCounts := map[string]int{}
 	flips := map[string]int{}
 	full := func() bool {
@@ -422,7 +537,7 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 			return
 		}
 		k := strHash(id)
-		idx, ok := x.byID.lookup(k)
+		idx, ok, again := x.match(k)
 		if !ok {
 			if _, dup := addedIDs[k]; dup {
 				res.DuplicateIDs++
@@ -435,19 +550,16 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 			}
 			return
 		}
-		if x.seen[idx/64]&(1<<(idx%64)) != 0 {
+		if again {
 			res.DuplicateIDs++
 			return
 		}
-		x.seen[idx/64] |= 1 << (idx % 64)
-		var h uint64
-		h, buf = hs.itemHashes(it)
-		if h == x.full.at(int(idx)) {
+		if x.same(idx, it) {
 			res.Unchanged++
 			return
 		}
 		res.Changed++
-		changedFields = x.changedFields(idx, buf, changedFields[:0])
+		changedFields = x.changedFields(idx, x.buf, changedFields[:0])
 		for _, f := range changedFields {
 			fieldCounts[f]++
 		}
@@ -476,36 +588,15 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 		return nil, err
 	}
 	// Removed items, in old-file order: the id arena is read front to back.
-	off := 0
 	var idb []byte
-	for i := range x.full.len() {
-		var lb [binary.MaxVarintLen64]byte
-		n := 0
-		for {
-			lb[n] = x.ids.at(off + n)
-			n++
-			if lb[n-1] < 0x80 {
-				break
-			}
-		}
-		l, _ := binary.Uvarint(lb[:n])
-		off += n
-		if x.seen[i/64]&(1<<(i%64)) != 0 {
-			off += int(l)
-			continue
-		}
+	x.unseen(func(off, n int) bool {
 		res.Removed++
-		if full() {
-			off += int(l)
-			continue
+		if !full() {
+			idb = x.idAt(idb[:0], off, n)
+			res.Items = append(res.Items, DiffItem{ID: string(idb), Status: "removed"})
 		}
-		idb = idb[:0]
-		for range int(l) {
-			idb = append(idb, x.ids.at(off))
-			off++
-		}
-		res.Items = append(res.Items, DiffItem{ID: string(idb), Status: "removed"})
-	}
+		return true
+	})
 	res.FieldChanges = sortedCounts(fieldCounts)
 	res.Availability = sortedCounts(flips)
 	if res.Items == nil {
@@ -516,7 +607,7 @@ func Diff(ctx context.Context, oldR, newR Reader, o DiffOptions) (*DiffResult, e
 
 // changedFields lists the fields whose hash differs between the old item
 // and now (both in name order), plus those on one side only.
-func (x *oldIndex) changedFields(idx uint32, now []fieldHash, out []string) []string {
+func (x *OldIndex) changedFields(idx uint32, now []fieldHash, out []string) []string {
 	names := x.shapes[x.shape.at(int(idx))]
 	off := int(x.hOff.at(int(idx)))
 	i, j := 0, 0

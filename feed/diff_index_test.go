@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -115,5 +116,66 @@ func TestStrHash(t *testing.T) {
 			t.Errorf("strHash(%q) == strHash(%q)", s, prev)
 		}
 		seen[h] = s
+	}
+}
+
+// TestOldIndex is the API `dpa export --since` uses: the same judgement
+// as Diff's, item by item, and the removed ids in OLD's order.
+func TestOldIndex(t *testing.T) {
+	old := "id,title,price,color\n" +
+		"A,Shirt,10.00 USD,Red\n" +
+		"B,Trousers,20.00 USD,\n" +
+		"Z,Gone first,1.00 USD,\n" +
+		"C,Hat,5.00 USD,\n" +
+		"A,Repeat,99.00 USD,\n" + // a repeated id: the first item is kept
+		"Y,Gone last,2.00 USD,\n" +
+		",No id,3.00 USD,\n"
+	// NEW reorders the columns and adds an empty one: neither is a change.
+	nw := "color,price,size,id,title\n" +
+		"Red,10.00 USD,,A,Shirt\n" + // unchanged (the first A)
+		",25.00 USD,,B,Trousers\n" + // changed
+		",5.00 USD,,C , Hat \n" + // unchanged: surrounding space does not count
+		",1.00 USD,,N,New\n" // added
+	x, err := IndexOld(context.Background(), openString(t, "old.csv", old), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Remaining() != 5 {
+		t.Fatalf("Remaining = %d before NEW, want 5 (A B Z C Y)", x.Remaining())
+	}
+	r := openString(t, "new.csv", nw)
+	var got []string
+	for {
+		it, err := r.Next()
+		if err != nil {
+			break
+		}
+		id := it.Get("id")
+		got = append(got, fmt.Sprintf("%s=%v", strings.TrimSpace(id), x.Changed(id, it)))
+	}
+	if want := "[A=false B=true C=false N=true]"; fmt.Sprint(got) != want {
+		t.Errorf("Changed: %v, want %s", got, want)
+	}
+	var removed []string
+	for id := range x.Removed {
+		removed = append(removed, id)
+	}
+	if !slices.Equal(removed, []string{"Z", "Y"}) || x.Remaining() != 2 {
+		t.Errorf("Removed %v (Remaining %d), want [Z Y] in OLD's order", removed, x.Remaining())
+	}
+	for id := range x.Removed {
+		if id != "Z" {
+			t.Errorf("Removed went on after yield returned false: %s", id)
+		}
+		break
+	}
+
+	// Diff, on the same feeds, counts the same.
+	res, err := Diff(context.Background(), openString(t, "old.csv", old), openString(t, "new.csv", nw), DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Unchanged != 2 || res.Changed != 1 || res.Added != 1 || res.Removed != 2 {
+		t.Errorf("Diff: %+v", res)
 	}
 }

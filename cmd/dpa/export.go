@@ -55,7 +55,9 @@ into DIR:
 Nothing is written unless every check passes: the catalog is read once into a
 staging directory inside DIR and the files are renamed into place at the end.
 With --since OLD_FEED the items_batch bodies carry only the difference: UPDATE
-for new and changed items, DELETE for items that are gone.
+for new and changed items, DELETE for items that are gone, as "dpa diff
+--channel meta OLD_FEED CATALOG" counts them. OLD_FEED is read once: it may be -
+(stdin) or a pipe.
 
 EXIT STATUS
   0    exported (warnings, if any, are in manifest.json and on stderr)
@@ -140,12 +142,16 @@ func runExport(ctx context.Context, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	var old *campaign.SinceIndex
+	var old *feed.OldIndex
 	if o.Since != "" {
-		if o.Since == "-" {
-			return usageErr("--since -: the previous feed must be a file (it is read twice)")
+		// Read once (the removed ids are kept in the index), so stdin and
+		// pipes do.
+		sr, err := openFeed(ctx, o.Since, ro, o.IO.In)
+		if err != nil {
+			return err
 		}
-		old, err = campaign.IndexSince(ctx, o.Since, func() (feed.Reader, error) { return openFeed(ctx, o.Since, ro, nil) })
+		old, err = campaign.IndexSince(ctx, o.Since, sr)
+		sr.Close()
 		if err != nil {
 			return engineErr(err)
 		}

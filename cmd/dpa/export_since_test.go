@@ -1,0 +1,75 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dpa-tools/dpa/render"
+)
+
+// TestExportSincePipe: the previous feed is read once (its removed ids
+// are kept in the index), so --since takes stdin and a FIFO, with the same
+// items_batch bodies as from a file.
+func TestExportSincePipe(t *testing.T) {
+	tmp := t.TempDir()
+	var old []string
+	for _, l := range strings.Split(strings.TrimRight(mustRead(t, exampleCatalog), "\n"), "\n") {
+		if strings.HasPrefix(l, "SH-2040") {
+			l = strings.Replace(l, "58.00 USD", "62.00 USD", 1) // an UPDATE
+		}
+		old = append(old, l)
+	}
+	old = append(old, "GONE-1,Retired Tee,Old tee,in stock,new,10.00 USD,,https://shop.example.com/p/gone,https://shop.example.com/img/gone.jpg,Northwind,,,,,,,,") // a DELETE
+	oldData := strings.Join(old, "\n") + "\n"
+	oldPath := filepath.Join(tmp, "old.csv")
+	if err := os.WriteFile(oldPath, []byte(oldData), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(tmp, "old.fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		w.WriteString(oldData)
+		w.Close()
+	}()
+
+	bodies := func(since string) string {
+		t.Helper()
+		dir := filepath.Join(t.TempDir(), "out")
+		s, _, errOut := render.Test()
+		s.In.(interface{ WriteString(string) (int, error) }).WriteString(oldData)
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		if code := run(ctx, []string{"export", "--campaign", exampleCampaign, "--catalog", exampleCatalog, "--out", dir, "--since", since}, s, fixedNow); code != 0 {
+			t.Fatalf("--since %s: exit %d\n%s", since, code, errOut)
+		}
+		var b strings.Builder
+		for _, f := range listFiles(t, dir) {
+			if strings.HasPrefix(f, "meta/api/items_batch/") {
+				b.WriteString("== " + f + "\n" + mustRead(t, filepath.Join(dir, f)))
+			}
+		}
+		return b.String()
+	}
+	want := bodies(oldPath)
+	if !strings.Contains(want, `"method":"UPDATE"`) || !strings.Contains(want, `"method":"DELETE"`) || !strings.Contains(want, "GONE-1") {
+		t.Fatalf("from a file, no UPDATE and DELETE:\n%s", want)
+	}
+	for _, since := range []string{"-", fifo} {
+		if got := bodies(since); got != want {
+			t.Errorf("--since %s:\n%s\nwant (from a file):\n%s", since, got, want)
+		}
+	}
+}
