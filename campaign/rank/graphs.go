@@ -126,7 +126,7 @@ func (b *Builder) internItem(id string) {
 func (m *Model) graphFromCounts(gc *GraphCounts) *graph {
 	cfg := m.cfg
 	n := len(m.itemIDs)
-	g := &graph{count: make([]uint32, n), n: gc.Baskets, start: make([]int32, n+1)}
+	g := &graph{count: make([]uint32, n), n: gc.Baskets, adj: make([][]neighbour, n)}
 	for id, c := range gc.Items {
 		g.count[m.items[id]] = c
 	}
@@ -137,7 +137,6 @@ func (m *Model) graphFromCounts(gc *GraphCounts) *graph {
 	}
 	h := &nbHeap{}
 	for i := 0; i < n; i++ {
-		g.start[i] = int32(len(g.nb))
 		h.reset(cfg.Neighbours)
 		ci := float64(g.count[i])
 		for _, p := range per[i] {
@@ -147,8 +146,7 @@ func (m *Model) graphFromCounts(gc *GraphCounts) *graph {
 			j := m.items[p.B]
 			h.push(neighbour{item: j, co: p.Count, score: similarity(cfg.Similarity, p.Count, ci, float64(g.count[j]), g.n)})
 		}
-		g.nb = append(g.nb, h.sorted()...)
+		g.adj[i] = h.sorted()
 	}
-	g.start[n] = int32(len(g.nb))
 	return g
 }

@@ -335,6 +335,11 @@ func (r *replayRun) train(ctx context.Context) error {
 			}
 			b.AdoptIDs(lg.t[:w], lg.user[:w], lg.item[:w], lg.sess[:w], lg.kind[:w])
 		}
+		// The builder has the columns it keeps (and drops its user and
+		// session columns once its indexes are built): the loaded log
+		// must not hold them through the build (10M events: 80 MB).
+		lg.t, lg.user, lg.item, lg.sess, lg.kind, lg.seq = nil, nil, nil, nil, nil, nil
+		lg = r.lg
 	}
 	var model *rank.Model
 	var err error
