@@ -41,8 +41,9 @@ func (*ParquetLog) Read([]byte) (int, error) {
 
 // pqColumn is one bound source column of the open file.
 type pqColumn struct {
-	index    int // column index within a row group
-	conv     func(parquet.Value) string
+	index    int                                      // column index within a row group
+	conv     func(dst []byte, v parquet.Value) []byte // appends the value's text
+	tmp      []byte
 	repeated bool
 	pages    parquet.Pages
 	vals     []parquet.Value
@@ -64,6 +65,7 @@ type pqState struct {
 	names  [nCols]string    // source column bound on the first file
 	row    int              // rows read over all files (the "line" of examples)
 	items  []string
+	rowBuf []byte
 }
 
 func (rd *Reader) initParquet(pl *ParquetLog, preset Preset, havePreset bool) error {
@@ -224,24 +226,32 @@ func (c *pqColumn) peek() (parquet.Value, error) {
 	return c.vals[c.pos], nil
 }
 
-// nextRow reads one row of the column: its scalar value, or for a
-// repeated column every element of its list.
-func (c *pqColumn) nextRow(items []string) (string, []string, error) {
+// nextScalar appends one row's value of a scalar column to dst (nothing
+// for a null).
+func (c *pqColumn) nextScalar(dst []byte) ([]byte, error) {
 	v, err := c.peek()
 	if err != nil {
-		return "", items, err
+		return dst, err
 	}
 	c.pos++
-	if !c.repeated {
-		if v.IsNull() {
-			return "", items, nil
-		}
-		return c.conv(v), items, nil
+	if v.IsNull() {
+		return dst, nil
 	}
+	return c.conv(dst, v), nil
+}
+
+// nextList reads one row of a repeated column: every element of its list.
+func (c *pqColumn) nextList(items []string) ([]string, error) {
+	v, err := c.peek()
+	if err != nil {
+		return items, err
+	}
+	c.pos++
 	items = items[:0]
 	for {
 		if !v.IsNull() {
-			if s := strings.TrimSpace(c.conv(v)); s != "" {
+			c.tmp = c.conv(c.tmp[:0], v)
+			if s := strings.TrimSpace(string(c.tmp)); s != "" {
 				items = append(items, s)
 			}
 		}
@@ -250,7 +260,7 @@ func (c *pqColumn) nextRow(items []string) (string, []string, error) {
 			break // the last row of the row group
 		}
 		if err != nil {
-			return "", items, err
+			return items, err
 		}
 		if nv.RepetitionLevel() == 0 {
 			break
@@ -258,7 +268,7 @@ func (c *pqColumn) nextRow(items []string) (string, []string, error) {
 		v = nv
 		c.pos++
 	}
-	return "", items, nil
+	return items, nil
 }
 
 func (rd *Reader) readParquet() (Event, error) {
@@ -275,25 +285,43 @@ func (rd *Reader) readParquet() (Event, error) {
 		pq.row++
 		rd.rows++
 		var items []string // non-nil: a repeated item column (a list per row)
+		// The scalar values' text goes into one buffer that becomes one
+		// string per row, which the values slice (as the CSV reader's
+		// fields share their record's string): a string per value was
+		// most of the Parquet read's allocations and collection work.
+		rb := pq.rowBuf[:0]
+		var span [nCols][2]int32
 		for c := 0; c < nCols; c++ {
 			col := pq.cols[c]
 			vals[c] = ""
 			if col == nil {
 				continue
 			}
-			s, it, err := col.nextRow(pq.items)
-			if err != nil {
-				return Event{}, fmt.Errorf("events: %s: row %d: column %s: %w", pq.files[pq.fi].Name, pq.row, pq.names[c], err)
-			}
-			if col.repeated {
+			var err error
+			if !col.repeated {
+				a := len(rb)
+				rb, err = col.nextScalar(rb)
+				span[c] = [2]int32{int32(a), int32(len(rb))}
+			} else {
+				var it []string
+				it, err = col.nextList(pq.items)
 				if c == cItem {
 					pq.items = it
 					items = append(make([]string, 0, len(it)), it...)
 				} else if len(it) > 0 {
-					s = it[0]
+					vals[c] = it[0]
 				}
 			}
-			vals[c] = s
+			if err != nil {
+				return Event{}, fmt.Errorf("events: %s: row %d: column %s: %w", pq.files[pq.fi].Name, pq.row, pq.names[c], err)
+			}
+		}
+		pq.rowBuf = rb
+		row := string(rb)
+		for c := 0; c < nCols; c++ {
+			if col := pq.cols[c]; col != nil && !col.repeated {
+				vals[c] = row[span[c][0]:span[c][1]]
+			}
 		}
 		if ev, ok := rd.build(&vals, items, pq.row); ok {
 			return ev, nil
@@ -306,7 +334,7 @@ func (rd *Reader) readParquet() (Event, error) {
 // Timestamps become RFC 3339 in UTC (or without a zone when the column is
 // not UTC-adjusted, so --timezone applies), dates YYYY-MM-DD, decimals
 // their exact decimal text.
-func valueConverter(t parquet.Type) (func(parquet.Value) string, error) {
+func valueConverter(t parquet.Type) (func([]byte, parquet.Value) []byte, error) {
 	lt := t.LogicalType()
 	ct := t.ConvertedType()
 	var unit time.Duration
@@ -331,56 +359,58 @@ func valueConverter(t parquet.Type) (func(parquet.Value) string, error) {
 			isDate = true
 		}
 	}
-	fmtTime := func(tm time.Time) string {
+	fmtTime := func(dst []byte, tm time.Time) []byte {
 		if utc {
-			return tm.UTC().Format(time.RFC3339Nano)
+			return tm.UTC().AppendFormat(dst, time.RFC3339Nano)
 		}
-		return tm.UTC().Format("2006-01-02T15:04:05.999999999")
+		return tm.UTC().AppendFormat(dst, "2006-01-02T15:04:05.999999999")
 	}
 	switch t.Kind() {
 	case parquet.ByteArray, parquet.FixedLenByteArray:
 		if scale >= 0 {
-			return func(v parquet.Value) string {
-				return decimalText(new(big.Int).SetBytes(v.ByteArray()), v.ByteArray(), scale)
+			return func(dst []byte, v parquet.Value) []byte {
+				return append(dst, decimalText(new(big.Int).SetBytes(v.ByteArray()), v.ByteArray(), scale)...)
 			}, nil
 		}
-		return func(v parquet.Value) string { return string(v.ByteArray()) }, nil
+		return func(dst []byte, v parquet.Value) []byte { return append(dst, v.ByteArray()...) }, nil
 	case parquet.Int32:
 		switch {
 		case isDate:
-			return func(v parquet.Value) string {
-				return time.Unix(int64(v.Int32())*86400, 0).UTC().Format("2006-01-02")
+			return func(dst []byte, v parquet.Value) []byte {
+				return time.Unix(int64(v.Int32())*86400, 0).UTC().AppendFormat(dst, "2006-01-02")
 			}, nil
 		case scale >= 0:
-			return func(v parquet.Value) string { return scaled(int64(v.Int32()), scale) }, nil
+			return func(dst []byte, v parquet.Value) []byte { return append(dst, scaled(int64(v.Int32()), scale)...) }, nil
 		}
-		return func(v parquet.Value) string { return strconv.FormatInt(int64(v.Int32()), 10) }, nil
+		return func(dst []byte, v parquet.Value) []byte { return strconv.AppendInt(dst, int64(v.Int32()), 10) }, nil
 	case parquet.Int64:
 		switch {
 		case unit > 0:
-			return func(v parquet.Value) string {
+			return func(dst []byte, v parquet.Value) []byte {
 				n := v.Int64()
-				return fmtTime(time.Unix(0, 0).Add(time.Duration(n) * unit))
+				return fmtTime(dst, time.Unix(0, 0).Add(time.Duration(n)*unit))
 			}, nil
 		case scale >= 0:
-			return func(v parquet.Value) string { return scaled(v.Int64(), scale) }, nil
+			return func(dst []byte, v parquet.Value) []byte { return append(dst, scaled(v.Int64(), scale)...) }, nil
 		}
-		return func(v parquet.Value) string { return strconv.FormatInt(v.Int64(), 10) }, nil
+		return func(dst []byte, v parquet.Value) []byte { return strconv.AppendInt(dst, v.Int64(), 10) }, nil
 	case parquet.Int96:
 		// Legacy Spark/Impala timestamps: nanoseconds of the day, then the
 		// Julian day number (2440588 is 1970-01-01).
-		return func(v parquet.Value) string {
+		return func(dst []byte, v parquet.Value) []byte {
 			i := v.Int96()
 			nanos := int64(uint64(i[1])<<32 | uint64(i[0]))
 			days := int64(i[2]) - 2440588
-			return fmtTime(time.Unix(days*86400, nanos).UTC())
+			return fmtTime(dst, time.Unix(days*86400, nanos).UTC())
 		}, nil
 	case parquet.Float:
-		return func(v parquet.Value) string { return strconv.FormatFloat(float64(v.Float()), 'g', -1, 32) }, nil
+		return func(dst []byte, v parquet.Value) []byte {
+			return strconv.AppendFloat(dst, float64(v.Float()), 'g', -1, 32)
+		}, nil
 	case parquet.Double:
-		return func(v parquet.Value) string { return strconv.FormatFloat(v.Double(), 'g', -1, 64) }, nil
+		return func(dst []byte, v parquet.Value) []byte { return strconv.AppendFloat(dst, v.Double(), 'g', -1, 64) }, nil
 	case parquet.Boolean:
-		return func(v parquet.Value) string { return strconv.FormatBool(v.Boolean()) }, nil
+		return func(dst []byte, v parquet.Value) []byte { return strconv.AppendBool(dst, v.Boolean()) }, nil
 	}
 	return nil, fmt.Errorf("unsupported Parquet type %s", t)
 }
