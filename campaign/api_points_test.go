@@ -7,6 +7,25 @@ import (
 	"time"
 )
 
+// buildPlan returns the campaign's API files and its meta/api/plan.json
+// (2 items_batch files).
+func buildPlan(t *testing.T, c *Campaign) ([]File, []byte) {
+	t.Helper()
+	p, err := BuildAPIPayloads(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := p.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := p.BuildPlan(files, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files, data
+}
+
 func mustLoad(t *testing.T, src string) *Campaign {
 	t.Helper()
 	c, diags, err := Load("c.yaml", strings.NewReader(src))
@@ -37,18 +56,7 @@ func loadErrors(t *testing.T, src string) string {
 // step or is a declared input, and every body file exists.
 func TestPlanCreationOrder(t *testing.T) {
 	c, _, _, _ := exampleExport(t)
-	p, err := BuildAPIPayloads(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := p.Files()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := p.BuildPlan(files, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, data := buildPlan(t, c)
 	golden(t, "meta/api/plan.json", data)
 	var pl plan
 	if err := json.Unmarshal(data, &pl); err != nil {

@@ -32,18 +32,7 @@ func TestGraphAPIVersionNonDefault(t *testing.T) {
 	if c.GraphAPIVersion != v {
 		t.Fatalf("GraphAPIVersion %q, want %q", c.GraphAPIVersion, v)
 	}
-	p, err := BuildAPIPayloads(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := p.Files()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := p.BuildPlan(files, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, data := buildPlan(t, c)
 	var pl plan
 	if err := json.Unmarshal(data, &pl); err != nil {
 		t.Fatal(err)
