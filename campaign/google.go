@@ -36,11 +36,10 @@ type supplementalFeed struct {
 	perSet []int    // per-ad-set scheme: label number per ad set, -1 = none; nil = one label
 	order  []int    // per-ad-set scheme: ad set indexes in label order
 
-	// One-label scheme: the combinations met so far, by the bitmask of
-	// their ad sets (campaigns of up to 64 sets) or by their indexes.
-	byMask map[uint64]*labelCombo
+	// One-label scheme: the combinations met so far, keyed by their ad
+	// set indexes (comboKey), in first-seen order.
 	byKey  map[string]*labelCombo
-	combos []*labelCombo       // first-seen order
+	combos []*labelCombo
 	seen   map[string]struct{} // the distinct values written
 	keyBuf []byte
 }
@@ -143,35 +142,20 @@ func (s *supplementalFeed) Row(id string, sets []int, extra ...string) []string 
 // combo returns the value for an item of these ad sets, or nil when none
 // of them has a segment.
 func (s *supplementalFeed) combo(sets []int) *labelCombo {
-	var mask uint64
-	small := true
-	n := 0
+	// The key lists the ad sets with a segment: no map entry or string is
+	// made per item, only per combination.
+	key := s.keyBuf[:0]
 	for _, i := range sets {
-		if i < 0 || i >= len(s.labels) || s.labels[i] == "" {
-			continue
-		}
-		n++
-		if i >= 64 {
-			small = false
-		} else {
-			mask |= 1 << i
+		if i >= 0 && i < len(s.labels) && s.labels[i] != "" {
+			key = strconv.AppendInt(append(key, ','), int64(i), 10)
 		}
 	}
-	if n == 0 {
+	s.keyBuf = key
+	if len(key) == 0 {
 		return nil
 	}
-	if small {
-		if cb := s.byMask[mask]; cb != nil {
-			return cb
-		}
-	} else {
-		s.keyBuf = s.keyBuf[:0]
-		for _, i := range sets {
-			s.keyBuf = strconv.AppendInt(append(s.keyBuf, ','), int64(i), 10)
-		}
-		if cb := s.byKey[string(s.keyBuf)]; cb != nil {
-			return cb
-		}
+	if cb := s.byKey[string(key)]; cb != nil {
+		return cb
 	}
 	cb := &labelCombo{}
 	var segs []string
@@ -185,29 +169,20 @@ func (s *supplementalFeed) combo(sets []int) *labelCombo {
 		}
 	}
 	cb.value = strings.Join(segs, comboSep)
-	if small {
-		if s.byMask == nil {
-			s.byMask = map[uint64]*labelCombo{}
-		}
-		s.byMask[mask] = cb
-	} else {
-		if s.byKey == nil {
-			s.byKey = map[string]*labelCombo{}
-		}
-		s.byKey[string(s.keyBuf)] = cb
+	if s.byKey == nil {
+		s.byKey = map[string]*labelCombo{}
 	}
+	s.byKey[string(key)] = cb
 	s.combos = append(s.combos, cb)
 	s.see(cb.value)
 	return cb
 }
 
 func (s *supplementalFeed) see(v string) {
-	if _, ok := s.seen[v]; !ok {
-		if s.seen == nil {
-			s.seen = map[string]struct{}{}
-		}
-		s.seen[v] = struct{}{}
+	if s.seen == nil {
+		s.seen = map[string]struct{}{}
 	}
+	s.seen[v] = struct{}{}
 }
 
 // GoogleProductGroup is how one ad set is targeted in Google Ads: the

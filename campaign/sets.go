@@ -17,9 +17,10 @@ import (
 // "Product set with the same filters already exists" (code 10803,
 // subcode 1798073, "Duplicate product set already exists", with the
 // existing product_set_id in error_data), is quoted in
-// https://github.com/facebook/facebook-for-woocommerce/issues/1993. The ad set's own set is
-// stemmed after its slug, an audience source set after "<slug>-source";
-// a stem already taken ("Shoes" next to an ad set named "Shoes source")
+// https://github.com/facebook/facebook-for-woocommerce/issues/1993.
+//
+// The ad set's own set is stemmed after its slug, an audience source set
+// after "<slug>-source"; a stem already taken ("Shoes" next to an ad set named "Shoes source")
 // gets "-2", "-3"… in campaign order, so the names are deterministic.
 func assignProductSets(c *Campaign) {
 	taken := map[string]bool{}

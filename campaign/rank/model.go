@@ -486,8 +486,21 @@ func (b *Builder) build(ctx context.Context, pre *Graphs) (*Model, error) {
 	return m, nil
 }
 
-// baskets lists item baskets: basket b holds items[off[b]:off[b+1]].
-type baskets struct{ off, items []int32 }
+// baskets lists item baskets: basket b holds items[off[b]:off[b+1]], of
+// which the last max count (buildGraph sets it to MaxBasket).
+type baskets struct {
+	off, items []int32
+	max        int32
+}
+
+// span is basket b's counted items: its max most recent.
+func (bs *baskets) span(b int32) []int32 {
+	a, z := bs.off[b], bs.off[b+1]
+	if z-a > bs.max {
+		a = z - bs.max
+	}
+	return bs.items[a:z]
+}
 
 // collectBaskets gathers the baskets gen emits.
 func collectBaskets(gen func(emit func([]int32))) baskets {
@@ -506,15 +519,7 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, bs baskets) (*graph,
 	cfg := m.cfg
 	g := &graph{count: make([]uint32, nItems)}
 	nB := len(bs.off) - 1
-	maxB := int32(min(cfg.MaxBasket, math.MaxInt32))
-	// span is basket b's counted items: the most recent MaxBasket.
-	span := func(b int32) []int32 {
-		a, z := bs.off[b], bs.off[b+1]
-		if z-a > maxB {
-			a = z - maxB
-		}
-		return bs.items[a:z]
-	}
+	bs.max = int32(min(cfg.MaxBasket, math.MaxInt32))
 	// Inverted index item -> baskets.
 	istart := make([]int32, nItems+1)
 	for b := range int32(nB) {
@@ -522,7 +527,7 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, bs baskets) (*graph,
 			continue
 		}
 		g.n++
-		for _, it := range span(b) {
+		for _, it := range bs.span(b) {
 			g.count[it]++
 			istart[it+1]++
 		}
@@ -536,13 +541,12 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, bs baskets) (*graph,
 		if bs.off[b+1]-bs.off[b] < 2 {
 			continue
 		}
-		for _, it := range span(b) {
+		for _, it := range bs.span(b) {
 			inv[fill[it]] = b
 			fill[it]++
 		}
 	}
 	g.adj = make([][]neighbour, nItems)
-	per := g.adj
 	if cfg.AllPairs {
 		g.all = make([][]neighbour, nItems)
 	}
@@ -566,11 +570,7 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, bs baskets) (*graph,
 				}
 				touched = touched[:0]
 				for _, b := range inv[istart[i]:istart[i+1]] {
-					a, z := bs.off[b], bs.off[b+1]
-					if z-a > maxB {
-						a = z - maxB
-					}
-					for _, j := range bs.items[a:z] {
+					for _, j := range bs.span(b) {
 						if int(j) == i {
 							continue
 						}
@@ -594,7 +594,7 @@ func (m *Model) buildGraph(ctx context.Context, nItems int, bs baskets) (*graph,
 						g.all[i] = append(g.all[i], neighbour{item: j, co: c, score: s})
 					}
 				}
-				per[i] = h.sorted()
+				g.adj[i] = h.sorted()
 			}
 		}(w)
 	}
