@@ -406,13 +406,20 @@ func (res *ExportResult) CatalogIssues() []Issue {
 // diff --channel meta` then agree on what changed and what was removed.
 // The removed ids come from the index, so the feed is read once and may
 // be a pipe. The caller closes r.
-func IndexSince(ctx context.Context, path string, r feed.Reader) (*feed.OldIndex, error) {
+//
+// A previous feed without items is refused unless allowEmpty, as an empty
+// catalog is: an empty download or pipe would otherwise pass as "every
+// item is new" and the export would succeed on nothing.
+func IndexSince(ctx context.Context, path string, r feed.Reader, allowEmpty bool) (*feed.OldIndex, error) {
 	x, err := feed.IndexOld(ctx, r, "id")
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
 		return nil, &ReadError{Err: fmt.Errorf("--since %s: %w", path, err)}
+	}
+	if err := feed.NoItemsError(r, x.Items(), allowEmpty); err != nil {
+		return nil, &ReadError{Err: fmt.Errorf("--since: %w", err)} // err names the file
 	}
 	return x, nil
 }

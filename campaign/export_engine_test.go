@@ -99,7 +99,7 @@ func sinceIndex(t *testing.T, path string) *feed.OldIndex {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	idx, err := IndexSince(context.Background(), path, r)
+	idx, err := IndexSince(context.Background(), path, r, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestStreamCatalogGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sr.Close()
-	since, err := IndexSince(context.Background(), "clean_meta_feed.csv", sr)
+	since, err := IndexSince(context.Background(), "clean_meta_feed.csv", sr, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestIndexSinceReadError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	_, err = IndexSince(context.Background(), "truncated_feed.xml", r)
+	_, err = IndexSince(context.Background(), "truncated_feed.xml", r, false)
 	var re *ReadError
 	if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), "--since truncated_feed.xml") {
 		t.Fatalf("err = %v, want a ReadError naming --since truncated_feed.xml", err)

@@ -176,6 +176,10 @@ func (x *OldIndex) Removed(yield func(id string) bool) {
 	})
 }
 
+// Items is the number of items read from OLD, those without an id
+// included.
+func (x *OldIndex) Items() int { return x.items }
+
 // Remaining is the number of old items no Changed call has matched yet.
 func (x *OldIndex) Remaining() int { return x.full.len() - x.nSeen }
 

@@ -57,7 +57,8 @@ staging directory inside DIR and the files are renamed into place at the end.
 With --since OLD_FEED the items_batch bodies carry only the difference: UPDATE
 for new and changed items, DELETE for items that are gone, as "dpa diff
 --channel meta OLD_FEED CATALOG" counts them. OLD_FEED is read once: it may be -
-(stdin) or a pipe.
+(stdin) or a pipe; one without items (a failed download) is refused unless
+--allow-empty.
 
 EXIT STATUS
   0    exported (warnings, if any, are in manifest.json and on stderr)
@@ -150,7 +151,7 @@ func runExport(ctx context.Context, o *exportOptions) error {
 		if err != nil {
 			return err
 		}
-		old, err = campaign.IndexSince(ctx, o.Since, sr)
+		old, err = campaign.IndexSince(ctx, o.Since, sr, o.Read.AllowEmpty)
 		sr.Close()
 		if err != nil {
 			return engineErr(err)

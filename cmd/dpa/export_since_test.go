@@ -73,3 +73,40 @@ func TestExportSincePipe(t *testing.T) {
 		}
 	}
 }
+
+// TestExportSinceEmpty: a previous feed without items (an empty pipe, a
+// header only: a failed download) is an input error, not "every item is
+// new"; the export already in --out is left as it was. --allow-empty
+// accepts it.
+func TestExportSinceEmpty(t *testing.T) {
+	tmp := t.TempDir()
+	header := strings.SplitN(mustRead(t, exampleCatalog), "\n", 2)[0] + "\n"
+	hdrPath := filepath.Join(tmp, "header.csv")
+	if err := os.WriteFile(hdrPath, []byte(header), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "out")
+	s, _, errOut := render.Test()
+	if code := run(t.Context(), []string{"export", "--campaign", exampleCampaign, "--catalog", exampleCatalog, "--out", out}, s, fixedNow); code != 0 {
+		t.Fatalf("first export: exit %d\n%s", code, errOut)
+	}
+	before, err := os.Stat(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, since := range []string{"-", hdrPath} {
+		s, _, errOut := render.Test() // stdin is empty
+		code := run(t.Context(), []string{"export", "--campaign", exampleCampaign, "--catalog", exampleCatalog, "--out", out, "--force", "--since", since}, s, fixedNow)
+		if code != 2 || !strings.Contains(errOut.String(), "--since") || !strings.Contains(errOut.String(), "no items") {
+			t.Errorf("--since %s: exit %d, want 2 naming --since and no items\n%s", since, code, errOut)
+		}
+		// Same content either way (fixed clock): a replaced file is a new one.
+		if now, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil || !os.SameFile(now, before) {
+			t.Errorf("--since %s: the earlier export was replaced (%v)", since, err)
+		}
+	}
+	s, _, errOut = render.Test()
+	if code := run(t.Context(), []string{"export", "--campaign", exampleCampaign, "--catalog", exampleCatalog, "--out", filepath.Join(tmp, "out2"), "--since", hdrPath, "--allow-empty"}, s, fixedNow); code != 0 {
+		t.Errorf("--allow-empty: exit %d\n%s", code, errOut)
+	}
+}
