@@ -40,7 +40,8 @@ The guard flags make it a CI gate against broken exports.
 EXIT STATUS
   0    no guard exceeded
   1    a guard was exceeded (--fail-on-price-change, --max-changed-share, --max-removed-share)
-  2    usage error or unreadable input`,
+  2    usage error, unreadable input, or a side without items (--allow-empty
+       accepts that)`,
 		Example: `  dpa diff yesterday.csv today.csv
   dpa diff old.xml new.xml -o json > diff.json
   dpa diff old.csv new.csv --max-removed-share 5 --fail-on-price-change 20`,
@@ -121,6 +122,17 @@ func runDiff(ctx context.Context, o *diffOptions) error {
 			return ctx.Err()
 		}
 		return &inputError{err: err}
+	}
+	// A side without items (an empty download, a header only) would
+	// report every item added or removed: refused as every command refuses
+	// an input that yields nothing, unless --allow-empty.
+	for _, side := range []struct {
+		r     feed.Reader
+		items int
+	}{{oldR, res.OldItems}, {newR, res.NewItems}} {
+		if err := feed.NoItemsError(side.r, side.items, ro.AllowEmpty); err != nil {
+			return &inputError{err: err}
+		}
 	}
 	rep := &diffReport{SchemaVersion: 1, Old: o.Old, New: o.New, DiffResult: res, Guards: o.guards(res)}
 	// diff has no --out: the report is data on stdout, the guards' verdict
