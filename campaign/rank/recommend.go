@@ -735,6 +735,8 @@ type scratch struct {
 	tkeys  []keyedSess  // topSessions' sort keys
 	mix    []scoredItem // blend's candidates
 	mpos   []int32      // item -> 1 + position in mix
+	spans  [][2]int32   // sknnVotes: the neighbours' item ranges
+	touch  int32        // sknnVotes: keeps its prefetching loads
 	// sknn's last result and the seed indices it was computed for.
 	knnKey   []int32
 	knnOut   []scoredItem

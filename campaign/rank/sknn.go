@@ -265,8 +265,23 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 			sc.w[s.idx] = 0
 		}
 	}
-	for _, n := range topSessions(x, sc.cand, sknnNeighbors, &sc.tsel, &sc.tkeys) {
-		for _, it := range x.items[x.off[n.sess]:x.off[n.sess+1]] {
+	top := topSessions(x, sc.cand, sknnNeighbors, &sc.tsel, &sc.tkeys)
+	// The neighbours' sessions are scattered over the index: a cache miss
+	// each. Their bounds, then their first items, are read first in loops
+	// of independent loads, which the CPU overlaps, instead of one miss
+	// after another in the vote loop (that waited on each).
+	spans := sc.spans[:0]
+	for _, n := range top {
+		spans = append(spans, [2]int32{x.off[n.sess], x.off[n.sess+1]})
+	}
+	sc.spans = spans
+	var touch int32
+	for _, sp := range spans {
+		touch += x.items[sp[0]] + x.items[sp[1]-1]
+	}
+	sc.touch += touch
+	for i, n := range top {
+		for _, it := range x.items[spans[i][0]:spans[i][1]] {
 			p := sc.pos[it]
 			if p == 0 {
 				out = append(out, scoredItem{idx: it, by: -1})
@@ -619,6 +634,13 @@ func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]ke
 		}
 	}
 	*keys = ks
+	if len(ks) > n {
+		// Ties at the threshold can keep thousands (a seed's sample
+		// shares one similarity): the n best keys are selected, and only
+		// they are sorted.
+		topKeys(ks, n)
+		ks = ks[:n]
+	}
 	slices.SortFunc(ks, func(a, b keyedSess) int {
 		if a.key > b.key {
 			return -1
@@ -630,6 +652,37 @@ func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]ke
 		h = append(h, k.c) // safe: len(h) ≤ len(ks) ≤ len(cand)
 	}
 	return h
+}
+
+// topKeys reorders v so that v[:k] holds its k largest keys (distinct):
+// a quickselect, O(len(v)).
+func topKeys(v []keyedSess, k int) {
+	lo, hi, want := 0, len(v)-1, k-1
+	for lo < hi {
+		p := v[lo+(hi-lo)/2].key
+		i, j := lo, hi
+		for i <= j {
+			for v[i].key > p {
+				i++
+			}
+			for v[j].key < p {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case want <= j:
+			hi = j
+		case want >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 type keyedSess struct {
