@@ -23,15 +23,38 @@ func PoissonWeights(w []uint8, seed, key uint64) {
 	// cost); u is exactly rand.Rand.Float64's value for the same stream.
 	pcg := rand.NewPCG(seed^0xb007, key)
 	for r := range w {
-		// Inverse CDF of Poisson(1).
-		u := float64(pcg.Uint64()<<11>>11) / (1 << 53)
-		k := 0
-		for k < 20 && u > poissonCDF[k] {
-			k++
-		}
-		w[r] = uint8(k)
+		w[r] = uint8(poissonK(pcg.Uint64() & (1<<53 - 1)))
 	}
 }
+
+// poissonK is the inverse CDF of Poisson(1) at u = m/2^53 (m < 2^53, the
+// 53 bits rand.Float64 keeps): the first k < 20 with u ≤ poissonCDF[k],
+// 20 if none. u > c ⟺ m > c·2^53 (an exact scaling) ⟺ m > floor(c·2^53)
+// (m is an integer), so the CDF is compared as integers; and t-m has its
+// top bit set exactly when m > t (both below 2^53), so the eight
+// thresholds that hold all but 1e-5 of the draws are counted without a
+// branch: the compare loop's branches followed random draws and missed
+// about every other time, most of the bootstrap's cost.
+func poissonK(m uint64) int {
+	t := &poissonT
+	k := (t[0]-m)>>63 + (t[1]-m)>>63 + (t[2]-m)>>63 + (t[3]-m)>>63 +
+		(t[4]-m)>>63 + (t[5]-m)>>63 + (t[6]-m)>>63 + (t[7]-m)>>63
+	if k < 8 {
+		return int(k) // the CDF increases: the count is the first k
+	}
+	for k < 20 && m > t[k] {
+		k++
+	}
+	return int(k)
+}
+
+// poissonT[k] is floor(poissonCDF[k]·2^53).
+var poissonT = func() (t [20]uint64) {
+	for k, c := range poissonCDF {
+		t[k] = uint64(c * (1 << 53))
+	}
+	return t
+}()
 
 // poissonCDF[k] is P(Poisson(1) ≤ k), summed as e^-1/k! term by term.
 var poissonCDF = func() (c [20]float64) {

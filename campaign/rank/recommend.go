@@ -799,6 +799,13 @@ func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 			n++
 		}
 	}
+	if n > head {
+		// Ties at thr (equal vote sums are common) can hold hundreds:
+		// the head-th best by the total order is selected among them, so
+		// that only head candidates are sorted.
+		selectScored(cands[:n], head)
+		n = head
+	}
 	sortScored(cands[:n])
 	each(cands[:n])
 	if r.full() {

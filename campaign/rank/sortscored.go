@@ -73,3 +73,54 @@ func quickScored(a []scoredItem, depth int) {
 		}
 	}
 }
+
+// selectScored reorders a so that a[:k] holds its k first items by
+// cmpScored (in no particular order): a quickselect with quickScored's
+// partition, O(len(a)); past 2·log2(n) levels it sorts what is left.
+func selectScored(a []scoredItem, k int) {
+	for depth := 2 * bits.Len(uint(len(a))); len(a) > 12 && k > 0 && k < len(a); depth-- {
+		if depth == 0 {
+			sortScored(a)
+			return
+		}
+		m, z := len(a)/2, len(a)-1
+		if scoredBefore(&a[m], &a[0]) {
+			a[m], a[0] = a[0], a[m]
+		}
+		if scoredBefore(&a[z], &a[m]) {
+			a[z], a[m] = a[m], a[z]
+			if scoredBefore(&a[m], &a[0]) {
+				a[m], a[0] = a[0], a[m]
+			}
+		}
+		a[0], a[m] = a[m], a[0]
+		p := a[0]
+		i, j := 1, z
+		for {
+			for i <= j && scoredBefore(&a[i], &p) {
+				i++
+			}
+			for i <= j && scoredBefore(&p, &a[j]) {
+				j--
+			}
+			if i >= j {
+				break
+			}
+			a[i], a[j] = a[j], a[i]
+			i++
+			j--
+		}
+		a[0], a[i-1] = a[i-1], a[0]
+		// a[:i-1] precede a[i-1], a[i:] follow it.
+		switch {
+		case k < i:
+			a = a[:i-1]
+		default:
+			k -= i
+			a = a[i:]
+		}
+	}
+	if k > 0 && k < len(a) {
+		sortScored(a)
+	}
+}

@@ -34,3 +34,30 @@ func TestSortScoredMatchesSortFunc(t *testing.T) {
 		}
 	}
 }
+
+// selectScored must leave exactly the k first items of the full sort in
+// a[:k], whatever their order.
+func TestSelectScoredMatchesSortPrefix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for trial := range 3000 {
+		n := rng.IntN(300)
+		a := make([]scoredItem, n)
+		perm := rng.Perm(n)
+		levels := 1 + rng.IntN(40)
+		for i := range a {
+			a[i] = scoredItem{score: float64(rng.IntN(levels)) / 4, idx: int32(perm[i]), by: int32(i)}
+		}
+		if trial%5 == 1 {
+			slices.SortFunc(a, cmpScored)
+		}
+		k := rng.IntN(n + 1)
+		want := slices.Clone(a)
+		slices.SortFunc(want, cmpScored)
+		selectScored(a, k)
+		got := slices.Clone(a[:k])
+		slices.SortFunc(got, cmpScored)
+		if !slices.Equal(got, want[:k]) {
+			t.Fatalf("trial %d (n %d, k %d): the first k differ", trial, n, k)
+		}
+	}
+}
