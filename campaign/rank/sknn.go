@@ -812,6 +812,9 @@ func (r *run) blendVotes(sc *scratch, wKnn, wGraph, wRepeat float64) []scoredIte
 		}
 		out[p-1].score += v
 	}
+	// addAll adds a list of distinct items; into an empty out they are
+	// appended without a lookup (0+v is v), which saves a read of mpos,
+	// a cache miss, per sknn candidate.
 	addAll := func(list []scoredItem, w float64) {
 		if w == 0 {
 			return
@@ -821,6 +824,13 @@ func (r *run) blendVotes(sc *scratch, wKnn, wGraph, wRepeat float64) []scoredIte
 			top = max(top, c.score)
 		}
 		if top <= 0 {
+			return
+		}
+		if len(out) == 0 {
+			for _, c := range list {
+				out = append(out, scoredItem{score: w * c.score / top, idx: c.idx, by: -1})
+				sc.mpos[c.idx] = int32(len(out))
+			}
 			return
 		}
 		for _, c := range list {
