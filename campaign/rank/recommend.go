@@ -731,6 +731,8 @@ type scratch struct {
 	ub     []float64
 	sel    []float64
 	rsel   []float64    // ranked's scores
+	top    []scoredItem // ranked's head
+	rest   []scoredItem // ranked's candidates after the head
 	tsel   []float64    // topSessions' similarities
 	tkeys  []keyedSess  // topSessions' sort keys
 	mix    []scoredItem // blend's candidates
@@ -763,12 +765,13 @@ func cmpScored(a, b scoredItem) int {
 }
 
 // ranked calls fn on the candidates best first until the run is full,
-// reordering cands. Long lists are not fully sorted: the head-th best
-// score is found by a quickselect over the scores alone, the candidates
-// scoring at least that much (the head, with any ties) are sorted and
-// offered, and the others are sorted only if the head runs out. The order
-// (score desc, index asc) is total, so fn sees exactly the full sort's
-// prefix.
+// leaving cands as they are (sknn and blend hand out their memos). Long
+// lists are not sorted: the head-th best score is found by a quickselect
+// over a copy of the scores alone, the candidates scoring at least that
+// much (the head, with any ties) are copied out, cut to the head by the
+// total order (score desc, index asc) when ties overflow it, sorted and
+// offered; the others are gathered and sorted only if the head runs out.
+// The order is total, so fn sees exactly the full sort's prefix.
 func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 	r.stage++
 	each := func(list []scoredItem) {
@@ -780,9 +783,12 @@ func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 		}
 	}
 	head := 2*r.k + 16
+	top := sc.top[:0]
 	if len(cands) <= head {
-		sortScored(cands)
-		each(cands)
+		top = append(top, cands...)
+		sortScored(top)
+		sc.top = top
+		each(top)
 		return
 	}
 	v := sc.rsel[:0]
@@ -791,28 +797,32 @@ func (r *run) ranked(sc *scratch, cands []scoredItem, fn func(c scoredItem)) {
 	}
 	sc.rsel = v
 	thr := kthLargest(v, head)
-	// Partition: the candidates scoring ≥ thr first.
-	n := 0
-	for i, c := range cands {
+	for _, c := range cands {
 		if c.score >= thr {
-			cands[i], cands[n] = cands[n], c
-			n++
+			top = append(top, c)
 		}
 	}
-	if n > head {
-		// Ties at thr (equal vote sums are common) can hold hundreds:
-		// the head-th best by the total order is selected among them, so
-		// that only head candidates are sorted.
-		selectScored(cands[:n], head)
-		n = head
+	if len(top) > head {
+		// Ties at thr (equal vote sums are common) can hold hundreds.
+		selectScored(top, head)
+		top = top[:head]
 	}
-	sortScored(cands[:n])
-	each(cands[:n])
+	sortScored(top)
+	sc.top = top
+	each(top)
 	if r.full() {
 		return
 	}
-	sortScored(cands[n:])
-	each(cands[n:])
+	last := &top[len(top)-1]
+	rest := sc.rest[:0]
+	for i := range cands {
+		if scoredBefore(last, &cands[i]) {
+			rest = append(rest, cands[i])
+		}
+	}
+	sc.rest = rest
+	sortScored(rest)
+	each(rest)
 }
 
 // maxSeeds bounds the history items similar and crosssell expand; with

@@ -208,7 +208,8 @@ const (
 )
 
 // sknn scores items by the votes of the most similar training sessions;
-// candidates are returned unsorted in sc.buf.
+// candidates are returned unsorted, in the memo (sc.knnOut): callers read
+// them and must not modify them (ranked does not).
 //
 // The result depends only on the seed items (their model indices, in
 // order), so it is kept in the scratch and reused while the seeds repeat:
@@ -233,8 +234,7 @@ func (r *run) sknn(sc *scratch) []scoredItem {
 			}
 		}
 		if same {
-			sc.buf = append(out, sc.knnOut...)
-			return sc.buf
+			return sc.knnOut
 		}
 	}
 	out = r.sknnVotes(sc, x, seeds, out)
@@ -242,9 +242,10 @@ func (r *run) sknn(sc *scratch) []scoredItem {
 	for _, s := range seeds {
 		sc.knnKey = append(sc.knnKey, s.idx)
 	}
-	sc.knnOut = append(sc.knnOut[:0], out...)
+	// The result becomes the memo, and the memo's old array the next
+	// working buffer: no copy.
+	sc.knnOut, sc.buf = out, sc.knnOut[:0]
 	sc.knnValid = true
-	sc.buf = out
 	return out
 }
 
@@ -627,11 +628,20 @@ func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]ke
 	if len(v) > n {
 		thr = float32(kthLargest(v, n)) // exact: v holds float32 values
 	}
-	ks := (*keys)[:0]
+	// The kept candidates are gathered first without a branch (which
+	// followed the similarities and mispredicted), and their keys read in
+	// a loop of independent loads, which the CPU overlaps: ord is
+	// scattered, a cache miss per candidate. thr > 0, so c.sim ≥ thr is
+	// c.sim > 0 too.
+	ks := slices.Grow((*keys)[:0], len(cand))[:len(cand)]
+	nk := 0
 	for _, c := range cand {
-		if c.sim >= thr && c.sim > 0 {
-			ks = append(ks, keyedSess{key: sessKey(x, c), c: c})
-		}
+		ks[nk].c = c
+		nk += b2i(c.sim >= thr)
+	}
+	ks = ks[:nk]
+	for i := range ks {
+		ks[i].key = sessKey(x, ks[i].c)
 	}
 	*keys = ks
 	if len(ks) > n {
@@ -683,6 +693,14 @@ func topKeys(v []keyedSess, k int) {
 			return
 		}
 	}
+}
+
+// b2i is 1 for true: a SETcc, not a branch.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type keyedSess struct {
@@ -758,7 +776,8 @@ func (r *run) sessionKNN() {
 // session-neighbour votes (sknn, scaled to a maximum of 1), the co-view
 // graph spread from the most recent items (scaled likewise) and, with
 // wRepeat > 0, the history items themselves by recency (1/(1+r) for the
-// r-th most recent). Candidates come back unsorted in sc.mix.
+// r-th most recent). Candidates come back unsorted, in the memo
+// (sc.blendOut), to be read only.
 //
 // Like sknn's, the result depends only on the seeds' model indices (all
 // three signals read seeds(false, sknnItems) or a prefix of it), the
@@ -777,8 +796,7 @@ func (r *run) blend(sc *scratch, wKnn, wGraph, wRepeat float64) []scoredItem {
 			}
 		}
 		if same {
-			sc.mix = append(sc.mix[:0], sc.blendOut...)
-			return sc.mix
+			return sc.blendOut
 		}
 	}
 	out := r.blendVotes(sc, wKnn, wGraph, wRepeat)
@@ -787,7 +805,7 @@ func (r *run) blend(sc *scratch, wKnn, wGraph, wRepeat float64) []scoredItem {
 		sc.blendSeeds = append(sc.blendSeeds, s.idx)
 	}
 	sc.blendKey, sc.blendValid = key, true
-	sc.blendOut = append(sc.blendOut[:0], out...)
+	sc.blendOut, sc.mix = out, sc.blendOut[:0]
 	return out
 }
 
