@@ -45,6 +45,26 @@ type bootSums struct {
 	reps int
 	n    [][]int64
 	sum  [][nMetrics][]int64
+	// shared holds the weighted case count and new-item case count that
+	// every strategy has (group.flush: every strategy scores every case
+	// of a group, so both are equal across strategies): added once per
+	// group instead of once per strategy, and folded into n and
+	// sum[·][mNewN] before anything reads them (fold).
+	shared [2][]int64
+}
+
+// fold moves the shared sums into every strategy's.
+func (b *bootSums) fold() {
+	if b.shared[0] == nil {
+		return
+	}
+	for si := range b.n {
+		for r := range b.reps {
+			b.n[si][r] += b.shared[0][r]
+			b.sum[si][mNewN][r] += b.shared[1][r]
+		}
+	}
+	b.shared = [2][]int64{}
 }
 
 func newBootSums(strategies, reps int) *bootSums {
@@ -60,6 +80,8 @@ func newBootSums(strategies, reps int) *bootSums {
 
 // add merges o into b (integer sums: the order does not matter).
 func (b *bootSums) add(o *bootSums) {
+	b.fold()
+	o.fold()
 	for si := range b.n {
 		for r := range b.reps {
 			b.n[si][r] += o.n[si][r]
@@ -110,13 +132,33 @@ func (g *group) flush(b *bootSums, seed uint64) {
 		return
 	}
 	poissonWeights(g.w, seed, g.key)
+	// Most of the arrays a group adds to were the case counts, equal for
+	// every strategy: those go to b.shared once.
+	shared := len(g.n) > 0
+	for si := range g.n {
+		if g.n[si] != g.n[0] || g.sum[si][mNewN] != g.sum[0][mNewN] {
+			shared = false
+			break
+		}
+	}
+	if shared {
+		if b.shared[0] == nil {
+			b.shared = [2][]int64{make([]int64, b.reps), make([]int64, b.reps)}
+		}
+		addWeighted(b.shared[0], g.w, g.n[0])
+		if v := g.sum[0][mNewN]; v != 0 {
+			addWeighted(b.shared[1], g.w, v)
+		}
+	}
 	for si := range g.n {
 		if g.n[si] == 0 {
 			continue
 		}
-		addWeighted(b.n[si], g.w, g.n[si])
+		if !shared {
+			addWeighted(b.n[si], g.w, g.n[si])
+		}
 		for m, v := range g.sum[si] {
-			if v != 0 {
+			if v != 0 && (!shared || m != mNewN) {
 				addWeighted(b.sum[si][m], g.w, v)
 			}
 		}
@@ -154,6 +196,7 @@ func poissonWeights(w []uint8, seed uint64, key string) {
 // replicate drew no case of it. The new-items hit rate is over the cases
 // with a new item to find only.
 func (b *bootSums) value(si, m, r int) (float64, bool) {
+	b.fold()
 	den := float64(b.n[si][r])
 	if m == mNew {
 		den = float64(b.sum[si][mNewN][r]) / fixScale

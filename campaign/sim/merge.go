@@ -320,6 +320,7 @@ type bootJSON struct {
 // MarshalJSON writes the replicate sums: n[strategy][replicate] and
 // sum[strategy][metric][replicate], metrics in the order of mHit..mNewN.
 func (b *bootSums) MarshalJSON() ([]byte, error) {
+	b.fold()
 	return json.Marshal(bootJSON{Replicates: b.reps, N: b.n, Sum: b.sum})
 }
 
