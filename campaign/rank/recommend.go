@@ -686,16 +686,28 @@ func (r *run) spread(sc *scratch, g *graph, seeds []hev) []scoredItem {
 	// call at O(seeds · k).
 	perSeed := 2*r.k + 20
 	out := sc.buf[:0]
+	// The seeds' lists lie scattered: their headers, then their first
+	// neighbours, are read in loops of independent loads that the CPU
+	// overlaps, instead of a cache miss at the start of each seed's loop.
+	lists := sc.lists[:0]
+	for _, s := range seeds {
+		nbs := g.of(s.idx)
+		lists = append(lists, nbs[:min(len(nbs), perSeed)])
+	}
+	sc.lists = lists
+	var touch int32
+	for _, nbs := range lists {
+		if len(nbs) > 0 {
+			touch += nbs[0].item + nbs[len(nbs)-1].item
+		}
+	}
+	sc.touch += touch
 	for rank, s := range seeds {
 		if s.idx < 0 {
 			continue
 		}
 		w := 1 / float64(1+rank)
-		nbs := g.of(s.idx)
-		if len(nbs) > perSeed {
-			nbs = nbs[:perSeed]
-		}
-		for _, nb := range nbs {
+		for _, nb := range lists[rank] {
 			p := sc.pos[nb.item]
 			if p == 0 {
 				out = append(out, scoredItem{idx: nb.item, by: -1})
@@ -730,15 +742,16 @@ type scratch struct {
 	lb     []float64 // sknn: per such candidate, bounds of its similarity
 	ub     []float64
 	sel    []float64
-	rsel   []float64    // ranked's scores
-	top    []scoredItem // ranked's head
-	rest   []scoredItem // ranked's candidates after the head
-	tsel   []float64    // topSessions' similarities
-	tkeys  []keyedSess  // topSessions' sort keys
-	mix    []scoredItem // blend's candidates
-	mpos   []int32      // item -> 1 + position in mix
-	spans  [][2]int32   // sknnVotes: the neighbours' item ranges
-	touch  int32        // sknnVotes: keeps its prefetching loads
+	rsel   []float64     // ranked's scores
+	top    []scoredItem  // ranked's head
+	rest   []scoredItem  // ranked's candidates after the head
+	tsel   []float64     // topSessions' similarities
+	tkeys  []keyedSess   // topSessions' sort keys
+	mix    []scoredItem  // blend's candidates
+	mpos   []int32       // item -> 1 + position in mix
+	spans  [][2]int32    // sknnVotes: the neighbours' item ranges
+	touch  int32         // sknnVotes, spread: keeps their prefetching loads
+	lists  [][]neighbour // spread: the seeds' neighbours
 	// sknn's last result and the seed indices it was computed for.
 	knnKey   []int32
 	knnOut   []scoredItem
