@@ -148,6 +148,13 @@ func (c *ixCols) add(t int64, user, item, sess int32, kind Kind) {
 // permutation with the comparison the interaction structs were sorted with
 // (same algorithm, same comparisons), so the order is the one they had.
 func (c *ixCols) sortByUser() {
+	if c.sortRuns() {
+		return
+	}
+	c.sortFull()
+}
+
+func (c *ixCols) sortFull() {
 	perm := make([]int32, len(c.t))
 	for i := range perm {
 		perm[i] = int32(i)
@@ -171,6 +178,55 @@ func (c *ixCols) sortByUser() {
 	PermuteInPlace(c.user, perm, done)
 	PermuteInPlace(c.item, perm, done)
 	PermuteInPlace(c.sess, perm, done)
+}
+
+// sortRuns is sortByUser for records in (user, time) order already, as a
+// replay's log hands them over: each run of equal (user, time), almost
+// always one or two records, is put in (kind, item) order in place, where
+// the sort of a permutation of every record, and its application to each
+// column, took 0.2 s at 8M records. It reports false, having changed
+// nothing, when the records are not in that order, or when a run is long
+// or holds two records tying on kind and item but differing in session:
+// the full sort's placing of such ties is its own, so it decides them.
+func (c *ixCols) sortRuns() bool {
+	const maxRun = 32
+	n := len(c.t)
+	for a := 0; a < n; {
+		z := a + 1
+		for z < n && c.user[z] == c.user[a] && c.t[z] == c.t[a] {
+			z++
+		}
+		if z < n && (c.user[z] < c.user[a] || c.user[z] == c.user[a] && c.t[z] < c.t[a]) {
+			return false
+		}
+		if z-a > maxRun {
+			return false
+		}
+		for i := a; i < z; i++ {
+			for j := i + 1; j < z; j++ {
+				if c.kind[i] == c.kind[j] && c.item[i] == c.item[j] && c.sess[i] != c.sess[j] {
+					return false
+				}
+			}
+		}
+		a = z
+	}
+	for a := 0; a < n; {
+		z := a + 1
+		for z < n && c.user[z] == c.user[a] && c.t[z] == c.t[a] {
+			z++
+		}
+		// Insertion sort by (kind, item); user and time are equal.
+		for i := a + 1; i < z; i++ {
+			for j := i; j > a && (c.kind[j] < c.kind[j-1] || c.kind[j] == c.kind[j-1] && c.item[j] < c.item[j-1]); j-- {
+				c.kind[j], c.kind[j-1] = c.kind[j-1], c.kind[j]
+				c.item[j], c.item[j-1] = c.item[j-1], c.item[j]
+				c.sess[j], c.sess[j-1] = c.sess[j-1], c.sess[j]
+			}
+		}
+		a = z
+	}
+	return true
 }
 
 // PermuteInPlace sets col[i] to the old col[perm[i]] for every i without a

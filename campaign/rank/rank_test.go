@@ -3,7 +3,9 @@ package rank
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -474,5 +476,37 @@ func TestStrategiesIsACopy(t *testing.T) {
 	a[0] = "changed"
 	if b := Strategies(); b[0] != Retarget {
 		t.Fatalf("Strategies handed out the table: %v", b)
+	}
+}
+
+// sortByUser's fast path (sortRuns) must give exactly the full sort's
+// columns: on logs in (user, time) order with runs of equal times, with
+// ties on kind and item (equal or different sessions), and on logs out of
+// order, where it must leave the work to the full sort.
+func TestSortByUserMatchesFullSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for trial := range 2000 {
+		n := rng.IntN(60)
+		var c ixCols
+		for range n {
+			c.add(int64(rng.IntN(4)), int32(rng.IntN(5)), int32(rng.IntN(3)), int32(rng.IntN(2)), Kind(1+rng.IntN(2)))
+		}
+		if trial%3 != 0 {
+			// In (user, time) order, as a replay hands the records over.
+			c.sortFull()
+			for i := range n {
+				if rng.IntN(2) == 0 {
+					c.kind[i], c.item[i] = Kind(1+rng.IntN(2)), int32(rng.IntN(3))
+				}
+			}
+		}
+		want := ixCols{t: slices.Clone(c.t), user: slices.Clone(c.user), item: slices.Clone(c.item),
+			sess: slices.Clone(c.sess), kind: slices.Clone(c.kind)}
+		want.sortFull()
+		c.sortByUser()
+		if !slices.Equal(c.t, want.t) || !slices.Equal(c.user, want.user) || !slices.Equal(c.item, want.item) ||
+			!slices.Equal(c.sess, want.sess) || !slices.Equal(c.kind, want.kind) {
+			t.Fatalf("trial %d: columns differ from the full sort", trial)
+		}
 	}
 }
