@@ -8,13 +8,18 @@ import (
 
 // idTable interns ids to dense int32s in first-seen order without a Go map
 // or a string per id: the ids' bytes sit back to back in one buffer and an
-// open-addressing table of int32s finds them, so the table holds no
+// open-addressing table of integers finds them, so the table holds no
 // pointer for the collector to scan (a map[string]int32 of the 2.4 million
-// session ids of a 10M-event log took about 80 bytes an id; this about 25).
+// session ids of a 10M-event log took about 80 bytes an id; this about 40,
+// and the lookup table goes once the log is loaded).
 type idTable struct {
-	buf  []byte   // id i is buf[off[i]:off[i+1]]
-	off  []uint32 // len ids+1
-	slot []int32  // id+1, 0 empty; len a power of two
+	buf []byte   // id i is buf[off[i]:off[i+1]]
+	off []uint32 // len ids+1
+	// slot holds tag<<32 | id+1 (0 empty), tag the high half of the id's
+	// hash: a probe compares an id's bytes (a read of off and buf, cache
+	// misses at millions of ids) only when the tags match. Len a power of
+	// two.
+	slot []uint64
 	seed maphash.Seed
 	// last is the id interned last: consecutive rows usually repeat it.
 	last int32
@@ -23,7 +28,7 @@ type idTable struct {
 var errIDBytes = errors.New("sim: the log's distinct ids exceed 4 GiB")
 
 func newIDTable() *idTable {
-	return &idTable{off: []uint32{0}, slot: make([]int32, 1024), seed: maphash.MakeSeed(), last: -1}
+	return &idTable{off: []uint32{0}, slot: make([]uint64, 1024), seed: maphash.MakeSeed(), last: -1}
 }
 
 // Len is the number of distinct ids.
@@ -38,14 +43,17 @@ func (t *idTable) intern(s string) (int32, error) {
 	}
 	mask := uint64(len(t.slot) - 1)
 	h := maphash.String(t.seed, s)
+	tag := h >> 32
 	for j := h & mask; ; j = (j + 1) & mask {
 		v := t.slot[j]
 		if v == 0 {
 			break
 		}
-		if string(t.bytes(v-1)) == s {
-			t.last = v - 1
-			return v - 1, nil
+		if v>>32 == tag {
+			if id := int32(uint32(v)) - 1; string(t.bytes(id)) == s {
+				t.last = id
+				return id, nil
+			}
 		}
 	}
 	if uint64(len(t.buf))+uint64(len(s)) > 1<<32-1 {
@@ -69,12 +77,12 @@ func (t *idTable) place(h uint64, id int32) {
 	for t.slot[j] != 0 {
 		j = (j + 1) & mask
 	}
-	t.slot[j] = id + 1
+	t.slot[j] = h>>32<<32 | uint64(uint32(id+1))
 }
 
 // rehash doubles the table (load factor stays at most 1/2).
 func (t *idTable) rehash() {
-	t.slot = make([]int32, 2*len(t.slot))
+	t.slot = make([]uint64, 2*len(t.slot))
 	for i := int32(0); int(i) < t.Len(); i++ {
 		t.place(maphash.Bytes(t.seed, t.bytes(i)), i)
 	}
