@@ -384,7 +384,7 @@ func (r *replayRun) dropTraining() {
 			n++
 		}
 	}
-	lg := &Log{users: old.users, items: old.items, itemIx: old.itemIx, sessIx: old.sessIx, hasSess: old.hasSess, bySess: old.bySess, Stats: old.Stats,
+	lg := &Log{users: old.users, items: old.items, itemIx: old.itemIx, sessIx: old.sessIx, hasSess: old.hasSess, bySess: old.bySess, rowTies: old.rowTies, Stats: old.Stats,
 		t: make([]int64, 0, n), user: make([]int32, 0, n), item: make([]int32, 0, n), sess: make([]int32, 0, n), kind: make([]rank.Kind, 0, n)}
 	r.orig = make([]int32, 0, n)
 	for ri, rg := range r.ranges {
