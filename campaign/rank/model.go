@@ -154,30 +154,83 @@ func (c *ixCols) sortByUser() {
 	c.sortFull()
 }
 
+// sortFull sorts every record. Records are counted into their user's
+// range (users are dense ids) and each range sorted by (time, kind, item)
+// where it is out of order: a log in time order needs no sort of the
+// whole permutation. That gives sort.Slice's result whenever the order is
+// total; records tying on all four keys but differing in session are
+// placed by sort.Slice's own algorithm, so such a log takes it.
 func (c *ixCols) sortFull() {
-	perm := make([]int32, len(c.t))
-	for i := range perm {
-		perm[i] = int32(i)
+	perm, ok := c.countedPerm()
+	if !ok {
+		perm = make([]int32, len(c.t))
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		sort.Slice(perm, func(i, j int) bool {
+			a, b := perm[i], perm[j]
+			if c.user[a] != c.user[b] {
+				return c.user[a] < c.user[b]
+			}
+			if c.t[a] != c.t[b] {
+				return c.t[a] < c.t[b]
+			}
+			if c.kind[a] != c.kind[b] {
+				return c.kind[a] < c.kind[b]
+			}
+			return c.item[a] < c.item[b]
+		})
 	}
-	sort.Slice(perm, func(i, j int) bool {
-		a, b := perm[i], perm[j]
-		if c.user[a] != c.user[b] {
-			return c.user[a] < c.user[b]
+	if IsIdentity(perm) {
+		return
+	}
+	// The int32 columns go through one spare array (each old array is
+	// the next spare): 4 bytes a record more, not a copy of every column.
+	spare := make([]int32, len(perm))
+	for _, col := range []*[]int32{&c.user, &c.item, &c.sess} {
+		old := *col
+		GatherInto(spare, old, perm)
+		*col, spare = spare, old
+	}
+	kind := make([]Kind, len(perm))
+	GatherInto(kind, c.kind, perm)
+	c.kind = kind
+	t := make([]int64, len(perm))
+	GatherInto(t, c.t, perm)
+	c.t = t
+}
+
+// countedPerm is sortFull's permutation by counting; false when two
+// records tie on user, time, kind and item but differ in session.
+func (c *ixCols) countedPerm() ([]int32, bool) {
+	perm, start := CountByKey(c.user)
+	cmp := func(a, b int32) int {
+		switch {
+		case c.t[a] != c.t[b]:
+			if c.t[a] < c.t[b] {
+				return -1
+			}
+			return 1
+		case c.kind[a] != c.kind[b]:
+			return int(c.kind[a]) - int(c.kind[b])
 		}
-		if c.t[a] != c.t[b] {
-			return c.t[a] < c.t[b]
+		return int(c.item[a] - c.item[b])
+	}
+	for u := 0; u+1 < len(start); u++ {
+		r := perm[start[u]:start[u+1]]
+		for i := 1; i < len(r); i++ {
+			if cmp(r[i-1], r[i]) > 0 {
+				slices.SortFunc(r, cmp)
+				break
+			}
 		}
-		if c.kind[a] != c.kind[b] {
-			return c.kind[a] < c.kind[b]
+		for i := 1; i < len(r); i++ {
+			if cmp(r[i-1], r[i]) == 0 && c.sess[r[i-1]] != c.sess[r[i]] {
+				return nil, false
+			}
 		}
-		return c.item[a] < c.item[b]
-	})
-	done := make([]uint64, (len(perm)+63)/64)
-	PermuteInPlace(c.t, perm, done)
-	PermuteInPlace(c.kind, perm, done)
-	PermuteInPlace(c.user, perm, done)
-	PermuteInPlace(c.item, perm, done)
-	PermuteInPlace(c.sess, perm, done)
+	}
+	return perm, true
 }
 
 // sortRuns is sortByUser for records in (user, time) order already, as a
@@ -227,30 +280,6 @@ func (c *ixCols) sortRuns() bool {
 		a = z
 	}
 	return true
-}
-
-// PermuteInPlace sets col[i] to the old col[perm[i]] for every i without a
-// second copy of col, following the permutation's cycles; done is scratch
-// of one bit per element ((len(perm)+63)/64 words), cleared first.
-func PermuteInPlace[T any](col []T, perm []int32, done []uint64) {
-	clear(done)
-	for s := range perm {
-		if done[s>>6]&(1<<(s&63)) != 0 {
-			continue
-		}
-		tmp := col[s]
-		j := s
-		for {
-			done[j>>6] |= 1 << (j & 63)
-			k := int(perm[j])
-			if k == s {
-				col[j] = tmp
-				break
-			}
-			col[j] = col[k]
-			j = k
-		}
-	}
 }
 
 // Builder accumulates interactions for a Model. It interns ids, so memory

@@ -479,34 +479,71 @@ func TestStrategiesIsACopy(t *testing.T) {
 	}
 }
 
-// sortByUser's fast path (sortRuns) must give exactly the full sort's
-// columns: on logs in (user, time) order with runs of equal times, with
-// ties on kind and item (equal or different sessions), and on logs out of
-// order, where it must leave the work to the full sort.
+// sortByUser's fast paths (sortRuns for records in (user, time) order,
+// the counting sort of sortFull otherwise) must give exactly the columns
+// sort.Slice gave: on logs in (user, time) order with runs of equal
+// times, logs in time order, shuffled logs, and ties on user, time, kind
+// and item with equal or different sessions.
 func TestSortByUserMatchesFullSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	for trial := range 2000 {
+	for trial := range 3000 {
 		n := rng.IntN(60)
 		var c ixCols
 		for range n {
 			c.add(int64(rng.IntN(4)), int32(rng.IntN(5)), int32(rng.IntN(3)), int32(rng.IntN(2)), Kind(1+rng.IntN(2)))
 		}
-		if trial%3 != 0 {
-			// In (user, time) order, as a replay hands the records over.
-			c.sortFull()
+		switch trial % 3 {
+		case 1: // in (user, time) order, as a replay hands the records over
+			c = sortSliceReference(c)
 			for i := range n {
 				if rng.IntN(2) == 0 {
 					c.kind[i], c.item[i] = Kind(1+rng.IntN(2)), int32(rng.IntN(3))
 				}
 			}
+		case 2: // in time order, as most logs are
+			idx := make([]int32, n)
+			for i := range idx {
+				idx[i] = int32(i)
+			}
+			slices.SortStableFunc(idx, func(a, b int32) int { return int(c.t[a] - c.t[b]) })
+			c = permuted(c, idx)
 		}
-		want := ixCols{t: slices.Clone(c.t), user: slices.Clone(c.user), item: slices.Clone(c.item),
-			sess: slices.Clone(c.sess), kind: slices.Clone(c.kind)}
-		want.sortFull()
+		want := sortSliceReference(c)
 		c.sortByUser()
 		if !slices.Equal(c.t, want.t) || !slices.Equal(c.user, want.user) || !slices.Equal(c.item, want.item) ||
 			!slices.Equal(c.sess, want.sess) || !slices.Equal(c.kind, want.kind) {
-			t.Fatalf("trial %d: columns differ from the full sort", trial)
+			t.Fatalf("trial %d: columns differ from sort.Slice's", trial)
 		}
 	}
+}
+
+// sortSliceReference is sortByUser as it was: sort.Slice of a permutation
+// by (user, time, kind, item), applied to a copy of every column.
+func sortSliceReference(c ixCols) ixCols {
+	perm := make([]int32, len(c.t))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	sort.Slice(perm, func(i, j int) bool {
+		a, b := perm[i], perm[j]
+		if c.user[a] != c.user[b] {
+			return c.user[a] < c.user[b]
+		}
+		if c.t[a] != c.t[b] {
+			return c.t[a] < c.t[b]
+		}
+		if c.kind[a] != c.kind[b] {
+			return c.kind[a] < c.kind[b]
+		}
+		return c.item[a] < c.item[b]
+	})
+	return permuted(c, perm)
+}
+
+func permuted(c ixCols, perm []int32) ixCols {
+	var out ixCols
+	for _, p := range perm {
+		out.add(c.t[p], c.user[p], c.item[p], c.sess[p], c.kind[p])
+	}
+	return out
 }

@@ -344,7 +344,7 @@ func (lg *Log) sortPerm(session bool) []int32 {
 		slices.SortFunc(perm, cmpRec)
 	} else {
 		var start []int32
-		perm, start = countByKey(key)
+		perm, start = rank.CountByKey(key)
 		for k := 0; k+1 < len(start); k++ {
 			r := perm[start[k]:start[k+1]]
 			for i := 1; i < len(r); i++ {
@@ -355,14 +355,7 @@ func (lg *Log) sortPerm(session bool) []int32 {
 			}
 		}
 	}
-	identity := true
-	for i, p := range perm {
-		if p != int32(i) {
-			identity = false
-			break
-		}
-	}
-	if identity {
+	if rank.IsIdentity(perm) {
 		return perm // in order already (a log sorted by user)
 	}
 	// The int32 columns go through one spare array, each column's old
@@ -375,7 +368,7 @@ func (lg *Log) sortPerm(session bool) []int32 {
 			continue
 		}
 		old := *col
-		gatherInto(spare, old, perm)
+		rank.GatherInto(spare, old, perm)
 		*col, spare = spare, old
 	}
 	spare = nil
@@ -385,45 +378,11 @@ func (lg *Log) sortPerm(session bool) []int32 {
 	return perm
 }
 
-// countByKey returns the indexes of key's records ordered by key, each
-// key's in their current order (a counting sort: keys are dense ids ≥ 0),
-// and start, where key k's records begin (start[k]:start[k+1]).
-func countByKey(key []int32) (perm, start []int32) {
-	n := int32(0)
-	for _, k := range key {
-		n = max(n, k+1)
-	}
-	start = make([]int32, n+1)
-	for _, k := range key {
-		start[k+1]++
-	}
-	for k := int32(1); k <= n; k++ {
-		start[k] += start[k-1]
-	}
-	perm = make([]int32, len(key))
-	next := slices.Clone(start[:n])
-	for i, k := range key {
-		perm[next[k]] = int32(i)
-		next[k]++
-	}
-	return perm, start
-}
-
 // gather returns col reordered by perm: out[i] = col[perm[i]].
 func gather[T any](col []T, perm []int32) []T {
 	out := make([]T, len(col))
-	gatherInto(out, col, perm)
+	rank.GatherInto(out, col, perm)
 	return out
-}
-
-// gatherInto sets out[i] = col[perm[i]]: independent reads, which the CPU
-// overlaps, where following the permutation's cycles in place was a chain
-// of dependent cache misses.
-func gatherInto[T any](out, col []T, perm []int32) {
-	out = out[:len(perm)]
-	for i, p := range perm {
-		out[i] = col[p]
-	}
 }
 
 // ranges returns the [start, end) offsets of each user's (or session's)
