@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -71,22 +73,45 @@ type Row struct {
 // before its pairs by neighbour.
 func Rows(g *rank.Graphs) []Row {
 	var out []Row
+	_ = EachRow(g, func(r *Row) error {
+		out = append(out, *r)
+		return nil
+	})
+	return out
+}
+
+// EachRow calls fn with each of Rows' rows in turn (the row is valid
+// during the call only; its neighbour points into g), stopping at fn's
+// first error: the artifact is written without a copy of every pair as a row
+// (10M events, 100,000 items: 2.2 GB allocated at once).
+func EachRow(g *rank.Graphs, fn func(*Row) error) error {
+	var r Row
 	for _, x := range []struct {
 		name string
 		gc   *rank.GraphCounts
 	}{{GraphView, &g.View}, {GraphBuy, &g.Buy}} {
-		out = append(out, Row{Graph: x.name, Count: int64(x.gc.Baskets)})
-		pairs := map[string][]rank.PairCount{}
-		for _, p := range x.gc.Pairs {
-			pairs[p.A] = append(pairs[p.A], p)
+		r = Row{Graph: x.name, Count: int64(x.gc.Baskets)}
+		if err := fn(&r); err != nil {
+			return err
 		}
+		pairs := x.gc.Pairs
+		order := pairOrder(pairs)
+		j := 0
 		for _, id := range sortedKeys(x.gc.Items) {
-			out = append(out, Row{Graph: x.name, Item: id, Count: int64(x.gc.Items[id])})
-			ps := pairs[id]
-			sort.Slice(ps, func(a, b int) bool { return ps[a].B < ps[b].B })
-			for _, p := range ps {
-				nb := p.B
-				out = append(out, Row{Graph: x.name, Item: id, Neighbour: &nb, Count: int64(p.Count)})
+			r = Row{Graph: x.name, Item: id, Count: int64(x.gc.Items[id])}
+			if err := fn(&r); err != nil {
+				return err
+			}
+			// The pairs of an item missing from Items have no row.
+			for j < len(order) && pairs[order[j]].A < id {
+				j++
+			}
+			for ; j < len(order) && pairs[order[j]].A == id; j++ {
+				p := &pairs[order[j]]
+				r = Row{Graph: x.name, Item: id, Neighbour: &p.B, Count: int64(p.Count)}
+				if err := fn(&r); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -95,10 +120,32 @@ func Rows(g *rank.Graphs) []Row {
 		m    map[string]uint32
 	}{{GraphPopularity, g.Popularity}, {GraphPurchases, g.Purchases}} {
 		for _, id := range sortedKeys(x.m) {
-			out = append(out, Row{Graph: x.name, Item: id, Count: int64(x.m[id])})
+			r = Row{Graph: x.name, Item: id, Count: int64(x.m[id])}
+			if err := fn(&r); err != nil {
+				return err
+			}
 		}
 	}
-	return out
+	return nil
+}
+
+// pairOrder returns the indexes of pairs in (A, B) order, equal pairs in
+// list order. A model's pairs come in that order already: no sort then.
+func pairOrder(pairs []rank.PairCount) []int32 {
+	order := make([]int32, len(pairs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	cmp := func(a, b int32) int {
+		if c := strings.Compare(pairs[a].A, pairs[b].A); c != 0 {
+			return c
+		}
+		return strings.Compare(pairs[a].B, pairs[b].B)
+	}
+	if !slices.IsSortedFunc(order, cmp) {
+		slices.SortStableFunc(order, cmp)
+	}
+	return order
 }
 
 func sortedKeys(m map[string]uint32) []string {
@@ -120,13 +167,27 @@ func Write(w io.Writer, g *rank.Graphs, meta Meta) error {
 	}
 	pw := parquet.NewGenericWriter[Row](w, parquet.Compression(&parquet.Zstd), parquet.CreatedBy("dpa", "", ""),
 		parquet.KeyValueMetadata(MetaKey, string(mb)))
-	rows := Rows(g)
-	for len(rows) > 0 {
-		n := min(len(rows), 8192)
-		if _, err := pw.Write(rows[:n]); err != nil {
-			return err
+	buf := make([]Row, 0, 8192)
+	flush := func() error {
+		_, err := pw.Write(buf)
+		for i := range buf {
+			buf[i] = Row{} // no reference kept to the graphs' strings
 		}
-		rows = rows[n:]
+		buf = buf[:0]
+		return err
+	}
+	err = EachRow(g, func(r *Row) error {
+		buf = append(buf, *r)
+		if len(buf) == cap(buf) {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil && len(buf) > 0 {
+		err = flush()
+	}
+	if err != nil {
+		return err
 	}
 	return pw.Close()
 }

@@ -185,6 +185,12 @@ type Log struct {
 
 // LoadLog reads an event log into memory and sorts it by user and time.
 func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error) {
+	return loadLog(ctx, r, opts, true)
+}
+
+// loadLog is LoadLog; without sorted the records stay in log order (seq
+// is then not set).
+func loadLog(ctx context.Context, r io.Reader, opts events.Options, sorted bool) (*Log, error) {
 	lg := &Log{}
 	users, items, sess := newIDTable(), newIDTable(), newIDTable()
 	var seq int32
@@ -260,6 +266,10 @@ func LoadLog(ctx context.Context, r io.Reader, opts events.Options) (*Log, error
 		runtime.GC()
 		lg.seq = sq.flat()
 		lg.rowTies = true
+	}
+	if !sorted {
+		lg.seq = nil
+		return lg, nil
 	}
 	// First sort: the records are in load order, so when each row had one
 	// item a record's index is its row, and the permutation its seq.
