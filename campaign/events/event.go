@@ -48,8 +48,10 @@ var Types = []Type{ViewContent, Search, AddToCart, InitiateCheckout, Purchase}
 
 // Event is one canonical shopper event.
 //
-// String fields may share memory with the record they were read from; callers
-// that keep millions of events should intern ids (strings.Clone or a map).
+// String fields may share memory with the record they were read from (with
+// the block of records around it, for a delimited log read by Each); callers
+// that keep ids beyond a few events should intern them (strings.Clone or a
+// map).
 type Event struct {
 	Time      time.Time `json:"timestamp"`
 	UserID    string    `json:"user_id"`

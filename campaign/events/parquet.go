@@ -323,7 +323,7 @@ func (rd *Reader) readParquet() (Event, error) {
 				vals[c] = row[span[c][0]:span[c][1]]
 			}
 		}
-		if ev, ok := rd.build(&vals, items, pq.row); ok {
+		if ev, ok := rd.build(&rd.tally, &vals, items, pq.row); ok {
 			return ev, nil
 		}
 	}

@@ -122,6 +122,15 @@ func (s Stats) BadRows() int {
 	return n
 }
 
+// tally is what reading rows counts for Stats. The Reader keeps one; the
+// goroutines that parse a delimited log's blocks keep one a block, merged
+// into the Reader's in log order (see merge).
+type tally struct {
+	bad, skipped, info counter
+	rows, events       int
+	minT, maxT         time.Time
+}
+
 type counter struct {
 	max    int
 	counts map[string]*ReasonCount
@@ -179,12 +188,10 @@ type Reader struct {
 
 	jsonCols map[string]int
 
-	bad, skipped, info counter
-	rows, events       int
-	notes              []string
-	minT, maxT         time.Time
-	lineBuf            []byte
-	maxRecord          int64 // Options.MaxRecordBytes resolved (≤ 0: none)
+	tally
+	notes     []string
+	lineBuf   []byte
+	maxRecord int64 // Options.MaxRecordBytes resolved (≤ 0: none)
 
 	pq *pqState // a Parquet log (see ParquetLog)
 }
@@ -617,7 +624,6 @@ func (rd *Reader) Read() (Event, error) {
 	if rd.format == FormatJSONL {
 		return rd.readJSON()
 	}
-	var vals [nCols]string
 	for {
 		var fields []string
 		var ln int
@@ -631,24 +637,34 @@ func (rd *Reader) Read() (Event, error) {
 				return Event{}, err
 			}
 		}
-		rd.rows++
-		if rd.header != nil && len(fields) == len(rd.header) && fields[0] == rd.header[0] && sameStrings(fields, rd.header) {
-			rd.skipped.add(SkipRepeatedHeader, ln, "")
-			continue
-		}
-		if len(fields) < rd.need {
-			rd.bad.add(ReasonColumnCount, ln, strconv.Itoa(len(fields))+" fields, want "+strconv.Itoa(rd.need))
-			continue
-		}
-		for c := 0; c < nCols; c++ {
-			if i := rd.idx[c]; i >= 0 {
-				vals[c] = fields[i]
-			}
-		}
-		if ev, ok := rd.build(&vals, nil, ln); ok {
+		if ev, ok := rd.row(&rd.tally, fields, ln, nil); ok {
 			return ev, nil
 		}
 	}
+}
+
+// row turns one delimited record, starting on line ln, into an event,
+// counting it in t: a repeated header is skipped, a short record is a bad
+// row. items, when not nil, are the record's item ids already split (see
+// build). The Reader and the block parsers share it, so both read a record
+// alike.
+func (rd *Reader) row(t *tally, fields []string, ln int, items []string) (Event, bool) {
+	t.rows++
+	if rd.header != nil && len(fields) == len(rd.header) && fields[0] == rd.header[0] && sameStrings(fields, rd.header) {
+		t.skipped.add(SkipRepeatedHeader, ln, "")
+		return Event{}, false
+	}
+	if len(fields) < rd.need {
+		t.bad.add(ReasonColumnCount, ln, strconv.Itoa(len(fields))+" fields, want "+strconv.Itoa(rd.need))
+		return Event{}, false
+	}
+	var vals [nCols]string
+	for c := 0; c < nCols; c++ {
+		if i := rd.idx[c]; i >= 0 {
+			vals[c] = fields[i]
+		}
+	}
+	return rd.build(t, &vals, items, ln)
 }
 
 func sameStrings(a, b []string) bool {
@@ -676,28 +692,24 @@ func isNA(s string) bool {
 	return false
 }
 
-func (rd *Reader) badRow(reason string, line int, value string) {
-	rd.bad.add(reason, line, value)
-}
-
-// build turns one row's canonical values into an event. items, when not
-// nil, are item ids already split (JSON arrays).
-func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool) {
+// build turns one row's canonical values into an event, counting the row
+// in t. items, when not nil, are item ids already split (JSON arrays).
+func (rd *Reader) build(t *tally, v *[nCols]string, items []string, line int) (Event, bool) {
 	ev := Event{Line: line}
 	if rd.idx[cEvent] >= 0 || rd.format == FormatJSONL && v[cEvent] != "" {
 		raw := strings.TrimSpace(v[cEvent])
-		t, ok, ignored := ParseType(raw)
+		typ, ok, ignored := ParseType(raw)
 		switch {
 		case ignored:
-			rd.skipped.add(SkipIgnoredEvent, line, raw)
+			t.skipped.add(SkipIgnoredEvent, line, raw)
 			return ev, false
 		case !ok && raw == "" && rd.defType != "":
 			ev.Type = rd.defType
 		case !ok:
-			rd.badRow(ReasonUnknownEvent, line, raw)
+			t.bad.add(ReasonUnknownEvent, line, raw)
 			return ev, false
 		default:
-			ev.Type = t
+			ev.Type = typ
 		}
 	} else {
 		ev.Type = rd.defType
@@ -706,20 +718,20 @@ func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool
 		}
 	}
 
-	t, err := ParseTime(v[cTime], rd.opts.Location)
+	tm, err := ParseTime(v[cTime], rd.opts.Location)
 	if err != nil {
-		rd.badRow(ReasonBadTime, line, v[cTime])
+		t.bad.add(ReasonBadTime, line, v[cTime])
 		return ev, false
 	}
 	if off := strings.TrimSpace(v[cOffset]); off != "" {
 		ms, err := strconv.ParseInt(off, 10, 64)
 		if err != nil {
-			rd.badRow(ReasonBadTime, line, off)
+			t.bad.add(ReasonBadTime, line, off)
 			return ev, false
 		}
-		t = t.Add(time.Duration(ms) * time.Millisecond)
+		tm = tm.Add(time.Duration(ms) * time.Millisecond)
 	}
-	ev.Time = t
+	ev.Time = tm
 
 	if items != nil {
 		ev.ItemIDs = items
@@ -727,7 +739,7 @@ func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool
 		ev.ItemIDs = splitIDs(v[cItem])
 	}
 	if len(ev.ItemIDs) == 0 && ev.Type != Search {
-		rd.badRow(ReasonEmptyItem, line, v[cItem])
+		t.bad.add(ReasonEmptyItem, line, v[cItem])
 		return ev, false
 	}
 
@@ -738,11 +750,11 @@ func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool
 	user := strings.TrimSpace(v[cUser])
 	if isNA(user) {
 		if sess == "" {
-			rd.badRow(ReasonEmptyUser, line, v[cUser])
+			t.bad.add(ReasonEmptyUser, line, v[cUser])
 			return ev, false
 		}
 		if rd.idx[cUser] >= 0 || rd.format == FormatJSONL {
-			rd.info.add(InfoAnonymousUser, line, sess)
+			t.info.add(InfoAnonymousUser, line, sess)
 		}
 		user = sess
 	}
@@ -753,13 +765,13 @@ func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool
 		if err != nil {
 			f, ferr := strconv.ParseFloat(q, 64)
 			if ferr != nil {
-				rd.badRow(ReasonBadQuantity, line, q)
+				t.bad.add(ReasonBadQuantity, line, q)
 				return ev, false
 			}
 			n = int(f)
 		}
 		if n <= 0 {
-			rd.skipped.add(SkipNegativeQty, line, q)
+			t.skipped.add(SkipNegativeQty, line, q)
 			return ev, false
 		}
 		ev.Quantity = n
@@ -767,14 +779,14 @@ func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool
 	if s := strings.TrimSpace(v[cValue]); s != "" && !isNA(s) {
 		val, cur, ok := parseMoney(s)
 		if !ok {
-			rd.badRow(ReasonBadValue, line, s)
+			t.bad.add(ReasonBadValue, line, s)
 			return ev, false
 		}
 		ev.Value, ev.Currency = val, cur
 	} else if s := strings.TrimSpace(v[cUnitPrice]); s != "" && !isNA(s) {
 		val, cur, ok := parseMoney(s)
 		if !ok {
-			rd.badRow(ReasonBadValue, line, s)
+			t.bad.add(ReasonBadValue, line, s)
 			return ev, false
 		}
 		q := ev.Quantity
@@ -787,12 +799,12 @@ func (rd *Reader) build(v *[nCols]string, items []string, line int) (Event, bool
 		ev.Currency = strings.ToUpper(c)
 	}
 
-	rd.events++
-	if rd.minT.IsZero() || t.Before(rd.minT) {
-		rd.minT = t
+	t.events++
+	if t.minT.IsZero() || tm.Before(t.minT) {
+		t.minT = tm
 	}
-	if t.After(rd.maxT) {
-		rd.maxT = t
+	if tm.After(t.maxT) {
+		t.maxT = tm
 	}
 	return ev, true
 }
@@ -893,13 +905,57 @@ func (rd *Reader) Close() error {
 }
 
 // Each reads every event from r and calls fn with it. The event is only
-// valid during the call. Cancellation is checked every 4096 records.
+// valid during the call. A delimited log is parsed on several goroutines
+// (see blocks.go) and its events handed to fn on this one, in log order.
+// Cancellation is checked every block or 4096 records.
 func Each(ctx context.Context, r io.Reader, opts Options, fn func(*Event) error) (Stats, error) {
 	rd, err := NewReader(r, opts)
 	if err != nil {
 		return Stats{}, err
 	}
 	defer rd.Close()
+	if rd.blockwise() {
+		// Used batches are recycled: the events are copied out of them by
+		// any caller that keeps them.
+		free := make(chan *evBatch, 16)
+		failed := 0
+		bt := batcher[*evBatch]{Batches: Batches[*evBatch]{
+			New: func() *evBatch {
+				select {
+				case b := <-free:
+					return b
+				default:
+					return new(evBatch)
+				}
+			},
+			Add: func(b *evBatch, ev *Event) { b.evs = append(b.evs, *ev) },
+			Use: func(b *evBatch) error {
+				for i := range b.evs {
+					if i&4095 == 4095 && ctx != nil {
+						if err := ctx.Err(); err != nil {
+							failed = i
+							return err
+						}
+					}
+					if err := fn(&b.evs[i]); err != nil {
+						failed = i + 1
+						return err
+					}
+				}
+				clear(b.evs) // let go of the strings until reused
+				b.evs = b.evs[:0]
+				select {
+				case free <- b:
+				default:
+				}
+				return nil
+			},
+		}, used: func(*evBatch) int { return failed }}
+		rest, err := eachBlock(ctx, rd, bt, true)
+		if err != nil || !rest {
+			return rd.Stats(), err
+		}
+	}
 	for n := 0; ; n++ {
 		if n&4095 == 0 && ctx != nil {
 			if err := ctx.Err(); err != nil {
@@ -918,6 +974,9 @@ func Each(ctx context.Context, r io.Reader, opts Options, fn func(*Event) error)
 		}
 	}
 }
+
+// evBatch is a block's events for Each.
+type evBatch struct{ evs []Event }
 
 // ---- JSON Lines ----
 
@@ -941,7 +1000,7 @@ func (rd *Reader) readJSON() (Event, error) {
 		line, err := rd.readLine()
 		if err == errLineTooLarge {
 			rd.rows++
-			rd.badRow(ReasonRecordTooLarge, rd.line, rd.sizeError().Error())
+			rd.bad.add(ReasonRecordTooLarge, rd.line, rd.sizeError().Error())
 			continue
 		}
 		if err != nil {
@@ -956,21 +1015,21 @@ func (rd *Reader) readJSON() (Event, error) {
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.UseNumber()
 		if err := dec.Decode(&obj); err != nil {
-			rd.badRow(ReasonBadJSON, ln, string(line))
+			rd.bad.add(ReasonBadJSON, ln, string(line))
 			continue
 		}
 		var vals [nCols]string
 		var items []string
 		rd.flatten("", obj, &vals, &items)
 		if vals[cTime] == "" {
-			rd.badRow(ReasonBadTime, ln, "")
+			rd.bad.add(ReasonBadTime, ln, "")
 			continue
 		}
 		var it []string
 		if items != nil {
 			it = items
 		}
-		ev, ok := rd.build(&vals, it, ln)
+		ev, ok := rd.build(&rd.tally, &vals, it, ln)
 		if !ok {
 			continue
 		}

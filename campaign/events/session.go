@@ -2,6 +2,7 @@ package events
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -47,7 +48,9 @@ func (s *Sessionizer) Assign(ev *Event) {
 	u := s.users[ev.UserID]
 	if u == nil {
 		u = &userSess{last: ev.Time, n: 1}
-		s.users[ev.UserID] = u
+		// A copy: the event's id may share the memory of a whole block
+		// of the log (see blocks.go), which the key would keep.
+		s.users[strings.Clone(ev.UserID)] = u
 	} else {
 		switch {
 		case ev.Time.Before(u.last):
