@@ -74,9 +74,7 @@ type splitter struct {
 	carry []byte // the start of a record read after the last chunk
 	done  bool
 	first bool
-	// free holds the buffers of used blocks, nil when buffers cannot be
-	// recycled (Each: the events' strings point into them for good).
-	free chan []byte
+	free  chan []byte // the buffers of used blocks
 }
 
 func (s *splitter) buffer() []byte {
@@ -214,9 +212,10 @@ type scratch struct {
 
 // parseChunk reads c's records as Read does, counting them in t, and
 // calls emit with every event (valid during the call only); emit's false
-// stops it. The events' strings point into c.buf (a quoted record's into
-// a string of its own). stable: the item id slices stay valid after the
-// call too (they are otherwise reused).
+// stops it. The events' strings point into c.buf, which is recycled (a
+// quoted record's into a string of its own). stable: they stay valid for
+// good instead, in a string a record as Read's (so that one id kept
+// keeps its record, not a block), and so do the item id slices.
 func (rd *Reader) parseChunk(c *chunk, t *tally, sc *scratch, stable bool, emit func(*Event) bool) {
 	if len(c.raw) == 0 {
 		return
@@ -240,8 +239,12 @@ func (rd *Reader) parseChunk(c *chunk, t *tally, sc *scratch, stable bool, emit 
 		start := ln
 		var fields []string
 		if !c.quotes || strings.IndexByte(s[pos:end], '"') < 0 {
+			f := s[pos:end]
+			if stable {
+				f = strings.Clone(f)
+			}
 			fields = sc.fields[:0]
-			for f := s[pos:end]; ; {
+			for {
 				i := strings.IndexByte(f, comma)
 				if i < 0 {
 					fields = append(fields, f)
@@ -530,9 +533,9 @@ type job[B any] struct {
 
 // eachBlock reads the rest of a delimited log in blocks (see the top of
 // this file), handing every block's events to bt in log order on this
-// goroutine. stable keeps the events' strings valid for good (Each's
-// callers may keep them): the blocks' buffers are then not recycled. rest
-// is true when the log is to be read on with rd.Read (see readOn).
+// goroutine. stable keeps the events' strings valid for good, as Read's
+// are (Each's callers may keep them; see parseChunk). rest is true when
+// the log is to be read on with rd.Read (see readOn).
 func eachBlock[B any](ctx context.Context, rd *Reader, bt batcher[B], stable bool) (rest bool, err error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -557,10 +560,7 @@ func eachBlock[B any](ctx context.Context, rd *Reader, bt batcher[B], stable boo
 		workers = runtime.GOMAXPROCS(0)
 	}
 	inflight := 2*workers + 1
-	s := &splitter{rd: rd, line: rd.line, first: true}
-	if !stable {
-		s.free = make(chan []byte, inflight+2)
-	}
+	s := &splitter{rd: rd, line: rd.line, first: true, free: make(chan []byte, inflight+2)}
 	var sc scratch
 	// use hands a parsed block over and merges its tally.
 	use := func(j *job[B]) error {
@@ -575,11 +575,9 @@ func eachBlock[B any](ctx context.Context, rd *Reader, bt batcher[B], stable boo
 			}
 		}
 		rd.tally.merge(&j.t)
-		if s.free != nil {
-			select {
-			case s.free <- j.buf:
-			default:
-			}
+		select {
+		case s.free <- j.buf:
+		default:
 		}
 		return err
 	}

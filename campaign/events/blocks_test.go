@@ -538,7 +538,13 @@ func TestBlocksCancel(t *testing.T) {
 			return err
 		}},
 		{"Each, slow fn", func(ctx context.Context, g *genLog) error {
-			_, err := Each(ctx, g, Options{}, func(*Event) error { time.Sleep(time.Microsecond); return nil })
+			n := 0
+			_, err := Each(ctx, g, Options{}, func(*Event) error {
+				if n++; n%5 == 0 {
+					time.Sleep(time.Millisecond) // a block takes over a second
+				}
+				return nil
+			})
 			return err
 		}},
 		{"EachBatch", func(ctx context.Context, g *genLog) error {

@@ -907,7 +907,8 @@ func (rd *Reader) Close() error {
 // Each reads every event from r and calls fn with it. The event is only
 // valid during the call. A delimited log is parsed on several goroutines
 // (see blocks.go) and its events handed to fn on this one, in log order.
-// Cancellation is checked every block or 4096 records.
+// Cancellation is checked every 1024 events handed to fn and every 4096
+// records read sequentially.
 func Each(ctx context.Context, r io.Reader, opts Options, fn func(*Event) error) (Stats, error) {
 	rd, err := NewReader(r, opts)
 	if err != nil {
@@ -931,7 +932,7 @@ func Each(ctx context.Context, r io.Reader, opts Options, fn func(*Event) error)
 			Add: func(b *evBatch, ev *Event) { b.evs = append(b.evs, *ev) },
 			Use: func(b *evBatch) error {
 				for i := range b.evs {
-					if i&4095 == 4095 && ctx != nil {
+					if i&1023 == 1023 && ctx != nil {
 						if err := ctx.Err(); err != nil {
 							failed = i
 							return err
