@@ -208,6 +208,7 @@ type scratch struct {
 	buf    []byte // a quoted record's text
 	ends   []int
 	ids    []string // the item ids of the event being handed over
+	ev     Event    // the event being handed over
 }
 
 // parseChunk reads c's records as Read does, counting them in t, and
@@ -271,7 +272,10 @@ func (rd *Reader) parseChunk(c *chunk, t *tally, sc *scratch, stable bool, emit 
 				items = sc.ids
 			}
 		}
-		if ev, ok := rd.row(t, fields, start, items); ok && !emit(&ev) {
+		// The event goes to emit from sc: a local's address would move
+		// every event to the heap.
+		var ok bool
+		if sc.ev, ok = rd.row(t, fields, start, items); ok && !emit(&sc.ev) {
 			return
 		}
 	}
