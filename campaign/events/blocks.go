@@ -304,10 +304,14 @@ func appendIDs(dst []string, s string) []string {
 	if s == "" || isNA(s) {
 		return dst
 	}
-	if !strings.ContainsAny(s, "[,|;\"'") {
-		return append(dst, s)
+	// strings.ContainsAny(s, "[,|;\"'"), without building its set a call.
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[', ',', '|', ';', '"', '\'':
+			return append(dst, splitIDs(s)...)
+		}
 	}
-	return append(dst, splitIDs(s)...)
+	return append(dst, s)
 }
 
 // quotedRecord is parseQuoted for a record of a chunk: its first line is

@@ -642,3 +642,39 @@ func TestBlocksMemory(t *testing.T) {
 		t.Errorf("read %d KiB for 10 blocks of %d KiB", g.n>>10, blockSize>>10)
 	}
 }
+
+func TestAppendIDs(t *testing.T) {
+	for _, s := range []string{"", " ", "NA", "null", "a", " a ", "a,b", "[\"a\",\"b\"]", "a|b;c", "'a'", "[]", ",,", "é,ü", "\xff", "a b"} {
+		got, want := appendIDs(nil, s), splitIDs(s)
+		if len(got) == 0 && len(want) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("appendIDs(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestBlocksRealSamples: the public datasets' samples, when present.
+func TestBlocksRealSamples(t *testing.T) {
+	dir := realDir(t)
+	for _, p := range []string{"rees46-2019oct-sample/2019-Oct-sample.csv", "yoochoose-100k/yoochoose-clicks-100k_train_full.txt",
+		"diginetica-sample/sample_train-item-views.csv", "online-retail-uci-sample/online_retail_sample.csv"} {
+		data, err := os.ReadFile(filepath.Join(dir, p))
+		if err != nil {
+			t.Log(err)
+			continue
+		}
+		want := readSeq(data, Options{}, 0)
+		for _, size := range []int{1000, 64 << 10, 512 << 10} {
+			withBlocks(size, 3, func() {
+				if d := diffResult(readEach(data, Options{}, 0), want); d != "" {
+					t.Errorf("%s: Each, blocks of %d: %s", p, size, d)
+				}
+				if d := diffResult(readBatch(data, Options{}), want); d != "" {
+					t.Errorf("%s: EachBatch, blocks of %d: %s", p, size, d)
+				}
+			})
+		}
+	}
+}
