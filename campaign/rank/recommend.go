@@ -747,6 +747,7 @@ type scratch struct {
 	rest   []scoredItem  // ranked's candidates after the head
 	tsel   []float64     // topSessions' similarities
 	tkeys  []keyedSess   // topSessions' sort keys
+	tkv    []uint64      // topSessions' keys alone, for their selection
 	mix    []scoredItem  // blend's candidates
 	mpos   []int32       // item -> 1 + position in mix
 	spans  [][2]int32    // sknnVotes: the neighbours' item ranges

@@ -266,7 +266,7 @@ func (r *run) sknnVotes(sc *scratch, x *sessIndex, seeds []hev, out []scoredItem
 			sc.w[s.idx] = 0
 		}
 	}
-	top := topSessions(x, sc.cand, sknnNeighbors, &sc.tsel, &sc.tkeys)
+	top := topSessions(x, sc.cand, sknnNeighbors, &sc.tsel, &sc.tkeys, &sc.tkv)
 	// The neighbours' sessions are scattered over the index: a cache miss
 	// each. Their bounds, then their first items, are read first in loops
 	// of independent loads, which the CPU overlaps, instead of one miss
@@ -566,7 +566,7 @@ func sumMask(sk *sknnSeeds, m uint32) float32 {
 
 // kthLargest returns the k-th largest value of v (1-based), reordering v:
 // a quickselect, O(len(v)).
-func kthLargest(v []float64, k int) float64 {
+func kthLargest[T float64 | uint64](v []T, k int) T {
 	lo, hi, want := 0, len(v)-1, k-1
 	for lo < hi {
 		p := v[lo+(hi-lo)/2]
@@ -616,7 +616,7 @@ func sessKey(x *sessIndex, c sessSim) uint64 {
 // Candidates with sim ≤ 0 never vote, so leaving them out changes nothing.
 // keys is the sort's working memory: each kept candidate's sessKey, read
 // once instead of per comparison.
-func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]keyedSess) []sessSim {
+func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]keyedSess, kbuf *[]uint64) []sessSim {
 	v := (*buf)[:0]
 	for _, c := range cand {
 		if c.sim > 0 {
@@ -646,10 +646,22 @@ func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]ke
 	*keys = ks
 	if len(ks) > n {
 		// Ties at the threshold can keep thousands (a seed's sample
-		// shares one similarity): the n best keys are selected, and only
-		// they are sorted.
-		topKeys(ks, n)
-		ks = ks[:n]
+		// shares one similarity): the n best keys (distinct) are
+		// selected, and only they are sorted.
+		kv := (*kbuf)[:0]
+		for _, k := range ks {
+			kv = append(kv, k.key)
+		}
+		*kbuf = kv
+		kth := kthLargest(kv, n)
+		w := 0
+		for _, k := range ks {
+			if k.key >= kth {
+				ks[w] = k
+				w++
+			}
+		}
+		ks = ks[:w]
 	}
 	slices.SortFunc(ks, func(a, b keyedSess) int {
 		if a.key > b.key {
@@ -662,37 +674,6 @@ func topSessions(x *sessIndex, cand []sessSim, n int, buf *[]float64, keys *[]ke
 		h = append(h, k.c) // safe: len(h) ≤ len(ks) ≤ len(cand)
 	}
 	return h
-}
-
-// topKeys reorders v so that v[:k] holds its k largest keys (distinct):
-// a quickselect, O(len(v)).
-func topKeys(v []keyedSess, k int) {
-	lo, hi, want := 0, len(v)-1, k-1
-	for lo < hi {
-		p := v[lo+(hi-lo)/2].key
-		i, j := lo, hi
-		for i <= j {
-			for v[i].key > p {
-				i++
-			}
-			for v[j].key < p {
-				j--
-			}
-			if i <= j {
-				v[i], v[j] = v[j], v[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case want <= j:
-			hi = j
-		case want >= i:
-			lo = i
-		default:
-			return
-		}
-	}
 }
 
 // b2i is 1 for true: a SETcc, not a branch.

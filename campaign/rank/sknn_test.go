@@ -49,7 +49,7 @@ func TestTopSessionsMatchesFullSort(t *testing.T) {
 		}
 		want = slices.DeleteFunc(want, func(c sessSim) bool { return c.sim <= 0 })
 		x.ord = tieOrder(x.last)
-		got := topSessions(x, cand, n, new([]float64), new([]keyedSess))
+		got := topSessions(x, cand, n, new([]float64), new([]keyedSess), new([]uint64))
 		if !slices.Equal(got, want) {
 			t.Fatalf("trial %d: top %d\n got %v\nwant %v", trial, n, got, want)
 		}
@@ -109,7 +109,7 @@ func naiveVotes(r *run, x *sessIndex, seeds []hev) []scoredItem {
 	}
 	var out []scoredItem
 	pos := map[int32]int{}
-	for _, n := range topSessions(x, cand, sknnNeighbors, new([]float64), new([]keyedSess)) {
+	for _, n := range topSessions(x, cand, sknnNeighbors, new([]float64), new([]keyedSess), new([]uint64)) {
 		for _, it := range x.items[x.off[n.sess]:x.off[n.sess+1]] {
 			p, ok := pos[it]
 			if !ok {

@@ -27,38 +27,8 @@ func quickScored(a []scoredItem, depth int) {
 			return
 		}
 		depth--
-		// Median of the first, middle and last to a[0], the pivot.
-		m, z := len(a)/2, len(a)-1
-		if scoredBefore(&a[m], &a[0]) {
-			a[m], a[0] = a[0], a[m]
-		}
-		if scoredBefore(&a[z], &a[m]) {
-			a[z], a[m] = a[m], a[z]
-			if scoredBefore(&a[m], &a[0]) {
-				a[m], a[0] = a[0], a[m]
-			}
-		}
-		a[0], a[m] = a[m], a[0]
-		p := a[0]
-		// Hoare partition around p: a[1:i] before p, a[j+1:] not.
-		i, j := 1, z
-		for {
-			for i <= j && scoredBefore(&a[i], &p) {
-				i++
-			}
-			for i <= j && scoredBefore(&p, &a[j]) {
-				j--
-			}
-			if i >= j {
-				break
-			}
-			a[i], a[j] = a[j], a[i]
-			i++
-			j--
-		}
-		// a[1:i] precede p, a[i:] follow it (distinct keys): p goes to i-1.
-		a[0], a[i-1] = a[i-1], a[0]
-		left, right := a[:i-1], a[i:]
+		p := partitionScored(a)
+		left, right := a[:p], a[p+1:]
 		if len(left) < len(right) {
 			quickScored(left, depth)
 			a = right
@@ -74,6 +44,43 @@ func quickScored(a []scoredItem, depth int) {
 	}
 }
 
+// partitionScored partitions a (len > 2) around the median of its first,
+// middle and last items and returns the pivot's place p: a[:p] precede
+// a[p], a[p+1:] follow it.
+func partitionScored(a []scoredItem) int {
+	m, z := len(a)/2, len(a)-1
+	if scoredBefore(&a[m], &a[0]) {
+		a[m], a[0] = a[0], a[m]
+	}
+	if scoredBefore(&a[z], &a[m]) {
+		a[z], a[m] = a[m], a[z]
+		if scoredBefore(&a[m], &a[0]) {
+			a[m], a[0] = a[0], a[m]
+		}
+	}
+	a[0], a[m] = a[m], a[0]
+	p := a[0]
+	// Hoare partition around p: a[1:i] before p, a[j+1:] not.
+	i, j := 1, z
+	for {
+		for i <= j && scoredBefore(&a[i], &p) {
+			i++
+		}
+		for i <= j && scoredBefore(&p, &a[j]) {
+			j--
+		}
+		if i >= j {
+			break
+		}
+		a[i], a[j] = a[j], a[i]
+		i++
+		j--
+	}
+	// a[1:i] precede p, a[i:] follow it (distinct keys): p goes to i-1.
+	a[0], a[i-1] = a[i-1], a[0]
+	return i - 1
+}
+
 // selectScored reorders a so that a[:k] holds its k first items by
 // cmpScored (in no particular order): a quickselect with quickScored's
 // partition, O(len(a)); past 2·log2(n) levels it sorts what is left.
@@ -83,41 +90,12 @@ func selectScored(a []scoredItem, k int) {
 			sortScored(a)
 			return
 		}
-		m, z := len(a)/2, len(a)-1
-		if scoredBefore(&a[m], &a[0]) {
-			a[m], a[0] = a[0], a[m]
-		}
-		if scoredBefore(&a[z], &a[m]) {
-			a[z], a[m] = a[m], a[z]
-			if scoredBefore(&a[m], &a[0]) {
-				a[m], a[0] = a[0], a[m]
-			}
-		}
-		a[0], a[m] = a[m], a[0]
-		p := a[0]
-		i, j := 1, z
-		for {
-			for i <= j && scoredBefore(&a[i], &p) {
-				i++
-			}
-			for i <= j && scoredBefore(&p, &a[j]) {
-				j--
-			}
-			if i >= j {
-				break
-			}
-			a[i], a[j] = a[j], a[i]
-			i++
-			j--
-		}
-		a[0], a[i-1] = a[i-1], a[0]
-		// a[:i-1] precede a[i-1], a[i:] follow it.
-		switch {
-		case k < i:
-			a = a[:i-1]
+		switch p := partitionScored(a); {
+		case k <= p:
+			a = a[:p]
 		default:
-			k -= i
-			a = a[i:]
+			k -= p + 1
+			a = a[p+1:]
 		}
 	}
 	if k > 0 && k < len(a) {
