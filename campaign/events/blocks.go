@@ -321,54 +321,28 @@ func appendIDs(dst []string, s string) []string {
 // where the next record starts. No record limit applies: a chunk is never
 // longer than it (see blockwise).
 func (rd *Reader) quotedRecord(s string, pos, end, next int, ln *int, sc *scratch) ([]string, int) {
-	buf, ends := sc.buf[:0], sc.ends[:0]
-	comma := rd.comma
-	inQ, fieldStart := false, true
+	q := quoteState{buf: sc.buf[:0], ends: sc.ends[:0], fieldStart: true}
 	line := s[pos:end]
 	for {
-		for i := 0; i < len(line); i++ {
-			c := line[i]
-			switch {
-			case inQ:
-				if c == '"' {
-					if i+1 < len(line) && line[i+1] == '"' {
-						buf = append(buf, '"')
-						i++
-					} else {
-						inQ = false
-					}
-				} else {
-					buf = append(buf, c)
-				}
-			case c == comma:
-				ends = append(ends, len(buf))
-				fieldStart = true
-				continue
-			case c == '"' && fieldStart:
-				inQ = true
-			default:
-				buf = append(buf, c)
-			}
-			fieldStart = false
-		}
-		if !inQ || next >= len(s) {
+		scanQuoted(&q, line, rd.comma)
+		if !q.inQ || next >= len(s) {
 			break
 		}
 		pos = next
 		end, next = lineAt(s, pos)
 		*ln++
 		line = s[pos:end]
-		buf = append(buf, '\n')
+		q.buf = append(q.buf, '\n')
 	}
-	ends = append(ends, len(buf))
-	str := string(buf)
+	q.ends = append(q.ends, len(q.buf))
+	str := string(q.buf)
 	fields := sc.fields[:0]
 	prev := 0
-	for _, e := range ends {
+	for _, e := range q.ends {
 		fields = append(fields, str[prev:e])
 		prev = e
 	}
-	sc.buf, sc.ends, sc.fields = buf, ends, fields
+	sc.buf, sc.ends, sc.fields = q.buf, q.ends, fields
 	return fields, next
 }
 

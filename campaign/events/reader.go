@@ -551,38 +551,13 @@ func (rd *Reader) readRecord() ([]string, int, error) {
 // column of the quote that opened the field: almost always a stray quote
 // that would otherwise pull the rest of the log into one value.
 func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
-	buf := rd.scratch[:0]
-	var ends []int
-	inQ, fieldStart := false, true
+	q := quoteState{buf: rd.scratch[:0], fieldStart: true}
 	qLine, qCol := 0, 0 // where the open quote is
 	for {
-		for i := 0; i < len(line); i++ {
-			c := line[i]
-			switch {
-			case inQ:
-				if c == '"' {
-					if i+1 < len(line) && line[i+1] == '"' {
-						buf = append(buf, '"')
-						i++
-					} else {
-						inQ = false
-					}
-				} else {
-					buf = append(buf, c)
-				}
-			case c == rd.comma:
-				ends = append(ends, len(buf))
-				fieldStart = true
-				continue
-			case c == '"' && fieldStart:
-				inQ = true
-				qLine, qCol = rd.line, i+1
-			default:
-				buf = append(buf, c)
-			}
-			fieldStart = false
+		if col := scanQuoted(&q, line, rd.comma); col > 0 {
+			qLine, qCol = rd.line, col
 		}
-		if !inQ {
+		if !q.inQ {
 			break
 		}
 		next, err := rd.readLine()
@@ -590,7 +565,7 @@ func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
 			// Unterminated quote at EOF: keep what we have.
 			break
 		}
-		if err == nil && rd.maxRecord > 0 && int64(len(buf)+1+len(next)) > rd.maxRecord {
+		if err == nil && rd.maxRecord > 0 && int64(len(q.buf)+1+len(next)) > rd.maxRecord {
 			err = rd.sizeError()
 		}
 		if errors.Is(err, limit.ErrTooLarge) {
@@ -600,19 +575,66 @@ func (rd *Reader) parseQuoted(line []byte) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		buf = append(buf, '\n')
+		q.buf = append(q.buf, '\n')
 		line = next
 	}
-	ends = append(ends, len(buf))
-	rd.scratch = buf
-	s := string(buf)
+	q.ends = append(q.ends, len(q.buf))
+	rd.scratch = q.buf
+	s := string(q.buf)
 	rd.fields = rd.fields[:0]
 	prev := 0
-	for _, e := range ends {
+	for _, e := range q.ends {
 		rd.fields = append(rd.fields, s[prev:e])
 		prev = e
 	}
 	return rd.fields, nil
+}
+
+// quoteState is a quoted record's parse across its physical lines: the
+// fields' bytes so far, where each field ended, and where the last line
+// left off.
+type quoteState struct {
+	buf             []byte
+	ends            []int
+	inQ, fieldStart bool
+}
+
+// scanQuoted parses one physical line of a record (RFC 4180: a quote opens
+// a field only at its start, "" inside a quoted field is a quote, bare
+// quotes elsewhere are kept) into q, and returns the 1-based column of the
+// last quote it opened, 0 if none. Read's parseQuoted and the blocks'
+// quotedRecord both read through it, so that they read alike.
+func scanQuoted[T string | []byte](q *quoteState, line T, comma byte) int {
+	buf, ends, inQ, fieldStart := q.buf, q.ends, q.inQ, q.fieldStart
+	opened := 0
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case inQ:
+			if c == '"' {
+				if i+1 < len(line) && line[i+1] == '"' {
+					buf = append(buf, '"')
+					i++
+				} else {
+					inQ = false
+				}
+			} else {
+				buf = append(buf, c)
+			}
+		case c == comma:
+			ends = append(ends, len(buf))
+			fieldStart = true
+			continue
+		case c == '"' && fieldStart:
+			inQ = true
+			opened = i + 1
+		default:
+			buf = append(buf, c)
+		}
+		fieldStart = false
+	}
+	q.buf, q.ends, q.inQ, q.fieldStart = buf, ends, inQ, fieldStart
+	return opened
 }
 
 // Read returns the next usable event, or io.EOF. Unusable rows are counted
