@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -675,6 +676,61 @@ func TestBlocksRealSamples(t *testing.T) {
 					t.Errorf("%s: EachBatch, blocks of %d: %s", p, size, d)
 				}
 			})
+		}
+	}
+}
+
+// gateReader reads r, holding the reads after the first limit bytes
+// until gate is closed.
+type gateReader struct {
+	r      io.Reader
+	limit  int64
+	n      int64
+	gate   chan struct{}
+	inRead atomic.Bool
+}
+
+func (g *gateReader) Read(p []byte) (int, error) {
+	g.inRead.Store(true)
+	defer g.inRead.Store(false)
+	if g.n >= g.limit {
+		<-g.gate
+	}
+	n, err := g.r.Read(p)
+	g.n += int64(n)
+	return n, err
+}
+
+// TestBlocksNoReadAfterReturn: a read that stops early (fn's error) has
+// let go of the input when it returns: the splitter may be blocked in a
+// read, which the call waits for (a Reader's gzip stream is closed right
+// after, and a caller may close the file).
+func TestBlocksNoReadAfterReturn(t *testing.T) {
+	data := benchLog(100000) // 6 MB: a dozen blocks
+	for _, name := range []string{"Each", "EachBatch"} {
+		g := &gateReader{r: bytes.NewReader(data), limit: 1 << 20, gate: make(chan struct{})}
+		time.AfterFunc(300*time.Millisecond, func() { close(g.gate) })
+		var err error
+		if name == "Each" {
+			n := 0
+			_, err = Each(context.Background(), g, Options{}, func(*Event) error {
+				if n++; n == 1000 {
+					return errStop
+				}
+				return nil
+			})
+		} else {
+			type batch struct{}
+			_, err = EachBatch(context.Background(), g, Options{}, Batches[*batch]{
+				New: func() *batch { return &batch{} }, Add: func(*batch, *Event) {},
+				Use: func(*batch) error { return errStop },
+			})
+		}
+		if err != errStop {
+			t.Errorf("%s: err %v", name, err)
+		}
+		if g.inRead.Load() {
+			t.Errorf("%s returned during a read of its input", name)
 		}
 	}
 }
