@@ -184,14 +184,7 @@ func (c *ixCols) sortFull() {
 	if IsIdentity(perm) {
 		return
 	}
-	// The int32 columns go through one spare array (each old array is
-	// the next spare): 4 bytes a record more, not a copy of every column.
-	spare := make([]int32, len(perm))
-	for _, col := range []*[]int32{&c.user, &c.item, &c.sess} {
-		old := *col
-		GatherInto(spare, old, perm)
-		*col, spare = spare, old
-	}
+	GatherInt32s(perm, &c.user, &c.item, &c.sess)
 	kind := make([]Kind, len(perm))
 	GatherInto(kind, c.kind, perm)
 	c.kind = kind

@@ -32,7 +32,6 @@ func BuildModelWith(ctx context.Context, r io.Reader, read events.Options, cfg r
 	st := lg.Stats
 	b := rank.NewBuilderIDs(cfg, lg.users, lg.items)
 	b.AdoptIDs(lg.t, lg.user, lg.item, lg.sess, lg.kind)
-	lg = nil // the builder holds the columns it keeps
 	if g != nil {
 		m, err := b.BuildWith(ctx, g)
 		return m, st, err

@@ -368,20 +368,10 @@ func (lg *Log) sortPerm(session bool) []int32 {
 	if rank.IsIdentity(perm) {
 		return perm // in order already (a log sorted by user)
 	}
-	// The int32 columns go through one spare array, each column's old
-	// array becoming the next one's: 4 bytes a record more at most, where
-	// a new array per column held up to two columns more until the next
-	// collection (a 10M-event replay's peak went from 537 to 617 MB).
-	spare := make([]int32, len(perm))
-	for _, col := range []*[]int32{&lg.user, &lg.item, &lg.sess, &lg.seq} {
-		if *col == nil {
-			continue
-		}
-		old := *col
-		rank.GatherInto(spare, old, perm)
-		*col, spare = spare, old
-	}
-	spare = nil
+	// The int32 columns through one spare array: a new array per column
+	// held up to two columns more until the next collection (a
+	// 10M-event replay's peak went from 537 to 617 MB).
+	rank.GatherInt32s(perm, &lg.user, &lg.item, &lg.sess, &lg.seq)
 	lg.kind = gather(lg.kind, perm)
 	runtime.GC() // the spare and the old kind, before t's array
 	lg.t = gather(lg.t, perm)
